@@ -1,0 +1,60 @@
+# careers: `make run` starts the service with demo data; `make test` runs every test.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/careers
+# The private PostgreSQL used by `make test` (separate from `make run`'s data).
+TEST_PG_DIR := .data/postgres-test
+
+ASSET_INPUTS := package-lock.json web/build-assets.mjs $(shell find web/styles -type f 2>/dev/null)
+GO_INPUTS    := go.mod go.sum $(shell find cmd internal web migrations -name '*.go' -o -name '*.sql' 2>/dev/null)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test build assets generate lint vulncheck verify docker clean bench
+
+help: ## show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: build ## start the service with demo data on http://127.0.0.1:8080 (or ADDR)
+	./$(BIN) seed
+	exec ./$(BIN) serve
+
+test: assets ## run every test: real PostgreSQL (private unless TEST_DATABASE_URL is set), real SMTP, headless Chromium
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		$(GO) test -count=1 -timeout 20m ./... ; \
+	else \
+		$(GO) run ./cmd/careers devdb -fast -data $(TEST_PG_DIR) -- $(GO) test -count=1 -timeout 20m ./... ; \
+	fi
+
+build: $(BIN) ## build bin/careers (assets embedded)
+
+$(BIN): assets $(GO_INPUTS)
+	$(GO) build -trimpath -o $(BIN) ./cmd/careers
+
+assets: web/static/dist/manifest.json ## build the NHS stylesheet, scripts and images from the pinned npm packages
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+web/static/dist/manifest.json: node_modules/.package-lock.json $(ASSET_INPUTS)
+	npm run build
+
+generate: ## regenerate the templ code (committed)
+	$(GO) tool templ generate
+
+lint: ## go vet and staticcheck
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+vulncheck: ## govulncheck (needs the Go vulnerability database online; CI cannot reach it)
+	$(GO) tool govulncheck ./...
+
+verify: generate ## fail if generated code is not committed as generated
+	@git diff --exit-code -- '*_templ.go' || { echo "templ generate changed files: commit them"; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard -- '*_templ.go')" || { echo "templ generate made files git does not track: commit them"; git ls-files --others --exclude-standard -- '*_templ.go'; exit 1; }
+
+docker: ## build the container image (needs a Docker engine)
+	docker build -t careers:latest .
+
+clean: ## remove build output (keeps .data, the local databases)
+	rm -rf bin
+	find web/static/dist -type f ! -name .keep -delete

@@ -1,0 +1,223 @@
+// Package config reads the service's settings from the environment and
+// checks them before anything starts.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Env is the deployment environment.
+type Env string
+
+// The environments the service knows.
+const (
+	Development Env = "development"
+	Production  Env = "production"
+)
+
+// Config holds every setting the service reads from the environment.
+type Config struct {
+	Env             Env
+	Addr            string
+	BaseURL         *url.URL
+	DatabaseURL     string // empty: a private PostgreSQL is started (development only)
+	DataDir         string
+	PGBinDir        string // where to find the private PostgreSQL's server binaries; empty: search
+	LogLevel        slog.Level
+	WebFont         bool
+	TrustedProxies  []netip.Prefix
+	DBMaxConns      int32
+	RequestTimeout  time.Duration
+	ShutdownTimeout time.Duration
+}
+
+// Vars documents each variable: its name, default and meaning. The README's
+// configuration table is checked against it by a test.
+var Vars = []struct{ Name, Default, Meaning string }{
+	{"ENV", "development", "`development` or `production`; production refuses insecure settings"},
+	{"ADDR", "127.0.0.1:8080", "address the HTTP server listens on (host:port)"},
+	{"BASE_URL", "http://ADDR", "the public URL people use (scheme and host); its scheme sets cookie security and HSTS; must be https in production"},
+	{"DATABASE_URL", "(unset)", "PostgreSQL connection URL; when unset in development a private PostgreSQL is started under DATA_DIR; required in production"},
+	{"DATA_DIR", ".data", "folder for local data (the private PostgreSQL lives in DATA_DIR/postgres)"},
+	{"PG_BIN_DIR", "(searched)", "development: folder with the PostgreSQL server binaries for the private database; by default pg_config --bindir, /usr/lib/postgresql/*/bin, then PATH"},
+	{"LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`"},
+	{"NHS_WEB_FONT", "false", "`true` loads the NHS web font (Frutiger) from assets.nhs.uk; the CSP then allows exactly that host"},
+	{"TRUSTED_PROXIES", "(none)", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed, e.g. `10.0.0.0/8`"},
+	{"DB_MAX_CONNS", "10", "most connections in the database pool"},
+	{"REQUEST_TIMEOUT", "30s", "longest time a request may take before it is cancelled"},
+	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may run after SIGTERM/SIGINT before the server closes"},
+}
+
+// Load reads the configuration through getenv (os.Getenv in main, a map in
+// tests), validates it, and in production also applies ValidateProduction.
+// Each problem is reported on its own line naming the variable.
+func Load(getenv func(string) string) (Config, error) {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+
+	c := Config{
+		Env:         Env(strings.ToLower(get("ENV", string(Development)))),
+		Addr:        get("ADDR", "127.0.0.1:8080"),
+		DatabaseURL: get("DATABASE_URL", ""),
+		DataDir:     get("DATA_DIR", ".data"),
+		PGBinDir:    get("PG_BIN_DIR", ""),
+	}
+
+	if c.Env != Development && c.Env != Production {
+		bad("ENV", "must be %q or %q, got %q", Development, Production, c.Env)
+	}
+	addrOK := false
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("ADDR", "must be host:port such as 127.0.0.1:8080, got %q", c.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("ADDR", "port must be a number from 0 to 65535, got %q", port)
+	} else {
+		addrOK = true
+	}
+
+	rawBase := get("BASE_URL", "")
+	if rawBase == "" && addrOK {
+		rawBase = "http://" + c.Addr
+	}
+	// With a bad ADDR and no BASE_URL, ADDR is already reported; a BASE_URL
+	// derived from it would only repeat the problem.
+	if rawBase != "" {
+		if u, err := parseBaseURL(rawBase); err != nil {
+			bad("BASE_URL", "%v", err)
+		} else {
+			c.BaseURL = u
+		}
+	}
+
+	if c.DatabaseURL != "" {
+		if _, err := pgxpool.ParseConfig(c.DatabaseURL); err != nil {
+			// pgx's message can echo the URL, which may hold a password.
+			bad("DATABASE_URL", "is not a valid PostgreSQL connection string")
+		}
+	}
+
+	switch lvl := strings.ToLower(get("LOG_LEVEL", "info")); lvl {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		bad("LOG_LEVEL", "must be debug, info, warn or error, got %q", lvl)
+	}
+
+	if v, err := strconv.ParseBool(get("NHS_WEB_FONT", "false")); err != nil {
+		bad("NHS_WEB_FONT", "must be true or false, got %q", getenv("NHS_WEB_FONT"))
+	} else {
+		c.WebFont = v
+	}
+
+	for _, s := range strings.Split(get("TRUSTED_PROXIES", ""), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			bad("TRUSTED_PROXIES", "%q is not a CIDR such as 10.0.0.0/8", s)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+
+	if n, err := strconv.Atoi(get("DB_MAX_CONNS", "10")); err != nil || n < 1 || n > 1000 {
+		bad("DB_MAX_CONNS", "must be a whole number from 1 to 1000, got %q", getenv("DB_MAX_CONNS"))
+	} else {
+		c.DBMaxConns = int32(n)
+	}
+	c.RequestTimeout = duration(get("REQUEST_TIMEOUT", "30s"), "REQUEST_TIMEOUT", bad)
+	c.ShutdownTimeout = duration(get("SHUTDOWN_TIMEOUT", "20s"), "SHUTDOWN_TIMEOUT", bad)
+
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	if c.Env == Production {
+		if err := c.ValidateProduction(); err != nil {
+			return Config{}, err
+		}
+	}
+	return c, nil
+}
+
+func duration(s, name string, bad func(string, string, ...any)) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		bad(name, "must be a positive duration such as 30s or 2m, got %q", s)
+		return 0
+	}
+	return d
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("must be an absolute URL such as https://careers.example.nhs.uk, got %q", s)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("must start with http:// or https://, got %q", s)
+	}
+	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("must be a scheme and host only (an optional path), with no user, query or fragment, got %q", s)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+// Validate checks settings that must hold in every environment.
+func (c Config) Validate() error {
+	if c.BaseURL == nil {
+		return errors.New("BASE_URL: is required")
+	}
+	if c.DataDir == "" {
+		return errors.New("DATA_DIR: must not be empty")
+	}
+	return nil
+}
+
+// ValidateProduction refuses settings that are unsafe in production and
+// names each one.
+func (c Config) ValidateProduction() error {
+	var errs []error
+	if c.BaseURL == nil || c.BaseURL.Scheme != "https" {
+		errs = append(errs, errors.New("BASE_URL: must use https in production (cookies and HSTS depend on it)"))
+	}
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL: is required in production (the private PostgreSQL is for development only)"))
+	}
+	return errors.Join(errs...)
+}
+
+// Secure reports whether the service is reached over HTTPS, which decides the
+// cookie flags and HSTS.
+func (c Config) Secure() bool { return c.BaseURL != nil && c.BaseURL.Scheme == "https" }
+
+// IsDevelopment reports whether development-only features may be on.
+func (c Config) IsDevelopment() bool { return c.Env == Development }

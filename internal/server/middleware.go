@@ -1,0 +1,201 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+type ctxKey int
+
+const (
+	nonceKey ctxKey = iota
+	clientIPKey
+)
+
+// defaultBodyLimit caps request bodies on every route; upload routes set
+// their own, larger limit.
+const defaultBodyLimit = 1 << 20
+
+// nonceFrom returns the request's CSP nonce.
+func nonceFrom(ctx context.Context) string {
+	n, _ := ctx.Value(nonceKey).(string)
+	return n
+}
+
+// clientIPFrom returns the client address worked out by clientIP.
+func clientIPFrom(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey).(netip.Addr)
+	if !ip.IsValid() {
+		return ""
+	}
+	return ip.String()
+}
+
+// securityHeaders sets the headers every response carries, with a fresh CSP
+// nonce for the page's own scripts. Pages are private by default
+// (Cache-Control: no-store); the asset handler overrides that for the files
+// it serves, which hold no personal data.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	fontSrc := "'self'"
+	if s.cfg.WebFont {
+		fontSrc += " https://assets.nhs.uk"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [18]byte
+		_, _ = rand.Read(b[:])
+		nonce := base64.RawStdEncoding.EncodeToString(b[:])
+
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-"+nonce+"'; "+
+			"style-src 'self'; img-src 'self'; font-src "+fontSrc+"; connect-src 'self'; "+
+			"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+		h.Set("Cache-Control", "no-store")
+		if s.cfg.Secure() {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey, nonce)))
+	})
+}
+
+// clientIP records the client's address. X-Forwarded-For is believed only
+// when the direct peer is a trusted proxy, and then only up to the first
+// address that is not itself a trusted proxy (a client can prepend anything).
+func (s *Server) clientIP(next http.Handler) http.Handler {
+	trusted := func(a netip.Addr) bool {
+		for _, p := range s.cfg.TrustedProxies {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := peerAddr(r.RemoteAddr)
+		if ip.IsValid() && trusted(ip) {
+			hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+			for i := len(hops) - 1; i >= 0; i-- {
+				a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+				if err != nil {
+					break
+				}
+				ip = a.Unmap()
+				if !trusted(ip) {
+					break
+				}
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey, ip)))
+	})
+}
+
+func peerAddr(remote string) netip.Addr {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+// limitBody caps the request body before any handler reads it.
+func limitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				http.Error(w, "Request body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// logRequests writes one JSON line per request: the request ID, method, route
+// pattern, status and duration. It never logs the path or query string, which
+// could carry personal data or one-time tokens.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		route := "(unmatched)"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.log.LogAttrs(r.Context(), levelFor(status), "request",
+			slog.String("request_id", middleware.GetReqID(r.Context())),
+			slog.String("method", r.Method),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Int("bytes", ww.BytesWritten()),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		)
+	})
+}
+
+// recoverPanics turns a panic into the NHS-styled 500 page, logs the stack
+// with the request ID, and keeps the server running.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			rec := recover()
+			if rec == nil {
+				return
+			}
+			if rec == http.ErrAbortHandler {
+				panic(rec) // the client went away; let net/http handle it quietly
+			}
+			s.log.ErrorContext(r.Context(), "panic",
+				"request_id", middleware.GetReqID(r.Context()),
+				"panic", rec,
+				"stack", string(debug.Stack()))
+			s.renderServerError(w, r)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses state-changing requests that the browser marks as
+// coming from another site (Sec-Fetch-Site / Origin), which is the CSRF
+// defence of the whole service.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.WarnContext(r.Context(), "cross-origin request refused",
+			"request_id", middleware.GetReqID(r.Context()), "method", r.Method)
+		s.renderForbidden(w, r)
+	}))
+	return cop.Handler(next)
+}
+
+// levelFor logs server errors loudly and everything else at info.
+func levelFor(status int) slog.Level {
+	if status >= 500 {
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}

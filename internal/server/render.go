@@ -1,0 +1,69 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"careers/web"
+)
+
+// layout gathers the request-wide values every page needs.
+func (s *Server) layout(r *http.Request, title string) web.Layout {
+	return web.Layout{
+		Title:   title,
+		Nonce:   nonceFrom(r.Context()),
+		Assets:  s.assets,
+		WebFont: s.cfg.WebFont,
+		Path:    r.URL.Path,
+	}
+}
+
+// render writes a page with the given status. It renders into a buffer first
+// so a template error becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// serverError logs err with the request ID and shows the 500 page. Users see
+// only the reference, never the detail.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.ErrorContext(r.Context(), "server error",
+		"request_id", middleware.GetReqID(r.Context()), "error", err.Error())
+	s.renderServerError(w, r)
+}
+
+func (s *Server) renderServerError(w http.ResponseWriter, r *http.Request) {
+	var buf bytes.Buffer
+	page := web.ServerErrorPage(s.layout(r, "Sorry, there is a problem with the service"), middleware.GetReqID(r.Context()))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	if err := page.Render(r.Context(), &buf); err != nil {
+		_, _ = w.Write([]byte("Sorry, there is a problem with the service. Try again later."))
+		return
+	}
+	_, _ = buf.WriteTo(w)
+}
+
+func (s *Server) renderNotFound(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusNotFound, web.NotFoundPage(s.layout(r, "Page not found")))
+}
+
+func (s *Server) renderForbidden(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusForbidden, web.ForbiddenPage(s.layout(r, "You cannot do that from here")))
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	// Answer like an unknown page: the method is not part of the site.
+	w.Header().Set("Allow", "GET, HEAD")
+	s.render(w, r, http.StatusMethodNotAllowed, web.NotFoundPage(s.layout(r, "Page not found")))
+}

@@ -1,0 +1,98 @@
+// Package server holds the HTTP side of the service: one route table,
+// middleware, and one handler per file.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+
+	"careers/internal/config"
+	"careers/internal/store"
+	"careers/web"
+)
+
+// Server holds everything the handlers need. It has no package globals: tests
+// build as many as they like.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	store    *store.Store
+	assets   *web.Assets
+	sessions *scs.SessionManager
+	now      func() time.Time
+
+	// sessionStore is kept to stop its cleanup goroutine on Close.
+	sessionStore *pgxstore.PostgresStore
+}
+
+// Deps are the parts a Server is built from.
+type Deps struct {
+	Config config.Config
+	Logger *slog.Logger
+	Store  *store.Store
+	Assets *web.Assets
+	// Now is the clock; nil means time.Now. Tests inject their own.
+	Now func() time.Time
+}
+
+// New builds a Server. Close must be called to stop its background work.
+func New(d Deps) (*Server, error) {
+	if d.Store == nil || d.Assets == nil || d.Logger == nil {
+		return nil, errors.New("server: store, assets and logger are required")
+	}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	ss := pgxstore.NewWithCleanupInterval(d.Store.Pool(), 10*time.Minute)
+	return &Server{
+		cfg:          d.Config,
+		log:          d.Logger,
+		store:        d.Store,
+		assets:       d.Assets,
+		sessions:     newSessionManager(d.Config, ss),
+		now:          now,
+		sessionStore: ss,
+	}, nil
+}
+
+// Close stops background work started by New.
+func (s *Server) Close() { s.sessionStore.StopCleanup() }
+
+// newSessionManager applies the session rules of ENGINEERING.md: 30 minutes
+// idle, 12 hours absolute, server-side storage, and a __Host- cookie when the
+// service is reached over HTTPS (which pins it to this host and path /).
+func newSessionManager(cfg config.Config, st scs.Store) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = st
+	sm.IdleTimeout = 30 * time.Minute
+	sm.Lifetime = 12 * time.Hour
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.Path = "/"
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Persist = false
+	if cfg.Secure() {
+		sm.Cookie.Name = "__Host-careers_session"
+		sm.Cookie.Secure = true
+	} else {
+		sm.Cookie.Name = "careers_session"
+	}
+	return sm
+}
+
+// Sessions exposes the session manager (sign-in handlers renew tokens with it).
+func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
+
+// ready reports whether the service can do useful work: the database answers
+// and has every migration this binary expects.
+func (s *Server) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return s.store.Ready(ctx)
+}

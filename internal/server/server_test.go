@@ -1,0 +1,254 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"careers/internal/testdb"
+)
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, func(r chi.Router) {
+		r.Get("/boom", func(http.ResponseWriter, *http.Request) { panic("test panic") })
+	}, nil)
+	_, start := ts.Do(t, "GET", "/", nil, nil)
+	css := regexp.MustCompile(`/assets/careers\.[0-9a-f]+\.css`).FindString(start)
+	if css == "" {
+		t.Fatal("start page links no hashed stylesheet")
+	}
+
+	cases := []struct {
+		method, path string
+		header       map[string]string
+	}{
+		{"GET", "/", nil},
+		{"GET", "/privacy", nil},
+		{"GET", "/healthz", nil},
+		{"GET", "/readyz", nil},
+		{"GET", css, nil},
+		{"GET", "/no-such-page", nil},
+		{"GET", "/boom", nil},
+		{"POST", "/", map[string]string{"Sec-Fetch-Site": "cross-site"}},
+	}
+	for _, c := range cases {
+		resp, _ := ts.Do(t, c.method, c.path, nil, c.header)
+		h := resp.Header
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'self'", "script-src 'self' 'nonce-", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s %s: CSP %q lacks %q", c.method, c.path, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") || strings.Contains(csp, "assets.nhs.uk") {
+			t.Errorf("%s %s: CSP too loose by default: %q", c.method, c.path, csp)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s %s: nosniff=%q referrer=%q", c.method, c.path, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
+		}
+		if h.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s %s: HSTS sent over plain http", c.method, c.path)
+		}
+		if c.path != css && h.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s %s: Cache-Control = %q, want no-store", c.method, c.path, h.Get("Cache-Control"))
+		}
+	}
+}
+
+func TestNonceIsFreshAndMatchesScripts(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	nonceRe := regexp.MustCompile(`'nonce-([^']+)'`)
+	resp1, body := ts.Do(t, "GET", "/", nil, nil)
+	resp2, _ := ts.Do(t, "GET", "/", nil, nil)
+	n1 := nonceRe.FindStringSubmatch(resp1.Header.Get("Content-Security-Policy"))
+	n2 := nonceRe.FindStringSubmatch(resp2.Header.Get("Content-Security-Policy"))
+	if n1 == nil || n2 == nil || n1[1] == n2[1] {
+		t.Fatalf("nonces not fresh per response: %v %v", n1, n2)
+	}
+	scripts := regexp.MustCompile(`<script[^>]*>`).FindAllString(body, -1)
+	if len(scripts) == 0 {
+		t.Fatal("start page has no scripts to check")
+	}
+	for _, s := range scripts {
+		if !strings.Contains(s, `nonce="`+n1[1]+`"`) {
+			t.Errorf("script without this response's nonce: %s", s)
+		}
+	}
+}
+
+func TestHSTSAndWebFontFollowConfiguration(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, map[string]string{"BASE_URL": "https://careers.example.nhs.uk", "NHS_WEB_FONT": "true"})
+	resp, body := ts.Do(t, "GET", "/", nil, nil)
+	if got := resp.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(got, "max-age=") {
+		t.Errorf("HSTS = %q over https", got)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "font-src 'self' https://assets.nhs.uk;") {
+		t.Errorf("web font on, but CSP font-src is not exactly self + the NHS host: %q", csp)
+	}
+	if !regexp.MustCompile(`/assets/careers-webfont\.[0-9a-f]+\.css`).MatchString(body) {
+		t.Error("web font on, but the page does not link the web-font stylesheet")
+	}
+}
+
+func TestCrossSitePostIsRefused(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, func(r chi.Router) {
+		r.Post("/echo", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	}, nil)
+	resp, body := ts.Do(t, "POST", "/echo", strings.NewReader("a=1"), map[string]string{
+		"Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded"})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST: status %d, want 403", resp.StatusCode)
+	}
+	if !strings.Contains(body, "nhsuk-header") {
+		t.Error("cross-site refusal is not the NHS-styled page")
+	}
+	resp, _ = ts.Do(t, "POST", "/echo", strings.NewReader("a=1"), map[string]string{
+		"Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded"})
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("same-origin POST: status %d, want 204", resp.StatusCode)
+	}
+}
+
+func TestUnknownPathGetsNHSNotFoundPage(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	resp, body := ts.Do(t, "GET", "/referrals/does-not-exist", nil, nil)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("status %d, want 404", resp.StatusCode)
+	}
+	for _, want := range []string{"Page not found", "nhsuk-header", "/assets/careers.", `href="/"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("404 page lacks %q", want)
+		}
+	}
+}
+
+func TestPanicShowsErrorPageAndServerKeepsServing(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, func(r chi.Router) {
+		r.Get("/boom", func(http.ResponseWriter, *http.Request) { panic("kaboom in handler") })
+	}, nil)
+	resp, body := ts.Do(t, "GET", "/boom", nil, nil)
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", resp.StatusCode)
+	}
+	if !strings.Contains(body, "Sorry, there is a problem with the service") || strings.Contains(body, "kaboom") {
+		t.Errorf("500 page wrong or leaks the panic: %s", body)
+	}
+	errorPage := body
+	resp, _ = ts.Do(t, "GET", "/", nil, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("request after the panic: status %d", resp.StatusCode)
+	}
+	var found bool
+	for _, l := range ts.logs.Lines(t) {
+		if l["msg"] == "panic" && strings.Contains(l["panic"].(string), "kaboom") && strings.Contains(l["stack"].(string), "server_test") {
+			found = true
+			// The page shows the same reference the log holds, so support can find it.
+			if id, _ := l["request_id"].(string); id == "" || !strings.Contains(errorPage, id) {
+				t.Errorf("500 page does not show the logged request ID %q", id)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("panic not logged with its request ID and stack:\n%s", ts.logs.String())
+	}
+}
+
+func TestRequestLogsHaveRouteNotPersonalData(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.Do(t, "GET", "/?email=jo.bloggs%40example.com&token=secret123", nil, nil)
+	ts.Do(t, "GET", "/no/such/jo.bloggs", nil, nil)
+	logs := ts.logs.String()
+	for _, leak := range []string{"jo.bloggs", "secret123", "example.com"} {
+		if strings.Contains(logs, leak) {
+			t.Errorf("logs contain %q:\n%s", leak, logs)
+		}
+	}
+	var sawStart, sawUnmatched bool
+	for _, l := range ts.logs.Lines(t) {
+		if l["msg"] != "request" {
+			continue
+		}
+		if l["request_id"] == "" || l["method"] != "GET" || l["duration_ms"] == nil {
+			t.Errorf("request log lacks fields: %v", l)
+		}
+		if l["route"] == "/" && l["status"] == float64(200) {
+			sawStart = true
+		}
+		if l["route"] == "(unmatched)" && l["status"] == float64(404) {
+			sawUnmatched = true
+		}
+	}
+	if !sawStart || !sawUnmatched {
+		t.Errorf("expected request lines for / (200) and an unmatched path (404):\n%s", logs)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	resp, body := ts.Do(t, "GET", "/healthz", nil, nil)
+	if resp.StatusCode != 200 || strings.TrimSpace(body) != "ok" {
+		t.Errorf("healthz = %d %q", resp.StatusCode, body)
+	}
+}
+
+// readyz follows the database: 503 while it cannot be reached, 200 again
+// once it is back, with no restart of the service.
+func TestReadyzFollowsTheDatabase(t *testing.T) {
+	t.Parallel()
+	dbURL, err := url.Parse(testdb.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newSwitchableProxy(t, dbURL.Host)
+	dbURL.Host = proxy.Addr()
+	pool := testdb.MustPool(t, dbURL.String())
+	ts := MustServer(t, pool, nil, nil)
+
+	status := func() int {
+		resp, _ := ts.Do(t, "GET", "/readyz", nil, nil)
+		return resp.StatusCode
+	}
+	if got := status(); got != 200 {
+		t.Fatalf("readyz with the database up = %d", got)
+	}
+	proxy.SetDown(true)
+	if got := status(); got != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with the database down = %d, want 503", got)
+	}
+	if resp, _ := ts.Do(t, "GET", "/healthz", nil, nil); resp.StatusCode != 200 {
+		t.Errorf("healthz must not depend on the database, got %d", resp.StatusCode)
+	}
+	proxy.SetDown(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for status() != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("readyz did not recover after the database came back")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestReadyzIs503WhenMigrationsArePending(t *testing.T) {
+	t.Parallel()
+	pool := testdb.NewPool(t)
+	ts := MustServer(t, pool, nil, nil)
+	if _, err := pool.Exec(t.Context(), `DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := ts.Do(t, "GET", "/readyz", nil, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz with a pending migration = %d, want 503", resp.StatusCode)
+	}
+}
