@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -39,6 +40,19 @@ type Config struct {
 	DBMaxConns      int32
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
+
+	// SMTPURL is smtp://user:pass@host:port (STARTTLS when offered, required
+	// with ?starttls=required) or smtps://… (implicit TLS). Empty in
+	// development sends mail to the built-in mailbox at /dev/mailbox.
+	SMTPURL     *url.URL
+	MailFrom    *mail.Address
+	MailReplyTo *mail.Address // optional
+	// RunWorkers runs the background workers inside `serve`; turn it off
+	// when `careers worker` runs them elsewhere.
+	RunWorkers bool
+	// SkipDemoSecondFactor lets demo staff users made by `careers seed` sign
+	// in without TOTP. Development only.
+	SkipDemoSecondFactor bool
 }
 
 // Vars documents each variable: its name, default and meaning. The README's
@@ -53,6 +67,11 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`"},
 	{"NHS_WEB_FONT", "false", "`true` loads the NHS web font (Frutiger) from assets.nhs.uk; the CSP then allows exactly that host"},
 	{"TRUSTED_PROXIES", "(none)", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed, e.g. `10.0.0.0/8`"},
+	{"SMTP_URL", "(unset)", "mail server: `smtp://user:password@host:587` (STARTTLS) or `smtps://user:password@host:465` (implicit TLS); unset in development stores mail in the mailbox at /dev/mailbox; required in production"},
+	{"MAIL_FROM", "Careers support <careers@localhost>", "the From address of every message; required in production"},
+	{"MAIL_REPLY_TO", "(none)", "an optional Reply-To address, e.g. the unit's shared mailbox"},
+	{"RUN_WORKERS", "true", "run the background workers (email, reminders, retention) inside `serve`; set false when `careers worker` runs them"},
+	{"DEMO_SKIP_SECOND_FACTOR", "false", "development only: demo staff users from `careers seed` sign in without TOTP (`make run` sets it); refused in production"},
 	{"DB_MAX_CONNS", "10", "most connections in the database pool"},
 	{"REQUEST_TIMEOUT", "30s", "longest time a request may take before it is cancelled"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may run after SIGTERM/SIGINT before the server closes"},
@@ -127,11 +146,7 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("LOG_LEVEL", "must be debug, info, warn or error, got %q", lvl)
 	}
 
-	if v, err := strconv.ParseBool(get("NHS_WEB_FONT", "false")); err != nil {
-		bad("NHS_WEB_FONT", "must be true or false, got %q", getenv("NHS_WEB_FONT"))
-	} else {
-		c.WebFont = v
-	}
+	c.WebFont = boolVar(get("NHS_WEB_FONT", "false"), "NHS_WEB_FONT", bad)
 
 	for _, s := range strings.Split(get("TRUSTED_PROXIES", ""), ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -144,6 +159,35 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
+
+	if raw := get("SMTP_URL", ""); raw != "" {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil:
+			// url's message echoes the URL, which holds a password.
+			bad("SMTP_URL", "is not a valid URL such as smtp://user:password@mail.example.nhs.uk:587")
+		case u.Scheme != "smtp" && u.Scheme != "smtps":
+			bad("SMTP_URL", "must start with smtp:// (STARTTLS) or smtps:// (implicit TLS)")
+		case u.Hostname() == "":
+			bad("SMTP_URL", "must name the mail server's host")
+		default:
+			c.SMTPURL = u
+		}
+	}
+	if a, err := mail.ParseAddress(get("MAIL_FROM", "Careers support <careers@localhost>")); err != nil {
+		bad("MAIL_FROM", "must be an email address such as \"Careers support <careers@example.nhs.uk>\", got %q", getenv("MAIL_FROM"))
+	} else {
+		c.MailFrom = a
+	}
+	if raw := get("MAIL_REPLY_TO", ""); raw != "" {
+		if a, err := mail.ParseAddress(raw); err != nil {
+			bad("MAIL_REPLY_TO", "must be an email address, got %q", raw)
+		} else {
+			c.MailReplyTo = a
+		}
+	}
+	c.RunWorkers = boolVar(get("RUN_WORKERS", "true"), "RUN_WORKERS", bad)
+	c.SkipDemoSecondFactor = boolVar(get("DEMO_SKIP_SECOND_FACTOR", "false"), "DEMO_SKIP_SECOND_FACTOR", bad)
 
 	if n, err := strconv.Atoi(get("DB_MAX_CONNS", "10")); err != nil || n < 1 || n > 1000 {
 		bad("DB_MAX_CONNS", "must be a whole number from 1 to 1000, got %q", getenv("DB_MAX_CONNS"))
@@ -165,6 +209,14 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+func boolVar(s, name string, bad func(string, string, ...any)) bool {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		bad(name, "must be true or false, got %q", s)
+	}
+	return v
 }
 
 func duration(s, name string, bad func(string, string, ...any)) time.Duration {
@@ -211,6 +263,15 @@ func (c Config) ValidateProduction() error {
 	}
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL: is required in production (the private PostgreSQL is for development only)"))
+	}
+	if c.SMTPURL == nil {
+		errs = append(errs, errors.New("SMTP_URL: is required in production (the development mailbox does not exist there)"))
+	}
+	if c.MailFrom == nil || strings.HasSuffix(c.MailFrom.Address, "@localhost") {
+		errs = append(errs, errors.New("MAIL_FROM: must be set to the unit's real address in production"))
+	}
+	if c.SkipDemoSecondFactor {
+		errs = append(errs, errors.New("DEMO_SKIP_SECOND_FACTOR: is development only; every staff sign-in needs its second factor in production"))
 	}
 	return errors.Join(errs...)
 }

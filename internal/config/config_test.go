@@ -25,6 +25,9 @@ func TestDefaults(t *testing.T) {
 	if c.DatabaseURL != "" || c.DataDir != ".data" || c.LogLevel != slog.LevelInfo || c.WebFont {
 		t.Errorf("defaults = %+v", c)
 	}
+	if c.SMTPURL != nil || c.MailFrom.Address != "careers@localhost" || c.MailReplyTo != nil || !c.RunWorkers || c.SkipDemoSecondFactor {
+		t.Errorf("mail/worker defaults = %+v", c)
+	}
 	if c.RequestTimeout != 30*time.Second || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 10 {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -39,6 +42,8 @@ func TestValidValues(t *testing.T) {
 		"DATABASE_URL": "postgres://app:secret@db:5432/careers", "LOG_LEVEL": "warn",
 		"NHS_WEB_FONT": "true", "TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7/32",
 		"DB_MAX_CONNS": "25", "REQUEST_TIMEOUT": "15s", "SHUTDOWN_TIMEOUT": "1m",
+		"SMTP_URL": "smtp://relay:pw@mail.example.nhs.uk:587", "MAIL_FROM": "Careers support <careers@example.nhs.uk>",
+		"MAIL_REPLY_TO": "psu@example.nhs.uk", "RUN_WORKERS": "false",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -48,6 +53,9 @@ func TestValidValues(t *testing.T) {
 	}
 	if len(c.TrustedProxies) != 2 || c.TrustedProxies[0].String() != "10.0.0.0/8" {
 		t.Errorf("TrustedProxies = %v", c.TrustedProxies)
+	}
+	if c.SMTPURL.Host != "mail.example.nhs.uk:587" || c.MailFrom.Address != "careers@example.nhs.uk" || c.MailReplyTo.Address != "psu@example.nhs.uk" || c.RunWorkers {
+		t.Errorf("mail settings = %v %v %v %v", c.SMTPURL, c.MailFrom, c.MailReplyTo, c.RunWorkers)
 	}
 	if c.LogLevel != slog.LevelWarn || !c.WebFont || c.DBMaxConns != 25 || c.ShutdownTimeout != time.Minute {
 		t.Errorf("values = %+v", c)
@@ -72,6 +80,12 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 		{"DB_MAX_CONNS", "many"},
 		{"REQUEST_TIMEOUT", "30"},
 		{"SHUTDOWN_TIMEOUT", "-5s"},
+		{"SMTP_URL", "http://mail.example.nhs.uk"},
+		{"SMTP_URL", "smtp://"},
+		{"MAIL_FROM", "not an address"},
+		{"MAIL_REPLY_TO", "nobody@"},
+		{"RUN_WORKERS", "sometimes"},
+		{"DEMO_SKIP_SECOND_FACTOR", "yes please"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -103,27 +117,31 @@ func TestSeveralProblemsAreAllReported(t *testing.T) {
 }
 
 func TestProductionRefusesInsecureSettings(t *testing.T) {
-	base := map[string]string{"ENV": "production", "BASE_URL": "https://careers.example.nhs.uk", "DATABASE_URL": "postgres://db/careers"}
-	if _, err := config.Load(env(base)); err != nil {
+	secure := func() map[string]string {
+		return map[string]string{"ENV": "production", "BASE_URL": "https://careers.example.nhs.uk",
+			"DATABASE_URL": "postgres://db/careers", "SMTP_URL": "smtps://u:p@mail.example.nhs.uk:465",
+			"MAIL_FROM": "Careers support <careers@example.nhs.uk>"}
+	}
+	if _, err := config.Load(env(secure())); err != nil {
 		t.Fatalf("a secure production configuration was refused: %v", err)
 	}
-
-	plain := map[string]string{"ENV": "production", "BASE_URL": "http://careers.example.nhs.uk", "DATABASE_URL": "postgres://db/careers"}
-	_, err := config.Load(env(plain))
-	if err == nil || !strings.HasPrefix(err.Error(), "BASE_URL: ") || !strings.Contains(err.Error(), "https") {
-		t.Errorf("plain-http BASE_URL in production: err = %v", err)
+	cases := []struct {
+		name, key, value, want string
+	}{
+		{"plain-http BASE_URL", "BASE_URL", "http://careers.example.nhs.uk", "BASE_URL: must use https"},
+		{"default BASE_URL", "BASE_URL", "", "BASE_URL: must use https"},
+		{"no DATABASE_URL", "DATABASE_URL", "", "DATABASE_URL: is required in production"},
+		{"no SMTP_URL (the dev mailbox)", "SMTP_URL", "", "SMTP_URL: is required in production"},
+		{"default MAIL_FROM", "MAIL_FROM", "", "MAIL_FROM: must be set"},
+		{"demo second-factor skip", "DEMO_SKIP_SECOND_FACTOR", "true", "DEMO_SKIP_SECOND_FACTOR: is development only"},
 	}
-
-	noDB := map[string]string{"ENV": "production", "BASE_URL": "https://careers.example.nhs.uk"}
-	_, err = config.Load(env(noDB))
-	if err == nil || !strings.HasPrefix(err.Error(), "DATABASE_URL: ") {
-		t.Errorf("production without DATABASE_URL: err = %v", err)
-	}
-
-	// The default BASE_URL is plain http, so production must set its own.
-	_, err = config.Load(env(map[string]string{"ENV": "production", "DATABASE_URL": "postgres://db/careers"}))
-	if err == nil || !strings.Contains(err.Error(), "BASE_URL") {
-		t.Errorf("production with the default BASE_URL: err = %v", err)
+	for _, c := range cases {
+		e := secure()
+		e[c.key] = c.value
+		_, err := config.Load(env(e))
+		if err == nil || err.Error() != strings.SplitN(err.Error(), "\n", 2)[0] || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want one line starting %q", c.name, err, c.want)
+		}
 	}
 }
 
