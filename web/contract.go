@@ -16,4 +16,23 @@ type Layout struct {
 	WebFont bool
 	// Path is the current request path (used for the header's active navigation).
 	Path string
+	// Account is the signed-in person shown in the header; nil when nobody is.
+	Account *Account
+	// Nav is the staff navigation under the header; empty on public pages.
+	Nav []NavItem
+	// Flash is a one-off confirmation shown at the top of the page.
+	Flash string
+}
+
+// Account is who is signed in, and where their sign-out form posts.
+type Account struct {
+	Name    string
+	SignOut string
+}
+
+// NavItem is one link of the staff navigation.
+type NavItem struct {
+	Href    string
+	Text    string
+	Current bool
 }

@@ -1,8 +1,10 @@
 // Command careers runs the careers-support referral service.
 //
 //	careers [serve]                 run the web service (the default)
+//	careers worker                  run the background workers on their own
 //	careers migrate up|down|status  manage the database schema
 //	careers seed                    load demo data (development only)
+//	careers user create ...         create a staff account (the first admin)
 //	careers devdb [-- CMD ARGS...]  run the private PostgreSQL (for tests and psql)
 //	careers healthcheck             probe /healthz (the container's HEALTHCHECK)
 package main
@@ -47,10 +49,14 @@ const usage = `usage: careers [command]
 
 commands:
   serve                 run the web service (default)
+  worker                run the background workers (email, periodic jobs)
+                        without the web service
   migrate up            apply pending database migrations
   migrate down          roll back the latest migration
   migrate status        list migrations and whether each is applied
   seed                  load demo data (development only)
+  user create --email E --name N --role R
+                        create a staff account and print its set-password link
   devdb [-- CMD ARGS]   start the private PostgreSQL; with CMD, run it with
                         TEST_DATABASE_URL set and stop the server afterwards
   healthcheck           exit 0 if the service on ADDR answers /healthz
@@ -74,6 +80,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdSeed(ctx, getenv, stdout)
 	case "devdb":
 		return cmdDevDB(ctx, args, getenv, stdout, stderr)
+	case "worker":
+		return cmdWorker(ctx, getenv, stdout)
+	case "user":
+		return cmdUser(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, getenv)
 	case "help", "-h", "--help":

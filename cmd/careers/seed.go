@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"careers/internal/auth"
 	"careers/internal/config"
 	"careers/internal/store"
 )
@@ -34,7 +35,11 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if _, err := m.Up(ctx); err != nil {
 		return err
 	}
-	n, err := store.New(db.pool).Seed(ctx)
+	hash, err := auth.NewHasher(1).Hash(ctx, store.DemoPassword)
+	if err != nil {
+		return err
+	}
+	n, err := store.New(db.pool).Seed(ctx, hash)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,11 @@ import (
 	"io"
 	"net"
 
+	"github.com/jackc/pgx/v5"
+
 	"careers/internal/config"
+	"careers/internal/jobs"
+	"careers/internal/mail"
 	"careers/internal/server"
 	"careers/internal/store"
 	"careers/web"
@@ -42,9 +46,28 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 	if err != nil {
 		return err
 	}
+	if err := jobs.Migrate(ctx, db.pool); err != nil {
+		return err
+	}
 	log.Info("database migrated", "applied", n)
 
-	srv, err := server.New(server.Deps{Config: cfg, Logger: log, Store: store.New(db.pool), Assets: assets})
+	if cfg.RunWorkers {
+		jc, err := startJobs(ctx, cfg, db.pool, log)
+		if err != nil {
+			return err
+		}
+		// Deferred after db.close, so it runs first: workers stop before
+		// the pool closes.
+		defer func() {
+			c, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+			defer cancel()
+			if err := jc.Stop(c); err != nil {
+				log.Error("stopping workers", "error", err.Error())
+			}
+		}()
+	}
+
+	srv, err := server.New(server.Deps{Config: cfg, Logger: log, Store: store.New(db.pool), Assets: assets, Enqueue: enqueue})
 	if err != nil {
 		return err
 	}
@@ -56,4 +79,10 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", string(cfg.Env))
 	return server.Serve(ctx, ln, srv.Handler(), cfg.RequestTimeout, cfg.ShutdownTimeout, log)
+}
+
+// enqueue adapts the durable queue to the server's notification hook.
+func enqueue(ctx context.Context, tx pgx.Tx, key, kind string, referralID *int64, m mail.Message) error {
+	_, err := jobs.Enqueue(ctx, tx, jobs.Notification{Key: key, Kind: kind, ReferralID: referralID, Message: m})
+	return err
 }

@@ -126,7 +126,10 @@ func New(tb testing.TB, opts ...Option) context.Context {
 		tb.Fatal(err)
 	}
 
-	tabCtx, closeTab := chromedp.NewContext(b.ctx)
+	// Each tab gets its own browser context: its own cookies and storage,
+	// like a separate person. Cookies ignore ports, so without this two
+	// tests against two local servers would share (and clobber) sessions.
+	tabCtx, closeTab := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(tabCtx, cfg.timeout)
 	ctx = context.WithValue(ctx, tabStateKey{}, tabState{jsDisabled: cfg.jsDisabled})
 	tb.Cleanup(func() {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -59,14 +60,42 @@ func (b *syncBuffer) Lines(tb testing.TB) []map[string]any {
 
 type testServer struct {
 	*httptest.Server
-	logs *syncBuffer
-	srv  *server.Server
+	logs  *syncBuffer
+	srv   *server.Server
+	pool  *pgxpool.Pool
+	store *store.Store
+	clock *testClock
+	mail  *mailbox
+}
+
+// testClock is the server's clock in tests: real time plus an offset the
+// test moves forward.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
 }
 
 // MustServer starts the real service on a fresh database, with optional
 // extra routes mounted behind the real middleware.
 // env holds configuration variables; nil means the development defaults.
 func MustServer(tb testing.TB, pool *pgxpool.Pool, extra func(chi.Router), env map[string]string) *testServer {
+	tb.Helper()
+	return mustServer(tb, pool, extra, env)
+}
+
+func mustServer(tb testing.TB, pool *pgxpool.Pool, extra func(chi.Router), env map[string]string) *testServer {
 	tb.Helper()
 	if pool == nil {
 		pool = testdb.NewPool(tb)
@@ -80,18 +109,23 @@ func MustServer(tb testing.TB, pool *pgxpool.Pool, extra func(chi.Router), env m
 		tb.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	clock := &testClock{}
+	mb := newMailbox(tb, pool, cfg, clock.Now)
+	st := store.New(pool)
 	srv, err := server.New(server.Deps{
-		Config: cfg,
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Store:  store.New(pool),
-		Assets: assets,
+		Config:  cfg,
+		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
+		Store:   st,
+		Assets:  assets,
+		Now:     clock.Now,
+		Enqueue: mb.enqueue,
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.HandlerWith(extra))
 	tb.Cleanup(func() { ts.Close(); srv.Close() })
-	return &testServer{Server: ts, logs: logs, srv: srv}
+	return &testServer{Server: ts, logs: logs, srv: srv, pool: pool, store: st, clock: clock, mail: mb}
 }
 
 // Do sends a request and returns the response with its body read.

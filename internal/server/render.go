@@ -4,22 +4,63 @@ import (
 	"bytes"
 	"net/http"
 
+	"strings"
+
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"careers/internal/policy"
 	"careers/web"
 )
 
-// layout gathers the request-wide values every page needs.
+// layout gathers the request-wide values every page needs: the CSP nonce,
+// who is signed in and their navigation, and any one-off message.
 func (s *Server) layout(r *http.Request, title string) web.Layout {
-	return web.Layout{
+	l := web.Layout{
 		Title:   title,
 		Nonce:   nonceFrom(r.Context()),
 		Assets:  s.assets,
 		WebFont: s.cfg.WebFont,
 		Path:    r.URL.Path,
 	}
+	if r.Context().Value(sessionLoadedKey{}) == nil {
+		// Outside the session middleware (the panic page): nothing more.
+		return l
+	}
+	if s.sessions.Exists(r.Context(), sessFlash) {
+		l.Flash = s.sessions.PopString(r.Context(), sessFlash)
+	}
+	a := actorFrom(r.Context())
+	switch a.Kind {
+	case policy.Staff:
+		if u := staffFrom(r.Context()); u != nil {
+			l.Account = &web.Account{Name: u.Name, SignOut: "/staff/sign-out"}
+		}
+		l.Nav = staffNav(a, r.URL.Path)
+	case policy.Public:
+		l.Account = &web.Account{Name: a.Email, SignOut: "/sign-out"}
+		l.Nav = []web.NavItem{{Href: "/your-referrals", Text: "Your referrals", Current: r.URL.Path == "/your-referrals"}}
+	}
+	return l
 }
+
+// staffNav lists the sections a staff member's roles open to them.
+func staffNav(a policy.Actor, path string) []web.NavItem {
+	items := []web.NavItem{{Href: "/staff", Text: "Home"}}
+	if a.Has(policy.Admin) {
+		items = append(items,
+			web.NavItem{Href: "/staff/admin/users", Text: "Staff accounts"},
+			web.NavItem{Href: "/staff/admin/audit", Text: "Audit log"})
+	}
+	items = append(items, web.NavItem{Href: "/staff/account", Text: "Your account"})
+	for i := range items {
+		items[i].Current = path == items[i].Href || (items[i].Href != "/staff" && strings.HasPrefix(path, items[i].Href+"/"))
+	}
+	return items
+}
+
+// flash stores a confirmation for the next page the person sees.
+func (s *Server) flash(r *http.Request, msg string) { s.sessions.Put(r.Context(), sessFlash, msg) }
 
 // render writes a page with the given status. It renders into a buffer first
 // so a template error becomes a clean 500 rather than half a page.

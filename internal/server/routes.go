@@ -5,6 +5,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"careers/internal/policy"
 )
 
 // Handler returns the whole site: the middleware stack and one route table.
@@ -26,24 +28,102 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Use(middleware.Compress(5))
 	r.Use(limitBody(defaultBodyLimit))
 	r.Use(s.crossOrigin)
+	r.Use(s.sessions.LoadAndSave)
+	r.Use(s.loadActor)
 
 	r.NotFound(s.renderNotFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 
-	// Probes and static files carry no session.
-	r.Get("/healthz", s.healthz)
-	r.Get("/readyz", s.readyz)
-	r.Handle("/assets/*", s.assets.Handler())
-	r.Get("/favicon.ico", s.favicon)
+	var (
+		anyone = policy.Anyone
+		public = policy.SignedInPublic
+		staff  = policy.StaffWith()
+		admin  = policy.StaffWith(policy.Admin)
+		// Referral pages: the rule admits these roles; ownership is then
+		// decided per referral by policy.Referral.
+		referralStaff = policy.StaffWith(policy.Coordinator, policy.Lead, policy.Coach, policy.CaseManager)
+	)
+	h := func(method, pattern string, rule policy.Rule, fn http.HandlerFunc) {
+		s.handle(r, method, pattern, rule, fn)
+	}
 
-	r.Group(func(r chi.Router) {
-		r.Use(s.sessions.LoadAndSave)
+	// Probes and files.
+	h("GET", "/healthz", anyone, s.healthz)
+	h("GET", "/readyz", anyone, s.readyz)
+	h("GET", "/assets/*", anyone, s.assets.Handler().ServeHTTP)
+	h("GET", "/favicon.ico", anyone, s.favicon)
 
-		r.Get("/", s.startPage)
-		r.Get("/privacy", s.privacyPage)
-		r.Get("/accessibility", s.accessibilityPage)
-		r.Get("/cookies", s.cookiesPage)
-	})
+	// Public information.
+	h("GET", "/", anyone, s.startPage)
+	h("GET", "/privacy", anyone, s.privacyPage)
+	h("GET", "/accessibility", anyone, s.accessibilityPage)
+	h("GET", "/cookies", anyone, s.cookiesPage)
+
+	// Trainees and referrers: passwordless sign-in and their own referrals.
+	h("GET", "/sign-in", anyone, s.publicSignInForm)
+	h("POST", "/sign-in", anyone, s.publicSignIn)
+	h("GET", "/sign-in/check-email", anyone, s.publicCheckEmail)
+	h("GET", "/sign-in/link", anyone, s.publicLinkForm)
+	h("POST", "/sign-in/link", anyone, s.publicLink)
+	h("POST", "/sign-out", anyone, s.publicSignOut)
+	h("GET", "/your-referrals", public, s.yourReferrals)
+	h("GET", "/your-referrals/{reference}", public, s.yourReferral)
+
+	// Staff sign-in, passwords and second factor.
+	h("GET", "/staff/sign-in", anyone, s.staffSignInForm)
+	h("POST", "/staff/sign-in", anyone, s.staffSignIn)
+	h("GET", "/staff/sign-in/verify", anyone, s.staffVerifyForm)
+	h("POST", "/staff/sign-in/verify", anyone, s.staffVerify)
+	h("GET", "/staff/sign-in/set-up", anyone, s.staffEnrolForm)
+	h("POST", "/staff/sign-in/set-up", anyone, s.staffEnrol)
+	h("GET", "/staff/sign-in/recovery-codes", staff, s.recoveryCodes)
+	h("POST", "/staff/sign-out", anyone, s.staffSignOut)
+	h("GET", "/staff/set-password", anyone, s.passwordForm(invitationLink))
+	h("POST", "/staff/set-password", anyone, s.setPassword(invitationLink))
+	h("GET", "/staff/reset-password", anyone, s.passwordForm(resetLink))
+	h("POST", "/staff/reset-password", anyone, s.setPassword(resetLink))
+	h("GET", "/staff/forgot-password", anyone, s.forgotPasswordForm)
+	h("POST", "/staff/forgot-password", anyone, s.forgotPassword)
+	h("GET", "/staff/forgot-password/check-email", anyone, s.forgotPasswordSent)
+
+	// Staff homes and account.
+	h("GET", "/staff", staff, s.staffHome)
+	for _, home := range roleHomes {
+		h("GET", home.path, policy.StaffWith(home.role), s.roleHome(home.role))
+	}
+	h("GET", "/staff/account", staff, s.account)
+	h("POST", "/staff/account/password", staff, s.changePassword)
+
+	// Referrals.
+	h("GET", "/staff/referrals/{reference}", referralStaff, s.staffReferral)
+
+	// Messages that could not be delivered.
+	coordinators := policy.StaffWith(policy.Coordinator)
+	h("GET", "/staff/messages", coordinators, s.messagesList)
+	h("POST", "/staff/messages/{id}/retry", coordinators, s.messageRetry)
+
+	// The development mailbox: only in development with no mail server.
+	if s.cfg.IsDevelopment() && s.cfg.SMTPURL == nil {
+		h("GET", "/dev/mailbox", anyone, s.mailboxList)
+		h("GET", "/dev/mailbox/{id}", anyone, s.mailboxMessage)
+		h("GET", "/dev/mailbox/{id}/html", anyone, s.mailboxHTML)
+		h("GET", "/dev/mailbox/{id}/raw", anyone, s.mailboxRaw)
+		h("GET", "/dev/mailbox/{id}/attachments/{n}", anyone, s.mailboxAttachment)
+	}
+
+	// Administration.
+	h("GET", "/staff/admin/users", admin, s.adminUsers)
+	h("GET", "/staff/admin/users/new", admin, s.adminNewUserForm)
+	h("POST", "/staff/admin/users/new", admin, s.adminNewUser)
+	h("GET", "/staff/admin/users/{id}", admin, s.adminUser)
+	h("POST", "/staff/admin/users/{id}/roles", admin, s.adminSetRoles)
+	h("POST", "/staff/admin/users/{id}/deactivate", admin, s.adminSetActive(false))
+	h("POST", "/staff/admin/users/{id}/reactivate", admin, s.adminSetActive(true))
+	h("POST", "/staff/admin/users/{id}/reset-second-factor", admin, s.adminResetSecondFactor)
+	h("POST", "/staff/admin/users/{id}/invite", admin, s.adminResendInvite)
+	h("POST", "/staff/admin/users/{id}/coach-profile", admin, s.adminCoachProfile)
+	h("GET", "/staff/admin/audit", admin, s.auditLog)
+	h("POST", "/staff/admin/audit", admin, s.auditSearch)
 
 	if extra != nil {
 		r.Group(extra)

@@ -11,8 +11,12 @@ import (
 
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
 
+	"careers/internal/auth"
 	"careers/internal/config"
+	"careers/internal/jobs"
+	"careers/internal/policy"
 	"careers/internal/store"
 	"careers/web"
 )
@@ -26,6 +30,11 @@ type Server struct {
 	assets   *web.Assets
 	sessions *scs.SessionManager
 	now      func() time.Time
+	hasher   *auth.Hasher
+	enqueue  Enqueue
+	// rules records each route's access rule ("METHOD /pattern"), filled
+	// as routes are registered; the route-walk test reads it.
+	rules map[string]policy.Rule
 
 	// sessionStore is kept to stop its cleanup goroutine on Close.
 	sessionStore *pgxstore.PostgresStore
@@ -39,6 +48,8 @@ type Deps struct {
 	Assets *web.Assets
 	// Now is the clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
+	// Enqueue puts notifications on the durable queue.
+	Enqueue Enqueue
 }
 
 // New builds a Server. Close must be called to stop its background work.
@@ -58,6 +69,9 @@ func New(d Deps) (*Server, error) {
 		assets:       d.Assets,
 		sessions:     newSessionManager(d.Config, ss),
 		now:          now,
+		hasher:       auth.NewHasher(0),
+		enqueue:      d.Enqueue,
+		rules:        map[string]policy.Rule{},
 		sessionStore: ss,
 	}, nil
 }
@@ -94,5 +108,18 @@ func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
 func (s *Server) ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	return s.store.Ready(ctx)
+	if err := s.store.Ready(ctx); err != nil {
+		return err
+	}
+	current, err := jobs.Current(ctx, s.store.Pool())
+	if err != nil {
+		return err
+	}
+	if !current {
+		return errors.New("server: job queue schema not migrated")
+	}
+	return nil
 }
+
+// pgxTx is the raw transaction InTx hands to code outside the store.
+type pgxTx = pgx.Tx

@@ -1,11 +1,81 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+
+	"careers/internal/policy"
+)
+
+// DemoPassword is the password of every demo staff user (README lists them).
+const DemoPassword = "careers-demo-2026"
+
+// DemoStaff are the demo staff users, one or more per role.
+var DemoStaff = []NewStaffUser{
+	{Email: "admin@demo.careers.nhs.uk", Name: "Ada Admin", Roles: []policy.Role{policy.Admin}},
+	{Email: "coordinator@demo.careers.nhs.uk", Name: "Cora Coordinator", Roles: []policy.Role{policy.Coordinator}},
+	{Email: "coach@demo.careers.nhs.uk", Name: "Kofi Coach", Roles: []policy.Role{policy.Coach}},
+	{Email: "coach2@demo.careers.nhs.uk", Name: "Priya Coach", Roles: []policy.Role{policy.Coach}},
+	{Email: "lead@demo.careers.nhs.uk", Name: "Lee Lead", Roles: []policy.Role{policy.Lead}},
+	{Email: "casemanager@demo.careers.nhs.uk", Name: "Cam Case Manager", Roles: []policy.Role{policy.CaseManager}},
+}
 
 // Seed loads the demo data for development and returns how many records it
-// added. It is idempotent: running it again adds nothing. Each feature adds
-// its own demo records here as it lands (staff users come with accounts).
-func (s *Store) Seed(ctx context.Context) (int, error) {
-	_ = ctx
-	return 0, nil
+// added. It is idempotent: running it again adds nothing. passwordHash is
+// the hash of DemoPassword (hashing is not the store's job).
+func (s *Store) Seed(ctx context.Context, passwordHash string) (int, error) {
+	added := 0
+	err := s.InTx(ctx, func(st *Store, _ Tx) error {
+		ids := map[string]int64{}
+		for _, u := range DemoStaff {
+			tag, err := st.db.Exec(ctx, `INSERT INTO staff_users (email, name, roles, demo, password_hash, password_changed_at)
+				VALUES ($1, $2, $3, true, $4, now()) ON CONFLICT (email) DO NOTHING`, u.Email, u.Name, roleStrings(u.Roles), passwordHash)
+			if err != nil {
+				return err
+			}
+			added += int(tag.RowsAffected())
+			var id int64
+			if err := st.db.QueryRow(ctx, `SELECT id FROM staff_users WHERE email = $1`, u.Email).Scan(&id); err != nil {
+				return err
+			}
+			ids[u.Email] = id
+		}
+		for email, p := range map[string]CoachProfile{
+			"coach@demo.careers.nhs.uk":  {Background: "Former GP trainer and qualified career coach.", Specialisms: []string{"general practice", "less-than-full-time training", "leaving medicine"}, Modes: []string{"virtual", "telephone"}, Capacity: 8},
+			"coach2@demo.careers.nhs.uk": {Background: "Careers adviser with a background in surgical education.", Specialisms: []string{"surgery", "specialty choice", "interviews"}, Modes: []string{"virtual", "in_person"}, Capacity: 6},
+		} {
+			p.UserID = ids[email]
+			if _, err := st.db.Exec(ctx, `INSERT INTO coach_profiles (user_id, background, specialisms, modes, capacity)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO NOTHING`, p.UserID, p.Background, p.Specialisms, p.Modes, p.Capacity); err != nil {
+				return err
+			}
+		}
+		refs := []struct {
+			ref, route, status, name, email, referrer, referrerEmail string
+			caseManager, coach                                       int64
+			daysAgo                                                  int
+		}{
+			{"CR-A7K4-M2Q9", "self", "new", "Alex Morgan", "alex.morgan@example.com", "", "", 0, 0, 3},
+			{"CR-B3HX-7RTW", "supervisor", "awaiting_trainee", "Sam Patel", "sam.patel@example.com", "Dr Jo Reed", "jo.reed@example.com", 0, 0, 2},
+			{"CR-C9PN-4VJK", "case_manager", "allocated", "Chris Lee", "chris.lee@example.com", "", "", ids["casemanager@demo.careers.nhs.uk"], ids["coach@demo.careers.nhs.uk"], 20},
+			{"CR-D2WF-8MZE", "self", "new", "Morgan Shaw", "morgan.shaw@example.com", "", "", 0, 0, 12},
+		}
+		for _, r := range refs {
+			tag, err := st.db.Exec(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email,
+				referrer_name, referrer_email, case_manager_id, coach_id, submitted_at, confirmed_at)
+				VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''), nullif($8, 0), nullif($9, 0),
+				        now() - make_interval(days => $10), CASE WHEN $2 = 'self' OR $3 = 'awaiting_trainee' THEN NULL ELSE now() - make_interval(days => $10) END)
+				ON CONFLICT (reference) DO NOTHING`,
+				r.ref, r.route, r.status, r.name, r.email, r.referrer, r.referrerEmail, r.caseManager, r.coach, r.daysAgo)
+			if err != nil {
+				return err
+			}
+			added += int(tag.RowsAffected())
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("seed: %w", err)
+	}
+	return added, nil
 }

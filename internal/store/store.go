@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -17,15 +19,59 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means the change clashes with the current state of the record.
 	ErrConflict = errors.New("conflict")
+	// ErrInvalid means the database refused the values (a check or reference).
+	ErrInvalid = errors.New("invalid")
 )
+
+// Tx is a transaction handed out by InTx.
+type Tx = pgx.Tx
+
+// dbtx is what queries run on: the pool, or a transaction.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
 
 // Store is the service's access to PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+	db   dbtx
 }
 
 // New wraps a pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, db: pool} }
+
+// InTx runs fn in one transaction with a Store bound to it; the transaction
+// commits when fn returns nil and rolls back otherwise. fn also gets the raw
+// transaction, so work outside the store (enqueueing a notification) joins
+// the same commit.
+func (s *Store) InTx(ctx context.Context, fn func(st *Store, tx pgx.Tx) error) error {
+	if tx, ok := s.db.(pgx.Tx); ok {
+		// Already in a transaction: join it.
+		return fn(s, tx)
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(&Store{pool: s.pool, db: tx}, tx)
+	})
+}
+
+// mapErr turns PostgreSQL errors into the store's sentinel errors.
+func mapErr(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s", ErrConflict, pe.ConstraintName)
+		case "23503", "23514": // foreign key, check
+			return fmt.Errorf("%w: %s", ErrInvalid, pe.ConstraintName)
+		}
+	}
+	return err
+}
 
 // Pool exposes the pool to the parts that need it directly (sessions, health).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

@@ -5,6 +5,7 @@ package testdb
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"os"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/peterldowns/pgtestdb"
 	"github.com/peterldowns/pgtestdb/migrators/goosemigrator"
 
+	"careers/internal/jobs"
 	"careers/migrations"
 )
 
@@ -37,9 +39,10 @@ func ServerConfig(tb testing.TB) pgtestdb.Config {
 	if err != nil {
 		tb.Fatalf("%s is not a valid PostgreSQL connection string", EnvVar)
 	}
-	opts := url.Values{"sslmode": {"disable"}}
-	if pc.TLSConfig != nil {
-		opts.Set("sslmode", "require")
+	// Keep the server's TLS choice; with none given, libpq's default.
+	opts := url.Values{"sslmode": {"prefer"}}
+	if u, err := url.Parse(raw); err == nil && u.Query().Get("sslmode") != "" {
+		opts.Set("sslmode", u.Query().Get("sslmode"))
 	}
 	return pgtestdb.Config{
 		DriverName: "pgx",
@@ -55,9 +58,32 @@ func ServerConfig(tb testing.TB) pgtestdb.Config {
 }
 
 // Migrator is the migrator every test database is built with: the same
-// embedded goose files the service applies at start.
+// embedded goose files the service applies at start, then River's schema.
 func Migrator() pgtestdb.Migrator {
-	return goosemigrator.New(".", goosemigrator.WithFS(migrations.FS))
+	return migrator{goose: goosemigrator.New(".", goosemigrator.WithFS(migrations.FS))}
+}
+
+type migrator struct{ goose pgtestdb.Migrator }
+
+// Hash covers both schemas, so a change to either builds a new template.
+func (m migrator) Hash() (string, error) {
+	h, err := m.goose.Hash()
+	if err != nil {
+		return "", err
+	}
+	return h + ":river:" + jobs.MigrationsHash(), nil
+}
+
+func (m migrator) Migrate(ctx context.Context, db *sql.DB, conf pgtestdb.Config) error {
+	if err := m.goose.Migrate(ctx, db, conf); err != nil {
+		return err
+	}
+	pool, err := pgxpool.New(ctx, conf.URL())
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return jobs.Migrate(ctx, pool)
 }
 
 // URL creates a fresh migrated database for this test and returns its URL;

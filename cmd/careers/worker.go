@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"careers/internal/config"
+	"careers/internal/jobs"
+	"careers/internal/mail"
+	"careers/internal/store"
+)
+
+// cmdWorker runs the background workers (email delivery, periodic jobs)
+// without the web service, so the two can be scaled apart: run `serve` with
+// RUN_WORKERS=false and as many `worker` processes as needed. Like serve, it
+// applies pending migrations (goose, then River's) first, under advisory
+// locks, so whichever starts first on a new database sets it up.
+func cmdWorker(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, cfg.LogLevel)
+	db, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.close(context.WithoutCancel(ctx))
+
+	m, err := store.NewMigrator(db.pool, log)
+	if err != nil {
+		return err
+	}
+	n, err := m.Up(ctx)
+	_ = m.Close()
+	if err != nil {
+		return err
+	}
+	if err := jobs.Migrate(ctx, db.pool); err != nil {
+		return err
+	}
+	log.Info("database migrated", "applied", n)
+
+	jc, err := startJobs(ctx, cfg, db.pool, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("stopping workers")
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	return jc.Stop(stopCtx)
+}
+
+// startJobs starts the background workers on pool: mail goes over SMTP when
+// SMTP_URL is set, otherwise (development only) into the development
+// mailbox. serve calls it too when RUN_WORKERS is true. The caller stops the
+// client (Stop) before closing the pool.
+func startJobs(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (*jobs.Client, error) {
+	sender, err := mail.NewSender(cfg, store.New(pool))
+	if err != nil {
+		return nil, err
+	}
+	jc, err := jobs.New(pool, cfg, log, sender)
+	if err != nil {
+		return nil, err
+	}
+	if err := jc.Start(ctx); err != nil {
+		return nil, err
+	}
+	mode := "smtp"
+	if cfg.SMTPURL == nil {
+		mode = "development mailbox"
+	}
+	log.Info("workers running", "mail", mode)
+	return jc, nil
+}

@@ -1,0 +1,179 @@
+// Package jobs runs the service's background work on River
+// (github.com/riverqueue/river) in the service's own PostgreSQL: email
+// delivery with retries, and periodic jobs such as the coordinators' daily
+// deadline digest.
+//
+// Features never send mail directly. They call Enqueue inside the
+// transaction that makes the change, which records the notification and its
+// delivery job together: a rolled-back change sends nothing, a committed one
+// is delivered even if the mail server is down for hours. A Client runs the
+// workers, inside `careers serve` (RUN_WORKERS) or `careers worker`; any
+// number of clients may run against one database at once: River hands each
+// job to one of them, only the elected leader schedules periodic jobs, and
+// delivery locks the notification so it cannot be sent twice.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"careers/internal/config"
+	"careers/internal/mail"
+	"careers/internal/store"
+)
+
+// QueueEmail is the River queue of email deliveries; other work runs on
+// River's default queue.
+const QueueEmail = "email"
+
+// Client runs the workers and the periodic jobs.
+type Client struct {
+	river *river.Client[pgx.Tx]
+	log   *slog.Logger
+}
+
+type options struct {
+	now          func() time.Time
+	backoff      func(attempt int) time.Duration
+	maxAttempts  int
+	pollInterval time.Duration
+	emailWorkers int
+}
+
+// Option adjusts a Client; the defaults suit production.
+type Option func(*options)
+
+// WithClock replaces time.Now for the periodic jobs' idea of "today".
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithBackoff replaces DefaultBackoff (tests use milliseconds).
+func WithBackoff(f func(attempt int) time.Duration) Option {
+	return func(o *options) { o.backoff = f }
+}
+
+// WithMaxAttempts lowers the number of delivery attempts below
+// DefaultMaxAttempts (it cannot raise it: the limit is also set on each job
+// when it is queued).
+func WithMaxAttempts(n int) Option { return func(o *options) { o.maxAttempts = n } }
+
+// WithPollInterval sets how often the client looks for jobs it was not told
+// about (default 1 second; new jobs normally arrive by LISTEN/NOTIFY at once).
+func WithPollInterval(d time.Duration) Option { return func(o *options) { o.pollInterval = d } }
+
+// WithEmailWorkers sets how many messages one client sends at once (default
+// 4). Each holds a database connection while it talks to the mail server,
+// so keep it well under DB_MAX_CONNS.
+func WithEmailWorkers(n int) Option { return func(o *options) { o.emailWorkers = n } }
+
+// New prepares a client over pool; Start runs it. sender delivers the
+// messages (mail.NewSender picks SMTP or the development mailbox). cfg gives
+// the public address used in links.
+func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail.Sender, opts ...Option) (*Client, error) {
+	if pool == nil || sender == nil {
+		return nil, errors.New("jobs: New needs a pool and a sender")
+	}
+	if cfg.BaseURL == nil {
+		return nil, errors.New("jobs: New needs BASE_URL for the links in messages")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	o := options{
+		now:          time.Now,
+		backoff:      DefaultBackoff,
+		maxAttempts:  DefaultMaxAttempts,
+		pollInterval: time.Second,
+		emailWorkers: 4,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.maxAttempts < 1 || o.emailWorkers < 1 || o.pollInterval <= 0 {
+		return nil, errors.New("jobs: max attempts, email workers and poll interval must be positive")
+	}
+	log := logger.With("component", "jobs")
+	st := store.New(pool)
+
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &deliverWorker{
+		pool: pool, st: st, sender: sender, log: log, maxAttempts: o.maxAttempts, backoff: o.backoff,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &digestWorker{
+		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		// River logs job ids, kinds and the errors our workers return (safe
+		// summaries), never job arguments.
+		Logger: logger.With("component", "river"),
+		Queues: map[string]river.QueueConfig{
+			QueueEmail:         {MaxWorkers: o.emailWorkers},
+			river.QueueDefault: {MaxWorkers: 2},
+		},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{
+			// Hourly, and at start: the worker itself decides whether today's
+			// digest is due, and keys make a rerun send nothing new, so a
+			// restart or a change of leader can neither skip nor repeat a day.
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return digestArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "deadline_digest", RunOnStart: true}),
+		},
+		FetchPollInterval: o.pollInterval,
+		FetchCooldown:     min(100*time.Millisecond, o.pollInterval),
+		JobTimeout:        2 * time.Minute,
+		// A job still "running" this long after its worker died is run
+		// again (River's rescuer); delivery's row lock keeps that safe.
+		RescueStuckJobsAfter: 10 * time.Minute,
+		// Finished jobs carry no personal data, but there is no need to
+		// keep them long: the notifications table is the record.
+		CompletedJobRetentionPeriod: 24 * time.Hour,
+		CancelledJobRetentionPeriod: 7 * 24 * time.Hour,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return &Client{river: rc, log: log}, nil
+}
+
+// Start starts the workers and returns; they run until Stop or until ctx is
+// cancelled (which begins a soft stop).
+func (c *Client) Start(ctx context.Context) error {
+	if err := c.river.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	c.log.InfoContext(ctx, "workers started")
+	return nil
+}
+
+// Stop lets running jobs finish and stops; when ctx ends first, running jobs
+// are cancelled (a message being sent is then retried later).
+func (c *Client) Stop(ctx context.Context) error {
+	err := c.river.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		err = c.river.StopAndCancel(hard)
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: stop: %w", err)
+	}
+	c.log.Info("workers stopped")
+	return nil
+}
+
+// queueURL is the coordinators' referral queue, linked from the digest.
+func queueURL(base *url.URL) string { return base.JoinPath("staff", "referrals").String() }

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"careers/internal/policy"
+	"careers/internal/store"
+)
+
+// Session keys. The session holds identifiers only, never personal details
+// beyond the public person's verified address.
+const (
+	sessStaffID      = "staff_id"
+	sessStaffEpoch   = "staff_epoch"
+	sessStaffRoles   = "staff_roles"
+	sessPendingStaff = "pending_staff_id" // password checked, second factor not yet
+	sessPendingUntil = "pending_until"
+	sessPendingTOTP  = "pending_totp_secret" // enrolment in progress
+	sessNewCodes     = "new_recovery_codes"
+	sessPublicEmail  = "public_email"
+	sessAfterSignIn  = "after_sign_in"
+	sessFlash        = "flash"
+	sessLinkToken    = "link_token" // a set-password/reset token moved out of the URL
+)
+
+type actorKey struct{}
+type sessionLoadedKey struct{}
+type staffKey struct{}
+
+// actorFrom returns the person making the request (anonymous if nobody).
+func actorFrom(ctx context.Context) policy.Actor {
+	a, _ := ctx.Value(actorKey{}).(policy.Actor)
+	return a
+}
+
+// staffFrom returns the signed-in staff member's account, if any.
+func staffFrom(ctx context.Context) *store.StaffUser {
+	u, _ := ctx.Value(staffKey{}).(*store.StaffUser)
+	return u
+}
+
+// loadActor works out who is signing the request from the session. A staff
+// session is checked against the account on every request: a deactivated
+// account, or one whose session epoch has moved on (password changed,
+// second factor reset), is signed out at once. A change of roles renews the
+// session token.
+func (s *Server) loadActor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		a := policy.Actor{}
+		if id := s.sessions.GetInt64(ctx, sessStaffID); id != 0 {
+			u, err := s.store.StaffUserByID(ctx, id)
+			switch {
+			case err != nil && !errors.Is(err, store.ErrNotFound):
+				s.serverError(w, r, err)
+				return
+			case err != nil || !u.Active || u.SessionEpoch != s.sessions.GetInt(ctx, sessStaffEpoch):
+				// The account is gone, deactivated or signed out everywhere.
+				if err := s.sessions.Destroy(ctx); err != nil {
+					s.serverError(w, r, err)
+					return
+				}
+			default:
+				roles := rolesSig(u.Roles)
+				if roles != s.sessions.GetString(ctx, sessStaffRoles) {
+					if err := s.sessions.RenewToken(ctx); err != nil {
+						s.serverError(w, r, err)
+						return
+					}
+					s.sessions.Put(ctx, sessStaffRoles, roles)
+				}
+				a = policy.Actor{Kind: policy.Staff, StaffID: u.ID, Roles: u.Roles, Email: u.Email}
+				ctx = context.WithValue(ctx, staffKey{}, &u)
+			}
+		} else if email := s.sessions.GetString(ctx, sessPublicEmail); email != "" {
+			a = policy.Actor{Kind: policy.Public, Email: email}
+		}
+		ctx = context.WithValue(ctx, actorKey{}, a)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, sessionLoadedKey{}, true)))
+	})
+}
+
+func rolesSig(roles []policy.Role) string {
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ",")
+}

@@ -1,0 +1,97 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"careers/internal/policy"
+)
+
+// In development with no SMTP server, what the service sends can be read
+// at /dev/mailbox; the HTML part is served sandboxed.
+func TestDevMailboxShowsSentMessages(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustStaff(t, "admin@example.nhs.uk", policy.Admin)
+	a := ts.NewBrowser(t)
+	a.SignInStaff(t, "admin@example.nhs.uk", "")
+	a.Post(t, "/staff/admin/users/new", url.Values{"name": {"Rhea Rao"}, "email": {"rhea@example.nhs.uk"}, "roles": {"coordinator"}})
+	msgs := ts.mail.To(t, "rhea@example.nhs.uk")
+	if len(msgs) != 1 {
+		t.Fatalf("%d invitations delivered", len(msgs))
+	}
+	anyone := ts.NewBrowser(t)
+	list := anyone.Get(t, "/dev/mailbox")
+	if list.Status != 200 || !strings.Contains(list.Body, "Your careers support account") {
+		t.Fatalf("mailbox list: %d", list.Status)
+	}
+	one := anyone.Get(t, "/dev/mailbox/"+itoa(msgs[0].ID))
+	if one.Status != 200 || !strings.Contains(one.Body, "Choose your password") {
+		t.Fatalf("mailbox message: %d", one.Status)
+	}
+	html := anyone.Get(t, "/dev/mailbox/"+itoa(msgs[0].ID)+"/html")
+	if csp := html.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("HTML part served without a sandbox: %q", csp)
+	}
+	if html.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
+		t.Errorf("HTML part cannot be framed by the mailbox page: %q", html.Header.Get("X-Frame-Options"))
+	}
+	raw := anyone.Get(t, "/dev/mailbox/"+itoa(msgs[0].ID)+"/raw")
+	if !strings.HasPrefix(raw.Header.Get("Content-Disposition"), "attachment") || !strings.Contains(raw.Body, "Subject: ") {
+		t.Errorf("raw message: %q", raw.Header.Get("Content-Disposition"))
+	}
+}
+
+// With an SMTP server configured, or in production, there is no mailbox.
+func TestNoDevMailboxWithSMTP(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, map[string]string{"SMTP_URL": "smtp://127.0.0.1:1"})
+	if p := ts.NewBrowser(t).Get(t, "/dev/mailbox"); p.Status != http.StatusNotFound {
+		t.Errorf("/dev/mailbox with SMTP_URL set: %d", p.Status)
+	}
+}
+
+// Coordinators see undelivered messages and can send a failed one again.
+func TestCoordinatorRetriesAFailedMessage(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustStaff(t, "admin@example.nhs.uk", policy.Admin)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	a := ts.NewBrowser(t)
+	a.SignInStaff(t, "admin@example.nhs.uk", "")
+	a.Post(t, "/staff/admin/users/new", url.Values{"name": {"Ivo Ivanov"}, "email": {"ivo@example.nhs.uk"}, "roles": {"coach"}})
+	ts.mail.settle(t)
+	// As if every attempt had failed (the queue's own tests cover how).
+	if _, err := ts.pool.Exec(context.Background(), `UPDATE notifications SET status = 'failed', attempts = 12, sent_at = NULL,
+		last_error = 'could not connect to the mail server', failed_at = now() WHERE key LIKE 'set_password:%'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.pool.Exec(context.Background(), `DELETE FROM dev_mailbox`); err != nil {
+		t.Fatal(err)
+	}
+
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, "coord@example.nhs.uk", "")
+	p := c.Get(t, "/staff/messages")
+	if p.Status != 200 || !strings.Contains(p.Body, "could not connect to the mail server") {
+		t.Fatalf("messages page: %d", p.Status)
+	}
+	var id int64
+	ts.pool.QueryRow(context.Background(), `SELECT id FROM notifications WHERE key LIKE 'set_password:%'`).Scan(&id)
+	if p := c.Post(t, "/staff/messages/"+itoa(id)+"/retry", nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("retry: %d", p.Status)
+	}
+	if n := len(ts.mail.To(t, "ivo@example.nhs.uk")); n != 1 {
+		t.Errorf("%d messages delivered after the retry, want 1", n)
+	}
+	if p := c.Follow(t, c.Post(t, "/staff/messages/"+itoa(id)+"/retry", nil)); !strings.Contains(p.Body, "already") {
+		t.Error("retrying a delivered message does not say so")
+	}
+	// Coaches and admins do not see the queue.
+	if p := a.Get(t, "/staff/messages"); p.Status != http.StatusForbidden {
+		t.Errorf("admin on /staff/messages: %d", p.Status)
+	}
+}

@@ -1,0 +1,154 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"careers/internal/auth"
+	"careers/internal/store"
+	"careers/web"
+)
+
+// Limits on public forms, per client address.
+const (
+	publicFormWindow = 15 * time.Minute
+	publicFormLimit  = 20
+	// signInLinksPerHour caps links sent to one address.
+	signInLinksPerHour = 5
+)
+
+// overPublicLimit counts a use of a public form by this client address and
+// answers 429 when it is over the limit.
+func (s *Server) overPublicLimit(w http.ResponseWriter, r *http.Request, form string) bool {
+	n, err := s.store.CountHit(r.Context(), auth.ThrottleKey("public-"+form, clientIPFrom(r.Context())), publicFormWindow, s.now())
+	if err != nil {
+		s.serverError(w, r, err)
+		return true
+	}
+	if n <= publicFormLimit {
+		return false
+	}
+	w.Header().Set("Retry-After", "900")
+	s.log.WarnContext(r.Context(), "public form rate limit", "request_id", requestID(r), "form", form)
+	s.render(w, r, http.StatusTooManyRequests, web.TooManyAttemptsPage(s.layout(r, ""), int(publicFormWindow/time.Minute)))
+	return true
+}
+
+func (s *Server) publicSignInForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, web.PublicSignInPage(s.layout(r, ""), "", nil))
+}
+
+// publicSignIn emails a sign-in link to an address the service knows (a
+// trainee or referrer of a referral). The answer is the same whether or not
+// it does, and whether or not the address has had too many links lately.
+func (s *Server) publicSignIn(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	email := store.NormaliseEmail(r.PostFormValue("email"))
+	var errs web.Errors
+	if email == "" {
+		errs.Add("email", "Enter your email address")
+	} else if !validEmail(email) {
+		errs.Add("email", "Enter an email address in the correct format, like name@example.com")
+	}
+	if errs.Any() {
+		s.render(w, r, http.StatusUnprocessableEntity, web.PublicSignInPage(s.layout(r, ""), email, errs))
+		return
+	}
+	if s.overPublicLimit(w, r, "sign-in") {
+		return
+	}
+	if r.PostFormValue("website") != "" {
+		// The honeypot: only bots fill it in. Answer as usual, send nothing.
+		s.log.InfoContext(ctx, "honeypot filled", "request_id", requestID(r), "form", "sign-in")
+		http.Redirect(w, r, "/sign-in/check-email", http.StatusSeeOther)
+		return
+	}
+	known, err := s.store.EmailIsKnown(ctx, email)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	recent, err := s.store.SignInTokensSince(ctx, email, s.now().Add(-time.Hour))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if known && recent < signInLinksPerHour {
+		token, hash := auth.NewToken()
+		err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
+			id, err := st.CreateSignInToken(ctx, email, hash, s.now(), s.now().Add(signInLinkTTL))
+			if err != nil {
+				return err
+			}
+			return s.emailSignInLink(ctx, tx, email, s.cfg.BaseURL.String()+"/sign-in/link?token="+token, id)
+		})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/sign-in/check-email", http.StatusSeeOther)
+}
+
+func (s *Server) publicCheckEmail(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, web.CheckEmailPage(s.layout(r, ""), "a link to sign in"))
+}
+
+// publicLinkForm is where the emailed link lands. It shows a button rather
+// than signing in at once, because mail scanners follow links: only a
+// person's click (a POST) spends the link.
+func (s *Server) publicLinkForm(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if _, err := s.store.PeekToken(r.Context(), store.PurposeSignIn, auth.HashToken(token), s.now()); err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.serverError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusNotFound, web.LinkProblemPage(s.layout(r, ""), "/sign-in"))
+		return
+	}
+	s.render(w, r, http.StatusOK, web.PublicLinkPage(s.layout(r, "")))
+}
+
+func (s *Server) publicLink(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t, err := s.store.ConsumeToken(ctx, store.PurposeSignIn, auth.HashToken(r.URL.Query().Get("token")), s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		s.render(w, r, http.StatusNotFound, web.LinkProblemPage(s.layout(r, ""), "/sign-in"))
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	// One identity per session: signing in by email ends any staff session.
+	for _, k := range []string{sessStaffID, sessStaffEpoch, sessStaffRoles, sessPendingStaff, sessPendingUntil} {
+		s.sessions.Remove(ctx, k)
+	}
+	s.sessions.Put(ctx, sessPublicEmail, t.Email)
+	e := s.auditEntry(ctx, "sign_in", "public", "", store.OutcomeSuccess)
+	e.ActorKind, e.ActorEmail, e.Detail = "public", t.Email, "email link"
+	if err := s.store.Audit(ctx, e); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	next := s.sessions.PopString(ctx, sessAfterSignIn)
+	if next == "" || next[0] != '/' || len(next) > 1 && next[1] == '/' || len(next) >= 6 && next[:6] == "/staff" {
+		next = "/your-referrals"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) publicSignOut(w http.ResponseWriter, r *http.Request) {
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, "You have signed out")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}

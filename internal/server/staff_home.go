@@ -1,0 +1,104 @@
+package server
+
+import (
+	"net/http"
+
+	"careers/internal/policy"
+	"careers/internal/store"
+	"careers/web"
+)
+
+// roleHomes is where each role lands, in the order a person with several
+// roles is offered them.
+var roleHomes = []struct {
+	role policy.Role
+	path string
+}{
+	{policy.Coordinator, "/staff/coordinator"},
+	{policy.Lead, "/staff/lead"},
+	{policy.Coach, "/staff/coach"},
+	{policy.CaseManager, "/staff/case-manager"},
+	{policy.Admin, "/staff/admin"},
+}
+
+// staffHome sends a staff member to the home of their first role.
+func (s *Server) staffHome(w http.ResponseWriter, r *http.Request) {
+	a := actorFrom(r.Context())
+	for _, h := range roleHomes {
+		if a.Has(h.role) {
+			http.Redirect(w, r, h.path, http.StatusSeeOther)
+			return
+		}
+	}
+	// An account with no roles yet can only see its own account.
+	s.render(w, r, http.StatusOK, web.StaffHomePage(s.layout(r, ""), web.StaffHomeProps{
+		Name: staffFrom(r.Context()).Name, Role: "Staff",
+		Intro: "Your account has no roles yet. Ask an administrator to give you the roles you need.",
+	}))
+}
+
+func cardRows(cards []store.ReferralCard) []web.ReferralRow {
+	rows := make([]web.ReferralRow, len(cards))
+	for i, c := range cards {
+		rows[i] = web.ReferralRow{Reference: c.Reference, TraineeName: c.TraineeName, Route: c.Route, Status: c.Status, SubmittedAt: c.SubmittedAt}
+	}
+	return rows
+}
+
+// roleHome renders the home page of one role.
+func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		u := staffFrom(ctx)
+		a := actorFrom(ctx)
+		p := web.StaffHomeProps{Name: u.Name, Role: role.Label()}
+		for _, h := range roleHomes {
+			if h.role != role && a.Has(h.role) {
+				p.Others = append(p.Others, web.NavItem{Href: h.path, Text: h.role.Label() + " home"})
+			}
+		}
+		switch role {
+		case policy.Coordinator:
+			counts, err := s.store.ReferralCountsByStatus(ctx)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			for _, st := range []string{"new", "awaiting_trainee", "info_requested", "allocated", "active"} {
+				p.Counts = append(p.Counts, web.Count{Label: web.StatusLabel(st), N: counts[st]})
+			}
+			cards, err := s.store.NewestReferralCards(ctx, "new", 20)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			p.Intro = "Referrals that need a decision. Each should have an answer within 14 days."
+			p.Lists = []web.HomeList{{Title: "New referrals", Empty: "There are no new referrals.", Rows: cardRows(cards)}}
+			p.Links = []web.NavItem{{Href: "/staff/messages", Text: "Messages that could not be delivered"}}
+		case policy.Coach:
+			cards, err := s.store.ReferralCardsForCoach(ctx, u.ID)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			p.Intro = "The trainees allocated to you. You see only your own clients."
+			p.Lists = []web.HomeList{{Title: "Your clients", Empty: "No trainees are allocated to you at the moment.", Rows: cardRows(cards)}}
+		case policy.CaseManager:
+			cards, err := s.store.ReferralCardsForCaseManager(ctx, u.ID)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			p.Intro = "The trainees you have referred for careers support."
+			p.Lists = []web.HomeList{{Title: "Your referrals", Empty: "You have not referred anyone yet.", Rows: cardRows(cards)}}
+			p.Links = []web.NavItem{{Href: "/staff/referrals/new", Text: "Refer a trainee for careers support"}}
+		case policy.Lead:
+			p.Intro = "Funding requests (Form D) and requests for extra sessions wait here for your decision."
+			p.Lists = []web.HomeList{{Title: "Waiting for you", Empty: "Nothing is waiting for your decision."}}
+		case policy.Admin:
+			p.Intro = "Manage staff accounts and read the audit log."
+			p.Links = []web.NavItem{{Href: "/staff/admin/users", Text: "Staff accounts"}, {Href: "/staff/admin/audit", Text: "Audit log"}}
+		}
+		s.render(w, r, http.StatusOK, web.StaffHomePage(s.layout(r, ""), p))
+	}
+}

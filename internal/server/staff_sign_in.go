@@ -1,0 +1,357 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"careers/internal/auth"
+	"careers/internal/store"
+	"careers/web"
+)
+
+// pendingSignIn is how long someone has, after their password, to give
+// their second factor.
+const pendingSignIn = 10 * time.Minute
+
+// signInFailed is the one message for every failed staff sign-in, so that
+// nobody learns whether an address has an account.
+const signInFailed = "The email address or password is not right"
+
+// throttleKeys are the keys staff sign-in attempts count against.
+func throttleKeys(email, ip string) (acctIP, addr, acct string) {
+	return auth.ThrottleKey("staff-acct-ip", email, ip), auth.ThrottleKey("staff-ip", ip), auth.ThrottleKey("staff-acct", email)
+}
+
+// throttled answers 429 when any of keys is blocked, and reports whether it did.
+func (s *Server) throttled(w http.ResponseWriter, r *http.Request, keys ...string) bool {
+	now := s.now()
+	until, err := s.store.BlockedUntil(r.Context(), keys, now)
+	if err != nil {
+		s.serverError(w, r, err)
+		return true
+	}
+	if until.IsZero() {
+		return false
+	}
+	wait := until.Sub(now)
+	minutes := int((wait + time.Minute - 1) / time.Minute)
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+	_ = s.auditView(r, "sign_in_throttled", "staff_user", "", store.OutcomeDenied)
+	s.render(w, r, http.StatusTooManyRequests, web.TooManyAttemptsPage(s.layout(r, ""), minutes))
+	return true
+}
+
+func (s *Server) staffSignInForm(w http.ResponseWriter, r *http.Request) {
+	if staffFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/staff", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.StaffSignInPage(s.layout(r, ""), web.StaffSignInForm{}))
+}
+
+func (s *Server) staffSignIn(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	email := store.NormaliseEmail(r.PostFormValue("email"))
+	password := r.PostFormValue("password")
+	f := web.StaffSignInForm{Email: email}
+	if email == "" {
+		f.Errors.Add("email", "Enter your email address")
+	}
+	if password == "" {
+		f.Errors.Add("password", "Enter your password")
+	}
+	if f.Errors.Any() {
+		s.render(w, r, http.StatusUnprocessableEntity, web.StaffSignInPage(s.layout(r, ""), f))
+		return
+	}
+
+	ip := clientIPFrom(ctx)
+	acctIP, addr, acct := throttleKeys(email, ip)
+	if s.throttled(w, r, acctIP, addr, acct) {
+		return
+	}
+
+	u, err := s.store.StaffUserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.serverError(w, r, err)
+		return
+	}
+	ok, err := s.hasher.Verify(ctx, password, u.PasswordHash) // a dummy hash when there is no account
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if !ok || !u.Active {
+		now := s.now()
+		for _, k := range []struct {
+			key string
+			th  auth.Throttle
+		}{{acctIP, auth.ThrottleAccountAddress}, {addr, auth.ThrottleAddress}, {acct, auth.ThrottleAccount}} {
+			if err := s.store.RecordFailure(ctx, k.key, k.th, now); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+		}
+		e := s.auditEntry(ctx, "sign_in_failed", "staff_user", idOrEmpty(u.ID), store.OutcomeFailure)
+		e.ActorEmail = email
+		if err := s.store.Audit(ctx, e); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		s.log.InfoContext(ctx, "staff sign-in failed", "request_id", requestID(r))
+		f.Errors.Add("email", signInFailed)
+		s.render(w, r, http.StatusUnauthorized, web.StaffSignInPage(s.layout(r, ""), f))
+		return
+	}
+
+	// Password right: the second factor is next. A fresh token now stops a
+	// session fixed before sign-in from riding along.
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessPendingStaff, u.ID)
+	s.sessions.Put(ctx, sessPendingUntil, s.now().Add(pendingSignIn).Unix())
+	switch {
+	case s.cfg.SkipDemoSecondFactor && u.Demo:
+		s.completeStaffSignIn(w, r, u, "password (demo: second factor skipped)")
+	case !u.Enrolled():
+		http.Redirect(w, r, "/staff/sign-in/set-up", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/staff/sign-in/verify", http.StatusSeeOther)
+	}
+}
+
+func idOrEmpty(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// pendingStaff returns the account that has passed the password step and
+// not yet the second factor, or nil (with a redirect to start again).
+func (s *Server) pendingStaff(w http.ResponseWriter, r *http.Request) *store.StaffUser {
+	ctx := r.Context()
+	id := s.sessions.GetInt64(ctx, sessPendingStaff)
+	if id == 0 || s.now().Unix() > s.sessions.GetInt64(ctx, sessPendingUntil) {
+		http.Redirect(w, r, "/staff/sign-in", http.StatusSeeOther)
+		return nil
+	}
+	u, err := s.store.StaffUserByID(ctx, id)
+	if err != nil || !u.Active {
+		http.Redirect(w, r, "/staff/sign-in", http.StatusSeeOther)
+		return nil
+	}
+	return &u
+}
+
+// completeStaffSignIn makes the session a full staff session.
+func (s *Server) completeStaffSignIn(w http.ResponseWriter, r *http.Request, u store.StaffUser, how string) {
+	ctx := r.Context()
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, k := range []string{sessPendingStaff, sessPendingUntil, sessPendingTOTP, sessPublicEmail} {
+		s.sessions.Remove(ctx, k)
+	}
+	s.sessions.Put(ctx, sessStaffID, u.ID)
+	s.sessions.Put(ctx, sessStaffEpoch, u.SessionEpoch)
+	s.sessions.Put(ctx, sessStaffRoles, rolesSig(u.Roles))
+	acctIP, _, acct := throttleKeys(u.Email, clientIPFrom(ctx))
+	for _, k := range []string{acctIP, acct} {
+		if err := s.store.ClearThrottle(ctx, k); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	e := s.auditEntry(ctx, "sign_in", "staff_user", idOrEmpty(u.ID), store.OutcomeSuccess)
+	e.ActorKind, e.ActorID, e.Detail = "staff", u.ID, how
+	if err := s.store.Audit(ctx, e); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.log.InfoContext(ctx, "staff signed in", "request_id", requestID(r), "staff_id", u.ID)
+	next := s.sessions.PopString(ctx, sessAfterSignIn)
+	if !strings.HasPrefix(next, "/staff") || strings.HasPrefix(next, "//") {
+		next = "/staff"
+	}
+	if s.sessions.Exists(ctx, sessNewCodes) {
+		next = "/staff/sign-in/recovery-codes"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) staffVerifyForm(w http.ResponseWriter, r *http.Request) {
+	if s.pendingStaff(w, r) == nil {
+		return
+	}
+	s.render(w, r, http.StatusOK, web.StaffVerifyPage(s.layout(r, ""), web.VerifyForm{RecoveryMode: r.URL.Query().Get("recovery") == "1"}))
+}
+
+func (s *Server) staffVerify(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := s.pendingStaff(w, r)
+	if u == nil {
+		return
+	}
+	if !u.Enrolled() {
+		http.Redirect(w, r, "/staff/sign-in/set-up", http.StatusSeeOther)
+		return
+	}
+	acctIP, addr, acct := throttleKeys(u.Email, clientIPFrom(ctx))
+	if s.throttled(w, r, acctIP, addr, acct) {
+		return
+	}
+	recovery := r.PostFormValue("mode") == "recovery"
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	f := web.VerifyForm{RecoveryMode: recovery}
+	if code == "" {
+		if recovery {
+			f.Errors.Add("code", "Enter a recovery code")
+		} else {
+			f.Errors.Add("code", "Enter the 6-digit code from your authenticator app")
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, web.StaffVerifyPage(s.layout(r, ""), f))
+		return
+	}
+
+	var ok bool
+	var err error
+	if recovery {
+		ok, err = s.store.UseRecoveryCode(ctx, u.ID, auth.HashRecoveryCode(code), s.now())
+	} else if step, valid := auth.CheckTOTP(u.TOTPSecret, code, s.now(), u.TOTPLastStep); valid {
+		ok, err = s.store.AcceptTOTPStep(ctx, u.ID, step)
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if !ok {
+		if err := s.store.RecordFailure(ctx, acctIP, auth.ThrottleAccountAddress, s.now()); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		e := s.auditEntry(ctx, "second_factor_failed", "staff_user", idOrEmpty(u.ID), store.OutcomeFailure)
+		e.ActorEmail = u.Email
+		if err := s.store.Audit(ctx, e); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if recovery {
+			f.Errors.Add("code", "That recovery code is not right, or it has been used")
+		} else {
+			f.Errors.Add("code", "That code is not right. Enter the code the app shows now")
+		}
+		s.render(w, r, http.StatusUnauthorized, web.StaffVerifyPage(s.layout(r, ""), f))
+		return
+	}
+	how := "password and authenticator code"
+	if recovery {
+		how = "password and recovery code"
+	}
+	s.completeStaffSignIn(w, r, *u, how)
+}
+
+// totpIssuer names the service in people's authenticator apps.
+const totpIssuer = "NHS Careers support"
+
+func (s *Server) staffEnrolForm(w http.ResponseWriter, r *http.Request) {
+	u := s.pendingStaff(w, r)
+	if u == nil {
+		return
+	}
+	if u.Enrolled() {
+		http.Redirect(w, r, "/staff/sign-in/verify", http.StatusSeeOther)
+		return
+	}
+	secret := s.sessions.GetString(r.Context(), sessPendingTOTP)
+	if secret == "" {
+		var err error
+		if secret, _, err = auth.NewTOTPKey(totpIssuer, u.Email); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		s.sessions.Put(r.Context(), sessPendingTOTP, secret)
+	}
+	s.renderEnrol(w, r, http.StatusOK, u, secret, nil)
+}
+
+func (s *Server) renderEnrol(w http.ResponseWriter, r *http.Request, status int, u *store.StaffUser, secret string, errs web.Errors) {
+	svg, err := auth.QRCodeSVG(auth.TOTPURL(totpIssuer, u.Email, secret))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, status, web.StaffEnrolPage(s.layout(r, ""), web.EnrolProps{QRCodeSVG: svg, Secret: secret, Errors: errs}))
+}
+
+func (s *Server) staffEnrol(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := s.pendingStaff(w, r)
+	if u == nil {
+		return
+	}
+	secret := s.sessions.GetString(ctx, sessPendingTOTP)
+	if u.Enrolled() || secret == "" {
+		http.Redirect(w, r, "/staff/sign-in/set-up", http.StatusSeeOther)
+		return
+	}
+	var errs web.Errors
+	step, ok := auth.CheckTOTP(secret, r.PostFormValue("code"), s.now(), 0)
+	if strings.TrimSpace(r.PostFormValue("code")) == "" {
+		errs.Add("code", "Enter the 6-digit code from your authenticator app")
+	} else if !ok {
+		errs.Add("code", "That code is not right. Check the app shows careers support, then enter the code it shows now")
+	}
+	if errs.Any() {
+		s.renderEnrol(w, r, http.StatusUnprocessableEntity, u, secret, errs)
+		return
+	}
+	codes := auth.NewRecoveryCodes(10)
+	hashes := make([][]byte, len(codes))
+	for i, c := range codes {
+		hashes[i] = auth.HashRecoveryCode(c)
+	}
+	err := s.store.InTx(ctx, func(st *store.Store, _ pgxTx) error {
+		if err := st.EnrolTOTP(ctx, u.ID, secret, step, hashes, s.now()); err != nil {
+			return err
+		}
+		e := s.auditEntry(ctx, "second_factor_enrolled", "staff_user", idOrEmpty(u.ID), store.OutcomeSuccess)
+		e.ActorKind, e.ActorID = "staff", u.ID
+		return st.Audit(ctx, e)
+	})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessNewCodes, strings.Join(codes, " "))
+	s.completeStaffSignIn(w, r, *u, "password and new authenticator")
+}
+
+// recoveryCodes shows the codes made at enrolment, once.
+func (s *Server) recoveryCodes(w http.ResponseWriter, r *http.Request) {
+	codes := strings.Fields(s.sessions.PopString(r.Context(), sessNewCodes))
+	if len(codes) == 0 {
+		http.Redirect(w, r, "/staff", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.RecoveryCodesPage(s.layout(r, ""), codes, "/staff"))
+}
+
+func (s *Server) staffSignOut(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if u := staffFrom(ctx); u != nil {
+		_ = s.auditView(r, "sign_out", "staff_user", idOrEmpty(u.ID), store.OutcomeSuccess)
+	}
+	if err := s.sessions.Destroy(ctx); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, "You have signed out")
+	http.Redirect(w, r, "/staff/sign-in", http.StatusSeeOther)
+}

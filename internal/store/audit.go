@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Audit outcomes.
+const (
+	OutcomeSuccess = "success"
+	OutcomeFailure = "failure"
+	OutcomeDenied  = "denied"
+)
+
+// AuditEntry is one row of the audit log.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorKind  string // staff, public, system, anonymous
+	ActorID    int64
+	ActorEmail string
+	ActorName  string // filled when listing, from staff_users
+	Action     string
+	RecordType string
+	RecordID   string
+	ClientIP   string
+	RequestID  string
+	Outcome    string
+	Detail     string
+}
+
+// Audit appends a row. Run it in the same transaction as the change it
+// records, so the change and its record stand or fall together.
+func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	var ip *netip.Addr
+	if a, err := netip.ParseAddr(e.ClientIP); err == nil {
+		ip = &a
+	}
+	_, err := s.db.Exec(ctx, `
+		INSERT INTO audit_log (at, actor_kind, actor_id, actor_email, action, record_type, record_id, client_ip, request_id, outcome, detail)
+		VALUES ($1, $2, nullif($3, 0), nullif($4, ''), $5, $6, $7, $8, $9, $10, $11)`,
+		e.At, e.ActorKind, e.ActorID, e.ActorEmail, e.Action, e.RecordType, e.RecordID, ip, e.RequestID, e.Outcome, e.Detail)
+	if err != nil {
+		return fmt.Errorf("audit: %w", mapErr(err))
+	}
+	return nil
+}
+
+// AuditQuery filters the audit log. Person matches a staff member's or a
+// public person's email (exactly, ignoring case).
+type AuditQuery struct {
+	Person     string
+	RecordType string
+	RecordID   string
+	From, To   time.Time // To is exclusive; zero means open
+	// Keyset cursor: rows strictly older than (BeforeAt, BeforeID).
+	BeforeAt time.Time
+	BeforeID int64
+	Limit    int
+}
+
+// SearchAudit lists matching rows, newest first, one page at a time. It
+// returns one row more than Limit when there is a further page, which the
+// caller uses as the next cursor.
+func (s *Store) SearchAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 50
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+
+	if p := NormaliseEmail(q.Person); p != "" {
+		// Staff are found by id through their email, so rows written
+		// before an email change still match.
+		where = append(where, fmt.Sprintf("(a.actor_id = (SELECT id FROM staff_users WHERE email = %[1]s) OR a.actor_email = %[1]s)", arg(p)))
+	}
+	if q.RecordType != "" {
+		where = append(where, "a.record_type = "+arg(q.RecordType))
+	}
+	if q.RecordID != "" {
+		where = append(where, "a.record_id = "+arg(q.RecordID))
+	}
+	if !q.From.IsZero() {
+		where = append(where, "a.at >= "+arg(q.From))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "a.at < "+arg(q.To))
+	}
+	if !q.BeforeAt.IsZero() {
+		where = append(where, fmt.Sprintf("(a.at, a.id) < (%s, %s)", arg(q.BeforeAt), arg(q.BeforeID)))
+	}
+	sql := `SELECT a.id, a.at, a.actor_kind, coalesce(a.actor_id, 0), coalesce(a.actor_email, coalesce(u.email, '')),
+		coalesce(u.name, ''), a.action, a.record_type, a.record_id, coalesce(host(a.client_ip), ''), a.request_id, a.outcome, a.detail
+		FROM audit_log a LEFT JOIN staff_users u ON u.id = a.actor_id`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY a.at DESC, a.id DESC LIMIT " + arg(q.Limit+1)
+
+	rows, err := s.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorKind, &e.ActorID, &e.ActorEmail, &e.ActorName, &e.Action,
+			&e.RecordType, &e.RecordID, &e.ClientIP, &e.RequestID, &e.Outcome, &e.Detail); err != nil {
+			return nil, fmt.Errorf("search audit: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

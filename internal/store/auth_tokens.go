@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Token purposes.
+const (
+	PurposeSetPassword   = "set_password"
+	PurposeResetPassword = "reset_password"
+	PurposeSignIn        = "sign_in"
+)
+
+// AuthToken is a valid one-time link.
+type AuthToken struct {
+	ID     int64
+	UserID int64  // staff links
+	Email  string // sign-in links for trainees and referrers
+}
+
+// CreateStaffToken stores the hash of a new set-password or reset link for
+// a staff user. Earlier unused links of the same purpose stop working, so
+// only the newest email is live.
+func (s *Store) CreateStaffToken(ctx context.Context, purpose string, userID int64, hash []byte, now, expires time.Time) (int64, error) {
+	if _, err := s.db.Exec(ctx, `UPDATE auth_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, userID, purpose, now); err != nil {
+		return 0, fmt.Errorf("create token: %w", err)
+	}
+	var id int64
+	err := s.db.QueryRow(ctx, `INSERT INTO auth_tokens (purpose, token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		purpose, hash, userID, now, expires).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create token: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+// CreateSignInToken stores the hash of a sign-in link for an email address.
+func (s *Store) CreateSignInToken(ctx context.Context, email string, hash []byte, now, expires time.Time) (int64, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `INSERT INTO auth_tokens (purpose, token_hash, email, created_at, expires_at) VALUES ('sign_in', $1, $2, $3, $4) RETURNING id`,
+		hash, NormaliseEmail(email), now, expires).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create sign-in token: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+// SignInTokensSince counts sign-in links sent to an address since a time,
+// to throttle links per address.
+func (s *Store) SignInTokensSince(ctx context.Context, email string, since time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM auth_tokens WHERE purpose = 'sign_in' AND email = $1 AND created_at >= $2`,
+		NormaliseEmail(email), since).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count sign-in tokens: %w", err)
+	}
+	return n, nil
+}
+
+// PeekToken finds a live token without spending it (to show the form that
+// the link leads to). Used, expired and unknown tokens are ErrNotFound.
+func (s *Store) PeekToken(ctx context.Context, purpose string, hash []byte, now time.Time) (AuthToken, error) {
+	var t AuthToken
+	var userID *int64
+	var email *string
+	err := s.db.QueryRow(ctx, `SELECT id, user_id, email FROM auth_tokens
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`, hash, purpose, now).
+		Scan(&t.ID, &userID, &email)
+	if err != nil {
+		return AuthToken{}, fmt.Errorf("token: %w", mapErr(err))
+	}
+	if userID != nil {
+		t.UserID = *userID
+	}
+	if email != nil {
+		t.Email = *email
+	}
+	return t, nil
+}
+
+// ConsumeToken spends a live token. It is atomic: of two requests with the
+// same link, one wins and the other gets ErrNotFound.
+func (s *Store) ConsumeToken(ctx context.Context, purpose string, hash []byte, now time.Time) (AuthToken, error) {
+	var t AuthToken
+	var userID *int64
+	var email *string
+	err := s.db.QueryRow(ctx, `UPDATE auth_tokens SET used_at = $3
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+		RETURNING id, user_id, email`, hash, purpose, now).Scan(&t.ID, &userID, &email)
+	if err != nil {
+		return AuthToken{}, fmt.Errorf("consume token: %w", mapErr(err))
+	}
+	if userID != nil {
+		t.UserID = *userID
+	}
+	if email != nil {
+		t.Email = *email
+	}
+	return t, nil
+}

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"careers/internal/policy"
+)
+
+// ReferralCard is the little a list or a status page shows of a referral,
+// with the facts that decide who may see it.
+type ReferralCard struct {
+	ID          int64
+	Reference   string
+	Route       string
+	Status      string
+	TraineeName string
+	SubmittedAt time.Time
+	Owners      policy.ReferralOwners
+}
+
+const cardColumns = `id, reference, route, status, trainee_name, submitted_at,
+	trainee_email, coalesce(referrer_email, ''), coalesce(case_manager_id, 0), coalesce(coach_id, 0)`
+
+func scanCard(row interface{ Scan(...any) error }) (ReferralCard, error) {
+	var c ReferralCard
+	err := row.Scan(&c.ID, &c.Reference, &c.Route, &c.Status, &c.TraineeName, &c.SubmittedAt,
+		&c.Owners.TraineeEmail, &c.Owners.ReferrerEmail, &c.Owners.CaseManagerID, &c.Owners.CoachID)
+	return c, mapErr(err)
+}
+
+// ReferralCardByReference finds a referral by its reference.
+func (s *Store) ReferralCardByReference(ctx context.Context, ref string) (ReferralCard, error) {
+	c, err := scanCard(s.db.QueryRow(ctx, `SELECT `+cardColumns+` FROM referrals WHERE reference = $1`, ref))
+	if err != nil {
+		return ReferralCard{}, fmt.Errorf("referral: %w", err)
+	}
+	return c, nil
+}
+
+// ReferralCardsForEmail lists the referrals an email address is the trainee
+// or the referrer of, newest first.
+func (s *Store) ReferralCardsForEmail(ctx context.Context, email string) ([]ReferralCard, error) {
+	e := NormaliseEmail(email)
+	rows, err := s.db.Query(ctx, `SELECT `+cardColumns+` FROM referrals
+		WHERE trainee_email = $1 OR referrer_email = $1 ORDER BY submitted_at DESC, id DESC`, e)
+	if err != nil {
+		return nil, fmt.Errorf("referrals for email: %w", err)
+	}
+	defer rows.Close()
+	var out []ReferralCard
+	for rows.Next() {
+		c, err := scanCard(rows)
+		if err != nil {
+			return nil, fmt.Errorf("referrals for email: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// EmailIsKnown reports whether an address is the trainee or referrer of
+// any referral: sign-in links go only to people the service knows.
+func (s *Store) EmailIsKnown(ctx context.Context, email string) (bool, error) {
+	var known bool
+	e := NormaliseEmail(email)
+	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM referrals WHERE trainee_email = $1)
+		OR EXISTS (SELECT 1 FROM referrals WHERE referrer_email = $1)`, e).Scan(&known)
+	if err != nil {
+		return false, fmt.Errorf("email known: %w", err)
+	}
+	return known, nil
+}
+
+// ReferralCardsForCoach lists a coach's open referrals.
+func (s *Store) ReferralCardsForCoach(ctx context.Context, coachID int64) ([]ReferralCard, error) {
+	return s.cards(ctx, `WHERE coach_id = $1 AND status NOT IN ('closed','withdrawn') ORDER BY submitted_at DESC, id DESC LIMIT 100`, coachID)
+}
+
+// ReferralCardsForCaseManager lists the referrals a Case Manager made.
+func (s *Store) ReferralCardsForCaseManager(ctx context.Context, staffID int64) ([]ReferralCard, error) {
+	return s.cards(ctx, `WHERE case_manager_id = $1 ORDER BY submitted_at DESC, id DESC LIMIT 100`, staffID)
+}
+
+// NewestReferralCards lists the newest referrals with a status.
+func (s *Store) NewestReferralCards(ctx context.Context, status string, limit int) ([]ReferralCard, error) {
+	return s.cards(ctx, `WHERE status = $1 ORDER BY submitted_at DESC, id DESC LIMIT $2`, status, limit)
+}
+
+func (s *Store) cards(ctx context.Context, where string, args ...any) ([]ReferralCard, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+cardColumns+` FROM referrals `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("referrals: %w", err)
+	}
+	defer rows.Close()
+	var out []ReferralCard
+	for rows.Next() {
+		c, err := scanCard(rows)
+		if err != nil {
+			return nil, fmt.Errorf("referrals: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ReferralCountsByStatus counts referrals in each status.
+func (s *Store) ReferralCountsByStatus(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.Query(ctx, `SELECT status, count(*) FROM referrals GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("referral counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("referral counts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

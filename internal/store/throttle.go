@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"careers/internal/auth"
+)
+
+// BlockedUntil returns the latest time until which any of keys is blocked
+// (zero if none is).
+func (s *Store) BlockedUntil(ctx context.Context, keys []string, now time.Time) (time.Time, error) {
+	var until *time.Time
+	err := s.db.QueryRow(ctx, `SELECT max(blocked_until) FROM auth_throttle WHERE key = ANY($1) AND blocked_until > $2`, keys, now).Scan(&until)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("throttle: %w", err)
+	}
+	if until == nil {
+		return time.Time{}, nil
+	}
+	return *until, nil
+}
+
+// RecordFailure counts a failed attempt against key and blocks it for the
+// throttle's delay. Failures older than the throttle's Reset are forgotten.
+func (s *Store) RecordFailure(ctx context.Context, key string, th auth.Throttle, now time.Time) error {
+	var failures int
+	err := s.db.QueryRow(ctx, `
+		INSERT INTO auth_throttle AS t (key, failures, last_failure_at) VALUES ($1, 1, $2)
+		ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN t.last_failure_at < $2 - $3::interval THEN 1 ELSE t.failures + 1 END,
+			last_failure_at = $2
+		RETURNING failures`, key, now, th.Reset).Scan(&failures)
+	if err != nil {
+		return fmt.Errorf("throttle: %w", err)
+	}
+	if d := th.Delay(failures); d > 0 {
+		if _, err := s.db.Exec(ctx, `UPDATE auth_throttle SET blocked_until = $2 WHERE key = $1`, key, now.Add(d)); err != nil {
+			return fmt.Errorf("throttle: %w", err)
+		}
+	}
+	return nil
+}
+
+// ClearThrottle forgets the failures against key (after a success).
+func (s *Store) ClearThrottle(ctx context.Context, key string) error {
+	if _, err := s.db.Exec(ctx, `DELETE FROM auth_throttle WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("throttle: %w", err)
+	}
+	return nil
+}
+
+// CountHit counts one use of a rate-limited thing (a public form) in a
+// fixed window and returns the count so far in that window.
+func (s *Store) CountHit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `
+		INSERT INTO auth_throttle AS t (key, failures, last_failure_at) VALUES ($1, 1, $2)
+		ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN t.last_failure_at < $2 - $3::interval THEN 1 ELSE t.failures + 1 END,
+			last_failure_at = CASE WHEN t.last_failure_at < $2 - $3::interval THEN $2 ELSE t.last_failure_at END
+		RETURNING failures`, key, now, window).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("rate limit: %w", err)
+	}
+	return n, nil
+}
