@@ -184,3 +184,18 @@ func TestThrottleDelays(t *testing.T) {
 		t.Error("throttle key parts run together")
 	}
 }
+
+func TestAddressKeyGroupsIPv6By64(t *testing.T) {
+	cases := map[string]string{
+		"203.0.113.9":                  "203.0.113.9",
+		"2001:db8:1:2:aaaa::1":         "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff:ffff::9999": "2001:db8:1:2::/64",
+		"::ffff:203.0.113.9":           "::ffff:203.0.113.9",
+		"":                             "",
+	}
+	for in, want := range cases {
+		if got := auth.AddressKey(in); got != want {
+			t.Errorf("AddressKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

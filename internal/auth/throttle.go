@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/netip"
 	"time"
 )
 
@@ -34,9 +35,27 @@ func (t Throttle) Delay(failures int) time.Duration {
 // can still sign in while one source is being refused.
 var (
 	ThrottleAccountAddress = Throttle{Threshold: 5, Base: 30 * time.Second, Max: 15 * time.Minute, Reset: time.Hour}
+	// ThrottleSecondFactor counts wrong codes per account, from anywhere:
+	// only someone who has the password gets this far, so it is strict.
+	ThrottleSecondFactor = Throttle{Threshold: 10, Base: time.Minute, Max: 30 * time.Minute, Reset: 6 * time.Hour}
 	ThrottleAddress        = Throttle{Threshold: 30, Base: 30 * time.Second, Max: 15 * time.Minute, Reset: time.Hour}
 	ThrottleAccount        = Throttle{Threshold: 100, Base: 30 * time.Second, Max: 15 * time.Minute, Reset: time.Hour}
 )
+
+// AddressKey is the part of a client address a throttle counts by: the
+// address itself for IPv4, its /64 network for IPv6 (one household or host
+// is given a whole /64, so single addresses cost an attacker nothing).
+func AddressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
 
 // ThrottleKey is the stored key for a throttle: a hash, so the table holds
 // no email addresses or IP addresses.

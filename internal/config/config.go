@@ -251,7 +251,25 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("DATA_DIR: must not be empty")
 	}
+	if c.Env == Development && !loopback(c.Addr) {
+		// Development serves the mailbox (with everyone's sign-in links)
+		// and demo sign-ins: never on an address others can reach.
+		return fmt.Errorf("ADDR: development mode listens only on a loopback address such as 127.0.0.1:8080 (got %q); set ENV=production to serve others", c.Addr)
+	}
 	return nil
+}
+
+// loopback reports whether addr (host:port) listens only on this machine.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // ValidateProduction refuses settings that are unsafe in production and

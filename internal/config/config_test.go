@@ -104,6 +104,22 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 	}
 }
 
+// Development mode (the mailbox, demo sign-ins) never listens where others
+// can reach it: a deployment that forgot ENV=production refuses to start.
+func TestDevelopmentListensOnlyOnLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.168.1.10:8080", "[::]:8080"} {
+		_, err := config.Load(env(map[string]string{"ADDR": addr}))
+		if err == nil || !strings.HasPrefix(err.Error(), "ADDR: development mode listens only on a loopback address") {
+			t.Errorf("ADDR=%s in development: err = %v", addr, err)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:8080", "localhost:9000", "[::1]:8080", "127.0.0.2:80"} {
+		if _, err := config.Load(env(map[string]string{"ADDR": addr})); err != nil {
+			t.Errorf("ADDR=%s in development refused: %v", addr, err)
+		}
+	}
+}
+
 func TestSeveralProblemsAreAllReported(t *testing.T) {
 	_, err := config.Load(env(map[string]string{"ENV": "x", "ADDR": "y", "LOG_LEVEL": "z"}))
 	if err == nil {

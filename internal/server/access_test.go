@@ -151,3 +151,30 @@ func TestAccessMatrix(t *testing.T) {
 		t.Errorf("only %d route refusals audited", forbiddenRoutes)
 	}
 }
+
+// Saving roles replaces them with exactly what was ticked; nobody changes
+// their own roles.
+func TestAdminChangesRoles(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	admin := ts.MustStaff(t, "admin@example.nhs.uk", policy.Admin)
+	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	a := ts.NewBrowser(t)
+	a.SignInStaff(t, admin.Email, "")
+	if p := a.Post(t, "/staff/admin/users/"+itoa(coach.ID)+"/roles", urlValues("roles", "coach", "roles", "coordinator")); p.Status != 303 {
+		t.Fatalf("save roles: %d", p.Status)
+	}
+	u, _ := ts.store.StaffUserByID(context.Background(), coach.ID)
+	if len(u.Roles) != 2 || u.Roles[0] != policy.Coordinator || u.Roles[1] != policy.Coach {
+		t.Errorf("roles after saving coach+coordinator: %v", u.Roles)
+	}
+	if p := a.Post(t, "/staff/admin/users/"+itoa(admin.ID)+"/roles", urlValues("roles", "admin", "roles", "coordinator")); p.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an admin changed their own roles: %d", p.Status)
+	}
+	if u, _ := ts.store.StaffUserByID(context.Background(), admin.ID); len(u.Roles) != 1 {
+		t.Errorf("admin's roles changed to %v", u.Roles)
+	}
+	if p := a.Post(t, "/staff/admin/users/"+itoa(coach.ID)+"/roles", urlValues("roles", "superuser")); p.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an unknown role was accepted: %d", p.Status)
+	}
+}

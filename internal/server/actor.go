@@ -18,12 +18,15 @@ const (
 	sessStaffRoles   = "staff_roles"
 	sessPendingStaff = "pending_staff_id" // password checked, second factor not yet
 	sessPendingUntil = "pending_until"
-	sessPendingTOTP  = "pending_totp_secret" // enrolment in progress
-	sessNewCodes     = "new_recovery_codes"
-	sessPublicEmail  = "public_email"
-	sessAfterSignIn  = "after_sign_in"
-	sessFlash        = "flash"
-	sessLinkToken    = "link_token" // a set-password/reset token moved out of the URL
+	// The account's session epoch at the password step: a password change
+	// or reset since then ends the half-finished sign-in.
+	sessPendingEpoch    = "pending_epoch"
+	sessPendingFailures = "pending_failures"
+	sessPendingTOTP     = "pending_totp_secret" // enrolment in progress
+	sessNewCodes        = "new_recovery_codes"
+	sessPublicEmail     = "public_email"
+	sessAfterSignIn     = "after_sign_in"
+	sessFlash           = "flash"
 )
 
 type actorKey struct{}

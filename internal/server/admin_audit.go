@@ -83,6 +83,12 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 			p.Rows = append(p.Rows, auditRow(e))
 		}
 	}
+	// Reading the audit log shows who looked at what, and people's
+	// addresses: reading it is audited too.
+	if err := s.auditView(r, "view", "audit_log", "", store.OutcomeSuccess); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, status, web.AuditPage(s.layout(r, ""), p))
 }
 

@@ -28,6 +28,9 @@ func roleOptions(checked []policy.Role) []web.Option {
 
 // formRoles reads the role checkboxes, refusing unknown values.
 func formRoles(r *http.Request) ([]policy.Role, bool) {
+	if err := r.ParseForm(); err != nil {
+		return nil, false
+	}
 	var roles []policy.Role
 	for _, v := range r.PostForm["roles"] {
 		role := policy.Role(v)
@@ -197,9 +200,11 @@ func (s *Server) adminSetRoles(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !valid:
 		errs.Add("roles", "Choose roles from the list")
-	case u.ID == actorFrom(r.Context()).StaffID && !slices.Contains(roles, policy.Admin):
-		// Nobody removes their own admin role: the service must keep an admin.
-		errs.Add("roles", "You cannot remove your own admin role. Ask another admin to do it")
+	case u.ID == actorFrom(r.Context()).StaffID:
+		// Nobody changes their own roles: an admin could otherwise make
+		// themselves a coordinator and read every referral, or remove the
+		// last admin. Another admin makes the change.
+		errs.Add("roles", "You cannot change your own roles. Ask another admin to do it")
 	}
 	if errs.Any() {
 		s.renderAdminUser(w, r, http.StatusUnprocessableEntity, u, errs)

@@ -23,6 +23,12 @@ func TestDevMailboxShowsSentMessages(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("%d invitations delivered", len(msgs))
 	}
+	// The stored copy of a sent message no longer holds its one-time link.
+	var body string
+	ts.pool.QueryRow(context.Background(), `SELECT body_text || body_html FROM notifications WHERE key LIKE 'set_password:%'`).Scan(&body)
+	if strings.Contains(body, "token=") || !strings.Contains(body, "link removed after sending") {
+		t.Errorf("a sent invitation keeps its link in the database:\n%.300s", body)
+	}
 	anyone := ts.NewBrowser(t)
 	list := anyone.Get(t, "/dev/mailbox")
 	if list.Status != 200 || !strings.Contains(list.Body, "Your careers support account") {

@@ -57,8 +57,18 @@ func (b *browser) Get(tb testing.TB, path string) page {
 
 func (b *browser) Post(tb testing.TB, path string, form url.Values) page {
 	tb.Helper()
+	return b.PostFrom(tb, "", path, form)
+}
+
+// PostFrom posts as if from client address ip (the test server must trust
+// 127.0.0.1 as a proxy for the header to count).
+func (b *browser) PostFrom(tb testing.TB, ip, path string, form url.Values) page {
+	tb.Helper()
 	req, _ := http.NewRequest("POST", b.ts.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if ip != "" {
+		req.Header.Set("X-Forwarded-For", ip)
+	}
 	return b.do(tb, req)
 }
 
@@ -174,3 +184,11 @@ func (b *browser) SignInPublic(tb testing.TB, email string) {
 }
 
 func strconvI(n int64) string { return strconv.FormatInt(n, 10) }
+
+func urlValues(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Add(kv[i], kv[i+1])
+	}
+	return v
+}

@@ -21,7 +21,7 @@ const (
 // overPublicLimit counts a use of a public form by this client address and
 // answers 429 when it is over the limit.
 func (s *Server) overPublicLimit(w http.ResponseWriter, r *http.Request, form string) bool {
-	n, err := s.store.CountHit(r.Context(), auth.ThrottleKey("public-"+form, clientIPFrom(r.Context())), publicFormWindow, s.now())
+	n, err := s.store.CountHit(r.Context(), auth.ThrottleKey("public-"+form, auth.AddressKey(clientIPFrom(r.Context()))), publicFormWindow, s.now())
 	if err != nil {
 		s.serverError(w, r, err)
 		return true
@@ -62,6 +62,12 @@ func (s *Server) publicSignIn(w http.ResponseWriter, r *http.Request) {
 		// The honeypot: only bots fill it in. Answer as usual, send nothing.
 		s.log.InfoContext(ctx, "honeypot filled", "request_id", requestID(r), "form", "sign-in")
 		http.Redirect(w, r, "/sign-in/check-email", http.StatusSeeOther)
+		return
+	}
+	e := s.auditEntry(ctx, "sign_in_link_requested", "public", "", store.OutcomeSuccess)
+	e.ActorEmail = email
+	if err := s.store.Audit(ctx, e); err != nil {
+		s.serverError(w, r, err)
 		return
 	}
 	known, err := s.store.EmailIsKnown(ctx, email)
@@ -105,6 +111,7 @@ func (s *Server) publicLinkForm(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
+		_ = s.auditView(r, "link_refused", "auth_token", store.PurposeSignIn, store.OutcomeFailure)
 		s.render(w, r, http.StatusNotFound, web.LinkProblemPage(s.layout(r, ""), "/sign-in"))
 		return
 	}
@@ -115,6 +122,7 @@ func (s *Server) publicLink(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, err := s.store.ConsumeToken(ctx, store.PurposeSignIn, auth.HashToken(r.URL.Query().Get("token")), s.now())
 	if errors.Is(err, store.ErrNotFound) {
+		_ = s.auditView(r, "link_refused", "auth_token", store.PurposeSignIn, store.OutcomeFailure)
 		s.render(w, r, http.StatusNotFound, web.LinkProblemPage(s.layout(r, ""), "/sign-in"))
 		return
 	}
@@ -127,7 +135,8 @@ func (s *Server) publicLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// One identity per session: signing in by email ends any staff session.
-	for _, k := range []string{sessStaffID, sessStaffEpoch, sessStaffRoles, sessPendingStaff, sessPendingUntil} {
+	s.endPending(ctx)
+	for _, k := range []string{sessStaffID, sessStaffEpoch, sessStaffRoles} {
 		s.sessions.Remove(ctx, k)
 	}
 	s.sessions.Put(ctx, sessPublicEmail, t.Email)
@@ -145,6 +154,9 @@ func (s *Server) publicLink(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) publicSignOut(w http.ResponseWriter, r *http.Request) {
+	if actorFrom(r.Context()).Email != "" {
+		_ = s.auditView(r, "sign_out", "public", "", store.OutcomeSuccess)
+	}
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		s.serverError(w, r, err)
 		return

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"careers/internal/auth"
 	"careers/internal/store"
 	"careers/web"
 )
@@ -28,6 +29,11 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := staffFrom(ctx)
 	current, password := r.PostFormValue("current"), r.PostFormValue("password")
+	// Someone at an unlocked screen must not be able to guess the password.
+	key := auth.ThrottleKey("staff-change-password", idOrEmpty(u.ID))
+	if s.throttled(w, r, key) {
+		return
+	}
 	var errs web.Errors
 	if current == "" {
 		errs.Add("current", "Enter your current password")
@@ -36,6 +42,11 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if !ok {
 		errs.Add("current", "Your current password is not right")
+		if err := s.store.RecordFailure(ctx, key, auth.ThrottleAccountAddress, s.now()); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		_ = s.auditView(r, "password_change_failed", "staff_user", idOrEmpty(u.ID), store.OutcomeFailure)
 	}
 	if !errs.Any() {
 		errs = checkNewPassword(password, r.PostFormValue("confirm"), u.Email)

@@ -46,6 +46,7 @@ func (s *Server) linkUser(w http.ResponseWriter, r *http.Request, pl passwordLin
 		s.serverError(w, r, err)
 		return nil, false
 	}
+	_ = s.auditView(r, "link_refused", "auth_token", pl.purpose, store.OutcomeFailure)
 	s.render(w, r, http.StatusNotFound, web.LinkProblemPage(s.layout(r, ""), pl.again))
 	return nil, false
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -22,7 +23,47 @@ const signInFailed = "The email address or password is not right"
 
 // throttleKeys are the keys staff sign-in attempts count against.
 func throttleKeys(email, ip string) (acctIP, addr, acct string) {
+	ip = auth.AddressKey(ip)
 	return auth.ThrottleKey("staff-acct-ip", email, ip), auth.ThrottleKey("staff-ip", ip), auth.ThrottleKey("staff-acct", email)
+}
+
+// secondFactorKey counts wrong second-factor codes for an account.
+func secondFactorKey(userID int64) string { return auth.ThrottleKey("staff-2fa", idOrEmpty(userID)) }
+
+// maxPendingFailures is how many wrong codes one half-finished sign-in
+// allows before the password must be given again.
+const maxPendingFailures = 5
+
+// deviceCookie names the cookie that marks a browser that has signed in
+// before (the account-wide throttle spares it).
+func (s *Server) deviceCookie() string {
+	if s.cfg.Secure() {
+		return "__Host-careers_device"
+	}
+	return "careers_device"
+}
+
+// knownDevice reports whether this browser has signed in to email's
+// account before.
+func (s *Server) knownDevice(r *http.Request, email string) (bool, error) {
+	c, err := r.Cookie(s.deviceCookie())
+	if err != nil || c.Value == "" {
+		return false, nil
+	}
+	return s.store.KnownDevice(r.Context(), email, auth.HashToken(c.Value))
+}
+
+// rememberDevice marks this browser as one the person signs in from.
+func (s *Server) rememberDevice(w http.ResponseWriter, r *http.Request, userID int64) error {
+	token := ""
+	if c, err := r.Cookie(s.deviceCookie()); err == nil && len(c.Value) >= 40 && len(c.Value) <= 64 {
+		token = c.Value
+	} else {
+		token, _ = auth.NewToken()
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.deviceCookie(), Value: token, Path: "/", MaxAge: 400 * 24 * 3600,
+		HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
+	return s.store.RememberDevice(r.Context(), userID, auth.HashToken(token), s.now())
 }
 
 // throttled answers 429 when any of keys is blocked, and reports whether it did.
@@ -70,7 +111,18 @@ func (s *Server) staffSignIn(w http.ResponseWriter, r *http.Request) {
 
 	ip := clientIPFrom(ctx)
 	acctIP, addr, acct := throttleKeys(email, ip)
-	if s.throttled(w, r, acctIP, addr, acct) {
+	known, err := s.knownDevice(r, email)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	keys := []string{acctIP, addr}
+	if !known {
+		// Failures elsewhere never lock a person out of a browser they
+		// have signed in from before.
+		keys = append(keys, acct)
+	}
+	if s.throttled(w, r, keys...) {
 		return
 	}
 
@@ -113,7 +165,10 @@ func (s *Server) staffSignIn(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	s.sessions.Remove(ctx, sessPendingTOTP) // a secret from an earlier, unfinished attempt
 	s.sessions.Put(ctx, sessPendingStaff, u.ID)
+	s.sessions.Put(ctx, sessPendingEpoch, u.SessionEpoch)
+	s.sessions.Put(ctx, sessPendingFailures, 0)
 	s.sessions.Put(ctx, sessPendingUntil, s.now().Add(pendingSignIn).Unix())
 	switch {
 	case s.cfg.SkipDemoSecondFactor && u.Demo:
@@ -142,11 +197,20 @@ func (s *Server) pendingStaff(w http.ResponseWriter, r *http.Request) *store.Sta
 		return nil
 	}
 	u, err := s.store.StaffUserByID(ctx, id)
-	if err != nil || !u.Active {
+	// A password change, deactivation or second-factor reset since the
+	// password step ends the half-finished sign-in too.
+	if err != nil || !u.Active || u.SessionEpoch != s.sessions.GetInt(ctx, sessPendingEpoch) {
+		s.endPending(ctx)
 		http.Redirect(w, r, "/staff/sign-in", http.StatusSeeOther)
 		return nil
 	}
 	return &u
+}
+
+func (s *Server) endPending(ctx context.Context) {
+	for _, k := range []string{sessPendingStaff, sessPendingUntil, sessPendingEpoch, sessPendingFailures, sessPendingTOTP} {
+		s.sessions.Remove(ctx, k)
+	}
 }
 
 // completeStaffSignIn makes the session a full staff session.
@@ -156,9 +220,8 @@ func (s *Server) completeStaffSignIn(w http.ResponseWriter, r *http.Request, u s
 		s.serverError(w, r, err)
 		return
 	}
-	for _, k := range []string{sessPendingStaff, sessPendingUntil, sessPendingTOTP, sessPublicEmail} {
-		s.sessions.Remove(ctx, k)
-	}
+	s.endPending(ctx)
+	s.sessions.Remove(ctx, sessPublicEmail)
 	s.sessions.Put(ctx, sessStaffID, u.ID)
 	s.sessions.Put(ctx, sessStaffEpoch, u.SessionEpoch)
 	s.sessions.Put(ctx, sessStaffRoles, rolesSig(u.Roles))
@@ -168,6 +231,14 @@ func (s *Server) completeStaffSignIn(w http.ResponseWriter, r *http.Request, u s
 			s.serverError(w, r, err)
 			return
 		}
+	}
+	if err := s.store.ClearThrottle(ctx, secondFactorKey(u.ID)); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.rememberDevice(w, r, u.ID); err != nil {
+		s.serverError(w, r, err)
+		return
 	}
 	e := s.auditEntry(ctx, "sign_in", "staff_user", idOrEmpty(u.ID), store.OutcomeSuccess)
 	e.ActorKind, e.ActorID, e.Detail = "staff", u.ID, how
@@ -203,8 +274,8 @@ func (s *Server) staffVerify(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/staff/sign-in/set-up", http.StatusSeeOther)
 		return
 	}
-	acctIP, addr, acct := throttleKeys(u.Email, clientIPFrom(ctx))
-	if s.throttled(w, r, acctIP, addr, acct) {
+	acctIP, addr, _ := throttleKeys(u.Email, clientIPFrom(ctx))
+	if s.throttled(w, r, acctIP, addr, secondFactorKey(u.ID)) {
 		return
 	}
 	recovery := r.PostFormValue("mode") == "recovery"
@@ -232,9 +303,14 @@ func (s *Server) staffVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		if err := s.store.RecordFailure(ctx, acctIP, auth.ThrottleAccountAddress, s.now()); err != nil {
-			s.serverError(w, r, err)
-			return
+		for _, k := range []struct {
+			key string
+			th  auth.Throttle
+		}{{acctIP, auth.ThrottleAccountAddress}, {secondFactorKey(u.ID), auth.ThrottleSecondFactor}} {
+			if err := s.store.RecordFailure(ctx, k.key, k.th, s.now()); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
 		}
 		e := s.auditEntry(ctx, "second_factor_failed", "staff_user", idOrEmpty(u.ID), store.OutcomeFailure)
 		e.ActorEmail = u.Email
@@ -242,6 +318,15 @@ func (s *Server) staffVerify(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
+		failures := s.sessions.GetInt(ctx, sessPendingFailures) + 1
+		if failures >= maxPendingFailures {
+			// Too many wrong codes: the password must be given again.
+			s.endPending(ctx)
+			s.flash(r, "Too many codes were not right. Sign in again")
+			http.Redirect(w, r, "/staff/sign-in", http.StatusSeeOther)
+			return
+		}
+		s.sessions.Put(ctx, sessPendingFailures, failures)
 		if recovery {
 			f.Errors.Add("code", "That recovery code is not right, or it has been used")
 		} else {
@@ -325,6 +410,12 @@ func (s *Server) staffEnrol(w http.ResponseWriter, r *http.Request) {
 		e.ActorKind, e.ActorID = "staff", u.ID
 		return st.Audit(ctx, e)
 	})
+	if errors.Is(err, store.ErrConflict) {
+		// Set up a moment ago in another tab: use the code from that app.
+		s.sessions.Remove(ctx, sessPendingTOTP)
+		http.Redirect(w, r, "/staff/sign-in/verify", http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -132,13 +132,24 @@ func LockNotification(ctx context.Context, tx pgx.Tx, id int64) (Notification, e
 	return n, nil
 }
 
+// oneTimeLink matches a URL carrying a one-time token.
+const oneTimeLink = `https?://[^[:space:]"<>]*[?&]token=[A-Za-z0-9_-]+`
+
+const linkRemoved = "[one-time link removed after sending]"
+
 // MarkNotificationSent records a successful delivery attempt in tx.
+//
+// One-time links (sign-in, set-password, reset, confirmation) are cut out of
+// the stored copy once sent: the record of what went to whom stays, but a
+// copy of the database cannot be used to sign in as anyone.
 func MarkNotificationSent(ctx context.Context, tx pgx.Tx, id int64) error {
 	tag, err := tx.Exec(ctx, `
 		UPDATE notifications
 		SET status = 'sent', sent_at = now(), failed_at = NULL, attempts = attempts + 1,
-		    last_error = NULL, updated_at = now()
-		WHERE id = $1`, id)
+		    last_error = NULL, updated_at = now(),
+		    body_text = regexp_replace(body_text, $2, $3, 'g'),
+		    body_html = regexp_replace(body_html, $2, $3, 'g')
+		WHERE id = $1`, id, oneTimeLink, linkRemoved)
 	if err != nil {
 		return fmt.Errorf("mark notification sent: %w", err)
 	}

@@ -169,11 +169,16 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash string, now time
 
 // EnrolTOTP records a confirmed authenticator secret, the step of the code
 // that confirmed it, and the hashes of new recovery codes (replacing any).
+// Enrolling twice at once (two tabs) is a conflict: the first one stands.
 func (s *Store) EnrolTOTP(ctx context.Context, id int64, secret string, step int64, recoveryHashes [][]byte, now time.Time) error {
-	if err := s.execOne(ctx, "enrol totp", `
+	tag, err := s.db.Exec(ctx, `
 		UPDATE staff_users SET totp_secret = $2, totp_enrolled_at = $3, totp_last_step = $4, updated_at = now()
-		WHERE id = $1`, id, secret, now, step); err != nil {
-		return err
+		WHERE id = $1 AND totp_enrolled_at IS NULL`, id, secret, now, step)
+	if err != nil {
+		return fmt.Errorf("enrol totp: %w", mapErr(err))
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("enrol totp: %w", ErrConflict)
 	}
 	if _, err := s.db.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, id); err != nil {
 		return fmt.Errorf("enrol totp: %w", err)

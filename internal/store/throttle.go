@@ -66,3 +66,26 @@ func (s *Store) CountHit(ctx context.Context, key string, window time.Duration, 
 	}
 	return n, nil
 }
+
+// RememberDevice records that the browser holding a device cookie (its
+// hash) has signed in to the account.
+func (s *Store) RememberDevice(ctx context.Context, userID int64, hash []byte, now time.Time) error {
+	_, err := s.db.Exec(ctx, `INSERT INTO known_devices (device_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)
+		ON CONFLICT (device_hash, user_id) DO UPDATE SET last_used_at = $3`, hash, userID, now)
+	if err != nil {
+		return fmt.Errorf("remember device: %w", err)
+	}
+	return nil
+}
+
+// KnownDevice reports whether the device has signed in to the account
+// with this email before.
+func (s *Store) KnownDevice(ctx context.Context, email string, hash []byte) (bool, error) {
+	var known bool
+	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM known_devices d JOIN staff_users u ON u.id = d.user_id
+		WHERE d.device_hash = $1 AND u.email = $2)`, hash, NormaliseEmail(email)).Scan(&known)
+	if err != nil {
+		return false, fmt.Errorf("known device: %w", err)
+	}
+	return known, nil
+}
