@@ -89,3 +89,14 @@ func statusTagClass(status string) string {
 }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func joinLines(lines []string) string {
+	out := ""
+	for i, l := range lines {
+		if i > 0 {
+			out += ", "
+		}
+		out += l
+	}
+	return out
+}

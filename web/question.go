@@ -51,6 +51,7 @@ type QuestionProps struct {
 	Button     string
 	Multipart  bool
 	UrgentHelp bool
+	Links      []NavItem // shown after the introduction
 }
 
 // AnswerRow is one answer on the check-your-answers page.

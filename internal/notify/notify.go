@@ -23,3 +23,27 @@ func PasswordReset(ctx context.Context, name, link string) (mail.Message, error)
 func SignInLink(ctx context.Context, link string) (mail.Message, error) {
 	return mail.Render(ctx, "Your link to sign in to careers support", signInText(link), signInHTML(link))
 }
+
+// ReferralReceipt tells a trainee who referred themselves that the referral
+// arrived, with its reference and what happens next.
+func ReferralReceipt(ctx context.Context, name, reference, link string) (mail.Message, error) {
+	return mail.Render(ctx, "We have your careers support referral "+reference,
+		receiptText(name, reference, link), receiptHTML(name, reference, link))
+}
+
+// ReferrerReceipt thanks a supervisor for a referral and gives them a link
+// to follow its status.
+func ReferrerReceipt(ctx context.Context, name, trainee, reference, link string) (mail.Message, error) {
+	return mail.Render(ctx, "Your careers support referral "+reference,
+		referrerText(name, trainee, reference, link), referrerHTML(name, trainee, reference, link))
+}
+
+// ConfirmRequest asks a trainee someone else referred to confirm they want
+// the support. by says who referred them ("Dr Jo Reed", "your Case Manager").
+func ConfirmRequest(ctx context.Context, name, by, reference, link string, reminder bool) (mail.Message, error) {
+	subject := "Please confirm your careers support referral " + reference
+	if reminder {
+		subject = "Reminder: please confirm your careers support referral " + reference
+	}
+	return mail.Render(ctx, subject, confirmText(name, by, reference, link, reminder), confirmHTML(name, by, reference, link, reminder))
+}

@@ -116,15 +116,30 @@ func peerAddr(remote string) netip.Addr {
 	return a.Unmap()
 }
 
-// limitBody caps the request body before any handler reads it.
+// uploadBodyLimit caps the one upload route: the largest document plus
+// room for the form's other fields and the multipart framing.
+const uploadBodyLimit = 10<<20 + 64<<10
+
+// limitBody caps the request body before any handler reads it. The upload
+// route gets a larger cap and answers an oversized file itself, with the
+// form and a message, without reading the body.
 func limitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength > n {
+			limit := n
+			if r.URL.Path == uploadPath && r.Method == http.MethodPost {
+				limit = uploadBodyLimit
+				if r.ContentLength > limit {
+					r.Body = http.MaxBytesReader(w, http.NoBody, 0)
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
+			if r.ContentLength > limit {
 				http.Error(w, "Request body too large", http.StatusRequestEntityTooLarge)
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, n)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -20,13 +20,13 @@ const (
 
 // overPublicLimit counts a use of a public form by this client address and
 // answers 429 when it is over the limit.
-func (s *Server) overPublicLimit(w http.ResponseWriter, r *http.Request, form string) bool {
+func (s *Server) overPublicLimit(w http.ResponseWriter, r *http.Request, form string, limit int) bool {
 	n, err := s.store.CountHit(r.Context(), auth.ThrottleKey("public-"+form, auth.AddressKey(clientIPFrom(r.Context()))), publicFormWindow, s.now())
 	if err != nil {
 		s.serverError(w, r, err)
 		return true
 	}
-	if n <= publicFormLimit {
+	if n <= limit {
 		return false
 	}
 	w.Header().Set("Retry-After", "900")
@@ -55,7 +55,7 @@ func (s *Server) publicSignIn(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, web.PublicSignInPage(s.layout(r, ""), email, errs))
 		return
 	}
-	if s.overPublicLimit(w, r, "sign-in") {
+	if s.overPublicLimit(w, r, "sign-in", publicFormLimit) {
 		return
 	}
 	if r.PostFormValue("website") != "" {

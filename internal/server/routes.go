@@ -94,8 +94,16 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/staff/account", staff, s.account)
 	h("POST", "/staff/account/password", staff, s.changePassword)
 
+	// Referral forms: a trainee, a supervisor, a Case Manager.
+	s.intakeRoutes(h, selfIntake, anyone)
+	s.intakeRoutes(h, supervisorIntake, anyone)
+	s.intakeRoutes(h, caseManagerIntake, policy.StaffWith(policy.CaseManager))
+	h("GET", "/refer/confirm", anyone, s.referralConfirmForm)
+	h("POST", "/refer/confirm", anyone, s.referralConfirm)
+
 	// Referrals.
 	h("GET", "/staff/referrals/{reference}", referralStaff, s.staffReferral)
+	h("GET", "/staff/referrals/{reference}/form-c", referralStaff, s.referralFormC)
 
 	// Messages that could not be delivered.
 	coordinators := policy.StaffWith(policy.Coordinator)

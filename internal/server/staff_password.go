@@ -158,7 +158,7 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, web.ForgotPasswordPage(s.layout(r, ""), email, errs))
 		return
 	}
-	if s.overPublicLimit(w, r, "forgot-password") {
+	if s.overPublicLimit(w, r, "forgot-password", publicFormLimit) {
 		return
 	}
 	u, err := s.store.StaffUserByEmail(ctx, email)

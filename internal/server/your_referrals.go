@@ -3,10 +3,14 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"careers/internal/eligibility"
+	"careers/internal/intake"
 	"careers/internal/policy"
 	"careers/internal/store"
 	"careers/web"
@@ -79,11 +83,93 @@ func (s *Server) yourReferral(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, web.YourReferralPage(s.layout(r, ""), publicReferral(c, actorFrom(r.Context()).Email)))
 }
 
-// staffReferral is the staff view of one referral (triage fills it out).
+// staffReferral is the staff view of one referral.
 func (s *Server) staffReferral(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.referralFor(w, r, policy.ViewReferral)
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), web.StaffReferralProps{Row: cardRows([]store.ReferralCard{c})[0]}))
+	d, err := s.store.ReferralDetailByID(r.Context(), c.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	p := web.StaffReferralProps{Row: cardRows([]store.ReferralCard{c})[0], Eligibility: d.Eligibility,
+		EligibilityLabel: eligibility.Outcome(d.Eligibility).Label()}
+	for _, rs := range d.EligibilityReasons {
+		line := rs.Text
+		if rs.Signpost != "" {
+			line += " Signposting: " + rs.Signpost
+		}
+		p.EligibilityReasons = append(p.EligibilityReasons, line)
+	}
+	if form, ok := intake.FormFor(intake.Route(d.Route)); ok {
+		for _, sec := range form.Summary(intake.Values(d.Answers), func(string) string { return "" }) {
+			if sec.Title == "Form C" || strings.HasPrefix(sec.Title, "Form D") {
+				continue
+			}
+			ws := web.AnswerSection{Title: sec.Title}
+			for _, row := range sec.Rows {
+				ws.Rows = append(ws.Rows, web.AnswerRow{Key: row.Key, Value: row.Lines})
+			}
+			p.Sections = append(p.Sections, ws)
+		}
+	}
+	if d.FormC != nil {
+		p.FormC = d.FormC.Filename + " (" + sizeText(d.FormC.Size) + ")"
+		p.FormCLink = "/staff/referrals/" + c.Reference + "/form-c"
+	}
+	if d.FormDSessions > 0 {
+		p.FormD = []web.AnswerRow{
+			{Key: "Form D: sessions requested", Value: []string{strconv.Itoa(d.FormDSessions)}},
+			{Key: "Form D: funding reference", Value: []string{orNotGiven(d.FormDReference)}},
+			{Key: "Form D: status", Value: []string{formDStatus(d.FormDStatus)}},
+		}
+	}
+	for _, e := range d.Events {
+		p.Timeline = append(p.Timeline, web.TimelineItem{At: e.At, Who: e.ActorName, Detail: e.Detail})
+	}
+	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), p))
+}
+
+func orNotGiven(s string) string {
+	if s == "" {
+		return "Not given"
+	}
+	return s
+}
+
+func formDStatus(s string) string {
+	switch s {
+	case "requested":
+		return "Requested: waiting for a PSU lead"
+	case "approved":
+		return "Approved"
+	case "declined":
+		return "Declined"
+	}
+	return s
+}
+
+// referralFormC downloads a referral's Form C, to the staff who may see the
+// referral, as an attachment with a safe name; every download is audited.
+func (s *Server) referralFormC(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.referralFor(w, r, policy.ViewReferral)
+	if !ok {
+		return
+	}
+	doc, err := s.store.ReferralDocument(r.Context(), c.ID, "form_c")
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderNotFound(w, r)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.auditView(r, "download_form_c", "referral", c.Reference, store.OutcomeSuccess); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	serveDownload(w, doc.Filename, doc.ContentType, doc.Content)
 }

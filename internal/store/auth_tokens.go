@@ -15,9 +15,10 @@ const (
 
 // AuthToken is a valid one-time link.
 type AuthToken struct {
-	ID     int64
-	UserID int64  // staff links
-	Email  string // sign-in links for trainees and referrers
+	ID         int64
+	UserID     int64  // staff links
+	Email      string // sign-in and confirmation links
+	ReferralID int64  // confirmation links
 }
 
 // CreateStaffToken stores the hash of a new set-password or reset link for
@@ -63,11 +64,11 @@ func (s *Store) SignInTokensSince(ctx context.Context, email string, since time.
 // the link leads to). Used, expired and unknown tokens are ErrNotFound.
 func (s *Store) PeekToken(ctx context.Context, purpose string, hash []byte, now time.Time) (AuthToken, error) {
 	var t AuthToken
-	var userID *int64
+	var userID, referralID *int64
 	var email *string
-	err := s.db.QueryRow(ctx, `SELECT id, user_id, email FROM auth_tokens
+	err := s.db.QueryRow(ctx, `SELECT id, user_id, email, referral_id FROM auth_tokens
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`, hash, purpose, now).
-		Scan(&t.ID, &userID, &email)
+		Scan(&t.ID, &userID, &email, &referralID)
 	if err != nil {
 		return AuthToken{}, fmt.Errorf("token: %w", mapErr(err))
 	}
@@ -77,6 +78,9 @@ func (s *Store) PeekToken(ctx context.Context, purpose string, hash []byte, now 
 	if email != nil {
 		t.Email = *email
 	}
+	if referralID != nil {
+		t.ReferralID = *referralID
+	}
 	return t, nil
 }
 
@@ -84,11 +88,11 @@ func (s *Store) PeekToken(ctx context.Context, purpose string, hash []byte, now 
 // same link, one wins and the other gets ErrNotFound.
 func (s *Store) ConsumeToken(ctx context.Context, purpose string, hash []byte, now time.Time) (AuthToken, error) {
 	var t AuthToken
-	var userID *int64
+	var userID, referralID *int64
 	var email *string
 	err := s.db.QueryRow(ctx, `UPDATE auth_tokens SET used_at = $3
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-		RETURNING id, user_id, email`, hash, purpose, now).Scan(&t.ID, &userID, &email)
+		RETURNING id, user_id, email, referral_id`, hash, purpose, now).Scan(&t.ID, &userID, &email, &referralID)
 	if err != nil {
 		return AuthToken{}, fmt.Errorf("consume token: %w", mapErr(err))
 	}
@@ -98,5 +102,23 @@ func (s *Store) ConsumeToken(ctx context.Context, purpose string, hash []byte, n
 	if email != nil {
 		t.Email = *email
 	}
+	if referralID != nil {
+		t.ReferralID = *referralID
+	}
 	return t, nil
+}
+
+// PurposeConfirmReferral is the trainee's link to confirm a referral made
+// for them.
+const PurposeConfirmReferral = "confirm_referral"
+
+// CreateConfirmToken stores the hash of a trainee's confirmation link.
+func (s *Store) CreateConfirmToken(ctx context.Context, referralID int64, email string, hash []byte, now, expires time.Time) (int64, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `INSERT INTO auth_tokens (purpose, token_hash, email, referral_id, created_at, expires_at)
+		VALUES ('confirm_referral', $1, $2, $3, $4, $5) RETURNING id`, hash, NormaliseEmail(email), referralID, now, expires).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create confirm token: %w", mapErr(err))
+	}
+	return id, nil
 }
