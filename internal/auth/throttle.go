@@ -38,8 +38,8 @@ var (
 	// ThrottleSecondFactor counts wrong codes per account, from anywhere:
 	// only someone who has the password gets this far, so it is strict.
 	ThrottleSecondFactor = Throttle{Threshold: 10, Base: time.Minute, Max: 30 * time.Minute, Reset: 6 * time.Hour}
-	ThrottleAddress        = Throttle{Threshold: 30, Base: 30 * time.Second, Max: 15 * time.Minute, Reset: time.Hour}
-	ThrottleAccount        = Throttle{Threshold: 100, Base: 30 * time.Second, Max: 15 * time.Minute, Reset: time.Hour}
+	ThrottleAddress      = Throttle{Threshold: 30, Base: 30 * time.Second, Max: 15 * time.Minute, Reset: time.Hour}
+	ThrottleAccount      = Throttle{Threshold: 100, Base: 30 * time.Second, Max: 15 * time.Minute, Reset: time.Hour}
 )
 
 // AddressKey is the part of a client address a throttle counts by: the
