@@ -233,12 +233,19 @@ func TestDeadlineDigestRunsAsAPeriodicJob(t *testing.T) {
 			if c := count(t, pool, `SELECT count(*) FROM notifications WHERE kind = 'deadline_digest'`); c != tc.want {
 				t.Fatalf("%d digests recorded, want %d", c, tc.want)
 			}
-			got := srv.Messages()
+			// Other periodic jobs (reminders to trainees) may mail too:
+			// count the digests.
+			var got []mailtest.Received
+			for _, m := range srv.Messages() {
+				if strings.HasPrefix(m.Get("Subject"), "Response deadlines:") {
+					got = append(got, m)
+				}
+			}
 			if len(got) != tc.want {
 				t.Fatalf("%d digests arrived, want %d", len(got), tc.want)
 			}
 			for _, m := range got {
-				if !strings.HasPrefix(m.Get("Subject"), "Response deadlines:") || !strings.Contains(m.Text, "CS-PAST") {
+				if !strings.Contains(m.Text, "CS-PAST") {
 					t.Errorf("digest %q:\n%s", m.Get("Subject"), m.Text)
 				}
 			}

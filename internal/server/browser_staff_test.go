@@ -20,6 +20,15 @@ type tab struct {
 	t   *testing.T
 	ctx context.Context
 	ts  *testServer
+	// noJS marks a tab with JavaScript off, where axe cannot run.
+	noJS bool
+}
+
+func (tb *tab) axe() {
+	tb.t.Helper()
+	if !tb.noJS {
+		browsertest.MustHaveNoAxeViolations(tb.t, tb.ctx)
+	}
 }
 
 func (tb *tab) open(path string) {
@@ -27,7 +36,7 @@ func (tb *tab) open(path string) {
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(tb.ts.URL+path)); err != nil {
 		tb.t.Fatal(err)
 	}
-	browsertest.MustHaveNoAxeViolations(tb.t, tb.ctx)
+	tb.axe()
 }
 
 func (tb *tab) fill(id, value string) {
@@ -51,7 +60,14 @@ func (tb *tab) submit(css string) {
 	if _, err := chromedp.RunResponse(tb.ctx, chromedp.Click(chromedp.CSS(css))); err != nil {
 		tb.t.Fatalf("submit %s: %v", css, err)
 	}
-	browsertest.MustHaveNoAxeViolations(tb.t, tb.ctx)
+	tb.axe()
+}
+
+func (tb *tab) choose(id, value string) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, chromedp.SetValue(chromedp.ID(id), value)); err != nil {
+		tb.t.Fatalf("choose %s: %v", id, err)
+	}
 }
 
 func (tb *tab) text(css string) string {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"careers/internal/jobs"
 	"careers/internal/policy"
 )
 
@@ -233,4 +234,110 @@ func TestCaseManagerReferralWithFormC(t *testing.T) {
 		t.Errorf("%d downloads audited, want 2", downloads)
 	}
 	_ = fmt.Sprint
+}
+
+// A referral made for a trainee who has not confirmed gets one reminder
+// after 7 days, whose new link works.
+func TestConfirmReminderAfterSevenDays(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	cm := ts.MustStaff(t, "cm@example.nhs.uk", policy.CaseManager)
+	b := ts.NewBrowser(t)
+	b.SignInStaff(t, cm.Email, "")
+	fillForm(t, b, "/staff/referrals/new", traineePages("slow@example.com"))
+	token := draftRe.FindStringSubmatch(b.Get(t, "/staff/referrals/new/form-c").Body)[1]
+	upload(t, b, token, "c.pdf", minimalPDF())
+	b.Post(t, "/staff/referrals/new/form-d", url.Values{"draft": {token}, "sessions": {"2"}})
+	if p := b.Post(t, "/staff/referrals/new/check", url.Values{"draft": {token}}); p.Location != "/staff/referrals/new/sent" {
+		t.Fatalf("submit: %d", p.Status)
+	}
+	ctx := context.Background()
+	remind := func() int {
+		n, err := jobs.SendConfirmReminders(ctx, ts.pool, mustURL(t, "http://127.0.0.1:8080"), ts.clock.Now(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	ts.clock.Advance(6*24*time.Hour + 23*time.Hour)
+	if n := remind(); n != 0 {
+		t.Fatalf("%d reminders before 7 days", n)
+	}
+	ts.clock.Advance(2 * time.Hour)
+	if n := remind(); n != 1 {
+		t.Fatalf("%d reminders after 7 days", n)
+	}
+	if n := remind(); n != 0 {
+		t.Fatalf("reminded twice")
+	}
+	var reminder string
+	for _, m := range ts.mail.To(t, "slow@example.com") {
+		if strings.HasPrefix(m.Subject, "Reminder:") {
+			reminder = linkRe.FindString(m.Text)
+		}
+	}
+	if reminder == "" {
+		t.Fatal("no reminder with a link reached the trainee")
+	}
+	if g := ts.NewBrowser(t).Get(t, strings.TrimPrefix(reminder, "http://127.0.0.1:8080")); g.Status != 200 {
+		t.Errorf("the reminder's link: %d", g.Status)
+	}
+	var events int
+	ts.pool.QueryRow(ctx, `SELECT count(*) FROM referral_events WHERE kind = 'reminded'`).Scan(&events)
+	if events != 1 {
+		t.Errorf("%d reminder events on the timeline", events)
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// Coordinators see referrals waiting for the trainee, chase, and close.
+func TestCoordinatorChasesAndClosesWaitingReferrals(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	sup := ts.NewBrowser(t)
+	pages := append([]pageForm{{"referrer", url.Values{"referrer_name": {"Dr Lin"}, "referrer_role": {"tpd"},
+		"referrer_org": {"HEE"}, "referrer_email": {"lin@example.nhs.uk"}}}}, traineePages("quiet@example.com")...)
+	pages = append(pages, pageForm{"level-1", url.Values{"level1": {"Talked."}, "trainee_knows": {"yes"}}})
+	token := draftRe.FindStringSubmatch(fillForm(t, sup, "/refer/supervisor", pages).Body)[1]
+	sup.Post(t, "/refer/supervisor/check", url.Values{"draft": {token}})
+	var ref string
+	ts.pool.QueryRow(context.Background(), `SELECT reference FROM referrals`).Scan(&ref)
+
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, "coord@example.nhs.uk", "")
+	if p := c.Get(t, "/staff/coordinator"); !strings.Contains(p.Body, ref) || !strings.Contains(p.Body, "Waiting for the trainee to confirm") {
+		t.Fatal("the coordinator's home does not list the waiting referral")
+	}
+	if p := c.Post(t, "/staff/referrals/"+ref+"/chase", nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("chase: %d", p.Status)
+	}
+	if n := len(ts.mail.To(t, "quiet@example.com")); n != 2 {
+		t.Errorf("%d messages to the trainee after a chase", n)
+	}
+	if p := c.Post(t, "/staff/referrals/"+ref+"/close-unconfirmed", url.Values{"reason": {""}}); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Enter why you are closing") {
+		t.Errorf("close without a reason: %d", p.Status)
+	}
+	if p := c.Post(t, "/staff/referrals/"+ref+"/close-unconfirmed", url.Values{"reason": {"Trainee declined by phone."}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("close: %d", p.Status)
+	}
+	var status string
+	ts.pool.QueryRow(context.Background(), `SELECT status FROM referrals`).Scan(&status)
+	if status != "closed" {
+		t.Fatalf("status %q", status)
+	}
+	// A second coordinator acting on the old page is told, with 409.
+	if p := c.Post(t, "/staff/referrals/"+ref+"/close-unconfirmed", url.Values{"reason": {"Again."}}); p.Status != http.StatusConflict || !strings.Contains(p.Body, "no longer waiting") {
+		t.Errorf("closing twice: %d", p.Status)
+	}
+	if p := c.Get(t, "/staff/referrals/"+ref); !strings.Contains(p.Body, "Trainee declined by phone.") {
+		t.Error("the timeline lacks the closing reason")
+	}
 }

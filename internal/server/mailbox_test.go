@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,8 @@ func (m *mailbox) To(tb testing.TB, address string) []store.MailboxMessage {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Delivery order (ids), oldest first.
+	sort.Slice(list, func(i, j int) bool { return list[i].ID > list[j].ID })
 	var out []store.MailboxMessage
 	for i := len(list) - 1; i >= 0; i-- {
 		if strings.Contains(strings.ToLower(list[i].To), strings.ToLower(address)) {

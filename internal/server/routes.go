@@ -42,6 +42,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 		// Referral pages: the rule admits these roles; ownership is then
 		// decided per referral by policy.Referral.
 		referralStaff = policy.StaffWith(policy.Coordinator, policy.Lead, policy.Coach, policy.CaseManager)
+		coordinators  = policy.StaffWith(policy.Coordinator)
 	)
 	h := func(method, pattern string, rule policy.Rule, fn http.HandlerFunc) {
 		s.handle(r, method, pattern, rule, fn)
@@ -104,9 +105,10 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	// Referrals.
 	h("GET", "/staff/referrals/{reference}", referralStaff, s.staffReferral)
 	h("GET", "/staff/referrals/{reference}/form-c", referralStaff, s.referralFormC)
+	h("POST", "/staff/referrals/{reference}/chase", coordinators, s.referralChase)
+	h("POST", "/staff/referrals/{reference}/close-unconfirmed", coordinators, s.referralCloseUnconfirmed)
 
 	// Messages that could not be delivered.
-	coordinators := policy.StaffWith(policy.Coordinator)
 	h("GET", "/staff/messages", coordinators, s.messagesList)
 	h("POST", "/staff/messages/{id}/retry", coordinators, s.messageRetry)
 

@@ -72,8 +72,16 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 				s.serverError(w, r, err)
 				return
 			}
+			waiting, err := s.store.NewestReferralCards(ctx, "awaiting_trainee", 20)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
 			p.Intro = "Referrals that need a decision. Each should have an answer within 14 days."
-			p.Lists = []web.HomeList{{Title: "New referrals", Empty: "There are no new referrals.", Rows: cardRows(cards)}}
+			p.Lists = []web.HomeList{
+				{Title: "New referrals", Empty: "There are no new referrals.", Rows: cardRows(cards)},
+				{Title: "Waiting for the trainee to confirm", Empty: "No referrals are waiting for a trainee.", Rows: cardRows(waiting)},
+			}
 			p.Links = []web.NavItem{{Href: "/staff/messages", Text: "Messages that could not be delivered"}}
 		case policy.Coach:
 			cards, err := s.store.ReferralCardsForCoach(ctx, u.ID)

@@ -89,10 +89,18 @@ func (s *Server) staffReferral(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, err := s.store.ReferralDetailByID(r.Context(), c.ID)
+	p, err := s.staffReferralProps(r, c)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), p))
+}
+
+func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.StaffReferralProps, error) {
+	d, err := s.store.ReferralDetailByID(r.Context(), c.ID)
+	if err != nil {
+		return web.StaffReferralProps{}, err
 	}
 	p := web.StaffReferralProps{Row: cardRows([]store.ReferralCard{c})[0], Eligibility: d.Eligibility,
 		EligibilityLabel: eligibility.Outcome(d.Eligibility).Label()}
@@ -129,7 +137,8 @@ func (s *Server) staffReferral(w http.ResponseWriter, r *http.Request) {
 	for _, e := range d.Events {
 		p.Timeline = append(p.Timeline, web.TimelineItem{At: e.At, Who: e.ActorName, Detail: e.Detail})
 	}
-	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), p))
+	p.Waiting = d.Status == "awaiting_trainee" && actorFrom(r.Context()).Has(policy.Coordinator)
+	return p, nil
 }
 
 func orNotGiven(s string) string {

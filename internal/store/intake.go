@@ -317,3 +317,48 @@ func (s *Store) ConfirmReferral(ctx context.Context, id int64, name string, answ
 	}
 	return nil
 }
+
+// AwaitingReminder is a referral waiting for its trainee long enough to be
+// reminded.
+type AwaitingReminder struct {
+	ID           int64
+	Reference    string
+	Route        string
+	TraineeName  string
+	TraineeEmail string
+	ReferrerName string
+}
+
+// LockDueReminder takes one referral that has waited for its trainee since
+// before cutoff and has not been reminded, locked for this transaction
+// (others skip it). ErrNotFound when none is due.
+func (s *Store) LockDueReminder(ctx context.Context, cutoff time.Time) (AwaitingReminder, error) {
+	var a AwaitingReminder
+	err := s.db.QueryRow(ctx, `SELECT id, reference, route, trainee_name, trainee_email, coalesce(referrer_name, '')
+		FROM referrals WHERE status = 'awaiting_trainee' AND submitted_at <= $1 AND reminded_at IS NULL
+		ORDER BY submitted_at LIMIT 1 FOR UPDATE SKIP LOCKED`, cutoff).
+		Scan(&a.ID, &a.Reference, &a.Route, &a.TraineeName, &a.TraineeEmail, &a.ReferrerName)
+	if err != nil {
+		return a, fmt.Errorf("due reminder: %w", mapErr(err))
+	}
+	return a, nil
+}
+
+// MarkReminded records that the trainee was reminded.
+func (s *Store) MarkReminded(ctx context.Context, id int64, now time.Time) error {
+	return s.execOne(ctx, "mark reminded", `UPDATE referrals SET reminded_at = $2 WHERE id = $1`, id, now)
+}
+
+// CloseUnconfirmed closes a referral still waiting for its trainee
+// (ErrConflict if it no longer is).
+func (s *Store) CloseUnconfirmed(ctx context.Context, id int64, now time.Time) error {
+	tag, err := s.db.Exec(ctx, `UPDATE referrals SET status = 'closed', closed_at = $2, updated_at = now()
+		WHERE id = $1 AND status = 'awaiting_trainee'`, id, now)
+	if err != nil {
+		return fmt.Errorf("close: %w", mapErr(err))
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("close: %w", ErrConflict)
+	}
+	return nil
+}

@@ -56,6 +56,12 @@ func (s *Store) InTx(ctx context.Context, fn func(st *Store, tx pgx.Tx) error) e
 	})
 }
 
+// InTxWith runs fn with a Store bound to an open transaction (for code
+// outside the store that began it, such as a job worker).
+func (s *Store) InTxWith(tx pgx.Tx, fn func(st *Store) error) error {
+	return fn(&Store{pool: s.pool, db: tx})
+}
+
 // mapErr turns PostgreSQL errors into the store's sentinel errors.
 func mapErr(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
