@@ -151,3 +151,29 @@ func TestIntakeValidationKeepsAnswers(t *testing.T) {
 		t.Error("the new session did not pick up the draft")
 	}
 }
+
+// Public referral forms: a cross-site POST is refused, and a bot filling
+// the honeypot gets nowhere.
+func TestIntakeRefusesCrossSiteAndBots(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	b := ts.NewBrowser(t)
+	if g := b.Get(t, "/refer/self/about"); !strings.Contains(g.Body, `name="website"`) {
+		t.Fatal("the public form has no honeypot field")
+	}
+	req, _ := http.NewRequest("POST", ts.URL+"/refer/self/about", strings.NewReader(url.Values{"name": {"X"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := b.do(t, req); p.Status != http.StatusForbidden {
+		t.Errorf("cross-site POST: %d", p.Status)
+	}
+	p := b.Post(t, "/refer/self/about", url.Values{"name": {"Bot"}, "email": {"bot@example.com"}, "phone": {"07700900982"}, "website": {"http://spam.example"}})
+	if p.Status != http.StatusSeeOther || p.Location != "/" {
+		t.Errorf("honeypot: %d %q", p.Status, p.Location)
+	}
+	var drafts int
+	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM referral_drafts`).Scan(&drafts)
+	if drafts != 0 {
+		t.Errorf("%d drafts made by a bot", drafts)
+	}
+}
