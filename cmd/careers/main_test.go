@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"careers/internal/testdb"
 )
 
 // binary builds the real careers binary once for this package's tests.
@@ -234,5 +236,34 @@ func TestSeedRefusesProduction(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "development") {
 		t.Errorf("seed in production: err=%v output=%q", err, out)
+	}
+}
+
+// seed loads the demo data once: running it again adds nothing, and the
+// demo referrals carry real answers and eligibility results.
+func TestSeedIsIdempotent(t *testing.T) {
+	t.Parallel()
+	dbURL := testdb.URL(t)
+	run := func() string {
+		cmd := exec.Command(mustBinary(t), "seed")
+		cmd.Env = append(os.Environ(), "ENV=development", "DATABASE_URL="+dbURL)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("seed: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	if out := run(); !strings.Contains(out, "demo data ready") || strings.Contains(out, "(0 record") {
+		t.Fatalf("first seed: %s", out)
+	}
+	if out := run(); !strings.Contains(out, "(0 record(s) added)") {
+		t.Fatalf("second seed added records: %s", out)
+	}
+	pool := testdb.MustPool(t, dbURL)
+	var staff, referrals, withAnswers int
+	pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM staff_users WHERE demo), (SELECT count(*) FROM referrals),
+		(SELECT count(*) FROM referrals WHERE answers ? 'hopes' AND jsonb_array_length(eligibility_reasons) > 0)`).Scan(&staff, &referrals, &withAnswers)
+	if staff < 5 || referrals < 4 || withAnswers != referrals {
+		t.Errorf("demo data: %d staff, %d referrals, %d with answers and eligibility", staff, referrals, withAnswers)
 	}
 }

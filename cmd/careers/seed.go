@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"careers/internal/auth"
 	"careers/internal/config"
+	"careers/internal/eligibility"
+	"careers/internal/intake"
 	"careers/internal/store"
 )
 
@@ -39,10 +42,58 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	n, err := store.New(db.pool).Seed(ctx, hash)
+	n, err := store.New(db.pool).Seed(ctx, hash, demoReferrals(time.Now()), time.Now())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "demo data ready (%d record(s) added)\n", n)
 	return nil
+}
+
+// demoReferrals are answered through the real forms' definitions and
+// checked by the real eligibility rules, so the demo shows what a referral
+// really holds.
+func demoReferrals(now time.Time) []store.DemoReferral {
+	type demo struct {
+		ref, route, status string
+		daysAgo            int
+		cm, coach          string
+		answers            intake.Values
+	}
+	doctor := func(name, email, region, stage, number string, extra intake.Values) intake.Values {
+		v := intake.Values{"name": {name}, "email": {email}, "phone": {"07700 900" + number[:3]}, "group": {"doctor"}, "body": {"gmc"},
+			"number": {number}, "region": {region}, "stage": {stage}, "training_number": {"LDN/0" + number[:3] + "/N"},
+			"specialty": {"General surgery"}, "employer": {"A London teaching hospital"}, "end_kind": {"expected"},
+			"end_date": {"2029-08-05"}, "reasons": {"uncertain_direction"}, "hopes": {"I would like to think through whether surgery is right for me, and what else I could do."},
+			"mode": {"virtual"}, "times": {"Tuesday or Thursday afternoons"}, "consent_privacy": {"yes"}, "consent_contact": {"yes"}}
+		v.Merge(extra)
+		return v
+	}
+	demos := []demo{
+		{"CR-A7K4-M2Q9", "self", "new", 3, "", "", doctor("Alex Morgan", "alex.morgan@example.com", "london", "st3", "7012345", nil)},
+		{"CR-B3HX-7RTW", "supervisor", "awaiting_trainee", 2, "", "", doctor("Sam Patel", "sam.patel@example.com", "kss", "ct2", "7023456", intake.Values{
+			"referrer_name": {"Dr Jo Reed"}, "referrer_role": {"educational_supervisor"}, "referrer_org": {"A Kent hospital"},
+			"referrer_email": {"jo.reed@example.com"}, "level1": {"Two meetings about specialty choice; no decision yet."}, "trainee_knows": {"yes"},
+			"reasons": {"lack_of_progress", "uncertain_direction"}})},
+		{"CR-C9PN-4VJK", "case_manager", "allocated", 20, "casemanager@demo.careers.nhs.uk", "coach@demo.careers.nhs.uk", doctor("Chris Lee", "chris.lee@example.com", "london", "st5", "7034567", intake.Values{
+			"reasons": {"ill_health"}, "sessions": {"3"}})},
+		{"CR-D2WF-8MZE", "self", "new", 12, "", "", doctor("Morgan Shaw", "morgan.shaw@example.com", "elsewhere", "f2", "7045678", intake.Values{
+			"training_number": nil, "end_kind": {"none"}, "end_date": nil})},
+	}
+	var out []store.DemoReferral
+	for _, d := range demos {
+		a := intake.Extract(intake.Route(d.route), d.answers)
+		res := eligibility.Check(a.Eligibility(), eligibility.DateOf(now))
+		var reasons []store.EligibilityReason
+		for _, r := range res.Reasons {
+			reasons = append(reasons, store.EligibilityReason{Code: r.Code, Text: r.Text, Signpost: r.Signpost})
+		}
+		out = append(out, store.DemoReferral{NewReferral: store.NewReferral{
+			Reference: d.ref, Route: d.route, Status: d.status, TraineeName: a.TraineeName, TraineeEmail: a.TraineeEmail,
+			ReferrerName: a.ReferrerName, ReferrerEmail: a.ReferrerEmail, ProfessionalGroup: string(a.Group), Region: string(a.Region),
+			RegistrationBody: string(a.Body), RegistrationNumber: a.Number, Answers: d.answers, Eligibility: string(res.Outcome),
+			EligibilityReasons: reasons, FormDSessions: a.FormDSessions,
+		}, DaysAgo: d.daysAgo, CaseManagerEmail: d.cm, CoachEmail: d.coach})
+	}
+	return out
 }

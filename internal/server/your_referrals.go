@@ -116,7 +116,7 @@ func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.
 			if sec.Title == "Form C" || strings.HasPrefix(sec.Title, "Form D") {
 				continue
 			}
-			ws := web.AnswerSection{Title: sec.Title}
+			ws := web.AnswerSection{Title: staffSectionTitle(d.Route, sec.Title)}
 			for _, row := range sec.Rows {
 				ws.Rows = append(ws.Rows, web.AnswerRow{Key: row.Key, Value: row.Lines})
 			}
@@ -181,4 +181,25 @@ func (s *Server) referralFormC(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serveDownload(w, doc.Filename, doc.ContentType, doc.Content)
+}
+
+// staffSectionTitle words a form's page title for staff reading the answers
+// (the forms speak to the person filling them in).
+func staffSectionTitle(route, title string) string {
+	switch title {
+	case "About you":
+		if route == string(intake.RouteSupervisor) {
+			return "About the referrer"
+		}
+		return "About the trainee"
+	case "Your profession":
+		return "The trainee's profession"
+	case "Your training":
+		return "The trainee's training"
+	case "Your appointments":
+		return "The trainee's preferences"
+	case "Your consent":
+		return "The trainee's consent"
+	}
+	return title
 }

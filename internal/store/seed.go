@@ -2,7 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"careers/internal/policy"
 )
@@ -23,7 +28,15 @@ var DemoStaff = []NewStaffUser{
 // Seed loads the demo data for development and returns how many records it
 // added. It is idempotent: running it again adds nothing. passwordHash is
 // the hash of DemoPassword (hashing is not the store's job).
-func (s *Store) Seed(ctx context.Context, passwordHash string) (int, error) {
+// DemoReferral is a demo referral built by the caller from real answers.
+type DemoReferral struct {
+	NewReferral
+	DaysAgo          int
+	CaseManagerEmail string
+	CoachEmail       string
+}
+
+func (s *Store) Seed(ctx context.Context, passwordHash string, referrals []DemoReferral, now time.Time) (int, error) {
 	added := 0
 	err := s.InTx(ctx, func(st *Store, _ Tx) error {
 		ids := map[string]int64{}
@@ -50,27 +63,34 @@ func (s *Store) Seed(ctx context.Context, passwordHash string) (int, error) {
 				return err
 			}
 		}
-		refs := []struct {
-			ref, route, status, name, email, referrer, referrerEmail string
-			caseManager, coach                                       int64
-			daysAgo                                                  int
-		}{
-			{"CR-A7K4-M2Q9", "self", "new", "Alex Morgan", "alex.morgan@example.com", "", "", 0, 0, 3},
-			{"CR-B3HX-7RTW", "supervisor", "awaiting_trainee", "Sam Patel", "sam.patel@example.com", "Dr Jo Reed", "jo.reed@example.com", 0, 0, 2},
-			{"CR-C9PN-4VJK", "case_manager", "allocated", "Chris Lee", "chris.lee@example.com", "", "", ids["casemanager@demo.careers.nhs.uk"], ids["coach@demo.careers.nhs.uk"], 20},
-			{"CR-D2WF-8MZE", "self", "new", "Morgan Shaw", "morgan.shaw@example.com", "", "", 0, 0, 12},
-		}
-		for _, r := range refs {
-			tag, err := st.db.Exec(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email,
-				referrer_name, referrer_email, case_manager_id, coach_id, submitted_at, confirmed_at)
-				VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''), nullif($8, 0), nullif($9, 0),
-				        now() - make_interval(days => $10), CASE WHEN $2 = 'self' OR $3 = 'awaiting_trainee' THEN NULL ELSE now() - make_interval(days => $10) END)
-				ON CONFLICT (reference) DO NOTHING`,
-				r.ref, r.route, r.status, r.name, r.email, r.referrer, r.referrerEmail, r.caseManager, r.coach, r.daysAgo)
+		for _, r := range referrals {
+			r.SubmittedAt = now.AddDate(0, 0, -r.DaysAgo)
+			if r.CaseManagerEmail != "" {
+				r.CaseManagerID = ids[r.CaseManagerEmail]
+			}
+			var id int64
+			answers, _ := json.Marshal(r.Answers)
+			reasons, _ := json.Marshal(r.EligibilityReasons)
+			err := st.db.QueryRow(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email,
+				referrer_name, referrer_email, case_manager_id, coach_id, submitted_at, confirmed_at, professional_group, region,
+				registration_body, registration_number, answers, eligibility, eligibility_reasons, form_d_sessions, form_d_status)
+				VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''), nullif($8, 0), nullif($9, 0), $10::timestamptz,
+				        CASE WHEN $2 = 'self' OR $3 = 'awaiting_trainee' THEN NULL ELSE $10::timestamptz END, $11, $12, $13, $14, $15, $16, $17,
+				        nullif($18::int, 0), CASE WHEN $18::int > 0 THEN 'requested' END)
+				ON CONFLICT (reference) DO NOTHING RETURNING id`,
+				r.Reference, r.Route, r.Status, r.TraineeName, r.TraineeEmail, r.ReferrerName, r.ReferrerEmail, r.CaseManagerID,
+				ids[r.CoachEmail], r.SubmittedAt, r.ProfessionalGroup, r.Region, r.RegistrationBody, r.RegistrationNumber,
+				answers, r.Eligibility, reasons, r.FormDSessions).Scan(&id)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue // seeded before
+			}
 			if err != nil {
 				return err
 			}
-			added += int(tag.RowsAffected())
+			added++
+			if err := st.AddEvent(ctx, id, r.SubmittedAt, "submitted", "system", 0, "Demo referral"); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
