@@ -39,6 +39,8 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // RouteLabel names how a referral came in.
 func RouteLabel(route string) string {
 	switch route {
+	case "extension":
+		return "Extra sessions"
 	case "self":
 		return "Self-referral"
 	case "supervisor":
@@ -68,6 +70,8 @@ func StatusLabel(status string) string {
 		return "Closed"
 	case "withdrawn":
 		return "Withdrawn"
+	case "extension":
+		return "Waiting for you"
 	}
 	return status
 }

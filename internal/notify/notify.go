@@ -47,3 +47,19 @@ func ConfirmRequest(ctx context.Context, name, by, reference, link string, remin
 	}
 	return mail.Render(ctx, subject, confirmText(name, by, reference, link, reminder), confirmHTML(name, by, reference, link, reminder))
 }
+
+// Letter is a short message: a greeting, paragraphs, an optional button
+// (link and its label) and a closing paragraph.
+type Letter struct {
+	Subject    string
+	Greeting   string
+	Paragraphs []string
+	Link       string
+	LinkLabel  string
+	After      []string
+}
+
+// Write renders a Letter as both parts.
+func Write(ctx context.Context, l Letter) (mail.Message, error) {
+	return mail.Render(ctx, l.Subject, letterText(l), letterHTML(l))
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"careers/internal/policy"
+	"careers/internal/triage"
 )
 
 // Handler returns the whole site: the middleware stack and one route table.
@@ -69,6 +70,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/sign-out", anyone, s.publicSignOut)
 	h("GET", "/your-referrals", public, s.yourReferrals)
 	h("GET", "/your-referrals/{reference}", public, s.yourReferral)
+	h("POST", "/your-referrals/{reference}/answer", public, s.answerQuestion)
 
 	// Staff sign-in, passwords and second factor.
 	h("GET", "/staff/sign-in", anyone, s.staffSignInForm)
@@ -107,6 +109,18 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/staff/referrals/{reference}/form-c", referralStaff, s.referralFormC)
 	h("POST", "/staff/referrals/{reference}/chase", coordinators, s.referralChase)
 	h("POST", "/staff/referrals/{reference}/close-unconfirmed", coordinators, s.referralCloseUnconfirmed)
+	h("POST", "/staff/referrals/{reference}/accept", coordinators, s.acceptReferral())
+	h("POST", "/staff/referrals/{reference}/decline", coordinators, s.declineReferral())
+	h("POST", "/staff/referrals/{reference}/request-info", coordinators, s.requestInfo())
+	h("POST", "/staff/referrals/{reference}/eligibility", coordinators, s.overrideEligibility())
+	h("POST", "/staff/referrals/{reference}/allocate", coordinators, s.allocate(triage.ActionAllocate))
+	h("POST", "/staff/referrals/{reference}/reallocate", coordinators, s.allocate(triage.ActionReallocate))
+	h("POST", "/staff/referrals/{reference}/close", coordinators, s.closeReferral())
+	h("POST", "/staff/referrals/{reference}/reopen", policy.StaffWith(policy.Lead), s.reopenReferral())
+	h("POST", "/staff/referrals/{reference}/notes", policy.StaffWith(policy.Coordinator, policy.Lead, policy.Coach), s.addNote())
+	h("POST", "/staff/referrals/{reference}/funding", policy.StaffWith(policy.Lead), s.fundingDecision())
+	h("POST", "/staff/referrals/{reference}/extensions", policy.StaffWith(policy.Coordinator, policy.Coach), s.requestExtension())
+	h("POST", "/staff/referrals/{reference}/extensions/{id}", policy.StaffWith(policy.Lead), s.decideExtension())
 
 	// Messages that could not be delivered.
 	h("GET", "/staff/messages", coordinators, s.messagesList)

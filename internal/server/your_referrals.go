@@ -13,6 +13,7 @@ import (
 	"careers/internal/intake"
 	"careers/internal/policy"
 	"careers/internal/store"
+	"careers/internal/triage"
 	"careers/web"
 )
 
@@ -80,7 +81,84 @@ func (s *Server) yourReferral(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, web.YourReferralPage(s.layout(r, ""), publicReferral(c, actorFrom(r.Context()).Email)))
+	p, err := s.yourReferralProps(r, c)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.YourReferralPage(s.layout(r, ""), p))
+}
+
+func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.PublicReferral, error) {
+	p := publicReferral(c, actorFrom(r.Context()).Email)
+	if c.Status == string(triage.StateInfoRequested) && !p.AsReferrer {
+		qs, err := s.store.InfoRequests(r.Context(), c.ID)
+		if err != nil {
+			return p, err
+		}
+		if n := len(qs); n > 0 && qs[n-1].AnsweredAt == nil {
+			p.Question = qs[n-1].Question
+		}
+	}
+	return p, nil
+}
+
+// answerQuestion records the trainee's answer; the referral goes back to
+// the coordinators' queue.
+func (s *Server) answerQuestion(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c, ok := s.referralFor(w, r, policy.ViewReferral)
+	if !ok {
+		return
+	}
+	answer := strings.TrimSpace(r.PostFormValue("answer"))
+	var errs web.Errors
+	if answer == "" {
+		errs.Add("answer", "Enter your answer")
+	} else if len([]rune(answer)) > 3000 {
+		errs.Add("answer", "Your answer must be 3,000 characters or fewer")
+	}
+	if errs.Any() {
+		p, err := s.yourReferralProps(r, c)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		p.Errors, p.Answer = errs, answer
+		s.render(w, r, http.StatusUnprocessableEntity, web.YourReferralPage(s.layout(r, ""), p))
+		return
+	}
+	err := s.store.InTx(ctx, func(st *store.Store, _ pgxTx) error {
+		cur, err := st.LockReferral(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		next, err := triage.Next(triage.State(cur.Status), triage.ActionInfoAnswered)
+		if err != nil {
+			return store.ErrConflict
+		}
+		if err := st.AnswerInfo(ctx, c.ID, answer, s.now()); err != nil {
+			return err
+		}
+		if err := st.ApplyChange(ctx, c.ID, store.Change{Status: string(next), At: s.now()}); err != nil {
+			return err
+		}
+		if err := st.AddEvent(ctx, c.ID, s.now(), "info_answered", "public", 0, "The trainee answered: "+answer); err != nil {
+			return err
+		}
+		return s.audit(ctx, st, "info_answered", "referral", c.Reference, store.OutcomeSuccess, "")
+	})
+	if errors.Is(err, store.ErrConflict) {
+		s.flash(r, "There is no open question on this referral")
+		http.Redirect(w, r, "/your-referrals/"+c.Reference, http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, "Thank you. We have your answer, and a coordinator will look at your referral again")
+	http.Redirect(w, r, "/your-referrals/"+c.Reference, http.StatusSeeOther)
 }
 
 // staffReferral is the staff view of one referral.
@@ -138,7 +216,153 @@ func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.
 		p.Timeline = append(p.Timeline, web.TimelineItem{At: e.At, Who: e.ActorName, Detail: e.Detail})
 	}
 	p.Waiting = d.Status == "awaiting_trainee" && actorFrom(r.Context()).Has(policy.Coordinator)
+	if err := s.triageProps(r, d, &p); err != nil {
+		return p, err
+	}
 	return p, nil
+}
+
+// triageProps adds what triage needs to the referral page: the decisions
+// this person may take in this state, the response deadline, coaches to
+// choose from (with the suggestion), the allowance ledger, notes, questions
+// and extension requests. A handful of queries, none per row.
+func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.StaffReferralProps) error {
+	ctx := r.Context()
+	a := actorFrom(ctx)
+	st, err := s.store.ReferralStateByID(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	p.Version = st.Version
+	state := triage.State(st.Status)
+	can := map[string]bool{}
+	for _, act := range triage.Allowed(state) {
+		switch {
+		case a.Has(policy.Coordinator) && (act == triage.ActionAccept || act == triage.ActionDecline || act == triage.ActionRequestInfo ||
+			act == triage.ActionAllocate || act == triage.ActionReallocate || act == triage.ActionClose):
+			can[string(act)] = true
+		case a.Has(policy.Lead) && act == triage.ActionReopen:
+			can[string(act)] = true
+		}
+	}
+	can["override"] = a.Has(policy.Coordinator) && triage.IsOpen(state)
+	can["note"] = a.HasAny(policy.Coordinator, policy.Lead, policy.Coach)
+	can["funding"] = a.Has(policy.Lead) && st.FormDStatus == "requested"
+	can["extension"] = a.HasAny(policy.Coordinator, policy.Coach) && (state == triage.StateAllocated || state == triage.StateActive)
+	can["decide_extension"] = a.Has(policy.Lead)
+	p.Can = can
+
+	start := d.SubmittedAt
+	if d.Route != string(intake.RouteSelf) {
+		start = time.Time{}
+		if d.ConfirmedAt != nil {
+			start = *d.ConfirmedAt
+		}
+	}
+	var first time.Time
+	if st.FirstResponseAt != nil {
+		first = *st.FirstResponseAt
+	}
+	dl := triage.ResponseDeadline(start, first, s.now())
+	p.Flag = string(dl.Flag)
+	p.Deadline = deadlineText(dl)
+
+	if st.CoachID != 0 || can["allocate"] || can["reallocate"] {
+		coaches, err := s.store.CoachesWithLoad(ctx)
+		if err != nil {
+			return err
+		}
+		var pool []triage.Coach
+		for _, c := range coaches {
+			if c.ID == st.CoachID {
+				p.CoachName = c.Name
+			}
+			pool = append(pool, triage.Coach{ID: c.ID, Name: c.Name, Active: c.Active, Capacity: c.Capacity, Modes: c.Modes, Specialisms: c.Specialisms, IsActive: true})
+		}
+		if can["allocate"] || can["reallocate"] {
+			need := triage.Need{Mode: first1(d.Answers["mode"]), Reasons: d.Answers["reasons"], Specialty: first1(d.Answers["specialty"])}
+			best, hasBest := triage.Suggest(pool, need)
+			for _, rk := range triage.Rank(pool, need) {
+				if rk.Coach.ID == st.CoachID && can["reallocate"] {
+					continue
+				}
+				p.Coaches = append(p.Coaches, web.CoachOption{ID: rk.Coach.ID, Name: rk.Coach.Name, Fits: rk.Fits, Full: rk.Full,
+					Load: strconv.Itoa(rk.Coach.Active) + " of " + strconv.Itoa(rk.Coach.Capacity) + " clients",
+					Suggested: hasBest && best.Coach.ID == rk.Coach.ID && can["allocate"]})
+			}
+		}
+	}
+
+	events, err := s.store.Allowance(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	var les []triage.LedgerEvent
+	for _, e := range events {
+		les = append(les, triage.LedgerEvent{Kind: triage.LedgerKind(e.Kind), Sessions: e.Sessions})
+		p.Ledger.Rows = append(p.Ledger.Rows, web.LedgerRow{At: e.At, What: triage.LedgerKind(e.Kind).Label() + ": " + strconv.Itoa(e.Sessions), Who: e.ActorName, Note: e.Note})
+	}
+	l := triage.Tally(les)
+	p.Ledger.Allowance, p.Ledger.Used, p.Ledger.Remaining = l.Allowance, l.Used, l.Remaining
+	p.Ledger.Attended, p.Ledger.Forfeited, p.Ledger.Waived = l.Attended, l.Forfeited, l.Waived
+
+	if can["note"] {
+		notes, err := s.store.Notes(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		for _, n := range notes {
+			p.Notes = append(p.Notes, web.NoteRow{At: n.At, Author: n.Author, Body: n.Body})
+		}
+	}
+	qs, err := s.store.InfoRequests(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	for _, q := range qs {
+		p.Questions = append(p.Questions, web.QuestionRow{Question: q.Question, AskedAt: q.AskedAt, Answer: q.Answer})
+	}
+	xs, err := s.store.ReferralExtensions(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	for _, x := range xs {
+		p.Extensions = append(p.Extensions, web.ExtensionRow{ID: x.ID, Sessions: x.Sessions, Justification: x.Justification,
+			RequestedBy: x.RequestedBy, RequestedAt: x.RequestedAt, Status: x.Status})
+	}
+	for _, o := range triage.Outcomes {
+		p.Outcomes = append(p.Outcomes, web.Option{Value: string(o), Label: o.Label()})
+	}
+	for _, sp := range triage.DeclineSignposts {
+		p.Signposts = append(p.Signposts, web.Option{Value: sp.Key, Label: sp.Label, Hint: sp.Label})
+	}
+	return nil
+}
+
+func first1(xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return xs[0]
+}
+
+// deadlineText words the response deadline for staff.
+func deadlineText(d triage.Deadline) string {
+	due := web.Date(d.Due)
+	switch d.Flag {
+	case triage.FlagWaiting:
+		return "The 14-day clock starts when the trainee confirms"
+	case triage.FlagMet:
+		return "Responded"
+	case triage.FlagOverdue:
+		return "Overdue: the reply was due by " + due
+	case triage.FlagSoon:
+		if d.DaysLeft == 0 {
+			return "Due today, " + due
+		}
+		return strconv.Itoa(d.DaysLeft) + " day(s) left: due by " + due
+	}
+	return strconv.Itoa(d.DaysLeft) + " days left: due by " + due
 }
 
 func orNotGiven(s string) string {

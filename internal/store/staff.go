@@ -242,6 +242,13 @@ func (s *Store) CoachProfile(ctx context.Context, id int64) (CoachProfile, error
 
 // SaveCoachProfile creates or replaces a coach's profile.
 func (s *Store) SaveCoachProfile(ctx context.Context, p CoachProfile) error {
+	// A nil slice would be stored as NULL; "none" is an empty list.
+	if p.Specialisms == nil {
+		p.Specialisms = []string{}
+	}
+	if p.Modes == nil {
+		p.Modes = []string{}
+	}
 	_, err := s.db.Exec(ctx, `
 		INSERT INTO coach_profiles (user_id, background, specialisms, modes, capacity) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (user_id) DO UPDATE SET background = $2, specialisms = $3, modes = $4, capacity = $5`,
