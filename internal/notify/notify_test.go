@@ -36,9 +36,18 @@ func TestEveryMessageRenders(t *testing.T) {
 		"reset":      func() error { _, err := notify.PasswordReset(ctx, "Ada", "https://x/y?token=a"); return err },
 		"sign-in":    func() error { _, err := notify.SignInLink(ctx, "https://x/y?token=a"); return err },
 		"receipt":    func() error { _, err := notify.ReferralReceipt(ctx, "Sam", "CR-AAAA-BBBB", "https://x/y"); return err },
-		"referrer":   func() error { _, err := notify.ReferrerReceipt(ctx, "Jo", "Sam", "CR-AAAA-BBBB", "https://x/y"); return err },
-		"confirm":    func() error { _, err := notify.ConfirmRequest(ctx, "Sam", "Jo", "CR-AAAA-BBBB", "https://x/y", false); return err },
-		"reminder":   func() error { _, err := notify.ConfirmRequest(ctx, "Sam", "Jo", "CR-AAAA-BBBB", "https://x/y", true); return err },
+		"referrer": func() error {
+			_, err := notify.ReferrerReceipt(ctx, "Jo", "Sam", "CR-AAAA-BBBB", "https://x/y")
+			return err
+		},
+		"confirm": func() error {
+			_, err := notify.ConfirmRequest(ctx, "Sam", "Jo", "CR-AAAA-BBBB", "https://x/y", false)
+			return err
+		},
+		"reminder": func() error {
+			_, err := notify.ConfirmRequest(ctx, "Sam", "Jo", "CR-AAAA-BBBB", "https://x/y", true)
+			return err
+		},
 	} {
 		if err := f(); err != nil {
 			t.Errorf("%s: %v", name, err)

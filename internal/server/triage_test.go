@@ -97,7 +97,7 @@ func TestTriageAndAllocation(t *testing.T) {
 	}
 	// The suggestion: the coach with room who offers the mode.
 	page = c.Get(t, "/staff/referrals/"+ref)
-	if !regexp.MustCompile(`(?s)value="` + strconv.FormatInt(free.ID, 10) + `"\s+checked`).MatchString(page.Body) || !strings.Contains(page.Body, "At capacity") {
+	if !regexp.MustCompile(`(?s)value="`+strconv.FormatInt(free.ID, 10)+`"\s+checked`).MatchString(page.Body) || !strings.Contains(page.Body, "At capacity") {
 		t.Error("the least-loaded fitting coach is not preselected, or the full coach is not marked")
 	}
 	// Two coordinators allocate at the same moment: one wins, the other is told.

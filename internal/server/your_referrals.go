@@ -287,7 +287,7 @@ func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.Sta
 					continue
 				}
 				p.Coaches = append(p.Coaches, web.CoachOption{ID: rk.Coach.ID, Name: rk.Coach.Name, Fits: rk.Fits, Full: rk.Full,
-					Load: strconv.Itoa(rk.Coach.Active) + " of " + strconv.Itoa(rk.Coach.Capacity) + " clients",
+					Load:      strconv.Itoa(rk.Coach.Active) + " of " + strconv.Itoa(rk.Coach.Capacity) + " clients",
 					Suggested: hasBest && best.Coach.ID == rk.Coach.ID && can["allocate"]})
 			}
 		}
