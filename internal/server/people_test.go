@@ -192,3 +192,12 @@ func urlValues(kv ...string) url.Values {
 	}
 	return v
 }
+
+func totp(tb testing.TB, secret string, at time.Time) string {
+	tb.Helper()
+	code, err := auth.TOTPCode(secret, at)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return code
+}

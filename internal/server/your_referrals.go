@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +216,23 @@ func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.
 	for _, e := range d.Events {
 		p.Timeline = append(p.Timeline, web.TimelineItem{At: e.At, Who: e.ActorName, Detail: e.Detail})
 	}
+	// The messages sent about the referral belong in its history too.
+	ns, err := s.store.ReferralNotifications(r.Context(), d.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, n := range ns {
+		to := make([]string, len(n.To))
+		for i, rc := range n.To {
+			to[i] = rc.Name
+			if to[i] == "" {
+				to[i] = rc.Email
+			}
+		}
+		p.Timeline = append(p.Timeline, web.TimelineItem{At: n.CreatedAt,
+			Detail: "Email to " + strings.Join(to, ", ") + ": " + n.Subject + " (" + deliveryStatus(n.Status) + ")"})
+	}
+	sort.SliceStable(p.Timeline, func(i, j int) bool { return p.Timeline[i].At.Before(p.Timeline[j].At) })
 	p.Waiting = d.Status == "awaiting_trainee" && actorFrom(r.Context()).Has(policy.Coordinator)
 	if err := s.triageProps(r, d, &p); err != nil {
 		return p, err
@@ -426,4 +444,14 @@ func staffSectionTitle(route, title string) string {
 		return "The trainee's consent"
 	}
 	return title
+}
+
+func deliveryStatus(s string) string {
+	switch s {
+	case "sent":
+		return "delivered"
+	case "failed":
+		return "not delivered"
+	}
+	return "waiting to send"
 }
