@@ -328,8 +328,21 @@ func (s *Server) stopServer(ctx context.Context) error {
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && !postmasterAlive(info.pid)) {
 		return nil
 	}
-	return s.run(ctx, "pg_ctl", "stop", "-D", s.pgdata, "-m", "fast", "-w",
-		"-t", strconv.Itoa(int(pgCtlTimeout.Seconds())))
+	if err := s.run(ctx, "pg_ctl", "stop", "-D", s.pgdata, "-m", "fast", "-w",
+		"-t", strconv.Itoa(int(pgCtlTimeout.Seconds()))); err != nil {
+		return err
+	}
+	// pg_ctl returns once the pid file is gone, a moment before the
+	// postmaster itself has exited: wait for that, so "stopped" means no
+	// process is left.
+	deadline := time.Now().Add(pgCtlTimeout)
+	for postmasterAlive(info.pid) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("devdb: postmaster %d still running after stop", info.pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
 }
 
 // releaseOwnership drops the owner lock, so a later Start treats a live server as an orphan.

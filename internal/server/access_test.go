@@ -109,6 +109,9 @@ func TestAccessMatrix(t *testing.T) {
 		{"/staff/lead", map[string]int{"lead": ok, "coordinator": forbid}},
 		{"/staff/admin", map[string]int{"admin": ok, "lead": forbid}},
 		{"/staff/account", map[string]int{"coach A": ok, "admin": ok, "trainee": signIn, "anonymous": signIn}},
+		{"/staff/referrals", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
+		{"/staff/referrals/CR-OWND-0001/form-c", map[string]int{"coach B": notFound, "case manager B": notFound, "admin": forbid, "trainee": signIn}},
+		{"/staff/messages", map[string]int{"coordinator": ok, "lead": forbid, "coach A": forbid, "admin": forbid}},
 	}
 	for _, row := range matrix {
 		for actor, want := range row.want {

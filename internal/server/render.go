@@ -47,6 +47,9 @@ func (s *Server) layout(r *http.Request, title string) web.Layout {
 // staffNav lists the sections a staff member's roles open to them.
 func staffNav(a policy.Actor, path string) []web.NavItem {
 	items := []web.NavItem{{Href: "/staff", Text: "Home"}}
+	if a.HasAny(policy.Coordinator, policy.Lead) {
+		items = append(items, web.NavItem{Href: "/staff/referrals", Text: "Referrals"})
+	}
 	if a.Has(policy.Admin) {
 		items = append(items,
 			web.NavItem{Href: "/staff/admin/users", Text: "Staff accounts"},
@@ -55,6 +58,9 @@ func staffNav(a policy.Actor, path string) []web.NavItem {
 	items = append(items, web.NavItem{Href: "/staff/account", Text: "Your account"})
 	for i := range items {
 		items[i].Current = path == items[i].Href || (items[i].Href != "/staff" && strings.HasPrefix(path, items[i].Href+"/"))
+		if items[i].Href == "/staff/referrals" && strings.HasPrefix(path, "/staff/referrals/new") {
+			items[i].Current = false
+		}
 	}
 	return items
 }

@@ -105,6 +105,9 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/refer/confirm", anyone, s.referralConfirm)
 
 	// Referrals.
+	coordinatorsAndLeads := policy.StaffWith(policy.Coordinator, policy.Lead)
+	h("GET", "/staff/referrals", coordinatorsAndLeads, s.referralQueue)
+	h("POST", "/staff/referrals", coordinatorsAndLeads, s.referralQueueSearch)
 	h("GET", "/staff/referrals/{reference}", referralStaff, s.staffReferral)
 	h("GET", "/staff/referrals/{reference}/form-c", referralStaff, s.referralFormC)
 	h("POST", "/staff/referrals/{reference}/chase", coordinators, s.referralChase)

@@ -82,7 +82,8 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 				{Title: "New referrals", Empty: "There are no new referrals.", Rows: cardRows(cards)},
 				{Title: "Waiting for the trainee to confirm", Empty: "No referrals are waiting for a trainee.", Rows: cardRows(waiting)},
 			}
-			p.Links = []web.NavItem{{Href: "/staff/messages", Text: "Messages that could not be delivered"}}
+			p.Links = []web.NavItem{{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"},
+				{Href: "/staff/messages", Text: "Messages that could not be delivered"}}
 		case policy.Coach:
 			cards, err := s.store.ReferralCardsForCoach(ctx, u.ID)
 			if err != nil {
