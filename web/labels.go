@@ -104,3 +104,16 @@ func joinLines(lines []string) string {
 	}
 	return out
 }
+
+// EligibilityLabel names an eligibility result.
+func EligibilityLabel(e string) string {
+	switch e {
+	case "eligible":
+		return "Eligible"
+	case "not_eligible":
+		return "Not eligible"
+	case "needs_review":
+		return "Needs review"
+	}
+	return e
+}

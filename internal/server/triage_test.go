@@ -247,3 +247,29 @@ func TestFundingDecisionByLead(t *testing.T) {
 		t.Errorf("coordinator funding decision: %d", p.Status)
 	}
 }
+
+// A coordinator's eligibility decision is recorded with its reason and
+// shown beside the automatic check.
+func TestEligibilityDecision(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	ref := selfReferral(t, ts, "override@example.com")
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, "coord@example.nhs.uk", "")
+	if p := c.Post(t, "/staff/referrals/"+ref+"/eligibility", url.Values{"version": {version(t, c, ref)}, "decision": {"not_eligible"}}); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Enter why") {
+		t.Errorf("decision without a reason: %d", p.Status)
+	}
+	if p := c.Post(t, "/staff/referrals/"+ref+"/eligibility", url.Values{"version": {version(t, c, ref)}, "decision": {"not_eligible"}, "override_reason": {"Trains in Wessex, confirmed by phone."}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("decision: %d", p.Status)
+	}
+	p := c.Get(t, "/staff/referrals/"+ref)
+	if !strings.Contains(p.Body, "Coordinator's decision") || !strings.Contains(p.Body, "Trains in Wessex, confirmed by phone.") {
+		t.Error("the referral page does not show the coordinator's decision and reason")
+	}
+	var n int
+	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'eligibility_decision' AND record_id = $1`, ref).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d audit rows for the decision", n)
+	}
+}

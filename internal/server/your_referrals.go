@@ -352,7 +352,18 @@ func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.Sta
 		p.Outcomes = append(p.Outcomes, web.Option{Value: string(o), Label: o.Label()})
 	}
 	for _, sp := range triage.DeclineSignposts {
-		p.Signposts = append(p.Signposts, web.Option{Value: sp.Key, Label: sp.Label, Hint: sp.Label})
+		p.Signposts = append(p.Signposts, web.Option{Value: sp.Key, Label: sp.Label, Hint: sp.Text})
+	}
+	p.Override, p.OverrideReason = d.Override, d.OverrideReason
+	// Start the decline message from the eligibility check's signposting.
+	var signposts []string
+	for _, rs := range d.EligibilityReasons {
+		if rs.Signpost != "" {
+			signposts = append(signposts, rs.Signpost)
+		}
+	}
+	if len(signposts) > 0 {
+		p.DeclineText = "Thank you for asking for careers support. From what you told us, our unit is not the right service for you. " + strings.Join(signposts, " ")
 	}
 	return nil
 }

@@ -233,6 +233,8 @@ type ReferralDetail struct {
 	FormDReference     string
 	FormDStatus        string
 	ConfirmedAt        *time.Time
+	Override           string // the coordinator's eligibility decision, if any
+	OverrideReason     string
 	FormC              *Document // metadata
 	Events             []Event
 }
@@ -259,11 +261,13 @@ func (s *Store) referralDetail(ctx context.Context, where string, arg any) (Refe
 	var d ReferralDetail
 	var answers, reasons []byte
 	err := s.db.QueryRow(ctx, `SELECT `+cardColumns+`, coalesce(referrer_name, ''), answers, eligibility, eligibility_reasons,
-			coalesce(form_d_sessions, 0), coalesce(form_d_reference, ''), coalesce(form_d_status, ''), confirmed_at
+			coalesce(form_d_sessions, 0), coalesce(form_d_reference, ''), coalesce(form_d_status, ''), confirmed_at,
+			coalesce(eligibility_override, ''), coalesce(eligibility_override_reason, '')
 		FROM referrals WHERE `+where, arg).Scan(
 		&d.ID, &d.Reference, &d.Route, &d.Status, &d.TraineeName, &d.SubmittedAt,
 		&d.Owners.TraineeEmail, &d.Owners.ReferrerEmail, &d.Owners.CaseManagerID, &d.Owners.CoachID,
-		&d.ReferrerName, &answers, &d.Eligibility, &reasons, &d.FormDSessions, &d.FormDReference, &d.FormDStatus, &d.ConfirmedAt)
+		&d.ReferrerName, &answers, &d.Eligibility, &reasons, &d.FormDSessions, &d.FormDReference, &d.FormDStatus, &d.ConfirmedAt,
+		&d.Override, &d.OverrideReason)
 	if err != nil {
 		return d, fmt.Errorf("referral: %w", mapErr(err))
 	}
