@@ -137,7 +137,7 @@ func TestSlotsDoNotOverlap(t *testing.T) {
 	n, err := st.AddSlots(ctx, coach, []store.NewSlot{
 		{Start: s, End: s.Add(time.Hour), Mode: "virtual"},
 		{Start: s.Add(30 * time.Minute), End: s.Add(90 * time.Minute), Mode: "virtual"}, // overlaps the first
-		{Start: s.Add(time.Hour), End: s.Add(2 * time.Hour), Mode: "telephone"},          // touches, does not overlap
+		{Start: s.Add(time.Hour), End: s.Add(2 * time.Hour), Mode: "telephone"},         // touches, does not overlap
 	})
 	if err != nil || n != 2 {
 		t.Fatalf("added %d (%v), want 2", n, err)
