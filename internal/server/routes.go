@@ -71,6 +71,12 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/your-referrals", public, s.yourReferrals)
 	h("GET", "/your-referrals/{reference}", public, s.yourReferral)
 	h("POST", "/your-referrals/{reference}/answer", public, s.answerQuestion)
+	h("GET", "/your-referrals/{reference}/book", public, s.bookForm(false))
+	h("POST", "/your-referrals/{reference}/book", public, s.book(false))
+	h("GET", "/your-referrals/{reference}/appointments/{id}/cancel", public, s.traineeChangeForm(false))
+	h("POST", "/your-referrals/{reference}/appointments/{id}/cancel", public, s.traineeChange(false))
+	h("GET", "/your-referrals/{reference}/appointments/{id}/rearrange", public, s.traineeChangeForm(true))
+	h("POST", "/your-referrals/{reference}/appointments/{id}/rearrange", public, s.traineeChange(true))
 
 	// Staff sign-in, passwords and second factor.
 	h("GET", "/staff/sign-in", anyone, s.staffSignInForm)
@@ -124,6 +130,13 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/referrals/{reference}/funding", policy.StaffWith(policy.Lead), s.fundingDecision())
 	h("POST", "/staff/referrals/{reference}/extensions", policy.StaffWith(policy.Coordinator, policy.Coach), s.requestExtension())
 	h("POST", "/staff/referrals/{reference}/extensions/{id}", policy.StaffWith(policy.Lead), s.decideExtension())
+	h("GET", "/staff/referrals/{reference}/book", coordinators, s.bookForm(true))
+	h("POST", "/staff/referrals/{reference}/book", coordinators, s.book(true))
+	sessionStaff := policy.StaffWith(policy.Coordinator, policy.Lead, policy.Coach)
+	h("POST", "/staff/appointments/{id}/cancel", sessionStaff, s.staffCancel)
+	h("POST", "/staff/appointments/{id}/attendance", sessionStaff, s.recordAttendance)
+	h("POST", "/staff/appointments/{id}/waive", sessionStaff, s.waiveAppointment)
+	h("POST", "/staff/appointments/{id}/confirm", policy.StaffWith(policy.Coach), s.confirmMeeting)
 
 	// Messages that could not be delivered.
 	h("GET", "/staff/messages", coordinators, s.messagesList)

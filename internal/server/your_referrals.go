@@ -92,6 +92,16 @@ func (s *Server) yourReferral(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.PublicReferral, error) {
 	p := publicReferral(c, actorFrom(r.Context()).Email)
+	if !p.AsReferrer {
+		care, err := s.traineeCare(r.Context(), c)
+		if err != nil {
+			return p, err
+		}
+		if care != nil {
+			care.Ref = p
+		}
+		p.Care = care
+	}
 	if c.Status == string(triage.StateInfoRequested) && !p.AsReferrer {
 		qs, err := s.store.InfoRequests(r.Context(), c.ID)
 		if err != nil {
@@ -309,6 +319,25 @@ func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.Sta
 					Suggested: hasBest && best.Coach.ID == rk.Coach.ID && can["allocate"]})
 			}
 		}
+	}
+
+	appts, err := s.store.ReferralAppointments(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	coordinatorOrLead := a.HasAny(policy.Coordinator, policy.Lead)
+	for _, ap := range appts {
+		row := apptRow(ap)
+		isCoach := a.StaffID == ap.CoachID
+		started := !ap.Start.After(s.now())
+		row.CanChange = ap.Status == "booked" && !started && (a.Has(policy.Coordinator) || isCoach)
+		row.CanAttendance = ap.Status == "booked" && started && (a.Has(policy.Coordinator) || isCoach)
+		row.CanConfirm = ap.Status == "attended" && ap.MeetingConfirmedAt == nil && isCoach
+		row.CanWaive = coordinatorOrLead && ap.WaivedAt == nil && (ap.Late || ap.Status == "not_attended")
+		p.Appointments = append(p.Appointments, row)
+	}
+	if ok, _ := canBook(st); ok && a.Has(policy.Coordinator) {
+		p.CanBook = true
 	}
 
 	events, err := s.store.Allowance(ctx, d.ID)
