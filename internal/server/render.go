@@ -50,6 +50,9 @@ func staffNav(a policy.Actor, path string) []web.NavItem {
 	if a.HasAny(policy.Coordinator, policy.Lead) {
 		items = append(items, web.NavItem{Href: "/staff/referrals", Text: "Referrals"})
 	}
+	if a.Has(policy.Coach) {
+		items = append(items, web.NavItem{Href: "/staff/calendar", Text: "Calendar"})
+	}
 	if a.Has(policy.Admin) {
 		items = append(items,
 			web.NavItem{Href: "/staff/admin/users", Text: "Staff accounts"},

@@ -137,6 +137,11 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/appointments/{id}/attendance", sessionStaff, s.recordAttendance)
 	h("POST", "/staff/appointments/{id}/waive", sessionStaff, s.waiveAppointment)
 	h("POST", "/staff/appointments/{id}/confirm", policy.StaffWith(policy.Coach), s.confirmMeeting)
+	coachesOnly := policy.StaffWith(policy.Coach)
+	h("GET", "/staff/calendar", coachesOnly, s.calendar)
+	h("POST", "/staff/calendar/pattern", coachesOnly, s.addPattern)
+	h("POST", "/staff/calendar/single", coachesOnly, s.addSingle)
+	h("POST", "/staff/calendar/slots/{id}/delete", coachesOnly, s.deleteSlot)
 
 	// Messages that could not be delivered.
 	h("GET", "/staff/messages", coordinators, s.messagesList)

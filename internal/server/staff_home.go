@@ -91,6 +91,7 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 				return
 			}
 			p.Intro = "The trainees allocated to you. You see only your own clients."
+			p.Links = []web.NavItem{{Href: "/staff/calendar", Text: "Your calendar: publish the times trainees can book"}}
 			p.Lists = []web.HomeList{{Title: "Your clients", Empty: "No trainees are allocated to you at the moment.", Rows: cardRows(cards)}}
 		case policy.CaseManager:
 			cards, err := s.store.ReferralCardsForCaseManager(ctx, u.ID)
