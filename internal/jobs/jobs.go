@@ -119,6 +119,11 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &apptRemindWorker{
+		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		// River logs job ids, kinds and the errors our workers return (safe
@@ -139,6 +144,9 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return remindArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "confirm_reminders", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return apptRemindArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "appointment_reminders", RunOnStart: true}),
 		},
 		FetchPollInterval: o.pollInterval,
 		FetchCooldown:     min(100*time.Millisecond, o.pollInterval),

@@ -13,6 +13,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"careers/internal/jobs"
 	"careers/internal/policy"
 	"careers/internal/store"
 )
@@ -276,4 +277,39 @@ func slotAt(t *testing.T, ts *testServer, body string, when time.Time) string {
 	}
 	t.Fatalf("no slot at %v offered", when)
 	return ""
+}
+
+// A reminder goes 48 hours before a session, once.
+func TestAppointmentReminder(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	start := ts.clock.Now().Truncate(time.Hour).Add(72 * time.Hour)
+	mustSlots(t, ts, coach.ID, start)
+	trainee, _ := allocated(t, ts, "CR-REMI-2345", "remind@example.com", coach.ID, 2)
+	trainee.Post(t, "/your-referrals/CR-REMI-2345/book", url.Values{"slot": {slotRe.FindStringSubmatch(trainee.Get(t, "/your-referrals/CR-REMI-2345/book").Body)[1]}})
+	remind := func() int {
+		n, err := jobs.SendAppointmentReminders(context.Background(), ts.pool, mustURL(t, "http://127.0.0.1:8080"), ts.clock.Now(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := remind(); n != 0 {
+		t.Fatalf("%d reminders 72 hours ahead", n)
+	}
+	ts.clock.Advance(25 * time.Hour)
+	if n := remind(); n != 1 {
+		t.Fatalf("%d reminders 47 hours ahead", n)
+	}
+	if n := remind(); n != 0 {
+		t.Fatal("reminded twice")
+	}
+	found := false
+	for _, m := range ts.mail.To(t, "remind@example.com") {
+		found = found || strings.HasPrefix(m.Subject, "Reminder: your careers support session")
+	}
+	if !found {
+		t.Error("no reminder email")
+	}
 }
