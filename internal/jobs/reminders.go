@@ -140,7 +140,7 @@ func SendAppointmentReminders(ctx context.Context, pool *pgxpool.Pool, baseURL *
 			for _, a := range due {
 				when := a.Start.In(london).Format("Monday 2 January 2006 at 3:04pm")
 				m, err := notify.Write(ctx, notify.Letter{
-					Subject: "Reminder: your careers support session on " + a.Start.In(london).Format("Monday 2 January"),
+					Subject:  "Reminder: your careers support session on " + a.Start.In(london).Format("Monday 2 January"),
 					Greeting: "Dear " + a.TraineeName + ",",
 					Paragraphs: []string{"A reminder of your careers support session with " + a.CoachName + " on " + when + " (UK time).",
 						"If you need to change it, please do so now: a change less than 24 hours before the session means losing it from your allowance unless a coordinator decides otherwise."},
