@@ -442,7 +442,7 @@ func (s *Server) recordAttendance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	attended := r.PostFormValue("attended") == "yes"
-	err := s.store.InTx(ctx, func(st *store.Store, _ pgxTx) error {
+	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
 		if _, err := st.LockReferral(ctx, a.ReferralID); err != nil {
 			return err
 		}
@@ -471,7 +471,23 @@ func (s *Server) recordAttendance(w http.ResponseWriter, r *http.Request) {
 		if err := st.AddEvent(ctx, cur.ReferralID, s.now(), "attendance", "staff", actorFrom(ctx).StaffID, detail); err != nil {
 			return err
 		}
-		return s.audit(ctx, st, "attendance", "appointment", strconv.FormatInt(cur.ID, 10), store.OutcomeSuccess, strconv.FormatBool(attended))
+		if err := s.audit(ctx, st, "attendance", "appointment", strconv.FormatInt(cur.ID, 10), store.OutcomeSuccess, strconv.FormatBool(attended)); err != nil {
+			return err
+		}
+		if !attended {
+			return nil
+		}
+		// Ask the trainee for their summary.
+		link, err := s.traineeLink(ctx, st, cur.TraineeEmail)
+		if err != nil {
+			return err
+		}
+		return s.letter(ctx, tx, cur.ReferralID, "summary_request:"+strconv.FormatInt(cur.ID, 10), "summary_request",
+			mail.Address{Name: cur.TraineeName, Email: cur.TraineeEmail}, notify.Letter{
+				Subject: "Your summary and action plan", Greeting: "Dear " + cur.TraineeName + ",",
+				Paragraphs: []string{"Thank you for your careers support session on " + web.TimeRange(cur.Start, cur.End) + ".",
+					"Please take a few minutes to write a short summary and action plan: what you learnt about yourself, your options, where you have got to, and your next steps with dates. You decide whether it is shared with your Case Manager, if you have one."},
+				Link: link, LinkLabel: "Write your summary (the link signs you in; it works once, for 7 days)"})
 	})
 	s.afterStaffAction(w, r, c, err, "Attendance recorded")
 }
@@ -562,11 +578,15 @@ func (s *Server) confirmMeeting(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return s.letter(ctx, tx, a.ReferralID, "meeting_confirmed:"+strconv.FormatInt(a.ID, 10), "meeting_confirmed",
+		if err := s.letter(ctx, tx, a.ReferralID, "meeting_confirmed:"+strconv.FormatInt(a.ID, 10), "meeting_confirmed",
 			mail.Address{Name: cm.Name, Email: cm.Email}, notify.Letter{
 				Subject: "Careers support session took place: referral " + a.Reference, Greeting: "Dear " + cm.Name + ",",
 				Paragraphs: []string{"The coach confirms that a careers support session with the trainee took place on " + web.TimeRange(a.Start, a.End) + " (referral " + a.Reference + ").",
-					"What the trainee discusses is confidential. If they choose to share their summary with you, it will be sent separately."}})
+					"What the trainee discusses is confidential. If they choose to share their summary with you, it comes in a separate email."}}); err != nil {
+			return err
+		}
+		// The summary goes now if the trainee has already agreed.
+		return s.sendSummaryIfDue(ctx, st, tx, a.ID)
 	})
 	s.afterStaffAction(w, r, c, err, "Meeting confirmed")
 }

@@ -77,6 +77,9 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/your-referrals/{reference}/appointments/{id}/cancel", public, s.traineeChange(false))
 	h("GET", "/your-referrals/{reference}/appointments/{id}/rearrange", public, s.traineeChangeForm(true))
 	h("POST", "/your-referrals/{reference}/appointments/{id}/rearrange", public, s.traineeChange(true))
+	h("GET", "/your-referrals/{reference}/appointments/{id}/summary", public, s.summaryForm)
+	h("POST", "/your-referrals/{reference}/appointments/{id}/summary", public, s.saveSummary)
+	h("POST", "/your-referrals/{reference}/appointments/{id}/share", public, s.changeShare)
 
 	// Staff sign-in, passwords and second factor.
 	h("GET", "/staff/sign-in", anyone, s.staffSignInForm)
@@ -130,6 +133,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/referrals/{reference}/funding", policy.StaffWith(policy.Lead), s.fundingDecision())
 	h("POST", "/staff/referrals/{reference}/extensions", policy.StaffWith(policy.Coordinator, policy.Coach), s.requestExtension())
 	h("POST", "/staff/referrals/{reference}/extensions/{id}", policy.StaffWith(policy.Lead), s.decideExtension())
+	h("GET", "/staff/referrals/{reference}/summaries", policy.StaffWith(policy.Coach, policy.CaseManager), s.staffSummaries)
 	h("GET", "/staff/referrals/{reference}/book", coordinators, s.bookForm(true))
 	h("POST", "/staff/referrals/{reference}/book", coordinators, s.book(true))
 	sessionStaff := policy.StaffWith(policy.Coordinator, policy.Lead, policy.Coach)
