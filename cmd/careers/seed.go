@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"careers/internal/auth"
+	"careers/internal/booking"
 	"careers/internal/config"
 	"careers/internal/eligibility"
 	"careers/internal/intake"
@@ -42,8 +43,24 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	n, err := store.New(db.pool).Seed(ctx, hash, demoReferrals(time.Now()), time.Now())
+	st := store.New(db.pool)
+	n, err := st.Seed(ctx, hash, demoReferrals(time.Now()), time.Now())
 	if err != nil {
+		return err
+	}
+	// The demo coach's availability for the next three weeks.
+	coach, err := st.StaffUserByEmail(ctx, "coach@demo.careers.nhs.uk")
+	if err != nil {
+		return err
+	}
+	today := booking.DateOf(time.Now())
+	pattern := booking.Pattern{From: today.AddDays(1), Until: today.AddDays(21), Weekdays: []time.Weekday{time.Tuesday, time.Wednesday, time.Thursday},
+		Start: "10:00", Length: time.Hour, Every: 3 * time.Hour, Count: 2, Mode: booking.ModeVirtual, Place: "Video call link sent by email"}
+	var slots []store.NewSlot
+	for _, sl := range pattern.Slots() {
+		slots = append(slots, store.NewSlot{Start: sl.Start, End: sl.End, Mode: string(sl.Mode), Place: sl.Place})
+	}
+	if _, err := st.AddSlots(ctx, coach.ID, slots); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "demo data ready (%d record(s) added)\n", n)

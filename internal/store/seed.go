@@ -91,6 +91,15 @@ func (s *Store) Seed(ctx context.Context, passwordHash string, referrals []DemoR
 			if err := st.AddEvent(ctx, id, r.SubmittedAt, "submitted", "system", 0, "Demo referral"); err != nil {
 				return err
 			}
+			if r.Status == "allocated" {
+				// Ready to book: an allowance, and Form D funding approved.
+				if err := st.AddAllowance(ctx, id, "granted", 3, 0, "Demo allowance", now); err != nil {
+					return err
+				}
+				if _, err := st.db.Exec(ctx, `UPDATE referrals SET form_d_status = 'approved', form_d_reference = 'DEMO-001' WHERE id = $1 AND form_d_status = 'requested'`, id); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -1,0 +1,423 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"careers/internal/auth"
+	"careers/internal/eligibility"
+	"careers/internal/intake"
+	"careers/internal/jobs"
+	"careers/internal/mail"
+	"careers/internal/referral"
+	"careers/internal/store"
+	"careers/internal/triage"
+)
+
+// The baseline: the least a Go service could do for each page. A bare
+// net/http handler on a pgx pool runs the same SQL as the service's
+// handler for that page (the same store methods, so the very same
+// statements, and store.QueueSQL for the queue), in the same order, with
+// the same writes (audit rows, drafts, the referral and its notification),
+// and writes the rows out as plain text. No router, middleware, sessions,
+// templates or compression: what the service spends beyond the baseline is
+// the price of those.
+//
+// It runs in its own process (bench -baseline), like the service, so the
+// two are measured alike.
+
+// baselineDeps are what the baseline's handlers need.
+type baselineDeps struct {
+	pool          *pgxpool.Pool
+	st            *store.Store
+	coordinatorID int64 // the staff member the staff pages are shown to
+}
+
+// baselineHandler is the baseline's whole site.
+func baselineHandler(d baselineDeps) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := d.pool.Ping(r.Context()); err != nil {
+			http.Error(w, "database", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /{$}", d.start)
+	mux.HandleFunc("GET /queue", d.queue)
+	mux.HandleFunc("GET /referral/{reference}", d.referral)
+	mux.HandleFunc("GET /your-referrals", d.yourReferrals)
+	mux.HandleFunc("POST /refer/self/about", d.about)
+	mux.HandleFunc("POST /refer/self/check", d.submit)
+	return mux
+}
+
+// fail answers 500; the load generator counts it as an error.
+func fail(w http.ResponseWriter, err error) {
+	http.Error(w, err.Error(), http.StatusInternalServerError)
+}
+
+// clientAddr is the address rate limits count against: the service
+// believes X-Forwarded-For from its trusted proxy, and so does this.
+func clientAddr(r *http.Request) string {
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		return strings.TrimSpace(xff[strings.LastIndex(xff, ",")+1:])
+	}
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	return host
+}
+
+// The start page has no SQL: the service's is a rendered page, this a line.
+func (d baselineDeps) start(w http.ResponseWriter, _ *http.Request) {
+	fmt.Fprintln(w, "Careers support: refer yourself, or sign in to see your referral")
+}
+
+// queue runs the queue page's statements: counts by status, the coaches
+// for the filter, one page of rows, and the audit row for the view.
+func (d baselineDeps) queue(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := r.URL.Query()
+	q := store.QueueQuery{Status: v.Get("status"), Region: v.Get("region"), Search: v.Get("q"), Sort: v.Get("sort"), Limit: 50, Now: time.Now()}
+	if q.Status == "" {
+		q.Status = store.QueueOpen
+		if q.Search != "" {
+			q.Status = store.QueueAll
+		}
+	}
+	if c, ok := store.ParseQueueCursor(v.Get("after")); ok {
+		q.After = &c
+	}
+	counts, err := d.st.ReferralCountsByStatus(ctx)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	coaches, err := d.st.QueueCoaches(ctx)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	sql, args := store.QueueSQL(q)
+	rows, err := d.pool.Query(ctx, sql, args...)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	bw := bufio.NewWriter(w)
+	for _, st := range store.QueueStatuses {
+		fmt.Fprintf(bw, "%s\t%d\n", st, counts[st])
+	}
+	fmt.Fprintf(bw, "%d coaches\n", len(coaches))
+	n := 0
+	for rows.Next() {
+		var (
+			id                                        int64
+			ref, name, route, status, elig, coachName string
+			coachID                                   int64
+			submitted                                 time.Time
+			clock, responded                          *time.Time
+		)
+		if err := rows.Scan(&id, &ref, &name, &route, &status, &elig, &coachID, &coachName, &submitted, &clock, &responded); err != nil {
+			rows.Close()
+			fail(w, err)
+			return
+		}
+		if n++; n > q.Limit {
+			continue // the extra row only says another page follows
+		}
+		fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ref, name, route, status, elig, coachName, submitted.Format(time.DateOnly))
+	}
+	if err := rows.Err(); err != nil {
+		fail(w, err)
+		return
+	}
+	if err := d.st.Audit(ctx, d.audit(r, "view", "referral_queue", "")); err != nil {
+		fail(w, err)
+		return
+	}
+	_ = bw.Flush()
+}
+
+func (d baselineDeps) audit(r *http.Request, action, recordType, recordID string) store.AuditEntry {
+	return store.AuditEntry{At: time.Now().UTC(), ActorKind: "staff", ActorID: d.coordinatorID, Action: action,
+		RecordType: recordType, RecordID: recordID, ClientIP: clientAddr(r), RequestID: "baseline", Outcome: store.OutcomeSuccess}
+}
+
+// referral runs the staff referral page's statements, in the service's
+// order and under the same conditions (a coordinator looking).
+func (d baselineDeps) referral(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c, err := d.st.ReferralCardByReference(ctx, r.PathValue("reference"))
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if err := d.st.Audit(ctx, d.audit(r, "view_referral", "referral", c.Reference)); err != nil {
+		fail(w, err)
+		return
+	}
+	det, err := d.st.ReferralDetailByID(ctx, c.ID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	ns, err := d.st.ReferralNotifications(ctx, c.ID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	st, err := d.st.ReferralStateByID(ctx, c.ID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	allocating := false
+	for _, a := range triage.Allowed(triage.State(st.Status)) {
+		if a == triage.ActionAllocate || a == triage.ActionReallocate {
+			allocating = true
+		}
+	}
+	var coaches []store.CoachLoad
+	if st.CoachID != 0 || allocating {
+		if coaches, err = d.st.CoachesWithLoad(ctx); err != nil {
+			fail(w, err)
+			return
+		}
+	}
+	appts, err := d.st.ReferralAppointments(ctx, c.ID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	ledger, err := d.st.Allowance(ctx, c.ID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	notes, err := d.st.Notes(ctx, c.ID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	qs, err := d.st.InfoRequests(ctx, c.ID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	xs, err := d.st.ReferralExtensions(ctx, c.ID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%s\n", det.Reference, det.TraineeName, det.Route, det.Status, det.Eligibility)
+	for k, v := range det.Answers {
+		fmt.Fprintf(bw, "%s: %s\n", k, strings.Join(v, ", "))
+	}
+	for _, e := range det.Events {
+		fmt.Fprintf(bw, "%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.ActorName, e.Detail)
+	}
+	for _, n := range ns {
+		fmt.Fprintf(bw, "%s\t%s\t%s\n", n.CreatedAt.Format(time.RFC3339), n.Subject, n.Status)
+	}
+	for _, c := range coaches {
+		fmt.Fprintf(bw, "%s\t%d of %d\n", c.Name, c.Active, c.Capacity)
+	}
+	for _, a := range appts {
+		fmt.Fprintf(bw, "%s\t%s\t%s\n", a.Start.Format(time.RFC3339), a.Mode, a.Status)
+	}
+	for _, e := range ledger {
+		fmt.Fprintf(bw, "%s\t%s\t%d\t%s\n", e.At.Format(time.RFC3339), e.Kind, e.Sessions, e.ActorName)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(bw, "%s\t%s\t%s\n", n.At.Format(time.RFC3339), n.Author, n.Body)
+	}
+	for _, q := range qs {
+		fmt.Fprintf(bw, "%s\t%s\n", q.Question, q.Answer)
+	}
+	for _, x := range xs {
+		fmt.Fprintf(bw, "%d\t%s\n", x.Sessions, x.Status)
+	}
+	_ = bw.Flush()
+}
+
+// yourReferrals runs the trainee's page's one statement (the service
+// knows the address from the session; here it comes in the query).
+func (d baselineDeps) yourReferrals(w http.ResponseWriter, r *http.Request) {
+	cards, err := d.st.ReferralCardsForEmail(r.Context(), r.URL.Query().Get("email"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	bw := bufio.NewWriter(w)
+	for _, c := range cards {
+		fmt.Fprintf(bw, "%s\t%s\t%s\n", c.Reference, c.Status, c.SubmittedAt.Format(time.DateOnly))
+	}
+	_ = bw.Flush()
+}
+
+// intakeLimit mirrors the service's public form rate limit.
+const intakeLimit = 150
+
+func (d baselineDeps) overLimit(ctx context.Context, r *http.Request) (bool, error) {
+	n, err := d.st.CountHit(ctx, auth.ThrottleKey("public-refer", auth.AddressKey(clientAddr(r))), 15*time.Minute, time.Now())
+	return n > intakeLimit, err
+}
+
+// about is the first page of the self-referral: rate limit, a new draft,
+// the page's answers read and checked by the form, and saved.
+func (d baselineDeps) about(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if over, err := d.overLimit(ctx, r); err != nil || over {
+		fail(w, fmt.Errorf("rate limit: %v", err))
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	p, _, _ := intake.Self.Page("about")
+	_, hash := auth.NewToken()
+	draft, err := d.st.CreateDraft(ctx, string(intake.RouteSelf), 0, hash)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	v := p.Read(r.PostForm)
+	probs := p.Check(v, false)
+	if err := d.st.SaveDraftAnswers(ctx, draft.ID, v); err != nil {
+		fail(w, err)
+		return
+	}
+	if len(probs) > 0 {
+		http.Error(w, probs[0].Message, http.StatusUnprocessableEntity)
+		return
+	}
+	http.Redirect(w, r, "/refer/self/profession", http.StatusSeeOther)
+}
+
+// submit sends a self-referral from its draft: the service's statements
+// (rate limit, the draft, then in one transaction the locked draft, the
+// referral, its timeline entry, audit row, sign-in link and the receipt
+// on the durable queue), with a plain-text receipt instead of the
+// templated one.
+func (d baselineDeps) submit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if over, err := d.overLimit(ctx, r); err != nil || over {
+		fail(w, fmt.Errorf("rate limit: %v", err))
+		return
+	}
+	draft, err := d.st.DraftByToken(ctx, auth.HashToken(r.PostFormValue("draft")))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	var reference string
+	err = d.st.InTx(ctx, func(st *store.Store, tx pgx.Tx) error {
+		locked, err := st.LockDraft(ctx, draft.ID)
+		if err != nil {
+			return err
+		}
+		if locked.ReferralID != 0 {
+			reference, err = st.ReferenceOf(ctx, locked.ReferralID)
+			return err
+		}
+		v := intake.Values(locked.Answers)
+		if _, missing := intake.Self.Incomplete(v, func(string) bool { return false }); missing {
+			return errors.New("incomplete draft")
+		}
+		a := intake.Extract(intake.RouteSelf, v)
+		res := eligibility.Check(a.Eligibility(), eligibility.DateOf(time.Now()))
+		reasons := make([]store.EligibilityReason, len(res.Reasons))
+		for i, rs := range res.Reasons {
+			reasons[i] = store.EligibilityReason{Code: rs.Code, Text: rs.Text, Signpost: rs.Signpost}
+		}
+		n := store.NewReferral{Route: "self", Status: "new", TraineeName: a.TraineeName, TraineeEmail: a.TraineeEmail,
+			ProfessionalGroup: string(a.Group), Region: string(a.Region), RegistrationBody: string(a.Body), RegistrationNumber: a.Number,
+			Answers: locked.Answers, Eligibility: string(res.Outcome), EligibilityReasons: reasons, SubmittedAt: time.Now()}
+		var id int64
+		for attempt := 0; ; attempt++ {
+			n.Reference = referral.NewReference()
+			id, err = st.SubmitDraft(ctx, locked.ID, n)
+			if !errors.Is(err, store.ErrReferenceTaken) || attempt == 5 {
+				break
+			}
+		}
+		if err != nil {
+			return err
+		}
+		reference = n.Reference
+		if err := st.AddEvent(ctx, id, time.Now(), "submitted", "public", 0, "Referral sent: Self-referral; eligibility: "+res.Outcome.Label()); err != nil {
+			return err
+		}
+		e := d.audit(r, "create", "referral", n.Reference)
+		e.ActorKind, e.ActorID, e.ActorEmail = "public", 0, a.TraineeEmail
+		if err := st.Audit(ctx, e); err != nil {
+			return err
+		}
+		token, hash := auth.NewToken()
+		if _, err := st.CreateSignInToken(ctx, a.TraineeEmail, hash, time.Now(), time.Now().Add(7*24*time.Hour)); err != nil {
+			return err
+		}
+		link := "http://localhost/sign-in/link?token=" + token
+		m := mail.Message{To: []mail.Address{{Name: a.TraineeName, Email: a.TraineeEmail}},
+			Subject: "We have your careers support referral " + n.Reference,
+			Text:    "Dear " + a.TraineeName + ",\n\nWe have your referral " + n.Reference + ". Follow it at " + link + "\n",
+			HTML:    "<p>Dear " + a.TraineeName + ",</p><p>We have your referral " + n.Reference + `. <a href="` + link + `">Follow it</a>.</p>`}
+		_, err = jobs.Enqueue(ctx, tx, jobs.Notification{Key: "receipt:" + n.Reference, Kind: "referral_receipt", ReferralID: &id, Message: m})
+		return err
+	})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	http.Redirect(w, r, "/refer/self/sent?ref="+url.QueryEscape(reference), http.StatusSeeOther)
+}
+
+// runBaseline serves the baseline until ctx ends (bench -baseline).
+func runBaseline(ctx context.Context, addr, databaseURL string, coordinatorID int64, maxConns int32) error {
+	pool, err := store.Open(ctx, databaseURL, maxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: baselineHandler(baselineDeps{pool: pool, st: store.New(pool), coordinatorID: coordinatorID}),
+		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)}
+	go func() {
+		<-ctx.Done()
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(c)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// baselineFlagsValid checks the child's flags.
+func baselineFlagsValid(addr, db string, coordinator int64) error {
+	if addr == "" || db == "" || coordinator <= 0 {
+		return errors.New("bench -baseline needs -addr, -database and -coordinator")
+	}
+	return nil
+}

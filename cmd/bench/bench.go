@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"careers/internal/benchdata"
+	"careers/internal/store"
+)
+
+// routeResult is everything measured about one route.
+type routeResult struct {
+	route           route
+	request         string
+	service         ladder
+	baseline        ladder
+	peakRSS         int64 // the service's VmHWM during this route
+	baselinePeakRSS int64
+	queries         queryCount
+	baselineQueries queryCount
+	notifications   *notificationResult
+	peakPerRoute    bool // the peak was reset before the route
+}
+
+// notificationResult is the "no notification lost" check of the send route.
+type notificationResult struct {
+	Referrals, Recorded, Delivered int
+	Waited                         time.Duration
+}
+
+// run is one whole benchmark run.
+type runResult struct {
+	options  options
+	began    time.Time
+	took     time.Duration
+	dataset  string
+	seeded   benchdata.Summary
+	machine  machine
+	routes   []routeResult
+	weights  []pageWeight
+	peakRSS  int64
+	problems []string // harness-level failures for the smoke run
+}
+
+func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) error {
+	res := runResult{options: o, began: time.Now()}
+	db, sum, err := openDatabase(ctx, o, log)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, o.keep)
+	res.seeded = sum
+	if res.dataset, err = db.datasetSize(ctx); err != nil {
+		return err
+	}
+	res.machine = describeMachine(ctx, db)
+
+	e := targetEnv{seed: o.seed, drafts: &draftSupply{}}
+	coordinatorID, err := db.fixtures(ctx, &e, o.sessions)
+	if err != nil {
+		return err
+	}
+	rs := o.selected()
+	svcQueries, baseQueries, err := countQueries(ctx, db, e, rs, coordinatorID, log)
+	if err != nil {
+		return fmt.Errorf("counting SQL statements: %w", err)
+	}
+
+	logs := filepath.Dir(o.out)
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	log.Info("starting the service", "binary", o.careersBin, "addr", addr)
+	service, err := startProcess(ctx, "the service", o.careersBin, []string{"serve"}, serviceEnv(addr, db.url), addr, filepath.Join(logs, "serve.log"))
+	if err != nil {
+		return err
+	}
+	defer service.stop()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if addr, err = freeAddr(); err != nil {
+		return err
+	}
+	baseline, err := startProcess(ctx, "the baseline", self, []string{"-baseline", "-addr", addr, "-database", db.url,
+		"-coordinator", strconv.FormatInt(coordinatorID, 10)}, serviceEnv(addr, db.url), addr, filepath.Join(logs, "baseline.log"))
+	if err != nil {
+		return err
+	}
+	defer baseline.stop()
+	e.service, e.baseline = service.base, baseline.base
+
+	log.Info("signing in", "sessions per role", o.sessions)
+	if e.coordinator, err = signInStaff(service.base, o.sessions); err != nil {
+		return err
+	}
+	searchers, err := signInStaff(service.base, o.sessions)
+	if err != nil {
+		return err
+	}
+	if e.search, err = withSearch(service.base, searchers, e.searchText, e.searchQuery); err != nil {
+		return err
+	}
+	if e.trainee, err = signInTrainees(ctx, store.New(db.pool), service.base, e.traineeEmails); err != nil {
+		return err
+	}
+	for _, p := range []struct {
+		name, path string
+		session    []*http.Cookie
+	}{
+		{"Start page", "/", nil},
+		{"Queue", "/staff/referrals", e.coordinator},
+		{"Referral page", "/staff/referrals/" + e.refs[0], e.coordinator},
+		{"Trainee's own page", "/your-referrals", e.trainee},
+	} {
+		var c *http.Cookie
+		if len(p.session) > 0 {
+			c = p.session[0]
+		}
+		w, err := weigh(service.base, p.name, p.path, c)
+		if err != nil {
+			return fmt.Errorf("page weight: %w", err)
+		}
+		res.weights = append(res.weights, w)
+	}
+
+	draftsMade := 0
+	for _, r := range rs {
+		rr := routeResult{route: r, request: r.describe(), queries: svcQueries[r.key], baselineQueries: baseQueries[r.key]}
+		var spent []string // drafts the service's requests used
+		prepare := func(side string) func(rate int) error {
+			if !r.drafts {
+				return nil
+			}
+			return func(rate int) error {
+				if side == "service" {
+					spent = append(spent, e.drafts.spent()...)
+				}
+				d := max(o.step, o.warmup)
+				n := int(float64(rate)*d.Seconds()*1.3) + 20
+				tokens, err := db.makeDrafts(ctx, o.seed, draftsMade, n)
+				if err != nil {
+					return err
+				}
+				draftsMade += n
+				e.drafts.set(tokens)
+				return nil
+			}
+		}
+		for _, side := range []string{"service", "baseline"} {
+			proc, mk := service, r.service
+			if side == "baseline" {
+				proc, mk = baseline, r.baseline
+			}
+			next := func(i uint64) vegeta.Target { return mk(&e, i) }
+			rr.peakPerRoute = proc.resetPeak()
+			log.Info("warming up", "route", r.key, "on", side)
+			if err := warm(ctx, o, r, next, prepare(side)); err != nil {
+				return err
+			}
+			l, err := climb(ctx, o, r, next, prepare(side), func(s step) {
+				log.Info("step", "route", r.key, "on", side, "rate", s.Rate, "throughput", fmt.Sprintf("%.0f", s.Throughput),
+					"p50", s.P50.Round(time.Microsecond*100), "p99", s.P99.Round(time.Microsecond*100), "errors", s.Errors, "healthy", s.Healthy)
+			})
+			if err != nil {
+				return err
+			}
+			if err := proc.alive(); err != nil {
+				return err
+			}
+			_, peak, err := proc.memory()
+			if err != nil {
+				return err
+			}
+			if side == "service" {
+				rr.service, rr.peakRSS = l, peak
+				if r.drafts {
+					spent = append(spent, e.drafts.spent()...)
+					if rr.notifications, err = checkNotifications(ctx, db, spent, log); err != nil {
+						return err
+					}
+				}
+			} else {
+				rr.baseline, rr.baselinePeakRSS = l, peak
+			}
+		}
+		res.peakRSS = max(res.peakRSS, rr.peakRSS)
+		res.routes = append(res.routes, rr)
+	}
+	res.took = time.Since(res.began)
+	res.problems = res.check()
+
+	report := res.markdown()
+	fmt.Fprint(stdout, report)
+	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(o.out, []byte(report), 0o644); err != nil {
+		return err
+	}
+	log.Info("report written", "file", o.out, "took", res.took.Round(time.Second))
+	if o.smoke && len(res.problems) > 0 {
+		return errors.New("the smoke run failed:\n" + joinLines(res.problems))
+	}
+	return nil
+}
+
+// checkNotifications waits (up to 30 s) for the receipts of the referrals
+// the service's send requests made to be delivered, and counts them.
+func checkNotifications(ctx context.Context, db *database, tokens []string, log *slog.Logger) (*notificationResult, error) {
+	began := time.Now()
+	for {
+		refs, recorded, delivered, err := db.notificationCheck(ctx, tokens)
+		if err != nil {
+			return nil, err
+		}
+		waited := time.Since(began)
+		if delivered >= refs || waited > 30*time.Second {
+			log.Info("receipts", "referrals", refs, "recorded", recorded, "delivered", delivered)
+			return &notificationResult{Referrals: refs, Recorded: recorded, Delivered: delivered, Waited: waited}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func joinLines(xs []string) string {
+	out := ""
+	for _, x := range xs {
+		out += "- " + x + "\n"
+	}
+	return out
+}

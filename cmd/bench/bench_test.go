@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"careers/internal/eligibility"
+	"careers/internal/policy"
+	"careers/web"
+)
+
+// The hot paths of a page, without the network or the database:
+// go test -run '^$' -bench . -benchmem ./cmd/bench
+
+// queueProps is a full queue page: 50 rows, every filter, the counts.
+func queueProps() web.QueueProps {
+	p := web.QueueProps{Caption: "Open referrals, earliest response deadline first", Next: "/staff/referrals?after=1767225600000000.123"}
+	for i, st := range []string{"awaiting_trainee", "new", "info_requested", "accepted", "allocated", "active", "closed", "withdrawn"} {
+		p.Counts = append(p.Counts, web.QueueCount{Label: web.StatusLabel(st), N: 100 * (i + 1), Href: "/staff/referrals?status=" + st})
+	}
+	for _, name := range []string{"status", "route", "region", "eligibility", "coach", "deadline", "sort"} {
+		sel := web.QueueSelect{Name: name, Label: name}
+		for i := range 8 {
+			sel.Options = append(sel.Options, web.Option{Value: strconv.Itoa(i), Label: "Option " + strconv.Itoa(i)})
+		}
+		p.Filters = append(p.Filters, sel)
+	}
+	day := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	for i := range 50 {
+		p.Rows = append(p.Rows, web.QueueRow{Reference: "CR-7K4M-2Q" + strconv.Itoa(10+i), TraineeName: "Priya Patel", Route: "self",
+			Status: "new", Eligibility: "eligible", EligibilityLabel: "Eligible", Coach: "Kofi Coach", SubmittedAt: day.AddDate(0, 0, -i),
+			Deadline: web.QueueDeadline{Text: strconv.Itoa(i%14) + " days left", Tag: "nhsuk-tag--orange", Due: day.AddDate(0, 0, 14-i)}})
+	}
+	return p
+}
+
+func BenchmarkRenderQueuePage(b *testing.B) {
+	assets, err := web.NewAssets()
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := web.Layout{Title: "Referrals", Nonce: "bm9uY2U", Assets: assets, Path: "/staff/referrals",
+		Account: &web.Account{Name: "Cora Coordinator", SignOut: "/staff/sign-out"},
+		Nav:     []web.NavItem{{Href: "/staff", Text: "Home"}, {Href: "/staff/referrals", Text: "Referrals", Current: true}}}
+	p := queueProps()
+	var buf bytes.Buffer
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := web.QueuePage(l, p).Render(ctx, &buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/page")
+}
+
+func BenchmarkEligibilityCheck(b *testing.B) {
+	a := eligibility.Answers{ProfessionalGroup: "doctor", Region: "london", Stage: "st3", HasTrainingNumber: true,
+		CCTDate: eligibility.NewDate(2028, time.August, 5)}
+	today := eligibility.NewDate(2026, time.March, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := eligibility.Check(a, today); r.Outcome != eligibility.Eligible {
+			b.Fatalf("outcome %s", r.Outcome)
+		}
+	}
+}
+
+func BenchmarkPolicyReferral(b *testing.B) {
+	coach := policy.Actor{Kind: policy.Staff, StaffID: 42, Roles: []policy.Role{policy.Coach}}
+	owners := policy.ReferralOwners{TraineeEmail: "priya.patel@example.com", CaseManagerID: 7, CoachID: 42}
+	b.ReportAllocs()
+	for b.Loop() {
+		if policy.Referral(coach, policy.ViewReferral, owners) != policy.Allow {
+			b.Fatal("coach refused")
+		}
+	}
+}
+
+// The harness itself: an answer with another status than the route's is
+// an error, and the climb stops at the first rate that is not healthy.
+func TestAttackCountsUnexpectedStatusAsErrors(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%2 == 0 {
+			http.Redirect(w, r, "/staff/sign-in", http.StatusSeeOther) // a lost session, say
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	s := attack(context.Background(), 40, 500*time.Millisecond, 200, time.Second, func(uint64) vegeta.Target {
+		return vegeta.Target{Method: "GET", URL: srv.URL}
+	})
+	if s.Requests < 15 || s.Errors < s.Requests/2-1 || s.Healthy {
+		t.Fatalf("step %+v: want about half the requests counted as errors, and the rate unhealthy", s)
+	}
+}
+
+func TestClimbStopsWhereLatencyBreaks(t *testing.T) {
+	t.Parallel()
+	// Slower as the rate rises: fine at 10/s, far over budget at 40/s.
+	var inflight atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rate, _ := strconv.Atoi(r.Header.Get("X-Rate"))
+		inflight.Add(1)
+		defer inflight.Add(-1)
+		if rate >= 40 {
+			time.Sleep(60 * time.Millisecond)
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	var rate atomic.Int64
+	o := options{rates: []int{10, 20, 40, 80}, step: 400 * time.Millisecond, refine: 1}
+	r := route{key: "test", expect: 200, budget: 30 * time.Millisecond}
+	l, err := climb(context.Background(), o, r, func(uint64) vegeta.Target {
+		return vegeta.Target{Method: "GET", URL: srv.URL, Header: http.Header{"X-Rate": {strconv.FormatInt(rate.Load(), 10)}}}
+	}, func(r int) error { rate.Store(int64(r)); return nil }, func(step) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tried []int
+	for _, s := range l.Steps {
+		tried = append(tried, s.Rate)
+	}
+	// 10, 20 healthy; 40 not; one bisection tries 30 (healthy: under 40).
+	if len(tried) != 4 || tried[0] != 10 || tried[1] != 20 || tried[2] != 30 || tried[3] != 40 {
+		t.Fatalf("rates tried %v, want [10 20 30 40]", tried)
+	}
+	if l.Knee == nil || l.Knee.Rate != 30 || l.Capped {
+		t.Fatalf("knee %+v (capped %v), want 30/s", l.Knee, l.Capped)
+	}
+}

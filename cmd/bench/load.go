@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// step is one constant rate held for a while.
+type step struct {
+	Rate       int
+	Requests   uint64
+	Throughput float64 // answers as expected, per second
+	Errors     uint64  // answers not as expected, and failed requests
+	P50, P95   time.Duration
+	P99, Max   time.Duration
+	FirstError string
+	Healthy    bool
+}
+
+// ErrorRate is the share of requests that failed.
+func (s step) ErrorRate() float64 {
+	if s.Requests == 0 {
+		return 0
+	}
+	return float64(s.Errors) / float64(s.Requests)
+}
+
+// ladder is a route's run on one server: the rates tried, in order.
+type ladder struct {
+	Steps []step
+	// Knee is the highest healthy rate (nil: not even the lowest was).
+	Knee *step
+	// Capped: healthy at the highest rate tried, so the knee is higher.
+	Capped bool
+}
+
+// StepAt returns the step run at rate, if any.
+func (l ladder) StepAt(rate int) (step, bool) {
+	for _, s := range l.Steps {
+		if s.Rate == rate {
+			return s, true
+		}
+	}
+	return step{}, false
+}
+
+// maxErrorRate is the share of failed requests a healthy rate may have:
+// one in a thousand (none at all in a step of fewer requests).
+const maxErrorRate = 0.001
+
+// attack holds rate for d against requests made by next, and measures it.
+// expect is the only status that counts as success.
+func attack(ctx context.Context, rate int, d time.Duration, expect int, budget time.Duration, next func(uint64) vegeta.Target) step {
+	a := vegeta.NewAttacker(
+		vegeta.Timeout(10*time.Second),
+		vegeta.Redirects(vegeta.NoFollow),
+		vegeta.MaxBody(0), // read and drop the bodies: the load generator keeps nothing
+		vegeta.KeepAlive(true),
+	)
+	var seq atomic.Uint64
+	tr := func(t *vegeta.Target) error {
+		*t = next(seq.Add(1) - 1)
+		return nil
+	}
+	var m vegeta.Metrics
+	var errs uint64
+	var first string
+	stop := context.AfterFunc(ctx, func() { a.Stop() })
+	defer stop()
+	for res := range a.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, strconv.Itoa(rate)) {
+		if int(res.Code) != expect {
+			errs++
+			if first == "" {
+				first = res.Error
+				if first == "" {
+					first = "status " + strconv.Itoa(int(res.Code))
+				}
+			}
+		}
+		m.Add(res)
+	}
+	m.Close()
+	s := step{Rate: rate, Requests: m.Requests, Errors: errs, FirstError: first,
+		P50: m.Latencies.P50, P95: m.Latencies.P95, P99: m.Latencies.P99, Max: m.Latencies.Max}
+	if secs := (m.Duration + m.Wait).Seconds(); secs > 0 {
+		s.Throughput = float64(m.Requests-errs) / secs
+	}
+	// Healthy: (almost) no errors, p99 within budget, and the answers kept
+	// up with the rate asked for.
+	s.Healthy = s.ErrorRate() <= maxErrorRate && s.P99 <= budget && s.Throughput >= 0.95*float64(rate) && ctx.Err() == nil
+	return s
+}
+
+// climb runs the rates in order until one is not healthy, then bisects
+// between the last healthy and the first unhealthy rate refine times.
+// prepare runs before each step, outside the measurement (fresh drafts).
+func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Target, prepare func(rate int) error,
+	progress func(step)) (ladder, error) {
+	var l ladder
+	run := func(rate int) (step, error) {
+		if prepare != nil {
+			if err := prepare(rate); err != nil {
+				return step{}, err
+			}
+		}
+		s := attack(ctx, rate, o.step, r.expect, r.budget, next)
+		l.Steps = append(l.Steps, s)
+		progress(s)
+		// A breath between rates, so one's backlog does not spill into the next.
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+		return s, ctx.Err()
+	}
+	good, bad := 0, 0
+	for _, rate := range o.rates {
+		s, err := run(rate)
+		if err != nil {
+			return l, err
+		}
+		if !s.Healthy {
+			bad = rate
+			break
+		}
+		good = rate
+	}
+	l.Capped = bad == 0
+	for range o.refine {
+		if good == 0 || bad == 0 {
+			break
+		}
+		mid := int(math.Round(float64(good+bad) / 2))
+		if mid == good || mid == bad {
+			break
+		}
+		s, err := run(mid)
+		if err != nil {
+			return l, err
+		}
+		if s.Healthy {
+			good = mid
+		} else {
+			bad = mid
+		}
+	}
+	// The knee: the healthy step at the highest rate.
+	sort.SliceStable(l.Steps, func(i, j int) bool { return l.Steps[i].Rate < l.Steps[j].Rate })
+	for i := range l.Steps {
+		if l.Steps[i].Healthy && l.Steps[i].Rate == good {
+			l.Knee = &l.Steps[i]
+		}
+	}
+	return l, nil
+}
+
+// warm runs a route at the lowest rate, unmeasured: connections opened,
+// caches and the planner's statistics warm, the Go runtime grown.
+func warm(ctx context.Context, o options, r route, next func(uint64) vegeta.Target, prepare func(rate int) error) error {
+	rate := o.rates[0]
+	if prepare != nil {
+		if err := prepare(rate); err != nil {
+			return err
+		}
+	}
+	s := attack(ctx, rate, o.warmup, r.expect, time.Hour, next)
+	if s.Requests > 0 && s.Errors == s.Requests {
+		return fmt.Errorf("%s: every warm-up request failed: %s", r.key, s.FirstError)
+	}
+	return ctx.Err()
+}

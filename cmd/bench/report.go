@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// machine is where the numbers came from.
+type machine struct {
+	CPU        string
+	Cores      int
+	Memory     string
+	Kernel     string
+	Go         string
+	PostgreSQL string
+}
+
+func describeMachine(ctx context.Context, db *database) machine {
+	m := machine{Cores: runtime.NumCPU(), Go: runtime.Version()}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && k == "MemTotal" {
+				var kb int64
+				fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+				m.Memory = fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+				break
+			}
+		}
+		f.Close()
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = "Linux " + strings.TrimSpace(string(b))
+	}
+	_ = db.pool.QueryRow(ctx, `SHOW server_version`).Scan(&m.PostgreSQL)
+	return m
+}
+
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
+
+func kb(n int) string { return fmt.Sprintf("%.1f KB", float64(n)/1000) }
+
+// knee is the knee's throughput as the table shows it.
+func (l ladder) knee() string {
+	if l.Knee == nil {
+		if len(l.Steps) > 0 {
+			return fmt.Sprintf("< %d", l.Steps[0].Rate)
+		}
+		return "–"
+	}
+	s := fmt.Sprintf("%.0f", l.Knee.Throughput)
+	if l.Capped {
+		s = "≥ " + s
+	}
+	return s
+}
+
+// ratio is the service's knee over the baseline's, and how sure it is.
+func (r routeResult) ratio() (float64, string) {
+	if r.service.Knee == nil || r.baseline.Knee == nil || r.baseline.Knee.Throughput == 0 {
+		return 0, "–"
+	}
+	x := r.service.Knee.Throughput / r.baseline.Knee.Throughput
+	s := fmt.Sprintf("%.0f%%", 100*x)
+	switch {
+	case r.service.Capped && r.baseline.Capped:
+		s = "≈ " + s + " (both at the top rate)"
+	case r.baseline.Capped:
+		s = "≤ " + s
+	case r.service.Capped:
+		s = "≥ " + s
+	}
+	return x, s
+}
+
+// check lists what fails the smoke run: errors, or a page over the query
+// budget. (Latency is not judged in a smoke run: CI machines vary.)
+func (res runResult) check() []string {
+	var out []string
+	for _, r := range res.routes {
+		for side, l := range map[string]ladder{"service": r.service, "baseline": r.baseline} {
+			for _, s := range l.Steps {
+				if s.Errors > 0 {
+					out = append(out, fmt.Sprintf("%s on the %s: %d of %d requests failed at %d/s (first: %s)",
+						r.route.key, side, s.Errors, s.Requests, s.Rate, s.FirstError))
+				}
+			}
+		}
+		if r.route.page && r.queries.Queries > res.options.maxQueries {
+			if ceiling, known := res.options.overBudget[r.route.key]; !known || r.queries.Queries > ceiling {
+				out = append(out, fmt.Sprintf("%s runs %d SQL statements a request, over the budget of %d", r.route.key, r.queries.Queries, res.options.maxQueries))
+			}
+		}
+		for _, d := range r.queries.Drift {
+			out = append(out, fmt.Sprintf("%s: the baseline no longer runs the service's SQL: %s (update cmd/bench/baseline.go)", r.route.key, d))
+		}
+		if n := r.notifications; n != nil && n.Recorded < n.Referrals {
+			out = append(out, fmt.Sprintf("%s: %d referrals sent but only %d receipts recorded", r.route.key, n.Referrals, n.Recorded))
+		}
+	}
+	return out
+}
+
+func yes(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+// markdown is the report.
+func (res runResult) markdown() string {
+	var b strings.Builder
+	o := res.options
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	title := "Benchmark"
+	if o.smoke {
+		title = "Benchmark smoke run"
+	}
+	w("# %s: %s\n\n", title, res.began.UTC().Format("2006-01-02 15:04 UTC"))
+	m := res.machine
+	w("- Machine: %s, %d cores, %s, %s; %s; PostgreSQL %s. The service, PostgreSQL and the load generator share it.\n",
+		m.CPU, m.Cores, m.Memory, m.Kernel, m.Go, m.PostgreSQL)
+	w("- Dataset: %s.\n", res.dataset)
+	rates := make([]string, len(o.rates))
+	for i, r := range o.rates {
+		rates[i] = fmt.Sprint(r)
+	}
+	w("- Load: vegeta's constant-rate attacker, %s req/s rising, %s at each rate after a %s warm-up, then %d bisection(s) between the last healthy and the first unhealthy rate. "+
+		"A rate is healthy with at most 0.1%% of requests failing (any other status than the route's own counts), p99 within the route's budget (100 ms for pages, 150 ms for posts) "+
+		"and answers keeping up with at least 95%% of the rate. The knee is the healthy rate with the most throughput.\n",
+		strings.Join(rates, ", "), o.step, o.warmup, o.refine)
+	w("- Sessions: %d signed-in sessions per role, rotated; every request from its own client address.\n", o.sessions)
+	w("- Run took %s.\n\n", res.took.Round(time.Second))
+
+	w("## Per route\n\n")
+	w("Latency is at the knee (the service's). Ratio: the service's throughput at its knee over the baseline's at its knee. ")
+	w("SQL: statements one request runs, not counting BEGIN/COMMIT (the baseline's in brackets). Peak RSS: the service's VmHWM during the route.\n\n")
+	w("| Route | Request | Knee req/s | p50 | p95 | p99 | Errors | Baseline knee req/s | Ratio | Peak RSS | SQL |\n")
+	w("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range res.routes {
+		var p50, p95, p99 time.Duration
+		errs := "–"
+		if k := r.service.Knee; k != nil {
+			p50, p95, p99 = k.P50, k.P95, k.P99
+			errs = fmt.Sprintf("%.2f%%", 100*k.ErrorRate())
+		}
+		_, ratio := r.ratio()
+		w("| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %d (%d) |\n", r.route.name, r.request, r.service.knee(), ms(p50), ms(p95), ms(p99),
+			errs, r.baseline.knee(), ratio, mib(r.peakRSS), r.queries.Queries, r.baselineQueries.Queries)
+	}
+
+	w("\n## Targets (issue 9)\n\n| Target | Measured | |\n|---|---|---|\n")
+	for _, r := range res.routes {
+		if !r.route.page {
+			continue
+		}
+		x, ratio := r.ratio()
+		w("| %s reaches ≥ 60%% of its baseline's throughput | %s | %s |\n", r.route.name, ratio, yes(x >= 0.6))
+	}
+	for _, r := range res.routes {
+		t := r.route.target
+		if t == nil {
+			continue
+		}
+		s, ok := r.service.StepAt(t.rate)
+		switch {
+		case !ok && r.service.Capped:
+			w("| %s: p99 < %s at %d req/s | not measured: above the rates tried | – |\n", r.route.name, ms(t.p99), t.rate)
+		case !ok:
+			w("| %s: p99 < %s at %d req/s | not reached: the service broke at a lower rate | **missed** |\n", r.route.name, ms(t.p99), t.rate)
+		default:
+			w("| %s: p99 < %s at %d req/s | p99 %s, %d errors | %s |\n", r.route.name, ms(t.p99), t.rate, ms(s.P99), s.Errors,
+				yes(s.P99 < t.p99 && s.Errors == 0))
+		}
+		if n := r.notifications; n != nil {
+			w("| %s: no notification lost | %d referrals sent, %d receipts recorded with them, %d delivered within %s | %s |\n",
+				r.route.name, n.Referrals, n.Recorded, n.Delivered, n.Waited.Round(time.Second), yes(n.Recorded == n.Referrals))
+		}
+	}
+	for _, r := range res.routes {
+		if r.route.page {
+			w("| %s: at most %d SQL statements | %d | %s |\n", r.route.name, o.maxQueries, r.queries.Queries, yes(r.queries.Queries <= o.maxQueries))
+		}
+	}
+	w("| Peak memory of the service under 150 MB | %s | %s |\n", mib(res.peakRSS), yes(res.peakRSS < 150<<20))
+	for _, pw := range res.weights {
+		w("| %s: first load ≤ 100 KB compressed (HTML, CSS, JS) | %s (HTML %s, CSS %s, JS %s; %d files) | %s |\n",
+			pw.Page, kb(pw.Total), kb(pw.HTML), kb(pw.CSS), kb(pw.JS), pw.Files, yes(pw.Total <= 100_000))
+	}
+
+	if len(res.problems) > 0 {
+		w("\n## Problems\n\n%s", joinLines(res.problems))
+	}
+	var known []string
+	for _, r := range res.routes {
+		if ceiling, ok := o.overBudget[r.route.key]; ok && r.route.page && r.queries.Queries > o.maxQueries {
+			known = append(known, fmt.Sprintf("%s runs %d SQL statements, over the budget of %d; allowed up to %d by -over-budget until the service is fixed",
+				r.route.key, r.queries.Queries, o.maxQueries, ceiling))
+		}
+	}
+	if len(known) > 0 {
+		w("\n## Known over budget\n\n%s", joinLines(known))
+	}
+
+	w("\n## Every rate\n\n")
+	for _, r := range res.routes {
+		w("### %s\n\n| Server | Rate | Requests | Throughput | p50 | p95 | p99 | Max | Errors | Healthy |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", r.route.name)
+		for _, side := range []struct {
+			name string
+			l    ladder
+		}{{"service", r.service}, {"baseline", r.baseline}} {
+			for _, s := range side.l.Steps {
+				errs := fmt.Sprint(s.Errors)
+				if s.Errors > 0 {
+					errs += " (" + strings.ReplaceAll(s.FirstError, "|", "/") + ")"
+				}
+				w("| %s | %d | %d | %.0f | %s | %s | %s | %s | %s | %v |\n", side.name, s.Rate, s.Requests, s.Throughput,
+					ms(s.P50), ms(s.P95), ms(s.P99), ms(s.Max), errs, s.Healthy)
+			}
+		}
+		w("\n")
+	}
+
+	w("## SQL statements per request\n\nCounted on the real server package in-process, one request at a time; times are as that one request saw them.\n\n")
+	for _, r := range res.routes {
+		w("### %s: %d statements (%d in transactions), baseline %d\n\n", r.route.name, r.queries.Queries, r.queries.Transactions, r.baselineQueries.Queries)
+		for i, s := range r.queries.Statements {
+			w("%d. `%s` (%s)\n", i+1, shortSQL(s.SQL, 140), ms(s.Took))
+		}
+		if len(r.queries.Drift) > 0 {
+			w("\nThe baseline differs: %s.\n", strings.Join(r.queries.Drift, "; "))
+		}
+		w("\n")
+	}
+	return b.String()
+}
