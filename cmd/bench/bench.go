@@ -24,12 +24,9 @@ type routeResult struct {
 	request         string
 	service         ladder
 	baseline        ladder
-	peakRSS         int64 // the service's VmHWM during this route
-	baselinePeakRSS int64
 	queries         queryCount
 	baselineQueries queryCount
 	notifications   *notificationResult
-	peakPerRoute    bool // the peak was reset before the route
 }
 
 // notificationResult is the "no notification lost" check of the send route.
@@ -40,16 +37,19 @@ type notificationResult struct {
 
 // run is one whole benchmark run.
 type runResult struct {
-	options  options
-	began    time.Time
-	took     time.Duration
-	dataset  string
-	seeded   benchdata.Summary
-	machine  machine
-	routes   []routeResult
-	weights  []pageWeight
-	peakRSS  int64
-	problems []string // harness-level failures for the smoke run
+	options options
+	began   time.Time
+	took    time.Duration
+	dataset string
+	seeded  benchdata.Summary
+	machine machine
+	routes  []routeResult
+	weights []pageWeight
+	// peakRSS is the service's most memory at a healthy rate, overloadRSS
+	// at any rate.
+	peakRSS, overloadRSS int64
+	peaksPerStep         bool     // VmHWM could be reset before each step
+	problems             []string // what fails a smoke run
 }
 
 func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) error {
@@ -70,6 +70,9 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
+	if o.profile != "" {
+		return runProfile(ctx, o, db, e, coordinatorID, log)
+	}
 	rs := o.selected()
 	svcQueries, baseQueries, err := countQueries(ctx, db, e, rs, coordinatorID, log)
 	if err != nil {
@@ -86,7 +89,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
-	defer service.stop()
+	defer func() { service.stop() }()
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -99,7 +102,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
-	defer baseline.stop()
+	defer func() { baseline.stop() }()
 	e.service, e.baseline = service.base, baseline.base
 
 	log.Info("signing in", "sessions per role", o.sessions)
@@ -159,20 +162,39 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 				return nil
 			}
 		}
+		// Fresh processes for each route: see process.restart.
+		if service, err = service.restart(ctx); err != nil {
+			return err
+		}
+		if baseline, err = baseline.restart(ctx); err != nil {
+			return err
+		}
 		for _, side := range []string{"service", "baseline"} {
 			proc, mk := service, r.service
 			if side == "baseline" {
 				proc, mk = baseline, r.baseline
 			}
 			next := func(i uint64) vegeta.Target { return mk(&e, i) }
-			rr.peakPerRoute = proc.resetPeak()
 			log.Info("warming up", "route", r.key, "on", side)
 			if err := warm(ctx, o, r, next, prepare(side)); err != nil {
 				return err
 			}
-			l, err := climb(ctx, o, r, next, prepare(side), func(s step) {
+			// Each step's own peak: VmHWM is reset before it (where the
+			// kernel allows; otherwise peaks run from the process's start).
+			mem := memoryProbe{
+				reset: func() { res.peaksPerStep = proc.resetPeak() },
+				peak: func() int64 {
+					_, peak, err := proc.memory()
+					if err != nil {
+						return 0
+					}
+					return peak
+				},
+			}
+			l, err := climb(ctx, o, r, next, prepare(side), mem, func(s step) {
 				log.Info("step", "route", r.key, "on", side, "rate", s.Rate, "throughput", fmt.Sprintf("%.0f", s.Throughput),
-					"p50", s.P50.Round(time.Microsecond*100), "p99", s.P99.Round(time.Microsecond*100), "errors", s.Errors, "healthy", s.Healthy)
+					"p50", s.P50.Round(time.Microsecond*100), "p99", s.P99.Round(time.Microsecond*100), "errors", s.Errors,
+					"rss", mib(s.PeakRSS), "healthy", s.Healthy)
 			})
 			if err != nil {
 				return err
@@ -180,12 +202,8 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 			if err := proc.alive(); err != nil {
 				return err
 			}
-			_, peak, err := proc.memory()
-			if err != nil {
-				return err
-			}
 			if side == "service" {
-				rr.service, rr.peakRSS = l, peak
+				rr.service = l
 				if r.drafts {
 					spent = append(spent, e.drafts.spent()...)
 					if rr.notifications, err = checkNotifications(ctx, db, spent, log); err != nil {
@@ -193,10 +211,11 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 					}
 				}
 			} else {
-				rr.baseline, rr.baselinePeakRSS = l, peak
+				rr.baseline = l
 			}
 		}
-		res.peakRSS = max(res.peakRSS, rr.peakRSS)
+		healthy, overall := rr.service.PeakRSS()
+		res.peakRSS, res.overloadRSS = max(res.peakRSS, healthy), max(res.overloadRSS, overall)
 		res.routes = append(res.routes, rr)
 	}
 	res.took = time.Since(res.began)

@@ -22,6 +22,15 @@ type step struct {
 	P99, Max   time.Duration
 	FirstError string
 	Healthy    bool
+	// PeakRSS is the server's peak resident memory during the step (0 if
+	// unknown).
+	PeakRSS int64
+	// Retried: the first try at this rate was not healthy; this is the
+	// second (one bad try can be a hiccup of a shared machine).
+	Retried bool
+	// AfterOverload: a rate past the knee ran before this one (the
+	// bisection), so the server may still hold memory it grew then.
+	AfterOverload bool
 }
 
 // ErrorRate is the share of requests that failed.
@@ -98,27 +107,55 @@ func attack(ctx context.Context, rate int, d time.Duration, expect int, budget t
 	return s
 }
 
-// climb runs the rates in order until one is not healthy, then bisects
+// memoryProbe reads a server's memory: reset starts a new peak, peak reads it.
+type memoryProbe struct {
+	reset func()
+	peak  func() int64
+}
+
+// climb runs the rates in order until one is not healthy (twice: a rate
+// that fails is tried once more before the climb stops), then bisects
 // between the last healthy and the first unhealthy rate refine times.
 // prepare runs before each step, outside the measurement (fresh drafts).
 func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Target, prepare func(rate int) error,
-	progress func(step)) (ladder, error) {
+	mem memoryProbe, progress func(step)) (ladder, error) {
 	var l ladder
-	run := func(rate int) (step, error) {
+	overloaded := false
+	try := func(rate int) (step, error) {
 		if prepare != nil {
 			if err := prepare(rate); err != nil {
 				return step{}, err
 			}
 		}
+		if mem.reset != nil {
+			mem.reset()
+		}
 		s := attack(ctx, rate, o.step, r.expect, r.budget, next)
-		l.Steps = append(l.Steps, s)
-		progress(s)
+		s.AfterOverload = overloaded
+		overloaded = overloaded || !s.Healthy
+		if mem.peak != nil {
+			s.PeakRSS = mem.peak()
+		}
 		// A breath between rates, so one's backlog does not spill into the next.
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
 		}
 		return s, ctx.Err()
+	}
+	run := func(rate int) (step, error) {
+		s, err := try(rate)
+		if err == nil && !s.Healthy {
+			progress(s)
+			s, err = try(rate)
+			s.Retried = true
+		}
+		if err != nil {
+			return s, err
+		}
+		l.Steps = append(l.Steps, s)
+		progress(s)
+		return s, nil
 	}
 	good, bad := 0, 0
 	for _, rate := range o.rates {
@@ -159,6 +196,20 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 		}
 	}
 	return l, nil
+}
+
+// PeakRSS is the most memory the server held at any healthy rate on the
+// way up (not counting bisection steps, which come after an overload whose
+// memory the process may still hold), and at any rate at all (past the
+// knee, requests queue up).
+func (l ladder) PeakRSS() (healthy, overall int64) {
+	for _, s := range l.Steps {
+		if s.Healthy && !s.AfterOverload {
+			healthy = max(healthy, s.PeakRSS)
+		}
+		overall = max(overall, s.PeakRSS)
+	}
+	return healthy, overall
 }
 
 // warm runs a route at the lowest rate, unmeasured: connections opened,

@@ -48,6 +48,7 @@ type options struct {
 	overBudget map[string]int
 	fresh      bool
 	keep       bool
+	profile    string
 }
 
 func main() {
@@ -72,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.dataDir, "data", ".data/postgres-bench", "the private PostgreSQL's data folder")
 	fs.StringVar(&o.careersBin, "careers", "bin/careers", "the service binary to measure (make build)")
 	fs.StringVar(&o.out, "out", "", "where to write the Markdown report (default bench-results/latest.md; bench-results/smoke.md with -smoke)")
-	rates := fs.String("rates", "", "the rising rates, requests per second (default 10,20,50,100,200,500,1000,2000; 10 with -smoke)")
+	rates := fs.String("rates", "", "the rising rates, requests per second (default 10,20,50,100,200,500,1000,2000,3000,5000; 10 with -smoke)")
 	fs.DurationVar(&o.step, "step", 0, "how long each rate runs (default 5s; 2s with -smoke)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "warm-up at the lowest rate before each route (default 3s; 1s with -smoke)")
 	fs.IntVar(&o.refine, "refine", -1, "bisections between the last good and the first bad rate (default 2; 0 with -smoke)")
@@ -83,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"like queue=7,referral=16: the smoke run fails if one runs more (a ratchet), and the report still counts them as missed")
 	fs.BoolVar(&o.fresh, "fresh", false, "drop the benchmark database and seed it again")
 	fs.BoolVar(&o.keep, "keep", false, "leave the private PostgreSQL running afterwards")
+	fs.StringVar(&o.profile, "profile", "", "route@rate: instead of the benchmark, drive one route at one rate against the server package\n"+
+		"in-process and write CPU and heap profiles to the report's folder, like -profile referral@50")
 	baseline := fs.Bool("baseline", false, "internal: serve the baseline (the bench starts itself with this)")
 	addr := fs.String("addr", "", "internal: the baseline's address")
 	database := fs.String("database", "", "internal: the baseline's database URL")
@@ -142,7 +145,7 @@ func (o *options) defaults(rates, routes string) {
 		}
 	}
 	if rates == "" {
-		rates = "10,20,50,100,200,500,1000,2000"
+		rates = "10,20,50,100,200,500,1000,2000,3000,5000"
 		if o.smoke {
 			rates = "10"
 		}
@@ -167,6 +170,11 @@ func (o options) validate() error {
 		if r <= 0 || (i > 0 && r <= o.rates[i-1]) {
 			errs = append(errs, errors.New("-rates: give rising whole numbers of requests per second, like 10,20,50"))
 			break
+		}
+	}
+	if o.profile != "" {
+		if _, _, err := parseProfile(o.profile); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for _, k := range o.routes {

@@ -23,6 +23,10 @@ type process struct {
 	base string // http://127.0.0.1:port
 	log  string // where its output goes
 	done chan error
+	// how it was started, to start it again
+	bin       string
+	args, env []string
+	addr      string
 }
 
 // freeAddr asks the kernel for a free loopback port.
@@ -41,7 +45,7 @@ func startProcess(ctx context.Context, name, bin string, args, env []string, add
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return nil, err
 	}
-	out, err := os.Create(logPath)
+	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +58,8 @@ func startProcess(ctx context.Context, name, bin string, args, env []string, add
 		out.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	p := &process{name: name, cmd: cmd, base: "http://" + addr, log: logPath, done: make(chan error, 1)}
+	p := &process{name: name, cmd: cmd, base: "http://" + addr, log: logPath, done: make(chan error, 1),
+		bin: bin, args: args, env: env, addr: addr}
 	go func() { p.done <- cmd.Wait(); out.Close() }()
 	deadline := time.Now().Add(90 * time.Second)
 	client := &http.Client{Timeout: 2 * time.Second}
@@ -94,6 +99,15 @@ func (p *process) stop() {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
+}
+
+// restart stops the process and starts it again on the same address: a
+// fresh process for each route, so one route's memory (a Go process keeps
+// what it grew to for minutes) is not counted against the next. Sessions
+// live in the database, so they survive it.
+func (p *process) restart(ctx context.Context) (*process, error) {
+	p.stop()
+	return startProcess(ctx, p.name, p.bin, p.args, p.env, p.addr, p.log)
 }
 
 // alive reports an early exit.

@@ -1,0 +1,235 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"careers/internal/benchdata"
+	"careers/internal/store"
+	"careers/internal/testdb"
+)
+
+// largeTables are the tables that grow with the years: a page must never
+// read one of them whole.
+var largeTables = map[string]bool{
+	"referrals": true, "audit_log": true, "notifications": true, "referral_events": true, "allowance_events": true,
+}
+
+// statementLog records the statements a store method runs, with their
+// arguments, so the test can ask PostgreSQL how it would run each one.
+type statementLog struct {
+	mu    sync.Mutex
+	stmts []loggedStatement
+}
+
+type loggedStatement struct {
+	SQL  string
+	Args []any
+}
+
+func (l *statementLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stmts = append(l.stmts, loggedStatement{SQL: d.SQL, Args: d.Args})
+	return ctx
+}
+
+func (l *statementLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// take returns the statements logged since the last take.
+func (l *statementLog) take() []loggedStatement {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.stmts
+	l.stmts = nil
+	return out
+}
+
+// planNode is the part of EXPLAIN (FORMAT JSON) the test reads.
+type planNode struct {
+	NodeType string     `json:"Node Type"`
+	Relation string     `json:"Relation Name"`
+	Plans    []planNode `json:"Plans"`
+}
+
+// seqScans lists the large tables a plan reads sequentially.
+func seqScans(n planNode) []string {
+	var out []string
+	if n.NodeType == "Seq Scan" && largeTables[n.Relation] {
+		out = append(out, n.Relation)
+	}
+	for _, c := range n.Plans {
+		out = append(out, seqScans(c)...)
+	}
+	return out
+}
+
+// explain returns the plan of one statement and its text form (for the
+// failure message). generic asks for the plan PostgreSQL caches for a
+// prepared statement after its first few runs, made without the values: the
+// service runs each statement thousands of times through pgx's prepared
+// statements, so that is the plan most requests get.
+func explain(tb testing.TB, pool *pgxpool.Pool, s loggedStatement, generic bool) (planNode, string) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Release()
+	stmt, args := s.SQL, s.Args
+	if generic {
+		// A generic plan does not depend on the values, so NULLs stand in.
+		if _, err := conn.Exec(ctx, "PREPARE plan_check AS "+s.SQL); err != nil {
+			tb.Fatalf("prepare %s: %v", s.SQL, err)
+		}
+		defer func() { _, _ = conn.Exec(ctx, "DEALLOCATE plan_check") }()
+		nulls := strings.TrimSuffix(strings.Repeat("NULL, ", len(s.Args)), ", ")
+		stmt, args = "EXECUTE plan_check", nil
+		if nulls != "" {
+			stmt += "(" + nulls + ")"
+		}
+		if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+			tb.Fatal(err)
+		}
+		defer func() { _, _ = conn.Exec(ctx, "RESET plan_cache_mode") }()
+	}
+	var raw []byte
+	if err := conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+stmt, args...).Scan(&raw); err != nil {
+		tb.Fatalf("explain %s: %v", s.SQL, err)
+	}
+	var top []struct {
+		Plan planNode `json:"Plan"`
+	}
+	if err := json.Unmarshal(raw, &top); err != nil || len(top) != 1 {
+		tb.Fatalf("plan %s: %v", raw, err)
+	}
+	rows, err := conn.Query(ctx, "EXPLAIN "+stmt, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	text, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return top[0].Plan, strings.Join(text, "\n")
+}
+
+// On a realistic dataset (30,000 referrals over five years, with their
+// timelines, ledgers, emails and audit trail), the queue's pages and
+// searches and every query of the referral page and the trainee's page
+// are answered from indexes: none reads a large table whole, whether
+// PostgreSQL plans with the values (the first runs of a statement) or
+// without them (its cached generic plan). TestQueuePlansUseIndexes covers
+// the queue's filters and sorts on uniform data; this covers what it does
+// not: deep pages of every referral, searches on realistic names and
+// addresses, and the referral page's queries.
+func TestPlansOnRealisticData(t *testing.T) {
+	t.Parallel()
+	pool := testdb.NewPool(t)
+	ctx := context.Background()
+	now := time.Now()
+	if _, err := benchdata.Seed(ctx, pool, benchdata.Options{Referrals: 30_000, CaseManagers: 60, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	log := &statementLog{}
+	cfg := pool.Config().Copy()
+	cfg.ConnConfig.Tracer = log
+	traced, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(traced.Close)
+	st := store.New(traced)
+
+	// Real values to search for and page from.
+	var email, registration, namePrefix string
+	var referralID int64
+	var reference string
+	if err := pool.QueryRow(ctx, `SELECT trainee_email, registration_number, left(trainee_name, 3) FROM referrals
+		WHERE registration_body = 'gmc' ORDER BY id LIMIT 1 OFFSET 1000`).Scan(&email, &registration, &namePrefix); err != nil {
+		t.Fatal(err)
+	}
+	// The referral with the most to show: a coach, a ledger, a Form C.
+	if err := pool.QueryRow(ctx, `SELECT id, reference FROM referrals WHERE route = 'case_manager' AND coach_id IS NOT NULL
+		AND EXISTS (SELECT 1 FROM allowance_events a WHERE a.referral_id = referrals.id) ORDER BY id DESC LIMIT 1`).Scan(&referralID, &reference); err != nil {
+		t.Fatal(err)
+	}
+	// A cursor nine tenths of the way through every referral, by deadline
+	// and by received.
+	deep := func(sort string) *store.QueueCursor {
+		q := store.QueueQuery{Status: store.QueueAll, Sort: sort, Limit: 200, Now: now}
+		for range 135 {
+			p, err := st.Queue(ctx, q)
+			if err != nil || p.Next == nil {
+				t.Fatalf("paging to the deep page (%s): %v", sort, err)
+			}
+			q.After = p.Next
+		}
+		log.take()
+		return q.After
+	}
+	deepDeadline, deepReceived := deep(store.SortDeadline), deep(store.SortReceived)
+
+	queue := func(q store.QueueQuery) func() error {
+		return func() error {
+			q.Now = now
+			sql, args := store.QueueSQL(q)
+			log.mu.Lock()
+			log.stmts = append(log.stmts, loggedStatement{SQL: sql, Args: args})
+			log.mu.Unlock()
+			return nil
+		}
+	}
+	cases := []struct {
+		name string
+		run  func() error
+	}{
+		{"queue: first page", queue(store.QueueQuery{})},
+		{"queue: deep page of every referral by deadline", queue(store.QueueQuery{Status: store.QueueAll, After: deepDeadline})},
+		{"queue: deep page of every referral, newest first", queue(store.QueueQuery{Status: store.QueueAll, Sort: store.SortReceived, After: deepReceived})},
+		{"queue: name search with status and region", queue(store.QueueQuery{Status: "closed", Region: "london", Search: namePrefix})},
+		{"queue: name search", queue(store.QueueQuery{Status: store.QueueAll, Search: namePrefix})},
+		{"queue: email search", queue(store.QueueQuery{Status: store.QueueAll, Search: strings.ToUpper(email)})},
+		{"queue: registration number search", queue(store.QueueQuery{Status: store.QueueAll, Search: registration})},
+		{"referral page: ReferralDetailByID", func() error { _, err := st.ReferralDetailByID(ctx, referralID); return err }},
+		{"referral page: ReferralCardByReference", func() error { _, err := st.ReferralCardByReference(ctx, reference); return err }},
+		{"referral page: ReferralStateByID", func() error { _, err := st.ReferralStateByID(ctx, referralID); return err }},
+		{"referral page: ReferralNotifications", func() error { _, err := st.ReferralNotifications(ctx, referralID); return err }},
+		{"referral page: Allowance", func() error { _, err := st.Allowance(ctx, referralID); return err }},
+		{"referral page: Notes", func() error { _, err := st.Notes(ctx, referralID); return err }},
+		{"referral page: InfoRequests", func() error { _, err := st.InfoRequests(ctx, referralID); return err }},
+		{"referral page: ReferralExtensions", func() error { _, err := st.ReferralExtensions(ctx, referralID); return err }},
+		{"referral page: CoachesWithLoad", func() error { _, err := st.CoachesWithLoad(ctx); return err }},
+		{"trainee's page: ReferralCardsForEmail", func() error { _, err := st.ReferralCardsForEmail(ctx, email); return err }},
+	}
+	for _, c := range cases {
+		log.take()
+		if err := c.run(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		stmts := log.take()
+		if len(stmts) == 0 {
+			t.Fatalf("%s ran no statement", c.name)
+		}
+		for _, s := range stmts {
+			for _, generic := range []bool{false, true} {
+				node, text := explain(t, pool, s, generic)
+				if scans := seqScans(node); len(scans) > 0 {
+					mode := "with its values"
+					if generic {
+						mode = "as a generic (cached) plan"
+					}
+					t.Errorf("%s: planned %s, it reads %s whole:\n%s\n%s", c.name, mode, strings.Join(scans, ", "), s.SQL, text)
+				}
+			}
+		}
+	}
+}
