@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net"
+	"net/http"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -67,7 +69,17 @@ const maxErrorRate = 0.001
 // attack holds rate for d against requests made by next, and measures it.
 // expect is the only status that counts as success.
 func attack(ctx context.Context, rate int, d time.Duration, expect int, budget time.Duration, next func(uint64) vegeta.Target) step {
+	// Our own transport, so the step's connections can be closed after it:
+	// left open, every step's idle keep-alive connections would pile up
+	// (in the load generator's file descriptors, and as goroutines and
+	// buffers in the server being measured).
+	transport := &http.Transport{
+		DialContext:         (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: vegeta.DefaultConnections,
+	}
+	defer transport.CloseIdleConnections()
 	a := vegeta.NewAttacker(
+		vegeta.Client(&http.Client{Transport: transport}),
 		vegeta.Timeout(10*time.Second),
 		vegeta.Redirects(vegeta.NoFollow),
 		vegeta.MaxBody(0), // read and drop the bodies: the load generator keeps nothing
