@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"careers/internal/auth"
+	"careers/internal/booking"
 	"careers/internal/eligibility"
 	"careers/internal/intake"
 	"careers/internal/jobs"
@@ -58,6 +60,7 @@ func baselineHandler(d baselineDeps) http.Handler {
 	mux.HandleFunc("GET /queue", d.queue)
 	mux.HandleFunc("GET /referral/{reference}", d.referral)
 	mux.HandleFunc("GET /your-referrals", d.yourReferrals)
+	mux.HandleFunc("GET /calendar", d.calendar)
 	mux.HandleFunc("POST /refer/self/about", d.about)
 	mux.HandleFunc("POST /refer/self/check", d.submit)
 	return mux
@@ -267,6 +270,27 @@ func (d baselineDeps) yourReferrals(w http.ResponseWriter, r *http.Request) {
 	bw := bufio.NewWriter(w)
 	for _, c := range cards {
 		fmt.Fprintf(bw, "%s\t%s\t%s\n", c.Reference, c.Status, c.SubmittedAt.Format(time.DateOnly))
+	}
+	_ = bw.Flush()
+}
+
+// calendar runs the coach's week's one statement (the service knows the
+// coach from the session; here the id comes in the query).
+func (d baselineDeps) calendar(w http.ResponseWriter, r *http.Request) {
+	coach, err := strconv.ParseInt(r.URL.Query().Get("coach"), 10, 64)
+	if err != nil {
+		http.Error(w, "coach", http.StatusBadRequest)
+		return
+	}
+	from, to := booking.Week(time.Now())
+	slots, err := d.st.CoachCalendar(r.Context(), coach, from, to)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	bw := bufio.NewWriter(w)
+	for _, s := range slots {
+		fmt.Fprintf(bw, "%s\t%s\t%v\t%s\t%s\n", s.Start.Format(time.RFC3339), s.Mode, s.Blocked, s.TraineeName, s.Status)
 	}
 	_ = bw.Flush()
 }

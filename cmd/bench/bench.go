@@ -119,6 +119,9 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 	if e.trainee, err = signInTrainees(ctx, store.New(db.pool), service.base, e.traineeEmails); err != nil {
 		return err
 	}
+	if e.coach, err = signInAs(service.base, demoCoach, o.sessions); err != nil {
+		return err
+	}
 	for _, p := range []struct {
 		name, path string
 		session    []*http.Cookie
@@ -127,6 +130,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 		{"Queue", "/staff/referrals", e.coordinator},
 		{"Referral page", "/staff/referrals/" + e.refs[0], e.coordinator},
 		{"Trainee's own page", "/your-referrals", e.trainee},
+		{"Coach's calendar", "/staff/calendar", e.coach},
 	} {
 		var c *http.Cookie
 		if len(p.session) > 0 {

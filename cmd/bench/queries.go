@@ -176,6 +176,9 @@ func countQueries(ctx context.Context, db *database, e targetEnv, rs []route, co
 	if e.trainee, err = signInTrainees(ctx, store.New(db.pool), svcURL, e.traineeEmails[:1]); err != nil {
 		return nil, nil, err
 	}
+	if e.coach, err = signInAs(svcURL, demoCoach, 1); err != nil {
+		return nil, nil, err
+	}
 	tokens, err := db.makeDrafts(ctx, e.seed, 900_000_000, 20)
 	if err != nil {
 		return nil, nil, err

@@ -49,6 +49,8 @@ type rateTarget struct {
 type targetEnv struct {
 	service, baseline string // base URLs
 	coordinator       []*http.Cookie
+	coach             []*http.Cookie
+	coachID           int64
 	search            []*http.Cookie
 	trainee           []*http.Cookie
 	traineeEmails     []string
@@ -138,6 +140,14 @@ var routes = []route{
 			return get(e.service, "/staff/referrals/"+at(e.refs, i), at(e.coordinator, i))
 		},
 		baseline: func(e *targetEnv, i uint64) vegeta.Target { return get(e.baseline, "/referral/"+at(e.refs, i), nil) },
+	},
+	{
+		key: "calendar", request: "GET /staff/calendar (the demo coach's week)", name: "Coach's week calendar", page: true,
+		budget: 100 * time.Millisecond, expect: 200,
+		service: func(e *targetEnv, i uint64) vegeta.Target { return get(e.service, "/staff/calendar", at(e.coach, i)) },
+		baseline: func(e *targetEnv, _ uint64) vegeta.Target {
+			return get(e.baseline, "/calendar?coach="+strconv.FormatInt(e.coachID, 10), nil)
+		},
 	},
 	{
 		key: "your-referrals", request: "GET /your-referrals", name: "Trainee's own page", page: true, budget: 100 * time.Millisecond, expect: 200,

@@ -54,9 +54,14 @@ func post(base, path string, form url.Values, cookie *http.Cookie) (*http.Cookie
 
 // signInStaff signs the demo coordinator in n times: n sessions.
 func signInStaff(base string, n int) ([]*http.Cookie, error) {
+	return signInAs(base, demoCoordinator, n)
+}
+
+// signInAs signs a demo staff member in n times.
+func signInAs(base, email string, n int) ([]*http.Cookie, error) {
 	var out []*http.Cookie
 	for range n {
-		c, err := post(base, "/staff/sign-in", url.Values{"email": {demoCoordinator}, "password": {store.DemoPassword}}, nil)
+		c, err := post(base, "/staff/sign-in", url.Values{"email": {email}, "password": {store.DemoPassword}}, nil)
 		if err != nil {
 			return nil, fmt.Errorf("staff sign-in: %w", err)
 		}

@@ -42,7 +42,8 @@ func TestSeedMakesAConsistentDatasetOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Reused || sum.Referrals != 3000 || sum.Events < 3000 || sum.Audit < 3000 || sum.Notifications < 3000 || sum.Allowance == 0 {
+	if sum.Reused || sum.Referrals != 3000 || sum.Events < 3000 || sum.Audit < 3000 || sum.Notifications < 3000 || sum.Allowance == 0 ||
+		sum.Appointments == 0 {
 		t.Fatalf("summary %+v", sum)
 	}
 
@@ -85,6 +86,18 @@ func TestSeedMakesAConsistentDatasetOnce(t *testing.T) {
 	}
 	if bad != 0 {
 		t.Errorf("%d referrals whose state and times disagree", bad)
+	}
+	// Appointments are in their referral's coach's own free times, booked
+	// ones still to come and held ones past, and at most one live
+	// appointment a slot (the unique index would have refused more).
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM appointments a JOIN referrals r ON r.id = a.referral_id
+			JOIN availability_slots s ON s.id = a.slot_id
+		WHERE a.coach_id <> r.coach_id OR s.coach_id <> a.coach_id OR s.starts_at <> a.starts_at OR s.blocked
+			OR (a.status = 'booked' AND a.starts_at < $1) OR (a.status = 'attended' AND a.starts_at > $1)`, now).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Errorf("%d appointments out of place", bad)
 	}
 	// The trigger is back on after the copy.
 	var enabled string

@@ -127,6 +127,7 @@ type refPlan struct {
 	Extension          *extension
 	Mails              []mail
 	Views              []time.Time // coordinators opening the referral page
+	Sessions           []session
 	CreatedByCaseMgr   bool
 	FormCUploadedAt    time.Time
 	TraineeSignedInAt  time.Time
@@ -413,6 +414,7 @@ func planReferral(r *rand.Rand, id int64, o Options, staff *staffSet, prev []ref
 		if r.IntN(20) == 0 {
 			p.ledger(now, ledgerEvent{At: at, Kind: "booked", Sessions: 1, ActorID: coach.ID, Note: "Session booked"})
 			p.ledger(now, ledgerEvent{At: at.Add(days(2)), Kind: "released", Sessions: 1, ActorID: coach.ID, Note: "Cancelled in time"})
+			p.session(now, session{Booked: at, At: at.Add(days(7)), Released: at.Add(days(2))})
 			at = at.Add(days(3))
 		}
 		p.ledger(now, ledgerEvent{At: at, Kind: "booked", Sessions: 1, ActorID: coach.ID, Note: "Session booked"})
@@ -420,7 +422,9 @@ func planReferral(r *rand.Rand, id int64, o Options, staff *staffSet, prev []ref
 			p.Status = "active"
 			p.Version++
 		}
-		p.ledger(now, ledgerEvent{At: at.Add(between(r, days(5), days(14))), Kind: "attended", Sessions: 1, ActorID: coach.ID, Note: "Session attended"})
+		held := at.Add(between(r, days(5), days(14)))
+		p.session(now, session{Booked: at, At: held})
+		p.ledger(now, ledgerEvent{At: held, Kind: "attended", Sessions: 1, ActorID: coach.ID, Note: "Session attended"})
 		at = at.Add(between(r, days(14), days(35)))
 		if s == sessions-1 && !extended && r.IntN(25) == 0 {
 			// A coach asks for more; a PSU lead decides.
@@ -465,6 +469,19 @@ func (p *refPlan) ledger(now time.Time, e ledgerEvent) {
 		p.SessionsUsed += e.Sessions
 	case "released", "waived":
 		p.SessionsUsed -= e.Sessions
+	}
+}
+
+// session is a booking: when it was made, when the session is (or was),
+// and when it was cancelled in time, if it was.
+type session struct {
+	Booked, At, Released time.Time
+}
+
+// session records a booking made by now (its session may be to come).
+func (p *refPlan) session(now time.Time, s session) {
+	if !s.Booked.After(now) {
+		p.Sessions = append(p.Sessions, s)
 	}
 }
 

@@ -30,7 +30,7 @@ import (
 
 // version changes whenever the generated data does, so a database seeded
 // by an older harness is not mistaken for a current one.
-const version = 1
+const version = 2
 
 // Options describes a dataset. Zero fields take the defaults.
 type Options struct {
@@ -80,6 +80,7 @@ type Summary struct {
 	Audit         int
 	Notifications int
 	Allowance     int
+	Appointments  int
 	SeededAt      time.Time
 	Took          time.Duration
 }
@@ -218,7 +219,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, o Options) (Summary, error) {
 }
 
 var seededTables = []string{"staff_users", "coach_profiles", "referrals", "referral_events", "audit_log", "notifications",
-	"allowance_events", "referral_notes", "info_requests", "extension_requests", "documents", "referral_drafts"}
+	"allowance_events", "referral_notes", "info_requests", "extension_requests", "documents", "referral_drafts",
+	"availability_slots", "appointments", "summaries"}
 
 // seed plans every referral, then copies each table in.
 func seed(ctx context.Context, tx pgx.Tx, o Options) (Summary, error) {
@@ -269,7 +271,7 @@ func seed(ctx context.Context, tx pgx.Tx, o Options) (Summary, error) {
 		{"extension_requests", func() (int, error) { return copyExtensions(ctx, tx, plans) }},
 		{"documents", func() (int, error) { return copyDocuments(ctx, tx, plans) }},
 		{"referral_drafts", func() (int, error) { return copyDrafts(ctx, tx, r, o) }},
-		{"appointments", func() (int, error) { return seedAppointments(ctx, tx, plans, staff, o) }},
+		{"appointments", func() (int, error) { return seedAppointments(ctx, tx, r, plans, staff, o) }},
 	}
 	for _, s := range steps {
 		n, err := s.fn()
@@ -285,25 +287,17 @@ func seed(ctx context.Context, tx pgx.Tx, o Options) (Summary, error) {
 			sum.Notifications = n
 		case "allowance_events":
 			sum.Allowance = n
+		case "appointments":
+			sum.Appointments = n
 		}
 	}
 	// Rows were copied with their ids: move the identities past them.
-	for _, t := range []string{"staff_users", "referrals"} {
+	for _, t := range []string{"staff_users", "referrals", "availability_slots", "appointments"} {
 		if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence($1, 'id'), (SELECT max(id) FROM `+t+`))`, t); err != nil {
 			return Summary{}, err
 		}
 	}
 	return sum, nil
-}
-
-// seedAppointments is the hook for the appointments tables (availability
-// slots, appointments, session summaries), which arrived with the
-// appointments issue after this seeder: a year of each coach's slots and
-// the bookings that match the "booked" ledger events in plans belong here,
-// and the coach calendar route in cmd/bench with them. Until then the
-// ledger's bookings have no appointment rows.
-func seedAppointments(_ context.Context, _ pgx.Tx, _ []refPlan, _ *staffSet, _ Options) (int, error) {
-	return 0, nil
 }
 
 // copyRows copies rows made by next (nil ends) into table.
@@ -399,6 +393,25 @@ func seedStaff(ctx context.Context, tx pgx.Tx, r *rand.Rand, o Options) (*staffS
 		return []any{c.ID, pick(r, coachBackgrounds), spec, modes, 6 + r.IntN(15)}
 	})
 	if err != nil {
+		return nil, err
+	}
+	// The demo coaches (made by store.Seed when there is a password hash)
+	// take clients too, so the benchmark's coach has a real calendar.
+	rows, err := tx.Query(ctx, `SELECT id, email, name FROM staff_users WHERE demo AND active AND 'coach' = ANY (roles) ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var m staffMember
+		if err := rows.Scan(&m.ID, &m.Email, &m.Name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		m.Roles, m.Active = []string{"coach"}, true
+		s.coach = append(s.coach, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	return s, nil

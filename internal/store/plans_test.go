@@ -20,6 +20,7 @@ import (
 // read one of them whole.
 var largeTables = map[string]bool{
 	"referrals": true, "audit_log": true, "notifications": true, "referral_events": true, "allowance_events": true,
+	"availability_slots": true, "appointments": true,
 }
 
 // statementLog records the statements a store method runs, with their
@@ -151,7 +152,7 @@ func TestPlansOnRealisticData(t *testing.T) {
 
 	// Real values to search for and page from.
 	var email, registration, namePrefix string
-	var referralID int64
+	var referralID, coachID int64
 	var reference string
 	if err := pool.QueryRow(ctx, `SELECT trainee_email, registration_number, left(trainee_name, 3) FROM referrals
 		WHERE registration_body = 'gmc' ORDER BY id LIMIT 1 OFFSET 1000`).Scan(&email, &registration, &namePrefix); err != nil {
@@ -160,6 +161,9 @@ func TestPlansOnRealisticData(t *testing.T) {
 	// The referral with the most to show: a coach, a ledger, a Form C.
 	if err := pool.QueryRow(ctx, `SELECT id, reference FROM referrals WHERE route = 'case_manager' AND coach_id IS NOT NULL
 		AND EXISTS (SELECT 1 FROM allowance_events a WHERE a.referral_id = referrals.id) ORDER BY id DESC LIMIT 1`).Scan(&referralID, &reference); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT coach_id FROM appointments GROUP BY coach_id ORDER BY count(*) DESC LIMIT 1`).Scan(&coachID); err != nil {
 		t.Fatal(err)
 	}
 	// A cursor nine tenths of the way through every referral, by deadline
@@ -208,6 +212,11 @@ func TestPlansOnRealisticData(t *testing.T) {
 		{"referral page: InfoRequests", func() error { _, err := st.InfoRequests(ctx, referralID); return err }},
 		{"referral page: ReferralExtensions", func() error { _, err := st.ReferralExtensions(ctx, referralID); return err }},
 		{"referral page: CoachesWithLoad", func() error { _, err := st.CoachesWithLoad(ctx); return err }},
+		{"referral page: ReferralAppointments", func() error { _, err := st.ReferralAppointments(ctx, referralID); return err }},
+		{"coach's calendar: CoachCalendar", func() error {
+			_, err := st.CoachCalendar(ctx, coachID, now.AddDate(0, 0, -7), now)
+			return err
+		}},
 		{"trainee's page: ReferralCardsForEmail", func() error { _, err := st.ReferralCardsForEmail(ctx, email); return err }},
 	}
 	for _, c := range cases {
