@@ -53,6 +53,9 @@ type Config struct {
 	// SkipDemoSecondFactor lets demo staff users made by `careers seed` sign
 	// in without TOTP. Development only.
 	SkipDemoSecondFactor bool
+	// RetentionMonths is how long a finished (closed or withdrawn) referral
+	// is kept before the daily retention job destroys it.
+	RetentionMonths int
 }
 
 // Vars documents each variable: its name, default and meaning. The README's
@@ -72,6 +75,7 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"MAIL_REPLY_TO", "(none)", "an optional Reply-To address, e.g. the unit's shared mailbox"},
 	{"RUN_WORKERS", "true", "run the background workers (email, reminders, retention) inside `serve`; set false when `careers worker` runs them"},
 	{"DEMO_SKIP_SECOND_FACTOR", "false", "development only: demo staff users from `careers seed` sign in without TOTP (`make run` sets it); refused in production"},
+	{"RETENTION_MONTHS", "72", "months a closed or withdrawn referral is kept before the daily retention job destroys it (docs/decisions/0003-retention.md says why six years)"},
 	{"DB_MAX_CONNS", "10", "most connections in the database pool"},
 	{"REQUEST_TIMEOUT", "30s", "longest time a request may take before it is cancelled"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may run after SIGTERM/SIGINT before the server closes"},
@@ -193,6 +197,11 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("DB_MAX_CONNS", "must be a whole number from 1 to 1000, got %q", getenv("DB_MAX_CONNS"))
 	} else {
 		c.DBMaxConns = int32(n)
+	}
+	if n, err := strconv.Atoi(get("RETENTION_MONTHS", "72")); err != nil || n < 1 || n > 1200 {
+		bad("RETENTION_MONTHS", "must be a whole number of months from 1 to 1200, got %q", getenv("RETENTION_MONTHS"))
+	} else {
+		c.RetentionMonths = n
 	}
 	c.RequestTimeout = duration(get("REQUEST_TIMEOUT", "30s"), "REQUEST_TIMEOUT", bad)
 	c.ShutdownTimeout = duration(get("SHUTDOWN_TIMEOUT", "20s"), "SHUTDOWN_TIMEOUT", bad)

@@ -43,7 +43,7 @@ func TestValidValues(t *testing.T) {
 		"NHS_WEB_FONT": "true", "TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7/32",
 		"DB_MAX_CONNS": "25", "REQUEST_TIMEOUT": "15s", "SHUTDOWN_TIMEOUT": "1m",
 		"SMTP_URL": "smtp://relay:pw@mail.example.nhs.uk:587", "MAIL_FROM": "Careers support <careers@example.nhs.uk>",
-		"MAIL_REPLY_TO": "psu@example.nhs.uk", "RUN_WORKERS": "false",
+		"MAIL_REPLY_TO": "psu@example.nhs.uk", "RUN_WORKERS": "false", "RETENTION_MONTHS": "84",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -56,6 +56,9 @@ func TestValidValues(t *testing.T) {
 	}
 	if c.SMTPURL.Host != "mail.example.nhs.uk:587" || c.MailFrom.Address != "careers@example.nhs.uk" || c.MailReplyTo.Address != "psu@example.nhs.uk" || c.RunWorkers {
 		t.Errorf("mail settings = %v %v %v %v", c.SMTPURL, c.MailFrom, c.MailReplyTo, c.RunWorkers)
+	}
+	if c.RetentionMonths != 84 {
+		t.Errorf("RetentionMonths = %d", c.RetentionMonths)
 	}
 	if c.LogLevel != slog.LevelWarn || !c.WebFont || c.DBMaxConns != 25 || c.ShutdownTimeout != time.Minute {
 		t.Errorf("values = %+v", c)
@@ -78,6 +81,8 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 		{"TRUSTED_PROXIES", "10.0.0.0/8,not-a-cidr"},
 		{"DB_MAX_CONNS", "0"},
 		{"DB_MAX_CONNS", "many"},
+		{"RETENTION_MONTHS", "0"},
+		{"RETENTION_MONTHS", "six years"},
 		{"REQUEST_TIMEOUT", "30"},
 		{"SHUTDOWN_TIMEOUT", "-5s"},
 		{"SMTP_URL", "http://mail.example.nhs.uk"},
