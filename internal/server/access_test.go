@@ -112,6 +112,11 @@ func TestAccessMatrix(t *testing.T) {
 		{"/staff/referrals", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 		{"/staff/referrals/CR-OWND-0001/form-c", map[string]int{"coach B": notFound, "case manager B": notFound, "admin": forbid, "trainee": signIn}},
 		{"/staff/messages", map[string]int{"coordinator": ok, "lead": forbid, "coach A": forbid, "admin": forbid}},
+		{"/your-data", map[string]int{"anonymous": signIn, "trainee": ok, "referrer": ok, "coordinator": signIn, "admin": signIn}},
+		{"/your-data/download.json", map[string]int{"anonymous": signIn, "trainee": ok, "coach A": signIn}},
+		{"/your-referrals/CR-OWND-0001/withdraw", map[string]int{
+			"anonymous": signIn, "trainee": ok, "referrer": forbid, "other trainee": notFound, "coordinator": signIn}},
+		{"/staff/admin/data-requests", map[string]int{"admin": ok, "coordinator": forbid, "lead": forbid, "coach A": forbid, "trainee": signIn, "anonymous": signIn}},
 	}
 	for _, row := range matrix {
 		for actor, want := range row.want {

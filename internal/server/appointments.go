@@ -348,49 +348,55 @@ func (s *Server) cancelAppointment(ctx context.Context, a store.Appointment, by 
 		if _, err := st.LockReferral(ctx, a.ReferralID); err != nil {
 			return err
 		}
-		cur, err := st.LockAppointment(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		if cur.Status != "booked" {
-			return errConflictMsg("This session has already been cancelled or recorded")
-		}
-		d := booking.Cancel(cur.Start, s.now(), by, change)
-		if d.TooLate {
-			return errConflictMsg(d.Explanation)
-		}
-		if d.ReasonRequired && len(reason) == 0 {
-			return errReasonNeeded
-		}
-		if err := st.CancelAppointment(ctx, cur.ID, string(by), reason, d.Late, s.now()); err != nil {
-			return err
-		}
-		for _, step := range d.Ledger {
-			if err := st.AddAllowance(ctx, cur.ReferralID, step.Kind, step.Sessions, actorFrom(ctx).StaffID, d.Explanation, s.now()); err != nil {
-				return err
-			}
-		}
-		actorKind := "public"
-		if by != booking.WhoTrainee || actorFrom(ctx).Kind == policy.Staff {
-			actorKind = "staff"
-		}
-		detail := d.Explanation
-		if reason != "" {
-			detail += " Reason: " + reason
-		}
-		if err := st.AddEvent(ctx, cur.ReferralID, s.now(), "cancelled", actorKind, actorFrom(ctx).StaffID, detail); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, st, "cancel", "appointment", strconv.FormatInt(cur.ID, 10), store.OutcomeSuccess, string(by)); err != nil {
-			return err
-		}
-		cur.Sequence++
-		subject := "Your careers support session is cancelled"
-		if by == booking.WhoCoach || by == booking.WhoCoordinator {
-			subject = "Your coach has cancelled a session: you keep it in your allowance and can book another time"
-		}
-		return s.sendInvites(ctx, tx, cur, true, subject)
+		return s.cancelLocked(ctx, st, tx, a.ID, by, change, reason)
 	})
+}
+
+// cancelLocked is cancelAppointment inside a transaction that already holds
+// the referral's row lock.
+func (s *Server) cancelLocked(ctx context.Context, st *store.Store, tx pgxTx, id int64, by booking.Who, change booking.Change, reason string) error {
+	cur, err := st.LockAppointment(ctx, id)
+	if err != nil {
+		return err
+	}
+	if cur.Status != "booked" {
+		return errConflictMsg("This session has already been cancelled or recorded")
+	}
+	d := booking.Cancel(cur.Start, s.now(), by, change)
+	if d.TooLate {
+		return errConflictMsg(d.Explanation)
+	}
+	if d.ReasonRequired && len(reason) == 0 {
+		return errReasonNeeded
+	}
+	if err := st.CancelAppointment(ctx, cur.ID, string(by), reason, d.Late, s.now()); err != nil {
+		return err
+	}
+	for _, step := range d.Ledger {
+		if err := st.AddAllowance(ctx, cur.ReferralID, step.Kind, step.Sessions, actorFrom(ctx).StaffID, d.Explanation, s.now()); err != nil {
+			return err
+		}
+	}
+	actorKind := "public"
+	if by != booking.WhoTrainee || actorFrom(ctx).Kind == policy.Staff {
+		actorKind = "staff"
+	}
+	detail := d.Explanation
+	if reason != "" {
+		detail += " Reason: " + reason
+	}
+	if err := st.AddEvent(ctx, cur.ReferralID, s.now(), "cancelled", actorKind, actorFrom(ctx).StaffID, detail); err != nil {
+		return err
+	}
+	if err := s.audit(ctx, st, "cancel", "appointment", strconv.FormatInt(cur.ID, 10), store.OutcomeSuccess, string(by)); err != nil {
+		return err
+	}
+	cur.Sequence++
+	subject := "Your careers support session is cancelled"
+	if by == booking.WhoCoach || by == booking.WhoCoordinator {
+		subject = "Your coach has cancelled a session: you keep it in your allowance and can book another time"
+	}
+	return s.sendInvites(ctx, tx, cur, true, subject)
 }
 
 // staffAppointment loads an appointment for a staff action, applying the

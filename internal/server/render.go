@@ -39,7 +39,8 @@ func (s *Server) layout(r *http.Request, title string) web.Layout {
 		l.Nav = staffNav(a, r.URL.Path)
 	case policy.Public:
 		l.Account = &web.Account{Name: a.Email, SignOut: "/sign-out"}
-		l.Nav = []web.NavItem{{Href: "/your-referrals", Text: "Your referrals", Current: r.URL.Path == "/your-referrals"}}
+		l.Nav = []web.NavItem{{Href: "/your-referrals", Text: "Your referrals", Current: r.URL.Path == "/your-referrals"},
+			{Href: "/your-data", Text: "Your data", Current: r.URL.Path == "/your-data"}}
 	}
 	return l
 }

@@ -80,6 +80,11 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/your-referrals/{reference}/appointments/{id}/summary", public, s.summaryForm)
 	h("POST", "/your-referrals/{reference}/appointments/{id}/summary", public, s.saveSummary)
 	h("POST", "/your-referrals/{reference}/appointments/{id}/share", public, s.changeShare)
+	h("GET", "/your-referrals/{reference}/withdraw", public, s.withdrawForm)
+	h("POST", "/your-referrals/{reference}/withdraw", public, s.withdraw)
+	h("GET", "/your-data", public, s.yourData)
+	h("GET", "/your-data/download.html", public, s.yourDataDownload("html"))
+	h("GET", "/your-data/download.json", public, s.yourDataDownload("json"))
 
 	// Staff sign-in, passwords and second factor.
 	h("GET", "/staff/sign-in", anyone, s.staffSignInForm)
@@ -173,6 +178,8 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/admin/users/{id}/coach-profile", admin, s.adminCoachProfile)
 	h("GET", "/staff/admin/audit", admin, s.auditLog)
 	h("POST", "/staff/admin/audit", admin, s.auditSearch)
+	h("GET", "/staff/admin/data-requests", admin, s.adminDataRequestForm)
+	h("POST", "/staff/admin/data-requests", admin, s.adminDataRequest)
 
 	if extra != nil {
 		r.Group(extra)

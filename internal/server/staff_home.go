@@ -126,7 +126,8 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 			}
 		case policy.Admin:
 			p.Intro = "Manage staff accounts and read the audit log."
-			p.Links = []web.NavItem{{Href: "/staff/admin/users", Text: "Staff accounts"}, {Href: "/staff/admin/audit", Text: "Audit log"}}
+			p.Links = []web.NavItem{{Href: "/staff/admin/users", Text: "Staff accounts"}, {Href: "/staff/admin/audit", Text: "Audit log"},
+				{Href: "/staff/admin/data-requests", Text: "Requests for a person's data"}}
 		}
 		s.render(w, r, http.StatusOK, web.StaffHomePage(s.layout(r, ""), p))
 	}

@@ -92,6 +92,7 @@ func (s *Server) yourReferral(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.PublicReferral, error) {
 	p := publicReferral(c, actorFrom(r.Context()).Email)
+	p.CanWithdraw = !p.AsReferrer && triage.IsOpen(triage.State(c.Status))
 	if !p.AsReferrer {
 		care, err := s.traineeCare(r.Context(), c)
 		if err != nil {
