@@ -167,10 +167,10 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 			}
 		}
 		// Fresh processes for each route: see process.restart.
-		if service, err = service.restart(ctx); err != nil {
+		if service, err = service.restart(ctx, false); err != nil {
 			return err
 		}
-		if baseline, err = baseline.restart(ctx); err != nil {
+		if baseline, err = baseline.restart(ctx, false); err != nil {
 			return err
 		}
 		for _, side := range []string{"service", "baseline"} {
@@ -185,7 +185,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 			}
 			// Each step's own peak: VmHWM is reset before it (where the
 			// kernel allows; otherwise peaks run from the process's start).
-			mem := memoryProbe{
+			hooks := serverHooks{
 				reset: func() { res.peaksPerStep = proc.resetPeak() },
 				peak: func() int64 {
 					_, peak, err := proc.memory()
@@ -194,8 +194,16 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 					}
 					return peak
 				},
+				recover: func() error {
+					fresh, err := proc.restart(ctx, true)
+					if err != nil {
+						return err
+					}
+					*proc = *fresh
+					return nil
+				},
 			}
-			l, err := climb(ctx, o, r, next, prepare(side), mem, func(s step) {
+			l, err := climb(ctx, o, r, next, prepare(side), hooks, func(s step) {
 				log.Info("step", "route", r.key, "on", side, "rate", s.Rate, "throughput", fmt.Sprintf("%.0f", s.Throughput),
 					"p50", s.P50.Round(time.Microsecond*100), "p99", s.P99.Round(time.Microsecond*100), "errors", s.Errors,
 					"rss", mib(s.PeakRSS), "healthy", s.Healthy)

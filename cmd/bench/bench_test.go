@@ -126,7 +126,7 @@ func TestClimbStopsWhereLatencyBreaks(t *testing.T) {
 	r := route{key: "test", expect: 200, budget: 30 * time.Millisecond}
 	l, err := climb(context.Background(), o, r, func(uint64) vegeta.Target {
 		return vegeta.Target{Method: "GET", URL: srv.URL, Header: http.Header{"X-Rate": {strconv.FormatInt(rate.Load(), 10)}}}
-	}, func(r int) error { rate.Store(int64(r)); return nil }, memoryProbe{}, func(step) {})
+	}, func(r int) error { rate.Store(int64(r)); return nil }, serverHooks{}, func(step) {})
 	if err != nil {
 		t.Fatal(err)
 	}

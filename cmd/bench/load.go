@@ -119,18 +119,25 @@ func attack(ctx context.Context, rate int, d time.Duration, expect int, budget t
 	return s
 }
 
-// memoryProbe reads a server's memory: reset starts a new peak, peak reads it.
-type memoryProbe struct {
-	reset func()
-	peak  func() int64
+// serverHooks let the climb look after the server it drives: reset
+// starts a new memory peak, peak reads it, and recover gives a fresh
+// server after a rate it could not keep up with (nil: none).
+type serverHooks struct {
+	reset   func()
+	peak    func() int64
+	recover func() error
 }
 
 // climb runs the rates in order until one is not healthy (twice: a rate
 // that fails is tried once more before the climb stops), then bisects
 // between the last healthy and the first unhealthy rate refine times.
 // prepare runs before each step, outside the measurement (fresh drafts).
+// After a rate the server could not keep up with, it gets a fresh process
+// (srv.recover) and a short warm-up: an overloaded server can take many
+// seconds to work off its backlog, and holds the memory it grew, which
+// would otherwise be charged to the next rate.
 func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Target, prepare func(rate int) error,
-	mem memoryProbe, progress func(step)) (ladder, error) {
+	srv serverHooks, progress func(step)) (ladder, error) {
 	var l ladder
 	overloaded := false
 	try := func(rate int) (step, error) {
@@ -139,14 +146,23 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 				return step{}, err
 			}
 		}
-		if mem.reset != nil {
-			mem.reset()
+		if srv.reset != nil {
+			srv.reset()
 		}
 		s := attack(ctx, rate, o.step, r.expect, r.budget, next)
 		s.AfterOverload = overloaded
-		overloaded = overloaded || !s.Healthy
-		if mem.peak != nil {
-			s.PeakRSS = mem.peak()
+		if srv.peak != nil {
+			s.PeakRSS = srv.peak()
+		}
+		if !s.Healthy && srv.recover != nil && ctx.Err() == nil {
+			if err := srv.recover(); err != nil {
+				return s, err
+			}
+			if err := warm(ctx, o, r, next, prepare); err != nil {
+				return s, err
+			}
+		} else {
+			overloaded = overloaded || !s.Healthy
 		}
 		// A breath between rates, so one's backlog does not spill into the next.
 		select {

@@ -105,8 +105,16 @@ func (p *process) stop() {
 // fresh process for each route, so one route's memory (a Go process keeps
 // what it grew to for minutes) is not counted against the next. Sessions
 // live in the database, so they survive it.
-func (p *process) restart(ctx context.Context) (*process, error) {
-	p.stop()
+//
+// hard kills it rather than letting it finish what it holds: after an
+// overload that is many seconds of backlog nobody is waiting for.
+func (p *process) restart(ctx context.Context, hard bool) (*process, error) {
+	if hard {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	} else {
+		p.stop()
+	}
 	return startProcess(ctx, p.name, p.bin, p.args, p.env, p.addr, p.log)
 }
 
