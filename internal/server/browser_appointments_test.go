@@ -85,4 +85,28 @@ func TestBrowserSessionJourney(t *testing.T) {
 	if !found {
 		t.Error("the Case Manager's email with the summary did not arrive")
 	}
+
+	// The trainee looks at what is held about them, then withdraws; the
+	// form asks whether to tell the Case Manager, with an error summary if
+	// it is not answered.
+	tr.open("/your-data")
+	if !strings.Contains(tr.text("main"), "1 summary") {
+		t.Errorf("the data page does not count the summary: %q", tr.text("main"))
+	}
+	tr.open("/your-referrals/CR-JRNY-2345")
+	tr.submit(`a[href="/your-referrals/CR-JRNY-2345/withdraw"]`)
+	tr.submit("form button[type=submit]")
+	if !strings.Contains(tr.text(".nhsuk-error-summary"), "Select whether we can tell them") {
+		t.Fatal("no error summary for the unanswered question")
+	}
+	tr.click(`input[name=share][value=no]`)
+	tr.submit("form button[type=submit]")
+	if !strings.Contains(tr.text(".nhsuk-notification-banner"), "You have withdrawn your referral") {
+		t.Fatal("no withdrawal confirmation")
+	}
+	for _, m := range ts.mail.To(t, cm.Email) {
+		if strings.Contains(m.Subject, "withdrawn") {
+			t.Error("the Case Manager was told although the trainee said no")
+		}
+	}
 }
