@@ -55,7 +55,7 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		ctx := r.Context()
 		a := policy.Actor{}
 		if id := s.sessions.GetInt64(ctx, sessStaffID); id != 0 {
-			u, err := s.store.StaffUserByID(ctx, id)
+			u, err := s.sessionStaff(ctx, id)
 			switch {
 			case err != nil && !errors.Is(err, store.ErrNotFound):
 				s.serverError(w, r, err)
@@ -84,6 +84,22 @@ func (s *Server) loadActor(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, actorKey{}, a)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, sessionLoadedKey{}, true)))
 	})
+}
+
+// sessionRead gives each request a place for what its session read found.
+func sessionRead(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(store.WithSessionRead(r.Context())))
+	})
+}
+
+// sessionStaff is the staff account of the session: the one read with the
+// session in the same statement when it is there, else read now.
+func (s *Server) sessionStaff(ctx context.Context, id int64) (store.StaffUser, error) {
+	if memo := store.SessionReadFrom(ctx); memo != nil && memo.Staff != nil && memo.Staff.ID == id {
+		return *memo.Staff, nil
+	}
+	return s.store.StaffUserByID(ctx, id)
 }
 
 func rolesSig(roles []policy.Role) string {

@@ -29,6 +29,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Use(middleware.Compress(5))
 	r.Use(limitBody(defaultBodyLimit))
 	r.Use(s.crossOrigin)
+	r.Use(sessionRead)
 	r.Use(s.sessions.LoadAndSave)
 	r.Use(s.loadActor)
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
 
@@ -37,7 +36,7 @@ type Server struct {
 	rules map[string]policy.Rule
 
 	// sessionStore is kept to stop its cleanup goroutine on Close.
-	sessionStore *pgxstore.PostgresStore
+	sessionStore *store.SessionStore
 }
 
 // Deps are the parts a Server is built from.
@@ -61,7 +60,7 @@ func New(d Deps) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	ss := pgxstore.NewWithCleanupInterval(d.Store.Pool(), 10*time.Minute)
+	ss := store.NewSessionStore(d.Store.Pool(), sessStaffID, 10*time.Minute)
 	return &Server{
 		cfg:          d.Config,
 		log:          d.Logger,

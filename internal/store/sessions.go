@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// SessionTouch is how often an unchanged session's idle expiry is pushed
+// on. scs rewrites every session on every request to move the idle
+// deadline; writing only when the data changed or the expiry has moved on
+// by this much saves a statement on nearly every page, at the cost of an
+// idle timeout up to this much shorter than set.
+const SessionTouch = time.Minute
+
+// SessionStore keeps scs sessions in PostgreSQL (the pgxstore table, with
+// the signed-in staff member's id beside the data). Reading a session also
+// reads its staff account in the same statement, and an unchanged session
+// is written at most once per SessionTouch.
+type SessionStore struct {
+	*pgxstore.PostgresStore
+	pool *pgxpool.Pool
+	// StaffKey is the session key holding the staff member's id (int64).
+	staffKey string
+}
+
+// NewSessionStore makes the store; expired sessions are swept every
+// cleanup (StopCleanup ends it).
+func NewSessionStore(pool *pgxpool.Pool, staffKey string, cleanup time.Duration) *SessionStore {
+	return &SessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(pool, cleanup), pool: pool, staffKey: staffKey}
+}
+
+// SessionRead is what one request's session read found: kept in the
+// request's context (WithSessionRead) so the commit can tell whether
+// anything changed, and the request need not read the account again.
+type SessionRead struct {
+	token  string
+	sum    [32]byte
+	expiry time.Time
+	// Staff is the account the session belongs to, read with it (nil if
+	// none).
+	Staff *StaffUser
+}
+
+type sessionReadKey struct{}
+
+// WithSessionRead gives a request a place for its session read.
+func WithSessionRead(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sessionReadKey{}, &SessionRead{})
+}
+
+// SessionReadFrom returns the request's session read (nil outside one).
+func SessionReadFrom(ctx context.Context) *SessionRead {
+	r, _ := ctx.Value(sessionReadKey{}).(*SessionRead)
+	return r
+}
+
+// sessionStaffColumns are staffColumns for a LEFT JOIN: a session with no
+// staff account reads as id 0.
+const sessionStaffColumns = `coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.roles, '{}'),
+	coalesce(u.active, false), coalesce(u.password_hash, ''), coalesce(u.totp_secret, ''), u.totp_enrolled_at,
+	coalesce(u.totp_last_step, 0), coalesce(u.session_epoch, 0), coalesce(u.demo, false), coalesce(u.created_at, 'epoch'),
+	u.deactivated_at`
+
+// sessionRow scans the session's own columns, then hands the rest to scanStaff.
+type sessionRow struct {
+	row    pgx.Row
+	data   *[]byte
+	expiry *time.Time
+}
+
+func (r sessionRow) Scan(dest ...any) error {
+	return r.row.Scan(append([]any{r.data, r.expiry}, dest...)...)
+}
+
+// FindCtx reads a live session and its staff account in one statement.
+func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	var data []byte
+	var expiry time.Time
+	u, err := scanStaff(sessionRow{row: s.pool.QueryRow(ctx, `SELECT s.data, s.expiry, `+sessionStaffColumns+`
+		FROM sessions s LEFT JOIN staff_users u ON u.id = s.staff_id
+		WHERE s.token = $1 AND current_timestamp < s.expiry`, token), data: &data, expiry: &expiry})
+	if errors.Is(err, ErrNotFound) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, fmt.Errorf("session: %w", err)
+	}
+	if memo := SessionReadFrom(ctx); memo != nil {
+		*memo = SessionRead{token: token, sum: sha256.Sum256(data), expiry: expiry}
+		if u.ID != 0 {
+			memo.Staff = &u
+		}
+	}
+	return data, true, nil
+}
+
+// CommitCtx writes the session unless it is the one this request read,
+// unchanged, and its expiry would move on by less than SessionTouch.
+func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token && memo.sum == sha256.Sum256(b) &&
+		expiry.Sub(memo.expiry) < SessionTouch && !expiry.Before(memo.expiry) {
+		return nil
+	}
+	var staffID *int64
+	if _, values, err := (scs.GobCodec{}).Decode(b); err == nil {
+		if id, ok := values[s.staffKey].(int64); ok && id != 0 {
+			staffID = &id
+		}
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry, staff_id) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, staff_id = EXCLUDED.staff_id`,
+		token, b, expiry, staffID)
+	if err != nil {
+		return fmt.Errorf("session commit: %w", err)
+	}
+	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token {
+		memo.sum, memo.expiry = sha256.Sum256(b), expiry
+	}
+	return nil
+}
+
+// DeleteCtx removes a session.
+func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token)
+	return err
+}
+
+// Find, Commit and Delete without a context (the scs.Store interface).
+func (s *SessionStore) Find(token string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), token)
+}
+
+// Commit is CommitCtx without a request.
+func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// Delete is DeleteCtx without a request.
+func (s *SessionStore) Delete(token string) error { return s.DeleteCtx(context.Background(), token) }
+
+var _ scs.CtxStore = (*SessionStore)(nil)

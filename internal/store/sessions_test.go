@@ -1,0 +1,99 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"careers/internal/store"
+	"careers/internal/testdb"
+)
+
+// A session is read with its staff account in one statement, and an
+// unchanged one is written only when its expiry moves on by a minute.
+func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.NewPool(t)
+	st := store.New(pool)
+	coach := mustCoach(t, st, "sess@example.nhs.uk")
+	ss := store.NewSessionStore(pool, "staff_id", time.Hour)
+	t.Cleanup(ss.StopCleanup)
+
+	enc := func(values map[string]any) []byte {
+		b, err := (scs.GobCodec{}).Encode(time.Now().Add(12*time.Hour), values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	signedIn := enc(map[string]any{"staff_id": coach, "flash": ""})
+	expiry := time.Now().Add(30 * time.Minute).UTC().Truncate(time.Microsecond)
+	if err := ss.CommitCtx(ctx, "tok", signedIn, expiry); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() (time.Time, int64) {
+		var e time.Time
+		var id *int64
+		if err := pool.QueryRow(ctx, `SELECT expiry, staff_id FROM sessions WHERE token = 'tok'`).Scan(&e, &id); err != nil {
+			t.Fatal(err)
+		}
+		if id == nil {
+			return e, 0
+		}
+		return e, *id
+	}
+	if _, id := stored(); id != coach {
+		t.Fatalf("staff id beside the session: %d, want %d", id, coach)
+	}
+
+	// A request reads it: the account comes with it.
+	req := store.WithSessionRead(ctx)
+	b, found, err := ss.FindCtx(req, "tok")
+	if err != nil || !found || string(b) != string(signedIn) {
+		t.Fatalf("find: %v %v", found, err)
+	}
+	read := store.SessionReadFrom(req)
+	if read.Staff == nil || read.Staff.ID != coach || read.Staff.Email != "sess@example.nhs.uk" {
+		t.Fatalf("staff read with the session: %+v", read.Staff)
+	}
+	// Unchanged, expiry 30 s later: not written.
+	if err := ss.CommitCtx(req, "tok", signedIn, expiry.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(); !e.Equal(expiry) {
+		t.Errorf("an unchanged session was written (expiry %v, want %v)", e, expiry)
+	}
+	// Unchanged, expiry 2 minutes later: written.
+	if err := ss.CommitCtx(req, "tok", signedIn, expiry.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(); !e.Equal(expiry.Add(2 * time.Minute)) {
+		t.Errorf("the idle expiry did not move on: %v", e)
+	}
+	// Changed data: written at once, and signing out clears the staff id.
+	req = store.WithSessionRead(ctx)
+	if _, _, err := ss.FindCtx(req, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	signedOut := enc(map[string]any{"flash": "Signed out"})
+	if err := ss.CommitCtx(req, "tok", signedOut, expiry.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, id := stored(); id != 0 {
+		t.Errorf("staff id %d after the change", id)
+	}
+	req = store.WithSessionRead(ctx)
+	if b, _, _ := ss.FindCtx(req, "tok"); string(b) != string(signedOut) || store.SessionReadFrom(req).Staff != nil {
+		t.Error("the changed session did not read back as written")
+	}
+	// Expired sessions are not found.
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := ss.FindCtx(ctx, "tok"); found || err != nil {
+		t.Errorf("expired session found: %v %v", found, err)
+	}
+}
