@@ -1,10 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -42,7 +43,7 @@ func NewSessionStore(pool *pgxpool.Pool, staffKey string, cleanup time.Duration)
 // anything changed, and the request need not read the account again.
 type SessionRead struct {
 	token  string
-	sum    [32]byte
+	data   []byte
 	expiry time.Time
 	// Staff is the account the session belongs to, read with it (nil if
 	// none).
@@ -93,7 +94,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		return nil, false, fmt.Errorf("session: %w", err)
 	}
 	if memo := SessionReadFrom(ctx); memo != nil {
-		*memo = SessionRead{token: token, sum: sha256.Sum256(data), expiry: expiry}
+		*memo = SessionRead{token: token, data: data, expiry: expiry}
 		if u.ID != 0 {
 			memo.Staff = &u
 		}
@@ -104,7 +105,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 // CommitCtx writes the session unless it is the one this request read,
 // unchanged, and its expiry would move on by less than SessionTouch.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token && memo.sum == sha256.Sum256(b) &&
+	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token && sameSession(memo.data, b) &&
 		expiry.Sub(memo.expiry) < SessionTouch && !expiry.Before(memo.expiry) {
 		return nil
 	}
@@ -121,9 +122,27 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 		return fmt.Errorf("session commit: %w", err)
 	}
 	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token {
-		memo.sum, memo.expiry = sha256.Sum256(b), expiry
+		memo.data, memo.expiry = b, expiry
 	}
 	return nil
+}
+
+// sameSession reports whether two encoded sessions hold the same deadline
+// and values. Gob writes a map in Go's random order, so equal sessions can
+// encode to different bytes: compare what they decode to.
+func sameSession(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	da, va, err := (scs.GobCodec{}).Decode(a)
+	if err != nil {
+		return false
+	}
+	db, vb, err := (scs.GobCodec{}).Decode(b)
+	if err != nil {
+		return false
+	}
+	return da.Equal(db) && reflect.DeepEqual(va, vb)
 }
 
 // DeleteCtx removes a session.
