@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"careers/internal/jobs"
 	"careers/internal/store"
 	"careers/web"
 )
@@ -43,7 +44,7 @@ func (s *Server) retentionMonths() int {
 	if s.cfg.RetentionMonths > 0 {
 		return s.cfg.RetentionMonths
 	}
-	return 72
+	return jobs.DefaultRetentionMonths
 }
 
 func periodText(months int) string {
