@@ -1,7 +1,7 @@
 // Package jobs runs the service's background work on River
 // (github.com/riverqueue/river) in the service's own PostgreSQL: email
 // delivery with retries, and periodic jobs such as the coordinators' daily
-// deadline digest.
+// deadline digest and the destruction of records past their retention period.
 //
 // Features never send mail directly. They call Enqueue inside the
 // transaction that makes the change, which records the notification and its
@@ -125,6 +125,16 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 
+	months := cfg.RetentionMonths
+	if months == 0 {
+		months = DefaultRetentionMonths
+	}
+	if err := river.AddWorkerSafely(workers, &retentionWorker{
+		pool: pool, months: months, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		// River logs job ids, kinds and the errors our workers return (safe
 		// summaries), never job arguments.
@@ -147,6 +157,11 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return apptRemindArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "appointment_reminders", RunOnStart: true}),
+			// Daily, and at start: destroys what has passed its retention
+			// period (docs/decisions/0003-retention.md).
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return retentionArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "retention", RunOnStart: true}),
 		},
 		FetchPollInterval: o.pollInterval,
 		FetchCooldown:     min(100*time.Millisecond, o.pollInterval),

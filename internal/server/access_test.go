@@ -103,6 +103,12 @@ func TestAccessMatrix(t *testing.T) {
 			"coach A": forbid, "case manager A": forbid}},
 		{"/staff/admin/users/" + itoa(coachA.ID), map[string]int{"admin": ok, "coordinator": forbid, "coach A": forbid}},
 		{"/staff/admin/audit", map[string]int{"admin": ok, "coordinator": forbid, "anonymous": signIn}},
+		{"/staff/admin/retention", map[string]int{
+			"anonymous": signIn, "trainee": signIn, "admin": ok, "coordinator": forbid, "lead": forbid,
+			"coach A": forbid, "case manager A": forbid}},
+		{"/staff/admin/retention/register", map[string]int{
+			"anonymous": signIn, "trainee": signIn, "admin": ok, "coordinator": forbid, "lead": forbid,
+			"coach A": forbid, "case manager A": forbid}},
 		{"/staff/coordinator", map[string]int{"coordinator": ok, "lead": forbid, "coach A": forbid, "admin": forbid, "anonymous": signIn}},
 		{"/staff/coach", map[string]int{"coach A": ok, "coordinator": forbid, "case manager A": forbid}},
 		{"/staff/case-manager", map[string]int{"case manager A": ok, "coach A": forbid}},

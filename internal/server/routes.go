@@ -181,6 +181,10 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/admin/audit", admin, s.auditSearch)
 	h("GET", "/staff/admin/data-requests", admin, s.adminDataRequestForm)
 	h("POST", "/staff/admin/data-requests", admin, s.adminDataRequest)
+	h("GET", "/staff/admin/retention", admin, s.adminRetention)
+	h("POST", "/staff/admin/retention/hold", admin, s.adminPlaceHold)
+	h("POST", "/staff/admin/retention/lift", admin, s.adminLiftHold)
+	h("GET", "/staff/admin/retention/register", admin, s.adminRegister)
 
 	if extra != nil {
 		r.Group(extra)

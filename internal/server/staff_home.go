@@ -125,9 +125,11 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 				{Title: "Requests for extra sessions", Empty: "No requests for extra sessions are waiting.", Rows: extRows},
 			}
 		case policy.Admin:
-			p.Intro = "Manage staff accounts and read the audit log."
+			p.Intro = "Manage staff accounts, read the audit log, answer requests for a person's data, and oversee retention."
 			p.Links = []web.NavItem{{Href: "/staff/admin/users", Text: "Staff accounts"}, {Href: "/staff/admin/audit", Text: "Audit log"},
-				{Href: "/staff/admin/data-requests", Text: "Requests for a person's data"}}
+				{Href: "/staff/admin/data-requests", Text: "Requests for a person's data"},
+				{Href: "/staff/admin/retention", Text: "Retention and legal holds"},
+				{Href: "/staff/admin/retention/register", Text: "Destruction register"}}
 		}
 		s.render(w, r, http.StatusOK, web.StaffHomePage(s.layout(r, ""), p))
 	}
