@@ -112,6 +112,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"/staff/referrals", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 		{"/staff/referrals/CR-OWND-0001/form-c", map[string]int{"coach B": notFound, "case manager B": notFound, "admin": forbid, "trainee": signIn}},
 		{"/staff/messages", map[string]int{"coordinator": ok, "lead": forbid, "coach A": forbid, "admin": forbid}},
+		{"/staff/reports", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
+		{"/staff/reports/coach-caseloads.csv", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 	}
 	for _, row := range matrix {
 		for actor, want := range row.want {
