@@ -292,7 +292,7 @@ func (s *Server) reportTables(ctx context.Context, p reports.Period) ([]reports.
 	cl := reports.Table{Name: tableCaseloads, Caption: "Coaches' caseloads now",
 		Columns: []string{"Coach", "Open referrals (allocated or active)", "Capacity", "Places left"}}
 	for _, c := range coaches {
-		cl.Rows = append(cl.Rows, []string{c.Name, reports.Exact(c.Active), reports.Exact(c.Capacity), reports.Exact(c.Capacity - c.Active)})
+		cl.Rows = append(cl.Rows, []string{c.Name, reports.Exact(c.Active), reports.Exact(c.Capacity), reports.Exact(max(0, c.Capacity-c.Active))})
 	}
 	tables = append(tables, cl)
 	return tables, nil
