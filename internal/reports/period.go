@@ -1,9 +1,6 @@
 package reports
 
-import (
-	"errors"
-	"time"
-)
+import "time"
 
 // DateLayout is how a period's dates are written in forms, links and file
 // names.
@@ -21,14 +18,20 @@ type Period struct {
 	From, To time.Time
 }
 
-// Errors a period can have, in the words the form shows.
-var (
-	ErrFromMissing = errors.New("Enter the first day of the period")
-	ErrFromInvalid = errors.New("Enter the first day as year-month-day, like 2026-04-01")
-	ErrToMissing   = errors.New("Enter the last day of the period")
-	ErrToInvalid   = errors.New("Enter the last day as year-month-day, like 2026-06-30")
-	ErrToBefore    = errors.New("The last day must be the same as or after the first day")
-	ErrTooLong     = errors.New("Choose a period of 5 years or less")
+// PeriodError is a problem with the period form, in the words the form
+// shows next to the field (so it starts with a capital, unlike most errors).
+type PeriodError string
+
+func (e PeriodError) Error() string { return string(e) }
+
+// Errors a period can have.
+const (
+	ErrFromMissing PeriodError = "Enter the first day of the period"
+	ErrFromInvalid PeriodError = "Enter the first day as year-month-day, like 2026-04-01"
+	ErrToMissing   PeriodError = "Enter the last day of the period"
+	ErrToInvalid   PeriodError = "Enter the last day as year-month-day, like 2026-06-30"
+	ErrToBefore    PeriodError = "The last day must be the same as or after the first day"
+	ErrTooLong     PeriodError = "Choose a period of 5 years or less"
 )
 
 // ParsePeriod reads a period from the form's two dates. It returns one
