@@ -123,6 +123,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"/your-referrals/CR-OWND-0001/withdraw", map[string]int{
 			"anonymous": signIn, "trainee": ok, "referrer": forbid, "other trainee": notFound, "coordinator": signIn}},
 		{"/staff/admin/data-requests", map[string]int{"admin": ok, "coordinator": forbid, "lead": forbid, "coach A": forbid, "trainee": signIn, "anonymous": signIn}},
+		{"/staff/reports", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
+		{"/staff/reports/coach-caseloads.csv", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 	}
 	for _, row := range matrix {
 		for actor, want := range row.want {

@@ -49,7 +49,8 @@ func (s *Server) layout(r *http.Request, title string) web.Layout {
 func staffNav(a policy.Actor, path string) []web.NavItem {
 	items := []web.NavItem{{Href: "/staff", Text: "Home"}}
 	if a.HasAny(policy.Coordinator, policy.Lead) {
-		items = append(items, web.NavItem{Href: "/staff/referrals", Text: "Referrals"})
+		items = append(items, web.NavItem{Href: "/staff/referrals", Text: "Referrals"},
+			web.NavItem{Href: "/staff/reports", Text: "Reports"})
 	}
 	if a.Has(policy.Coach) {
 		items = append(items, web.NavItem{Href: "/staff/calendar", Text: "Calendar"})

@@ -153,6 +153,10 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/calendar/single", coachesOnly, s.addSingle)
 	h("POST", "/staff/calendar/slots/{id}/delete", coachesOnly, s.deleteSlot)
 
+	// The unit's figures: aggregates only, for coordinators and PSU leads.
+	h("GET", "/staff/reports", coordinatorsAndLeads, s.reportsPage)
+	h("GET", "/staff/reports/{table}.csv", coordinatorsAndLeads, s.reportCSV)
+
 	// Messages that could not be delivered.
 	h("GET", "/staff/messages", coordinators, s.messagesList)
 	h("POST", "/staff/messages/{id}/retry", coordinators, s.messageRetry)

@@ -83,7 +83,8 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 				{Title: "Waiting for the trainee to confirm", Empty: "No referrals are waiting for a trainee.", Rows: cardRows(waiting)},
 			}
 			p.Links = []web.NavItem{{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"},
-				{Href: "/staff/messages", Text: "Messages that could not be delivered"}}
+				{Href: "/staff/messages", Text: "Messages that could not be delivered"},
+				{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"}}
 		case policy.Coach:
 			cards, err := s.store.ReferralCardsForCoach(ctx, u.ID)
 			if err != nil {
@@ -119,6 +120,8 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 					Status: "extension", SubmittedAt: x.RequestedAt})
 			}
 			p.Intro = "Funding requests (Form D) and requests for extra sessions wait here for your decision."
+			p.Links = []web.NavItem{{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"},
+				{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"}}
 			p.Counts = []web.Count{{Label: "Funding requests", N: len(funding)}, {Label: "Extra sessions requests", N: len(xs)}}
 			p.Lists = []web.HomeList{
 				{Title: "Funding requests (Form D)", Empty: "No funding requests are waiting.", Rows: cardRows(funding)},

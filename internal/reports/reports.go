@@ -1,0 +1,146 @@
+// Package reports holds the pure parts of the unit's reports: the
+// small-number rule, medians, the reporting period, CSV writing that a
+// spreadsheet cannot turn into a formula, and the geometry of the bar
+// charts. It does no I/O and imports nothing of ours.
+package reports
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Threshold is the smallest count shown as itself: a count from 1 to
+// Threshold-1 could point to a person, so it is shown as Few.
+const Threshold = 5
+
+// Few is how a withheld small count reads, in tables, charts and CSV alike.
+const Few = "fewer than 5"
+
+// Withheld is how a rate or median reads when fewer than Threshold
+// referrals lie behind it.
+const Withheld = "not shown (fewer than 5 referrals)"
+
+// Small reports whether n must be withheld under the small-number rule.
+func Small(n int) bool { return n > 0 && n < Threshold }
+
+// Count is n as a report shows it: 0 stays 0, 1 to 4 is Few.
+func Count(n int) string {
+	if Small(n) {
+		return Few
+	}
+	return strconv.Itoa(n)
+}
+
+// Exact is n as itself, for operational figures the rule does not cover
+// (the coaches' caseloads).
+func Exact(n int) string { return strconv.Itoa(n) }
+
+// Percent is num out of den as a whole percentage, withheld when den is
+// below Threshold (a rate over so few people could point to one of them).
+// With den 0 there is nothing to show.
+func Percent(num, den int) string {
+	switch {
+	case den == 0:
+		return "none to count"
+	case den < Threshold:
+		return Withheld
+	}
+	// Round half up, in integers: 2 of 3 is 67%.
+	return strconv.Itoa((200*num+den)/(2*den)) + "%"
+}
+
+// Bin is how many (N) have one value (Value), such as 7 referrals answered
+// in 3 days: the database sends histograms, not one row per person.
+type Bin struct {
+	Value int
+	N     int
+}
+
+// Total is how many the bins hold.
+func Total(bins []Bin) int {
+	n := 0
+	for _, b := range bins {
+		n += b.N
+	}
+	return n
+}
+
+// Median is the median value of the bins (the mean of the two middle
+// values when their total is even) and how many it was taken over; ok is
+// false when the bins are empty. Bins need not be sorted.
+func Median(bins []Bin) (median float64, n int, ok bool) {
+	sorted := make([]Bin, 0, len(bins))
+	for _, b := range bins {
+		if b.N > 0 {
+			sorted = append(sorted, b)
+		}
+	}
+	// Insertion sort: a histogram has a few dozen bins at most.
+	for i := 1; i < len(sorted); i++ {
+		for j := i; j > 0 && sorted[j].Value < sorted[j-1].Value; j-- {
+			sorted[j], sorted[j-1] = sorted[j-1], sorted[j]
+		}
+	}
+	n = Total(sorted)
+	if n == 0 {
+		return 0, 0, false
+	}
+	// The values at positions lo and hi (0-based) of the sorted list.
+	lo, hi := (n-1)/2, n/2
+	var a, b int
+	seen := 0
+	for _, bin := range sorted {
+		if lo >= seen && lo < seen+bin.N {
+			a = bin.Value
+		}
+		if hi >= seen && hi < seen+bin.N {
+			b = bin.Value
+			break
+		}
+		seen += bin.N
+	}
+	return float64(a+b) / 2, n, true
+}
+
+// MedianDays is the median of bins counted in days, as a report shows it:
+// withheld when fewer than Threshold referrals lie behind it.
+func MedianDays(bins []Bin) string {
+	m, n, ok := Median(bins)
+	switch {
+	case !ok:
+		return "none to count"
+	case n < Threshold:
+		return Withheld
+	}
+	s := strconv.FormatFloat(m, 'f', -1, 64)
+	if m == 1 {
+		return s + " day"
+	}
+	return s + " days"
+}
+
+// Table is one report table as the page, its chart and its CSV show it:
+// the cells are already words (counts after the small-number rule), so the
+// three cannot disagree.
+type Table struct {
+	// Name is the table's part of its CSV address: lower case and hyphens.
+	Name    string
+	Caption string
+	Columns []string
+	Rows    [][]string
+}
+
+// Filename is a safe download name for the table over a period given as
+// two ISO dates: only letters, digits and hyphens survive.
+func Filename(name, from, to string) string {
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	return fmt.Sprintf("careers-%s-%s-to-%s.csv", clean(name), clean(from), clean(to))
+}

@@ -1,0 +1,269 @@
+package reports_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"careers/internal/reports"
+)
+
+func TestCountSmallNumberRule(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		n    int
+		want string
+	}{
+		{0, "0"}, {1, reports.Few}, {2, reports.Few}, {4, reports.Few}, {5, "5"}, {6, "6"}, {1234, "1234"},
+	} {
+		if got := reports.Count(c.n); got != c.want {
+			t.Errorf("Count(%d) = %q, want %q", c.n, got, c.want)
+		}
+		if got := reports.Exact(c.n); got != strings.TrimSpace(got) || (c.n > 0 && got == reports.Few) {
+			t.Errorf("Exact(%d) = %q", c.n, got)
+		}
+	}
+	if reports.Few != "fewer than 5" {
+		t.Errorf("Few = %q", reports.Few)
+	}
+}
+
+func TestPercent(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		num, den int
+		want     string
+	}{
+		{0, 0, "none to count"},
+		{1, 1, reports.Withheld},
+		{4, 4, reports.Withheld},
+		{0, 5, "0%"},
+		{5, 5, "100%"},
+		{4, 5, "80%"},
+		{2, 6, "33%"},
+		{4, 6, "67%"}, // 66.67 rounds up
+		{1, 8, "13%"}, // 12.5 rounds half up
+		{7, 9, "78%"},
+	} {
+		if got := reports.Percent(c.num, c.den); got != c.want {
+			t.Errorf("Percent(%d, %d) = %q, want %q", c.num, c.den, got, c.want)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	t.Parallel()
+	b := func(v, n int) reports.Bin { return reports.Bin{Value: v, N: n} }
+	for _, c := range []struct {
+		name string
+		bins []reports.Bin
+		want float64
+		n    int
+		ok   bool
+	}{
+		{"empty", nil, 0, 0, false},
+		{"only empty bins", []reports.Bin{b(3, 0)}, 0, 0, false},
+		{"one", []reports.Bin{b(7, 1)}, 7, 1, true},
+		{"odd count", []reports.Bin{b(1, 1), b(2, 1), b(10, 1)}, 2, 3, true},
+		{"even count: mean of the middle two", []reports.Bin{b(1, 1), b(2, 1), b(4, 1), b(10, 1)}, 3, 4, true},
+		{"even count, halves in different bins", []reports.Bin{b(14, 2), b(15, 2)}, 14.5, 4, true},
+		{"unsorted bins", []reports.Bin{b(20, 1), b(0, 2), b(5, 2)}, 5, 5, true},
+		{"one bin holds both middles", []reports.Bin{b(0, 1), b(6, 4), b(30, 1)}, 6, 6, true},
+		{"zero-count bins ignored", []reports.Bin{b(100, 0), b(3, 3)}, 3, 3, true},
+	} {
+		got, n, ok := reports.Median(c.bins)
+		if got != c.want || n != c.n || ok != c.ok {
+			t.Errorf("%s: Median = %v, %d, %v; want %v, %d, %v", c.name, got, n, ok, c.want, c.n, c.ok)
+		}
+	}
+}
+
+func TestMedianDaysWithheldUnderFive(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		bins []reports.Bin
+		want string
+	}{
+		{nil, "none to count"},
+		{[]reports.Bin{{Value: 3, N: 4}}, reports.Withheld},
+		{[]reports.Bin{{Value: 3, N: 5}}, "3 days"},
+		{[]reports.Bin{{Value: 1, N: 5}}, "1 day"},
+		{[]reports.Bin{{Value: 2, N: 3}, {Value: 3, N: 3}}, "2.5 days"},
+	} {
+		if got := reports.MedianDays(c.bins); got != c.want {
+			t.Errorf("MedianDays(%v) = %q, want %q", c.bins, got, c.want)
+		}
+	}
+}
+
+func TestNeutralise(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"London", "London"},
+		{"=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"},
+		{"+1+1", "'+1+1"},
+		{"-2+3", "'-2+3"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"\t=1", "'\t=1"},
+		{"\r=1", "'\r=1"},
+		{"a=1", "a=1"},
+		{" =1", " =1"},
+		{"12", "12"},
+		{reports.Few, reports.Few},
+	} {
+		if got := reports.Neutralise(c.in); got != c.want {
+			t.Errorf("Neutralise(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestWriteCSV(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	tbl := reports.Table{Name: "coaches", Columns: []string{"Coach", "=Cases"},
+		Rows: [][]string{{"=cmd|' /C calc'!A0", "3"}, {"Ann, \"Jo\"", reports.Few}, {"@x", "-1"}}}
+	if err := reports.WriteCSV(&buf, tbl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(buf.String(), "\r\n") {
+		t.Error("CSV lines do not end with CRLF")
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"Coach", "'=Cases"}, {"'=cmd|' /C calc'!A0", "3"}, {"Ann, \"Jo\"", "fewer than 5"}, {"'@x", "'-1"}}
+	if len(rows) != len(want) {
+		t.Fatalf("rows %q, want %q", rows, want)
+	}
+	for i := range want {
+		for j := range want[i] {
+			if rows[i][j] != want[i][j] {
+				t.Errorf("cell %d,%d = %q, want %q", i, j, rows[i][j], want[i][j])
+			}
+		}
+	}
+}
+
+func TestFilename(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ name, from, to, want string }{
+		{"by-route", "2026-07-01", "2026-09-30", "careers-by-route-2026-07-01-to-2026-09-30.csv"},
+		{"../../etc/passwd", "2026\"; x=1", "a\r\nb", "careers-etcpasswd-2026x1-to-ab.csv"},
+	} {
+		if got := reports.Filename(c.name, c.from, c.to); got != c.want {
+			t.Errorf("Filename(%q, %q, %q) = %q, want %q", c.name, c.from, c.to, got, c.want)
+		}
+	}
+}
+
+func day(s string) time.Time {
+	t, err := time.Parse(reports.DateLayout, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestQuickPeriods(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		today              string
+		last, this, twelve [2]string
+	}{
+		{"2026-11-28", [2]string{"2026-07-01", "2026-09-30"}, [2]string{"2026-10-01", "2026-11-28"}, [2]string{"2025-11-29", "2026-11-28"}},
+		{"2026-01-01", [2]string{"2025-10-01", "2025-12-31"}, [2]string{"2026-01-01", "2026-01-01"}, [2]string{"2025-01-02", "2026-01-01"}},
+		{"2026-04-01", [2]string{"2026-01-01", "2026-03-31"}, [2]string{"2026-04-01", "2026-04-01"}, [2]string{"2025-04-02", "2026-04-01"}},
+		{"2024-03-31", [2]string{"2023-10-01", "2023-12-31"}, [2]string{"2024-01-01", "2024-03-31"}, [2]string{"2023-04-01", "2024-03-31"}},
+	} {
+		today := day(c.today)
+		for name, got := range map[string]struct {
+			p    reports.Period
+			want [2]string
+		}{
+			"last quarter": {reports.LastQuarter(today), c.last}, "this quarter": {reports.ThisQuarter(today), c.this},
+			"last 12 months": {reports.Last12Months(today), c.twelve},
+		} {
+			if got.p.FromText() != got.want[0] || got.p.ToText() != got.want[1] {
+				t.Errorf("%s on %s: %s to %s, want %s to %s", name, c.today, got.p.FromText(), got.p.ToText(), got.want[0], got.want[1])
+			}
+		}
+	}
+}
+
+func TestParsePeriod(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		from, to       string
+		fromErr, toErr error
+	}{
+		{"2026-07-01", "2026-09-30", nil, nil},
+		{"2026-07-01", "2026-07-01", nil, nil},
+		{"", "", reports.ErrFromMissing, reports.ErrToMissing},
+		{"2026-13-01", "2026-09-31", reports.ErrFromInvalid, reports.ErrToInvalid},
+		{"01/07/2026", "2026-09-30", reports.ErrFromInvalid, nil},
+		{"2026-07-02", "2026-07-01", nil, reports.ErrToBefore},
+		{"2020-01-01", "2026-01-01", nil, reports.ErrTooLong},
+		{"1999-12-31", "2000-01-01", reports.ErrFromInvalid, nil},
+	} {
+		_, fe, te := reports.ParsePeriod(c.from, c.to)
+		if !errors.Is(fe, c.fromErr) || !errors.Is(te, c.toErr) {
+			t.Errorf("ParsePeriod(%q, %q) = %v, %v; want %v, %v", c.from, c.to, fe, te, c.fromErr, c.toErr)
+		}
+	}
+}
+
+// A period covers whole London days, across the October clock change.
+func TestBounds(t *testing.T) {
+	t.Parallel()
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, _ := reports.ParsePeriod("2026-10-01", "2026-10-31")
+	start, end := p.Bounds(london)
+	if want := time.Date(2026, 9, 30, 23, 0, 0, 0, time.UTC); !start.Equal(want) {
+		t.Errorf("start %v, want %v", start, want)
+	}
+	if want := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC); !end.Equal(want) {
+		t.Errorf("end %v, want %v", end, want)
+	}
+}
+
+func TestBarChart(t *testing.T) {
+	t.Parallel()
+	c := reports.BarChart([]reports.Item{{"A", 49}, {"B", 3}, {"C", 0}, {"D", 98}, {"E", 5}})
+	if c.Height != 5*56+8 {
+		t.Errorf("height %d", c.Height)
+	}
+	wantWidth := []int{245, 0, 0, 490, 25}
+	wantValue := []string{"49", reports.Few, "0", "98", "5"}
+	for i, b := range c.Bars {
+		if b.Width != wantWidth[i] || b.Value != wantValue[i] {
+			t.Errorf("bar %d: width %d value %q, want %d %q", i, b.Width, b.Value, wantWidth[i], wantValue[i])
+		}
+		if b.TextX != b.Width+8 || b.BarY != i*56+26 || b.LabelY != i*56+18 || b.TextY != b.BarY+15 {
+			t.Errorf("bar %d misplaced: %+v", i, b)
+		}
+		if b.TextX+len(b.Value)*9 > reports.ChartWidth {
+			t.Errorf("bar %d: its figure runs off the chart", i)
+		}
+	}
+	if got, want := c.Desc(), "A: 49; B: fewer than 5; C: 0; D: 98; E: 5."; got != want {
+		t.Errorf("desc %q, want %q", got, want)
+	}
+	// Only withheld counts: no bar at all, nothing to scale by.
+	for _, b := range reports.BarChart([]reports.Item{{"A", 2}, {"B", 0}}).Bars {
+		if b.Width != 0 {
+			t.Errorf("a withheld or zero count drew a bar: %+v", b)
+		}
+	}
+	// A tiny count next to a huge one still shows.
+	if b := reports.BarChart([]reports.Item{{"A", 100000}, {"B", 5}}).Bars[1]; b.Width != 2 {
+		t.Errorf("smallest shown bar width %d, want 2", b.Width)
+	}
+}

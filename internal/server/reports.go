@@ -1,0 +1,375 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"careers/internal/referral"
+	"careers/internal/reports"
+	"careers/internal/store"
+	"careers/internal/triage"
+	"careers/web"
+)
+
+const reportsPath = "/staff/reports"
+
+// reportPeriod reads the period from the query string: none given means
+// the last full quarter. It returns the values as typed (to show again)
+// and the form's errors.
+func (s *Server) reportPeriod(q url.Values) (p reports.Period, from, to string, errs web.Errors) {
+	from, to = q.Get("from"), q.Get("to")
+	if !q.Has("from") && !q.Has("to") {
+		p = reports.LastQuarter(s.now().In(londonTZ))
+		return p, p.FromText(), p.ToText(), nil
+	}
+	p, fromErr, toErr := reports.ParsePeriod(from, to)
+	if fromErr != nil {
+		errs.Add("from", fromErr.Error())
+	}
+	if toErr != nil {
+		errs.Add("to", toErr.Error())
+	}
+	return p, from, to, errs
+}
+
+// reportURL is a page or download of the reports for period p.
+func reportURL(path string, p reports.Period) string {
+	return path + "?" + url.Values{"from": {p.FromText()}, "to": {p.ToText()}}.Encode()
+}
+
+// periodWords says a period in words, such as "1 July 2026 to 30 September 2026".
+func periodWords(p reports.Period) string {
+	return p.From.Format("2 January 2006") + " to " + p.To.Format("2 January 2006")
+}
+
+// reportsPage shows the figures for the period asked for, or the form with
+// its errors (422) when the dates are wrong.
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
+	p, from, to, errs := s.reportPeriod(r.URL.Query())
+	today := s.now().In(londonTZ)
+	props := web.ReportsProps{From: from, To: to, Errors: errs}
+	for _, q := range []struct {
+		text string
+		p    reports.Period
+	}{
+		{"Last full quarter", reports.LastQuarter(today)},
+		{"This quarter so far", reports.ThisQuarter(today)},
+		{"Last 12 months", reports.Last12Months(today)},
+	} {
+		props.Quick = append(props.Quick, web.NavItem{Href: reportURL(reportsPath, q.p),
+			Text: q.text + " (" + periodWords(q.p) + ")", Current: !errs.Any() && q.p.FromText() == p.FromText() && q.p.ToText() == p.ToText()})
+	}
+	status := http.StatusOK
+	detail := "period " + from + " to " + to
+	if errs.Any() {
+		status = http.StatusUnprocessableEntity
+		detail = "invalid period"
+	} else {
+		tables, err := s.reportTables(r.Context(), p)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		props.Period = periodWords(p)
+		props.Sections = reportSections(tables, p)
+	}
+	// Reports hold no one's details, but who looked at the unit's figures,
+	// and for when, is worth knowing; the detail is the period only.
+	if err := s.audit(r.Context(), s.store, "view", "report", "reports", store.OutcomeSuccess, detail); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, status, web.ReportsPage(s.layout(r, ""), props))
+}
+
+// reportCSV downloads one table of the reports as CSV.
+func (s *Server) reportCSV(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "table")
+	if !slices.Contains(reportTableNames, name) {
+		s.renderNotFound(w, r)
+		return
+	}
+	p, _, _, errs := s.reportPeriod(r.URL.Query())
+	if errs.Any() {
+		// A download link with bad dates was typed or edited by hand: show
+		// the form with the problem rather than a file.
+		s.reportsPage(w, r)
+		return
+	}
+	tables, err := s.reportTables(r.Context(), p)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	var t reports.Table
+	for _, x := range tables {
+		if x.Name == name {
+			t = x
+		}
+	}
+	var buf bytes.Buffer
+	if err := reports.WriteCSV(&buf, t); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.audit(r.Context(), s.store, "download", "report", name, store.OutcomeSuccess,
+		"period "+p.FromText()+" to "+p.ToText()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment",
+		map[string]string{"filename": reports.Filename(name, p.FromText(), p.ToText())}))
+	h.Set("Cache-Control", "no-store")
+	_, _ = buf.WriteTo(w)
+}
+
+// The report's tables, by their CSV names.
+const (
+	tableRoute     = "received-by-route"
+	tableRegion    = "received-by-region"
+	tableGroup     = "received-by-professional-group"
+	tableReason    = "received-by-reason"
+	tableResponses = "response-times"
+	tableWaits     = "wait-for-first-session"
+	tableSessions  = "sessions-and-extensions"
+	tableOutcomes  = "outcomes-by-reason"
+	tableCaseloads = "coach-caseloads"
+)
+
+var reportTableNames = []string{tableRoute, tableRegion, tableGroup, tableReason, tableResponses, tableWaits,
+	tableSessions, tableOutcomes, tableCaseloads}
+
+// keyed is one category of a breakdown: its stored value and its label.
+type keyed struct{ key, label string }
+
+// categories lists a vocabulary's values in its order, then any other value
+// the data holds (an old value, or none recorded), so nothing counted is
+// left out of a table.
+func categories(known []keyed, counts map[string]int) []keyed {
+	out := slices.Clone(known)
+	var extra []string
+	for k := range counts {
+		if !slices.ContainsFunc(known, func(c keyed) bool { return c.key == k }) {
+			extra = append(extra, k)
+		}
+	}
+	slices.Sort(extra)
+	for _, k := range extra {
+		label := k
+		if k == "" {
+			label = "Not recorded"
+		}
+		out = append(out, keyed{k, label})
+	}
+	return out
+}
+
+func vocab[T ~string](opts []referral.Option[T]) []keyed {
+	out := make([]keyed, len(opts))
+	for i, o := range opts {
+		out[i] = keyed{string(o.Value), o.Label}
+	}
+	return out
+}
+
+// breakdown is a one-column table of counts under the small-number rule.
+func breakdown(name, caption, what string, cats []keyed, counts map[string]int) reports.Table {
+	t := reports.Table{Name: name, Caption: caption, Columns: []string{what, "Referrals"}}
+	for _, c := range categories(cats, counts) {
+		t.Rows = append(t.Rows, []string{c.label, reports.Count(counts[c.key])})
+	}
+	return t
+}
+
+// reportTables runs the report's queries for a period and lays out every
+// table. The page, its charts and the CSV downloads all come from these.
+func (s *Server) reportTables(ctx context.Context, p reports.Period) ([]reports.Table, error) {
+	from, to := p.Bounds(londonTZ)
+	rec, err := s.store.ReportReceived(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.store.ReportResponses(ctx, from, to, triage.ResponseDays, s.now().In(londonTZ))
+	if err != nil {
+		return nil, err
+	}
+	waits, err := s.store.ReportWaits(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	ses, err := s.store.ReportSessions(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.store.ReportOutcomes(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	coaches, err := s.store.CoachesWithLoad(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	routes := make([]keyed, len(queueRoutes))
+	for i, rt := range queueRoutes {
+		routes[i] = keyed{rt, web.RouteLabel(rt)}
+	}
+	reasons := vocab(referral.Reasons)
+	tables := []reports.Table{
+		breakdown(tableRoute, "Referrals received by route", "Route", routes, rec.ByRoute),
+		breakdown(tableRegion, "Referrals received by region", "Region", vocab(referral.Regions), rec.ByRegion),
+		breakdown(tableGroup, "Referrals received by professional group", "Professional group", vocab(referral.ProfessionalGroups), rec.ByGroup),
+		breakdown(tableReason, "Referrals received by reason for referral", "Reason for referral", reasons, rec.ByReason),
+	}
+	tables[0].Rows = append(tables[0].Rows, []string{"All referrals received", reports.Count(rec.Total)})
+
+	due := reports.Total(resp.Answered) + resp.Overdue
+	onTime := resp.OnTime(triage.ResponseDays)
+	tables = append(tables, reports.Table{Name: tableResponses, Caption: "First response within 14 days",
+		Columns: []string{"Measure", "Figure"}, Rows: [][]string{
+			{"Referrals whose response clock started in the period and whose response was due or made", reports.Count(due)},
+			{"Answered by the due day", reports.Count(onTime)},
+			{"Answered after the due day, or not yet answered and overdue", reports.Count(due - onTime)},
+			{"Share answered within 14 days", reports.Percent(onTime, due)},
+			{"Median days from the clock starting to the first response", reports.MedianDays(resp.Answered)},
+		}})
+
+	seen := reports.Total(waits.Seen)
+	tables = append(tables, reports.Table{Name: tableWaits, Caption: "Wait from allocation to the first session",
+		Columns: []string{"Measure", "Figure"}, Rows: [][]string{
+			{"Referrals allocated a coach and sessions in the period", reports.Count(seen + waits.Waiting)},
+			{"With a first session booked or held", reports.Count(seen)},
+			{"No session booked yet", reports.Count(waits.Waiting)},
+			{"Median days from allocation to the first session", reports.MedianDays(waits.Seen)},
+		}})
+
+	sessions := reports.Table{Name: tableSessions, Caption: "Sessions and requests for extra sessions",
+		Columns: []string{"Measure", "Sessions or requests"}}
+	for _, k := range sessionKinds {
+		sessions.Rows = append(sessions.Rows, []string{k.label, reports.Count(ses.Sessions[k.key])})
+	}
+	sessions.Rows = append(sessions.Rows,
+		[]string{"Requests for extra sessions made", reports.Count(ses.ExtensionsAsked)},
+		[]string{"Requests for extra sessions approved", reports.Count(ses.ExtensionsApproved)})
+	tables = append(tables, sessions)
+
+	outcomes := make([]keyed, len(triage.Outcomes))
+	for i, o := range triage.Outcomes {
+		outcomes[i] = keyed{string(o), o.Label()}
+	}
+	oc := reports.Table{Name: tableOutcomes, Caption: "Outcomes at closure by reason for referral",
+		Columns: []string{"Outcome", "Referrals closed"}}
+	byReason := map[string]int{}
+	for k, n := range out.ByOutcomeReason {
+		byReason[k[1]] += n
+	}
+	reasonCols := categories(reasons, byReason)
+	for _, c := range reasonCols {
+		oc.Columns = append(oc.Columns, c.label)
+	}
+	for _, o := range categories(outcomes, out.ByOutcome) {
+		label := o.label
+		if o.key == "" {
+			label = "No outcome recorded (withdrawn or closed before triage)"
+		}
+		row := []string{label, reports.Count(out.ByOutcome[o.key])}
+		for _, c := range reasonCols {
+			row = append(row, reports.Count(out.ByOutcomeReason[[2]string{o.key, c.key}]))
+		}
+		oc.Rows = append(oc.Rows, row)
+	}
+	tables = append(tables, oc)
+
+	cl := reports.Table{Name: tableCaseloads, Caption: "Coaches' caseloads now",
+		Columns: []string{"Coach", "Open referrals (allocated or active)", "Capacity", "Places left"}}
+	for _, c := range coaches {
+		cl.Rows = append(cl.Rows, []string{c.Name, reports.Exact(c.Active), reports.Exact(c.Capacity), reports.Exact(max(0, c.Capacity-c.Active))})
+	}
+	tables = append(tables, cl)
+	return tables, nil
+}
+
+// sessionKinds are the ledger movements the report counts, in its order.
+var sessionKinds = []keyed{
+	{"granted", "Sessions granted at allocation"},
+	{"extended", "Sessions added by approved extensions"},
+	{"attended", "Sessions attended"},
+	{"forfeited", "Sessions forfeited (late cancellation or not attended)"},
+	{"waived", "Forfeits waived"},
+}
+
+// chartOf draws a chart of the first n rows of a one-figure table. The
+// table's cells are already under the small-number rule, so the chart
+// reads its counts back from them: a withheld count draws no bar.
+func chartOf(id string, t reports.Table, n int) *web.ReportChart {
+	items := make([]reports.Item, 0, n)
+	for _, row := range t.Rows[:n] {
+		v, err := strconv.Atoi(row[1])
+		if err != nil {
+			v = 1 // "fewer than 5": any small count draws the same
+		}
+		items = append(items, reports.Item{Label: row[0], N: v})
+	}
+	c := reports.BarChart(items)
+	wc := &web.ReportChart{ID: id, Title: "Bar chart: " + t.Caption, Desc: c.Desc(), Width: reports.ChartWidth, Height: c.Height}
+	for _, b := range c.Bars {
+		wc.Bars = append(wc.Bars, web.ReportBar{Label: b.Label, Value: b.Value, LabelY: b.LabelY, BarY: b.BarY,
+			Width: b.Width, TextX: b.TextX, TextY: b.TextY})
+	}
+	return wc
+}
+
+// reportSections groups the tables under the page's headings.
+func reportSections(tables []reports.Table, p reports.Period) []web.ReportSection {
+	byName := map[string]reports.Table{}
+	for _, t := range tables {
+		byName[t.Name] = t
+	}
+	table := func(name string, chart bool, chartRows int, note string) web.ReportTable {
+		t := byName[name]
+		wt := web.ReportTable{Caption: t.Caption, Columns: t.Columns, Rows: t.Rows, Note: note,
+			CSV: reportURL(reportsPath+"/"+name+".csv", p)}
+		if chart {
+			if chartRows == 0 {
+				chartRows = len(t.Rows)
+			}
+			wt.Chart = chartOf("chart-"+name, t, chartRows)
+		}
+		return wt
+	}
+	return []web.ReportSection{
+		{ID: "received", Title: "Referrals received",
+			Intro: "Referrals submitted in the period, by any route, including those still waiting for the trainee to confirm. A referral can give several reasons, so the reasons add up to more than the referrals.",
+			Tables: []web.ReportTable{
+				table(tableRoute, true, len(queueRoutes), ""),
+				table(tableRegion, true, 0, ""),
+				table(tableGroup, true, 0, ""),
+				table(tableReason, true, 0, ""),
+			}},
+		{ID: "response", Title: "Responding within 14 days",
+			Intro:  "Referrals whose 14-day clock started in the period: at submission for self-referrals, when the trainee confirmed for the other routes. A referral counts once it has had its first response or its due day has passed. Days are calendar days in UK time.",
+			Tables: []web.ReportTable{table(tableResponses, false, 0, "")}},
+		{ID: "waits", Title: "Waiting for the first session",
+			Intro:  "Referrals allocated a coach and sessions in the period, and the day of their first session that was not cancelled.",
+			Tables: []web.ReportTable{table(tableWaits, false, 0, "")}},
+		{ID: "sessions", Title: "Sessions",
+			Intro:  "Movements in the sessions allowance recorded in the period, and requests for extra sessions made or approved in it.",
+			Tables: []web.ReportTable{table(tableSessions, true, len(sessionKinds), "")}},
+		{ID: "outcomes", Title: "Outcomes at closure",
+			Intro:  "Referrals closed or withdrawn in the period by their recorded outcome, and by the reasons they gave for the referral. A referral with several reasons counts under each.",
+			Tables: []web.ReportTable{table(tableOutcomes, false, 0, "")}},
+		{ID: "caseloads", Title: "Coaches' caseloads",
+			Intro: "A snapshot as of now, whatever the period: each active coach's open allocated or active referrals against the capacity set in their profile.",
+			Tables: []web.ReportTable{table(tableCaseloads, false, 0,
+				"These are exact numbers: they describe the unit's own staff and their work, not trainees, so the small-number rule does not apply.")}},
+	}
+}
