@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"careers/internal/auth"
+	"careers/internal/benchdata"
 	"careers/internal/booking"
 	"careers/internal/config"
 	"careers/internal/eligibility"
@@ -43,6 +44,20 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	// Two years of history first (it needs an empty database, so only a
+	// fresh one gets it): enough referrals in every state, with sessions,
+	// outcomes and a caseload per coach, for the queue and the reports to
+	// show what they are for.
+	hist, err := benchdata.Seed(ctx, db.pool, benchdata.Options{Referrals: demoHistory, Years: 2, Coaches: 6, Coordinators: 2,
+		Leads: 1, CaseManagers: 8, PasswordHash: hash, Seed: 2026})
+	switch {
+	case errors.Is(err, benchdata.ErrNotEmpty) || errors.Is(err, benchdata.ErrOtherDataset):
+		fmt.Fprintln(stdout, "demo history skipped: the database already holds referrals")
+	case err != nil:
+		return err
+	case !hist.Reused:
+		fmt.Fprintf(stdout, "demo history: %d referrals over two years\n", hist.Referrals)
+	}
 	st := store.New(db.pool)
 	n, err := st.Seed(ctx, hash, demoReferrals(time.Now()), time.Now())
 	if err != nil {
@@ -66,6 +81,9 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	fmt.Fprintf(stdout, "demo data ready (%d record(s) added)\n", n)
 	return nil
 }
+
+// demoHistory is how many past referrals the demo database gets.
+const demoHistory = 600
 
 // demoReferrals are answered through the real forms' definitions and
 // checked by the real eligibility rules, so the demo shows what a referral

@@ -13,10 +13,13 @@ const (
 	minBarWidth = 2   // a count too small for a pixel still shows as a sliver
 )
 
-// Item is one bar to draw: a label and its count.
+// Item is one bar to draw: a label and its count. Shown, when set, is how
+// the count reads after the rules (Breakdown's Hidden); a count shown any
+// way but as itself gets no bar.
 type Item struct {
 	Label string
 	N     int
+	Shown string
 }
 
 // Bar is one drawn bar: where its label, bar and figure go.
@@ -54,8 +57,9 @@ func (c Chart) Desc() string {
 // a bar's length would give away the number the words hide.
 func BarChart(items []Item) Chart {
 	most := 0
+	drawn := func(it Item) bool { return !Small(it.N) && it.N > 0 && (it.Shown == "" || it.Shown == Count(it.N)) }
 	for _, it := range items {
-		if !Small(it.N) && it.N > most {
+		if drawn(it) && it.N > most {
 			most = it.N
 		}
 	}
@@ -63,7 +67,10 @@ func BarChart(items []Item) Chart {
 	for i, it := range items {
 		top := i * rowHeight
 		b := Bar{Label: it.Label, Value: Count(it.N), LabelY: top + labelBase, BarY: top + barTop, TextY: top + barTop + 15}
-		if !Small(it.N) && it.N > 0 && most > 0 {
+		if it.Shown != "" {
+			b.Value = it.Shown
+		}
+		if drawn(it) && most > 0 {
 			b.Width = max(minBarWidth, it.N*(ChartWidth-valueRoom)/most)
 		}
 		b.TextX = b.Width + 8

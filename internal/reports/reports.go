@@ -32,6 +32,33 @@ func Count(n int) string {
 	return strconv.Itoa(n)
 }
 
+// Hidden is how a count reads when it is withheld only so that a small
+// one beside it cannot be worked out from the total.
+const Hidden = "not shown (to protect a small number)"
+
+// Breakdown shows the counts of one breakdown whose parts add up to a total
+// shown elsewhere (referrals by route, region, professional group). Small
+// counts read Few, and when exactly one is withheld the next smallest
+// count is withheld too (Hidden): otherwise the total minus the rest
+// would give the small one away.
+func Breakdown(counts []int) []string {
+	out := make([]string, len(counts))
+	small, next := 0, -1
+	for i, n := range counts {
+		out[i] = Count(n)
+		switch {
+		case Small(n):
+			small++
+		case n >= Threshold && (next < 0 || n < counts[next]):
+			next = i
+		}
+	}
+	if small == 1 && next >= 0 {
+		out[next] = Hidden
+	}
+	return out
+}
+
 // Exact is n as itself, for operational figures the rule does not cover
 // (the coaches' caseloads).
 func Exact(n int) string { return strconv.Itoa(n) }

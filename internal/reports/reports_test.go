@@ -31,6 +31,30 @@ func TestCountSmallNumberRule(t *testing.T) {
 	}
 }
 
+// A single small count in a breakdown would be given away by the total
+// minus the rest, so the next smallest count is withheld with it.
+func TestBreakdownSecondarySuppression(t *testing.T) {
+	t.Parallel()
+	F, H := reports.Few, reports.Hidden
+	for _, c := range []struct {
+		name string
+		in   []int
+		want []string
+	}{
+		{"nothing small", []int{12, 7, 0}, []string{"12", "7", "0"}},
+		{"one small: the next smallest goes too", []int{12, 3, 7, 0, 9}, []string{"12", F, H, "0", "9"}},
+		{"two small protect each other", []int{12, 3, 2, 7}, []string{"12", F, F, "7"}},
+		{"one small and only zeros beside it", []int{3, 0, 0}, []string{F, "0", "0"}},
+		{"ties: the first smallest", []int{6, 4, 6}, []string{H, F, "6"}},
+		{"empty", nil, []string{}},
+	} {
+		got := reports.Breakdown(c.in)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%s: Breakdown(%v) = %q, want %q", c.name, c.in, got, c.want)
+		}
+	}
+}
+
 func TestPercent(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -236,7 +260,7 @@ func TestBounds(t *testing.T) {
 
 func TestBarChart(t *testing.T) {
 	t.Parallel()
-	c := reports.BarChart([]reports.Item{{"A", 49}, {"B", 3}, {"C", 0}, {"D", 98}, {"E", 5}})
+	c := reports.BarChart([]reports.Item{{Label: "A", N: 49}, {Label: "B", N: 3}, {Label: "C", N: 0}, {Label: "D", N: 98}, {Label: "E", N: 5}})
 	if c.Height != 5*56+8 {
 		t.Errorf("height %d", c.Height)
 	}
@@ -257,13 +281,21 @@ func TestBarChart(t *testing.T) {
 		t.Errorf("desc %q, want %q", got, want)
 	}
 	// Only withheld counts: no bar at all, nothing to scale by.
-	for _, b := range reports.BarChart([]reports.Item{{"A", 2}, {"B", 0}}).Bars {
+	for _, b := range reports.BarChart([]reports.Item{{Label: "A", N: 2}, {Label: "B", N: 0}}).Bars {
 		if b.Width != 0 {
 			t.Errorf("a withheld or zero count drew a bar: %+v", b)
 		}
 	}
+	// A count withheld to protect a small one: its words, and no bar.
+	hidden := reports.BarChart([]reports.Item{{Label: "A", N: 40}, {Label: "B", N: 7, Shown: reports.Hidden}, {Label: "C", N: 3, Shown: reports.Few}})
+	if b := hidden.Bars[1]; b.Width != 0 || b.Value != reports.Hidden {
+		t.Errorf("a hidden count: %+v", b)
+	}
+	if b := hidden.Bars[0]; b.Width != reports.ChartWidth-150 {
+		t.Errorf("the largest shown bar should take the width: %+v", b)
+	}
 	// A tiny count next to a huge one still shows.
-	if b := reports.BarChart([]reports.Item{{"A", 100000}, {"B", 5}}).Bars[1]; b.Width != 2 {
+	if b := reports.BarChart([]reports.Item{{Label: "A", N: 100000}, {Label: "B", N: 5}}).Bars[1]; b.Width != 2 {
 		t.Errorf("smallest shown bar width %d, want 2", b.Width)
 	}
 }

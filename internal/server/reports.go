@@ -2,12 +2,14 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -184,10 +186,36 @@ func vocab[T ~string](opts []referral.Option[T]) []keyed {
 // breakdown is a one-column table of counts under the small-number rule.
 func breakdown(name, caption, what string, cats []keyed, counts map[string]int) reports.Table {
 	t := reports.Table{Name: name, Caption: caption, Columns: []string{what, "Referrals"}}
-	for _, c := range categories(cats, counts) {
-		t.Rows = append(t.Rows, []string{c.label, reports.Count(counts[c.key])})
+	cs := categories(cats, counts)
+	ns := make([]int, len(cs))
+	for i, c := range cs {
+		ns[i] = counts[c.key]
+	}
+	for i, shown := range reports.Breakdown(ns) {
+		t.Rows = append(t.Rows, []string{cs[i].label, shown})
 	}
 	return t
+}
+
+// reasonHeadings are short column headings for the reasons for referral.
+var reasonHeadings = map[string]string{
+	string(referral.ReasonUncertainDirection):  "Direction or specialty",
+	string(referral.ReasonOutsideMedicine):     "Outside medicine",
+	string(referral.ReasonExploreInConfidence): "Options in confidence",
+	string(referral.ReasonLackOfProgress):      "Lack of progress",
+	string(referral.ReasonIllHealth):           "Ill health",
+	string(referral.ReasonOther):               "Other",
+}
+
+// reasonHeadingsNote spells out the short headings.
+func reasonHeadingsNote() string {
+	var out []string
+	for _, r := range referral.Reasons {
+		if h := reasonHeadings[string(r.Value)]; h != "" {
+			out = append(out, h+": "+r.Label)
+		}
+	}
+	return "The columns in full. " + strings.Join(out, ". ") + "."
 }
 
 // reportTables runs the report's queries for a period and lays out every
@@ -274,7 +302,8 @@ func (s *Server) reportTables(ctx context.Context, p reports.Period) ([]reports.
 	}
 	reasonCols := categories(reasons, byReason)
 	for _, c := range reasonCols {
-		oc.Columns = append(oc.Columns, c.label)
+		// Short headings keep the table readable; the page's note gives them whole.
+		oc.Columns = append(oc.Columns, cmp.Or(reasonHeadings[c.key], c.label))
 	}
 	for _, o := range categories(outcomes, out.ByOutcome) {
 		label := o.label
@@ -292,7 +321,11 @@ func (s *Server) reportTables(ctx context.Context, p reports.Period) ([]reports.
 	cl := reports.Table{Name: tableCaseloads, Caption: "Coaches' caseloads now",
 		Columns: []string{"Coach", "Open referrals (allocated or active)", "Capacity", "Places left"}}
 	for _, c := range coaches {
-		cl.Rows = append(cl.Rows, []string{c.Name, reports.Exact(c.Active), reports.Exact(c.Capacity), reports.Exact(max(0, c.Capacity-c.Active))})
+		left := reports.Exact(max(0, c.Capacity-c.Active))
+		if c.Active > c.Capacity {
+			left += " (over by " + strconv.Itoa(c.Active-c.Capacity) + ")"
+		}
+		cl.Rows = append(cl.Rows, []string{c.Name, reports.Exact(c.Active), reports.Exact(c.Capacity), left})
 	}
 	tables = append(tables, cl)
 	return tables, nil
@@ -315,9 +348,9 @@ func chartOf(id string, t reports.Table, n int) *web.ReportChart {
 	for _, row := range t.Rows[:n] {
 		v, err := strconv.Atoi(row[1])
 		if err != nil {
-			v = 1 // "fewer than 5": any small count draws the same
+			v = 1 // withheld: no bar, and the words as the table has them
 		}
-		items = append(items, reports.Item{Label: row[0], N: v})
+		items = append(items, reports.Item{Label: row[0], N: v, Shown: row[1]})
 	}
 	c := reports.BarChart(items)
 	wc := &web.ReportChart{ID: id, Title: "Bar chart: " + t.Caption, Desc: c.Desc(), Width: reports.ChartWidth, Height: c.Height}
@@ -366,7 +399,7 @@ func reportSections(tables []reports.Table, p reports.Period) []web.ReportSectio
 			Tables: []web.ReportTable{table(tableSessions, true, len(sessionKinds), "")}},
 		{ID: "outcomes", Title: "Outcomes at closure",
 			Intro:  "Referrals closed or withdrawn in the period by their recorded outcome, and by the reasons they gave for the referral. A referral with several reasons counts under each.",
-			Tables: []web.ReportTable{table(tableOutcomes, false, 0, "")}},
+			Tables: []web.ReportTable{table(tableOutcomes, false, 0, reasonHeadingsNote())}},
 		{ID: "caseloads", Title: "Coaches' caseloads",
 			Intro: "A snapshot as of now, whatever the period: each active coach's open allocated or active referrals against the capacity set in their profile.",
 			Tables: []web.ReportTable{table(tableCaseloads, false, 0,

@@ -99,7 +99,9 @@ func TestReportsFiguresSmallNumbersAndCSV(t *testing.T) {
 		"Figures for 1 April 2025 to 30 June 2025",
 		`<svg`, `role="img"`, `aria-labelledby="chart-received-by-route-title chart-received-by-route-desc"`,
 		`<title id="chart-received-by-route-title">`,
-		"Self-referral: 6; Supervisor referral: fewer than 5; Case Manager referral: 0.", // the chart's description
+		// The chart's description: one small count in a breakdown that adds
+		// up to the total, so the next smallest is withheld with it.
+		"Self-referral: not shown (to protect a small number); Supervisor referral: fewer than 5; Case Manager referral: 0.",
 		"83%",    // 5 of 6 answered within 14 days
 		"3 days", // the median
 		"fewer than 5",
@@ -121,8 +123,10 @@ func TestReportsFiguresSmallNumbersAndCSV(t *testing.T) {
 			t.Errorf("a small count (%s) is shown on the page", small)
 		}
 	}
-	if n := strings.Count(figures, "<rect "); n != 4 {
-		t.Errorf("%d bars drawn, want 4: self-referrals, London, doctors, the one reason", n)
+	// Self-referrals and London are withheld to protect the small count
+	// beside each (the total would give it away): no bar for them either.
+	if n := strings.Count(figures, "<rect "); n != 2 {
+		t.Errorf("%d bars drawn, want 2: doctors and the one reason", n)
 	}
 
 	rows, dl := csvRows(t, b, "received-by-route")
@@ -135,14 +139,14 @@ func TestReportsFiguresSmallNumbersAndCSV(t *testing.T) {
 	if got := dl.Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("Cache-Control %q", got)
 	}
-	want := [][]string{{"Route", "Referrals"}, {"Self-referral", "6"}, {"Supervisor referral", "fewer than 5"},
+	want := [][]string{{"Route", "Referrals"}, {"Self-referral", "not shown (to protect a small number)"}, {"Supervisor referral", "fewer than 5"},
 		{"Case Manager referral", "0"}, {"All referrals received", "8"}}
 	if strings.Join(flatten(rows), "|") != strings.Join(flatten(want), "|") {
 		t.Errorf("by route: %q, want %q", rows, want)
 	}
 
 	rows, _ = csvRows(t, b, "received-by-region")
-	if r := row(rows, "London"); r == nil || r[1] != "6" {
+	if r := row(rows, "London"); r == nil || r[1] != "not shown (to protect a small number)" {
 		t.Errorf("London: %q", r)
 	}
 	if r := row(rows, "'=1+2"); r == nil || r[1] != "fewer than 5" {
