@@ -61,9 +61,9 @@ func TestPages(t *testing.T) {
 		},
 		{
 			name:  "privacy",
-			page:  web.PrivacyPage(l),
+			page:  web.PrivacyPage(l, "6 years"),
 			title: "Privacy notice",
-			want:  []string{"Information Commissioner", "serious risk", "retention period", "download"},
+			want:  []string{"Information Commissioner", "serious risk", "for 6 years, then destroy it", "download"},
 		},
 		{
 			name:  "accessibility",

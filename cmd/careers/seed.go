@@ -44,11 +44,12 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	// Two years of history first (it needs an empty database, so only a
+	// Seven years of history first (it needs an empty database, so only a
 	// fresh one gets it): enough referrals in every state, with sessions,
 	// outcomes and a caseload per coach, for the queue and the reports to
-	// show what they are for.
-	hist, err := benchdata.Seed(ctx, db.pool, benchdata.Options{Referrals: demoHistory, Years: 2, Coaches: 6, Coordinators: 2,
+	// show what they are for, and old enough that the retention job has
+	// referrals to destroy and the admin's page some falling due.
+	hist, err := benchdata.Seed(ctx, db.pool, benchdata.Options{Referrals: demoHistory, Years: 7, Coaches: 6, Coordinators: 2,
 		Leads: 1, CaseManagers: 8, PasswordHash: hash, Seed: 2026})
 	switch {
 	case errors.Is(err, benchdata.ErrNotEmpty) || errors.Is(err, benchdata.ErrOtherDataset):
@@ -56,7 +57,7 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	case err != nil:
 		return err
 	case !hist.Reused:
-		fmt.Fprintf(stdout, "demo history: %d referrals over two years\n", hist.Referrals)
+		fmt.Fprintf(stdout, "demo history: %d referrals over seven years\n", hist.Referrals)
 	}
 	st := store.New(db.pool)
 	n, err := st.Seed(ctx, hash, demoReferrals(time.Now()), time.Now())
@@ -83,7 +84,7 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 }
 
 // demoHistory is how many past referrals the demo database gets.
-const demoHistory = 600
+const demoHistory = 900
 
 // demoReferrals are answered through the real forms' definitions and
 // checked by the real eligibility rules, so the demo shows what a referral

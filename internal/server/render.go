@@ -58,7 +58,9 @@ func staffNav(a policy.Actor, path string) []web.NavItem {
 	if a.Has(policy.Admin) {
 		items = append(items,
 			web.NavItem{Href: "/staff/admin/users", Text: "Staff accounts"},
-			web.NavItem{Href: "/staff/admin/audit", Text: "Audit log"})
+			web.NavItem{Href: "/staff/admin/audit", Text: "Audit log"},
+			web.NavItem{Href: "/staff/admin/retention", Text: "Retention"},
+			web.NavItem{Href: "/staff/admin/data-requests", Text: "Data requests"})
 	}
 	items = append(items, web.NavItem{Href: "/staff/account", Text: "Your account"})
 	for i := range items {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"careers/internal/eligibility"
 	"careers/internal/intake"
 	"careers/internal/referral"
 	"careers/internal/store"
@@ -168,13 +169,13 @@ func referralSections(ref store.SubjectReferral) []web.ExportSection {
 			main.Pairs = append(main.Pairs, pair(p.k, p.v))
 		}
 	}
-	elig := []string{ref.Eligibility}
+	elig := []string{eligibility.Outcome(ref.Eligibility).Label()}
 	for _, rs := range ref.EligibilityReasons {
 		elig = append(elig, rs.Text)
 	}
 	main.Pairs = append(main.Pairs, pair("Eligibility check", elig...))
 	if ref.EligibilityDecided != "" {
-		main.Pairs = append(main.Pairs, pair("Coordinator's eligibility decision", ref.EligibilityDecided, ref.EligibilityWhy))
+		main.Pairs = append(main.Pairs, pair("Coordinator's eligibility decision", eligibility.Outcome(ref.EligibilityDecided).Label(), ref.EligibilityWhy))
 	}
 	if ref.FormDSessions > 0 {
 		main.Pairs = append(main.Pairs, pair("Funding request (Form D)", strconv.Itoa(ref.FormDSessions)+" sessions", ref.FormDReference, ref.FormDStatus))
@@ -189,7 +190,11 @@ func referralSections(ref store.SubjectReferral) []web.ExportSection {
 	if form, ok := intake.FormFor(intake.Route(ref.Route)); ok {
 		for _, sec := range form.Summary(intake.Values(ref.Answers), func(string) string { return "" }) {
 			for _, row := range sec.Rows {
-				answers.Pairs = append(answers.Pairs, web.AnswerRow{Key: sec.Title + ": " + row.Key, Value: row.Lines})
+				lines := row.Lines
+				if strings.TrimSpace(strings.Join(lines, "")) == "" {
+					lines = []string{"Not given"}
+				}
+				answers.Pairs = append(answers.Pairs, web.AnswerRow{Key: sec.Title + ": " + row.Key, Value: lines})
 			}
 		}
 	}
