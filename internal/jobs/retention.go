@@ -23,6 +23,15 @@ const DefaultRetentionMonths = 72
 // reasons), so they are not kept for the sake of it.
 const DraftAbandonedAfter = 30 * 24 * time.Hour
 
+// LooseMessagesKeptFor is how long an email that belongs to no referral (a
+// sign-in link, a staff invitation, the deadline digest) is kept once sent
+// or given up: long enough to answer "did my link arrive?", no longer.
+const LooseMessagesKeptFor = 90 * 24 * time.Hour
+
+// SpentLinksKeptFor is how long a used or expired one-time link's row is
+// kept (it holds the address the link was sent to).
+const SpentLinksKeptFor = 30 * 24 * time.Hour
+
 // retentionBatch is how many referrals one query lists; each is then
 // destroyed in its own transaction.
 const retentionBatch = 200
@@ -54,7 +63,8 @@ func (w *retentionWorker) Timeout(*river.Job[retentionArgs]) time.Duration { ret
 func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs]) error {
 	res, err := RunRetention(ctx, w.pool, w.now(), w.months, w.log)
 	w.log.InfoContext(ctx, "retention run", "destroyed", res.Destroyed, "skipped", res.Skipped,
-		"failed", res.Failed, "drafts_deleted", res.Drafts, "retention_months", w.months)
+		"failed", res.Failed, "drafts_deleted", res.Drafts, "messages_deleted", res.Messages, "links_deleted", res.Links,
+		"retention_months", w.months)
 	return err
 }
 
@@ -64,13 +74,17 @@ type RetentionResult struct {
 	Skipped   int   // changed after they were listed (reopened, held)
 	Failed    int   // could not be destroyed this time (logged)
 	Drafts    int64 // abandoned referral forms deleted
+	Messages  int64 // old emails that belong to no referral deleted
+	Links     int64 // used or expired one-time links deleted
 }
 
 // RunRetention destroys every finished referral whose retention period of
 // months has run out on the day of now (Europe/London) and is not under a
 // legal hold, one transaction each: a failure on one is logged, by id only,
 // and the others go ahead. Then it deletes referral forms abandoned for
-// DraftAbandonedAfter. It returns an error only when it could not list
+// DraftAbandonedAfter, emails that belong to no referral after
+// LooseMessagesKeptFor, and spent one-time links after SpentLinksKeptFor.
+// It returns an error only when it could not list
 // what is due or failed on some referral, so that River records the run as
 // failed; what was destroyed stays destroyed.
 func RunRetention(ctx context.Context, pool *pgxpool.Pool, now time.Time, months int, log *slog.Logger) (RetentionResult, error) {
@@ -122,6 +136,12 @@ func RunRetention(ctx context.Context, pool *pgxpool.Pool, now time.Time, months
 	n, err := st.DeleteAbandonedDrafts(ctx, now.Add(-DraftAbandonedAfter), 10000)
 	res.Drafts = n
 	if err != nil {
+		return res, fmt.Errorf("retention: %w", err)
+	}
+	if res.Messages, err = st.DeleteOldLooseMessages(ctx, now.Add(-LooseMessagesKeptFor), 10000); err != nil {
+		return res, fmt.Errorf("retention: %w", err)
+	}
+	if res.Links, err = st.DeleteSpentLinks(ctx, now.Add(-SpentLinksKeptFor), now, 10000); err != nil {
 		return res, fmt.Errorf("retention: %w", err)
 	}
 	if res.Failed > 0 {

@@ -343,3 +343,69 @@ func TestDeliveryOfDestroyedNotificationEndsCleanly(t *testing.T) {
 		t.Errorf("%d messages sent for a destroyed notification", len(got))
 	}
 }
+
+// Emails that belong to no referral and spent one-time links are kept only
+// for a while: the old ones go, the recent, the queued and the live stay.
+func TestRetentionClearsLooseMessagesAndSpentLinks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := MustDB(t)
+	now := at(2027, 3, 1, 3, 0)
+	old, recent := now.Add(-100*24*time.Hour), now.Add(-10*24*time.Hour)
+	ref := mustFinishedReferral(t, pool, "CR-KEEP-0001", "closed", old, ptr(recent))
+	for _, m := range []struct {
+		key, status string
+		referral    *int64
+		at          time.Time
+	}{
+		{"old-sent", "sent", nil, old}, {"old-failed", "failed", nil, old}, {"old-queued", "queued", nil, old},
+		{"recent-sent", "sent", nil, recent}, {"old-of-a-referral", "sent", &ref, old},
+	} {
+		var sentAt, failedAt *time.Time
+		switch m.status {
+		case "sent":
+			sentAt = &m.at
+		case "failed":
+			failedAt = &m.at
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO notifications (key, kind, referral_id, recipients, subject, body_text, body_html, status, created_at, sent_at, failed_at)
+			VALUES ($1, 'sign_in', $2, '[{"name":"","email":"x@example.org"}]', 'Your link', 'text', '<p>html</p>', $3, $4, $5, $6)`,
+			m.key, m.referral, m.status, m.at, sentAt, failedAt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, l := range []struct {
+		created, expires time.Time
+		used             bool
+	}{
+		{old, old.Add(time.Hour), false},      // expired long ago: goes
+		{old, old.Add(time.Hour), true},       // used long ago: goes
+		{old, now.Add(time.Hour), false},      // old but still live (a long-lived invitation): stays
+		{recent, recent.Add(time.Hour), true}, // used lately: stays
+	} {
+		var used *time.Time
+		if l.used {
+			used = &l.created
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO auth_tokens (purpose, token_hash, email, created_at, expires_at, used_at) VALUES ('sign_in', $1, 'x@example.org', $2, $3, $4)`,
+			[]byte(fmt.Sprintf("hash-%d", i)), l.created, l.expires, used); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := runRetention(t, pool, now)
+	if res.Messages != 2 || res.Links != 2 {
+		t.Errorf("deleted %d messages and %d links, want 2 and 2", res.Messages, res.Links)
+	}
+	var keys []string
+	rows, _ := pool.Query(ctx, `SELECT key FROM notifications ORDER BY key`)
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(keys, ",") != "old-of-a-referral,old-queued,recent-sent" {
+		t.Errorf("messages left: %v", keys)
+	}
+	if n := count(t, pool, `SELECT count(*) FROM auth_tokens`); n != 2 {
+		t.Errorf("%d links left, want 2", n)
+	}
+}

@@ -228,6 +228,37 @@ func (s *Store) DeleteAbandonedDrafts(ctx context.Context, before time.Time, lim
 	return tag.RowsAffected(), nil
 }
 
+// DeleteSpentLinks deletes one-time links that belong to no referral
+// (sign-in, set or reset a password) made before before that were used or
+// have expired: a sign-in link's row holds the address it was for, and an
+// old one serves no purpose. A referral's own links (confirming it) go with
+// the referral. At most limit go in one call.
+func (s *Store) DeleteSpentLinks(ctx context.Context, before, now time.Time, limit int) (int64, error) {
+	tag, err := s.db.Exec(ctx, `
+		DELETE FROM auth_tokens WHERE id IN (
+			SELECT id FROM auth_tokens WHERE referral_id IS NULL AND created_at < $1 AND (used_at IS NOT NULL OR expires_at < $2)
+			ORDER BY created_at LIMIT $3)`, before, now, limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete spent links: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// DeleteOldLooseMessages deletes emails that belong to no referral (sign-in
+// links, staff invitations and password resets, the coordinators' digest)
+// recorded before before and no longer waiting to be sent. A referral's own
+// messages go with the referral when its retention period ends.
+func (s *Store) DeleteOldLooseMessages(ctx context.Context, before time.Time, limit int) (int64, error) {
+	tag, err := s.db.Exec(ctx, `
+		DELETE FROM notifications WHERE id IN (
+			SELECT id FROM notifications WHERE referral_id IS NULL AND status <> 'queued' AND created_at < $1
+			ORDER BY created_at LIMIT $2)`, before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete old messages: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // DestructionRegister lists the register newest first, limit rows from the
 // keyset cursor (rows strictly older than beforeAt/beforeID; zero beforeID
 // starts at the newest). It returns one row more than limit when there is a
