@@ -24,7 +24,6 @@ import (
 	"careers/internal/mail"
 	"careers/internal/referral"
 	"careers/internal/store"
-	"careers/internal/triage"
 )
 
 // The baseline: the least a Go service could do for each page. A bare
@@ -161,7 +160,9 @@ func (d baselineDeps) audit(r *http.Request, action, recordType, recordID string
 // order and under the same conditions (a coordinator looking).
 func (d baselineDeps) referral(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	c, err := d.st.ReferralCardByReference(ctx, r.PathValue("reference"))
+	// The page's one statement (the coordinator sees the coaches), then
+	// the audit row for the view.
+	pg, err := d.st.ReferralPageByReference(ctx, r.PathValue("reference"), true)
 	if errors.Is(err, store.ErrNotFound) {
 		http.NotFound(w, r)
 		return
@@ -170,63 +171,11 @@ func (d baselineDeps) referral(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if err := d.st.Audit(ctx, d.audit(r, "view_referral", "referral", c.Reference)); err != nil {
+	if err := d.st.Audit(ctx, d.audit(r, "view_referral", "referral", pg.State.Reference)); err != nil {
 		fail(w, err)
 		return
 	}
-	det, err := d.st.ReferralDetailByID(ctx, c.ID)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	ns, err := d.st.ReferralNotifications(ctx, c.ID)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	st, err := d.st.ReferralStateByID(ctx, c.ID)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	allocating := false
-	for _, a := range triage.Allowed(triage.State(st.Status)) {
-		if a == triage.ActionAllocate || a == triage.ActionReallocate {
-			allocating = true
-		}
-	}
-	var coaches []store.CoachLoad
-	if st.CoachID != 0 || allocating {
-		if coaches, err = d.st.CoachesWithLoad(ctx); err != nil {
-			fail(w, err)
-			return
-		}
-	}
-	appts, err := d.st.ReferralAppointments(ctx, c.ID)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	ledger, err := d.st.Allowance(ctx, c.ID)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	notes, err := d.st.Notes(ctx, c.ID)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	qs, err := d.st.InfoRequests(ctx, c.ID)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	xs, err := d.st.ReferralExtensions(ctx, c.ID)
-	if err != nil {
-		fail(w, err)
-		return
-	}
+	det, ns, coaches, appts, ledger, notes, qs, xs := pg.Detail, pg.Notifications, pg.Coaches, pg.Appointments, pg.Allowance, pg.Notes, pg.Questions, pg.Extensions
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%s\n", det.Reference, det.TraineeName, det.Route, det.Status, det.Eligibility)
 	for k, v := range det.Answers {

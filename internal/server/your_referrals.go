@@ -61,20 +61,26 @@ func (s *Server) referralFor(w http.ResponseWriter, r *http.Request, action poli
 		s.serverError(w, r, err)
 		return c, false
 	}
+	return c, s.allowReferral(w, r, action, c)
+}
+
+// allowReferral applies the policy for action to a loaded referral and
+// audits the view; on refusal it has answered.
+func (s *Server) allowReferral(w http.ResponseWriter, r *http.Request, action policy.Action, c store.ReferralCard) bool {
 	switch policy.Referral(actorFrom(r.Context()), action, c.Owners) {
 	case policy.Allow:
 	case policy.Forbid:
 		s.deny(w, r, "referral", c.Reference)
-		return c, false
+		return false
 	default:
 		s.hide(w, r, "referral", c.Reference)
-		return c, false
+		return false
 	}
 	if err := s.auditView(r, string(action), "referral", c.Reference, store.OutcomeSuccess); err != nil {
 		s.serverError(w, r, err)
-		return c, false
+		return false
 	}
-	return c, true
+	return true
 }
 
 func (s *Server) yourReferral(w http.ResponseWriter, r *http.Request) {
@@ -173,25 +179,37 @@ func (s *Server) answerQuestion(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/your-referrals/"+c.Reference, http.StatusSeeOther)
 }
 
-// staffReferral is the staff view of one referral.
+// staffReferral is the staff view of one referral: the page's data in one
+// statement, then the policy, the audit row and the page.
 func (s *Server) staffReferral(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.referralFor(w, r, policy.ViewReferral)
-	if !ok {
+	pg, err := s.store.ReferralPageByReference(r.Context(), chi.URLParam(r, "reference"), actorFrom(r.Context()).Has(policy.Coordinator))
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderNotFound(w, r)
 		return
 	}
-	p, err := s.staffReferralProps(r, c)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), p))
+	if !s.allowReferral(w, r, policy.ViewReferral, pg.Detail.ReferralCard) {
+		return
+	}
+	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), s.referralPageProps(r, pg)))
 }
 
+// staffReferralProps reads the referral page's data again (after a
+// decision was refused) and lays it out.
 func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.StaffReferralProps, error) {
-	d, err := s.store.ReferralDetailByID(r.Context(), c.ID)
+	pg, err := s.store.ReferralPageByReference(r.Context(), c.Reference, actorFrom(r.Context()).Has(policy.Coordinator))
 	if err != nil {
 		return web.StaffReferralProps{}, err
 	}
+	return s.referralPageProps(r, pg), nil
+}
+
+// referralPageProps lays out the staff referral page; it reads nothing.
+func (s *Server) referralPageProps(r *http.Request, pg store.ReferralPage) web.StaffReferralProps {
+	d, c := pg.Detail, pg.Detail.ReferralCard
 	p := web.StaffReferralProps{Row: cardRows([]store.ReferralCard{c})[0], Eligibility: d.Eligibility,
 		EligibilityLabel: eligibility.Outcome(d.Eligibility).Label()}
 	for _, rs := range d.EligibilityReasons {
@@ -228,11 +246,7 @@ func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.
 		p.Timeline = append(p.Timeline, web.TimelineItem{At: e.At, Who: e.ActorName, Detail: e.Detail})
 	}
 	// The messages sent about the referral belong in its history too.
-	ns, err := s.store.ReferralNotifications(r.Context(), d.ID)
-	if err != nil {
-		return p, err
-	}
-	for _, n := range ns {
+	for _, n := range pg.Notifications {
 		to := make([]string, len(n.To))
 		for i, rc := range n.To {
 			to[i] = rc.Name
@@ -245,23 +259,17 @@ func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.
 	}
 	sort.SliceStable(p.Timeline, func(i, j int) bool { return p.Timeline[i].At.Before(p.Timeline[j].At) })
 	p.Waiting = d.Status == "awaiting_trainee" && actorFrom(r.Context()).Has(policy.Coordinator)
-	if err := s.triageProps(r, d, &p); err != nil {
-		return p, err
-	}
-	return p, nil
+	s.triageProps(r, pg, &p)
+	return p
 }
 
 // triageProps adds what triage needs to the referral page: the decisions
 // this person may take in this state, the response deadline, coaches to
 // choose from (with the suggestion), the allowance ledger, notes, questions
 // and extension requests. A handful of queries, none per row.
-func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.StaffReferralProps) error {
-	ctx := r.Context()
-	a := actorFrom(ctx)
-	st, err := s.store.ReferralStateByID(ctx, d.ID)
-	if err != nil {
-		return err
-	}
+func (s *Server) triageProps(r *http.Request, pg store.ReferralPage, p *web.StaffReferralProps) {
+	a := actorFrom(r.Context())
+	d, st := pg.Detail, pg.State
 	p.Version = st.Version
 	state := triage.State(st.Status)
 	can := map[string]bool{}
@@ -296,19 +304,13 @@ func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.Sta
 	p.Flag = string(dl.Flag)
 	p.Deadline = deadlineText(dl)
 
-	if st.CoachID != 0 || can["allocate"] || can["reallocate"] {
-		coaches, err := s.store.CoachesWithLoad(ctx)
-		if err != nil {
-			return err
-		}
+	p.CoachName = pg.CoachName
+	if can["allocate"] || can["reallocate"] {
 		var pool []triage.Coach
-		for _, c := range coaches {
-			if c.ID == st.CoachID {
-				p.CoachName = c.Name
-			}
+		for _, c := range pg.Coaches {
 			pool = append(pool, triage.Coach{ID: c.ID, Name: c.Name, Active: c.Active, Capacity: c.Capacity, Modes: c.Modes, Specialisms: c.Specialisms, IsActive: true})
 		}
-		if can["allocate"] || can["reallocate"] {
+		{
 			need := triage.Need{Mode: first1(d.Answers["mode"]), Reasons: d.Answers["reasons"], Specialty: first1(d.Answers["specialty"])}
 			best, hasBest := triage.Suggest(pool, need)
 			for _, rk := range triage.Rank(pool, need) {
@@ -322,10 +324,7 @@ func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.Sta
 		}
 	}
 
-	appts, err := s.store.ReferralAppointments(ctx, d.ID)
-	if err != nil {
-		return err
-	}
+	appts := pg.Appointments
 	coordinatorOrLead := a.HasAny(policy.Coordinator, policy.Lead)
 	for _, ap := range appts {
 		row := apptRow(ap)
@@ -341,10 +340,7 @@ func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.Sta
 		p.CanBook = true
 	}
 
-	events, err := s.store.Allowance(ctx, d.ID)
-	if err != nil {
-		return err
-	}
+	events := pg.Allowance
 	var les []triage.LedgerEvent
 	for _, e := range events {
 		les = append(les, triage.LedgerEvent{Kind: triage.LedgerKind(e.Kind), Sessions: e.Sessions})
@@ -355,26 +351,14 @@ func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.Sta
 	p.Ledger.Attended, p.Ledger.Forfeited, p.Ledger.Waived = l.Attended, l.Forfeited, l.Waived
 
 	if can["note"] {
-		notes, err := s.store.Notes(ctx, d.ID)
-		if err != nil {
-			return err
-		}
-		for _, n := range notes {
+		for _, n := range pg.Notes {
 			p.Notes = append(p.Notes, web.NoteRow{At: n.At, Author: n.Author, Body: n.Body})
 		}
 	}
-	qs, err := s.store.InfoRequests(ctx, d.ID)
-	if err != nil {
-		return err
-	}
-	for _, q := range qs {
+	for _, q := range pg.Questions {
 		p.Questions = append(p.Questions, web.QuestionRow{Question: q.Question, AskedAt: q.AskedAt, Answer: q.Answer})
 	}
-	xs, err := s.store.ReferralExtensions(ctx, d.ID)
-	if err != nil {
-		return err
-	}
-	for _, x := range xs {
+	for _, x := range pg.Extensions {
 		p.Extensions = append(p.Extensions, web.ExtensionRow{ID: x.ID, Sessions: x.Sessions, Justification: x.Justification,
 			RequestedBy: x.RequestedBy, RequestedAt: x.RequestedAt, Status: x.Status})
 	}
@@ -395,7 +379,6 @@ func (s *Server) triageProps(r *http.Request, d store.ReferralDetail, p *web.Sta
 	if len(signposts) > 0 {
 		p.DeclineText = "Thank you for asking for careers support. From what you told us, our unit is not the right service for you. " + strings.Join(signposts, " ")
 	}
-	return nil
 }
 
 func first1(xs []string) string {

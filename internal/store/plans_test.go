@@ -216,6 +216,8 @@ func TestPlansOnRealisticData(t *testing.T) {
 		{"queue: name search", queue(store.QueueQuery{Status: store.QueueAll, Search: namePrefix})},
 		{"queue: email search", queue(store.QueueQuery{Status: store.QueueAll, Search: strings.ToUpper(email)})},
 		{"queue: registration number search", queue(store.QueueQuery{Status: store.QueueAll, Search: registration})},
+		{"referral page: ReferralPageByReference, with the coaches", func() error { _, err := st.ReferralPageByReference(ctx, reference, true); return err }},
+		{"referral page: ReferralPageByReference", func() error { _, err := st.ReferralPageByReference(ctx, reference, false); return err }},
 		{"referral page: ReferralDetailByID", func() error { _, err := st.ReferralDetailByID(ctx, referralID); return err }},
 		{"referral page: ReferralCardByReference", func() error { _, err := st.ReferralCardByReference(ctx, reference); return err }},
 		{"referral page: ReferralStateByID", func() error { _, err := st.ReferralStateByID(ctx, referralID); return err }},
