@@ -684,12 +684,12 @@ func WithdrawPage(l Layout, p WithdrawProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textareaField("reason", "Why are you withdrawing? (optional)", "Only the careers support team sees this.", p.Reason, p.Errors.For("reason")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textareaField("reason", "Why are you withdrawing? (optional)", "Only the careers support team (coordinators, the unit's lead and your coach) sees this.", p.Reason, p.Errors.For("reason")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if len(p.Tell) > 0 {
-				templ_7745c5c3_Err = radios(QField{Name: "share", Label: "Can we tell " + joinOr(p.Tell) + " that you have withdrawn?", Hint: "We would say only that you have withdrawn, nothing about why or what you discussed.", Error: p.Errors.For("share"), Options: []Option{
+				templ_7745c5c3_Err = radios(QField{Name: "share", Label: "Shall we email " + joinOr(p.Tell) + " to let them know you have withdrawn?", Hint: "We would say only that you have withdrawn, nothing about why or what you discussed. If they look your referral up, they can see that it has ended.", Error: p.Errors.For("share"), Options: []Option{
 					{Value: "yes", Label: "Yes, tell them", Checked: p.Share == "yes"},
 					{Value: "no", Label: "No, do not tell them", Checked: p.Share == "no"},
 				}}).Render(ctx, templ_7745c5c3_Buffer)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"careers/internal/jobs"
+	"careers/internal/referral"
 	"careers/internal/store"
 	"careers/web"
 )
@@ -103,6 +104,9 @@ func (s *Server) renderRetention(w http.ResponseWriter, r *http.Request, status 
 // holdForm reads and checks a reference and a reason.
 func holdForm(r *http.Request, prefix string, errs *web.Errors) (ref, reason string) {
 	ref = strings.ToUpper(strings.TrimSpace(r.PostFormValue(prefix + "-reference")))
+	if norm, ok := referral.NormaliseReference(ref); ok {
+		ref = norm // "cr 7k2m q9ta" as typed from a letter
+	}
 	reason = strings.TrimSpace(r.PostFormValue(prefix + "-reason"))
 	if ref == "" {
 		errs.Add(prefix+"-reference", "Enter the referral's reference")

@@ -110,10 +110,10 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		cancelReason := reason
-		if cancelReason == "" {
-			cancelReason = "The trainee withdrew from careers support"
-		}
+		// The sessions' own record gives no reason: the Case Manager can
+		// read the referral's sessions and timeline. The reason is kept in
+		// the closing note, which only the team sees.
+		const cancelReason = "The trainee withdrew from careers support"
 		cancelled := 0
 		for _, a := range appts {
 			if a.Status != "booked" || !a.Start.After(s.now()) {
@@ -165,7 +165,9 @@ var errAlreadyWithdrawn = errors.New("already withdrawn")
 // trainee's agreement) the Case Manager and the referrer. None of them is
 // told why.
 func (s *Server) withdrawLetters(ctx context.Context, st *store.Store, tx pgxTx, cur store.ReferralState, tell bool, cancelled int) error {
-	key := "withdrawn:" + cur.Reference
+	// The version keeps a later withdrawal (after a lead reopened the
+	// referral) from reusing the first one's messages.
+	key := "withdrawn:" + cur.Reference + ":" + strconv.Itoa(cur.Version)
 	subject := "Careers support referral " + cur.Reference + " is withdrawn"
 	line := "You have withdrawn your careers support referral (" + cur.Reference + ")."
 	if cancelled > 0 {

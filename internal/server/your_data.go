@@ -49,20 +49,36 @@ func (s *Server) yourData(w http.ResponseWriter, r *http.Request) {
 // yourDataDownload sends the signed-in person their own data.
 func (s *Server) yourDataDownload(format string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.sendSubjectData(w, r, actorFrom(r.Context()).Email, format, "export_own_data")
+		d, err := s.store.SubjectData(r.Context(), actorFrom(r.Context()).Email, s.now())
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		// The team's internal notes are not in the self-service download
+		// (staff write them as working notes, and may name others); a
+		// formal request through an admin includes them once reviewed.
+		for i := range d.Referrals {
+			d.Referrals[i].Notes = nil
+		}
+		d.NotesLeftOut = true
+		s.sendSubjectData(w, r, d, format, "export_own_data")
 	}
 }
 
-// sendSubjectData gathers a person's data, records the export in the audit
-// log (with the references it covered, never the address), and sends it as
-// a download.
-func (s *Server) sendSubjectData(w http.ResponseWriter, r *http.Request, email, format, action string) {
+// auditSubject records a look at a person's data as a whole: the record is
+// the person's address (the audit log, readable by admins only, already
+// holds public people's addresses), so the person's own download lists it
+// among who looked at their records.
+func (s *Server) auditSubject(r *http.Request, email, action, outcome, detail string) error {
+	e := s.auditEntry(r.Context(), action, "personal_data", store.NormaliseEmail(email), outcome)
+	e.Detail = detail
+	return s.store.Audit(r.Context(), e)
+}
+
+// sendSubjectData records the export in the audit log, with the references
+// it covered, and sends it as a download.
+func (s *Server) sendSubjectData(w http.ResponseWriter, r *http.Request, d store.SubjectData, format, action string) {
 	ctx := r.Context()
-	d, err := s.store.SubjectData(ctx, email, s.now())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
 	refs := make([]string, 0, len(d.Referrals)+len(d.AsReferrer))
 	for _, ref := range d.Referrals {
 		refs = append(refs, ref.Reference)
@@ -70,9 +86,7 @@ func (s *Server) sendSubjectData(w http.ResponseWriter, r *http.Request, email, 
 	for _, ref := range d.AsReferrer {
 		refs = append(refs, ref.Reference)
 	}
-	e := s.auditEntry(ctx, action, "personal_data", "", store.OutcomeSuccess)
-	e.Detail = format + "; referrals: " + strings.Join(refs, ",")
-	if err := s.store.Audit(ctx, e); err != nil {
+	if err := s.auditSubject(r, d.Email, action, store.OutcomeSuccess, format+"; referrals: "+strings.Join(refs, ",")); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -103,6 +117,9 @@ func exportDoc(d store.SubjectData) web.ExportDoc {
 			"This is everything the careers support service holds about the email address " + d.Email + ".",
 			"The same data is available as a JSON file for other services to read.",
 		}}
+	if d.NotesLeftOut {
+		doc.Intro = append(doc.Intro, "Notes the careers support team wrote for their own work are not in this download. You can ask the unit for them: see the privacy notice.")
+	}
 	if d.Empty() {
 		doc.Sections = append(doc.Sections, web.ExportSection{Heading: "Nothing held", Empty: "We hold nothing about this address."})
 	}
@@ -340,19 +357,24 @@ func (s *Server) adminDataRequest(w http.ResponseWriter, r *http.Request) {
 	if p.Format != "html" && p.Format != "json" {
 		p.Errors.Add("format", "Select a format")
 	}
-	if !p.Errors.Any() {
-		d, err := s.store.SubjectData(r.Context(), p.Email, s.now())
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		if d.Empty() {
-			p.Errors.Add("email", "We hold nothing about this email address. Check it is the one their referrals were made with")
-		}
-	}
 	if p.Errors.Any() {
 		s.render(w, r, http.StatusUnprocessableEntity, web.AdminDataRequestPage(s.layout(r, ""), p))
 		return
 	}
-	s.sendSubjectData(w, r, p.Email, p.Format, "export_personal_data")
+	d, err := s.store.SubjectData(r.Context(), p.Email, s.now())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Empty() {
+		// A look that found nothing is a look all the same.
+		if err := s.auditSubject(r, p.Email, "export_personal_data", store.OutcomeFailure, "nothing held"); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		p.Errors.Add("email", "We hold nothing about this email address. Check it is the one their referrals were made with")
+		s.render(w, r, http.StatusUnprocessableEntity, web.AdminDataRequestPage(s.layout(r, ""), p))
+		return
+	}
+	s.sendSubjectData(w, r, d, p.Format, "export_personal_data")
 }

@@ -76,6 +76,16 @@ func TestTraineeDataExport(t *testing.T) {
 	ts.MustReferral(t, "SR-MADE-0004", "other@example.com", "mine@example.com", 0, 0)
 	ts.pool.Exec(context.Background(), `UPDATE referrals SET trainee_name = 'Secret OTHERTRAINEE', referrer_name = 'Me Referrer' WHERE reference = 'SR-MADE-0004'`)
 
+	// A sign-in link still queued (the mail server is down), and a message
+	// to two people.
+	if _, err := ts.pool.Exec(context.Background(), `INSERT INTO notifications (key, kind, recipients, subject, body_text, body_html, status, failed_at, sent_at)
+		VALUES ('link-mine', 'sign_in_link', '[{"name":"","email":"mine@example.com"}]', 'Your sign-in link',
+			'Sign in: http://127.0.0.1/sign-in/link?token=LIVEtoken123abc', '<p>x</p>', 'failed', now(), NULL),
+		('both', 'test', '[{"name":"A","email":"mine@example.com"},{"name":"B","email":"them@example.com"}]', 'Shared message',
+			'Body shared', '<p>x</p>', 'sent', NULL, now())`); err != nil {
+		t.Fatal(err)
+	}
+
 	// A coordinator looks at the first referral: the trainee sees that.
 	coord := ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
 	staffB := ts.NewBrowser(t)
@@ -105,9 +115,16 @@ func TestTraineeDataExport(t *testing.T) {
 	}
 	for i, r := range d.Referrals {
 		if len(r.Documents) != 1 || string(r.Documents[0].Content) != "Doc MINE"+strconv.Itoa(i+1) || len(r.Appointments) != 1 ||
-			len(r.Summaries) != 1 || len(r.Notes) != 1 || len(r.Questions) != 1 || len(r.Allowance) != 1 || len(r.Timeline) != 1 {
+			len(r.Summaries) != 1 || len(r.Questions) != 1 || len(r.Allowance) != 1 || len(r.Timeline) != 1 {
 			t.Errorf("referral %s is missing parts: %+v", r.Reference, r)
 		}
+		// The team's internal notes are for a request through an admin.
+		if len(r.Notes) != 0 {
+			t.Errorf("referral %s: the self-service download has the staff notes", r.Reference)
+		}
+	}
+	if !d.NotesLeftOut {
+		t.Error("the download does not say the notes were left out")
 	}
 	// Every marker of mine, in both formats; nothing of theirs.
 	h := b.Get(t, "/your-data/download.html")
@@ -116,14 +133,14 @@ func TestTraineeDataExport(t *testing.T) {
 	}
 	for _, body := range []string{j.Body, h.Body} {
 		for _, m := range []string{"MINE1", "MINE2"} {
-			for _, want := range []string{"Name " + m, "Hopes " + m, "GMC" + m, "Event " + m, "Note " + m, "Question " + m, "Answer " + m,
-				"form-c-" + m, "Room " + m, "Summary " + m, "Subject " + m, "Body " + m} {
+			for _, want := range []string{"Name " + m, "Hopes " + m, "GMC" + m, "Event " + m, "Question " + m, "Answer " + m,
+				"form-c-" + m, "Room " + m, "Summary " + m, "Subject " + m, "Body " + m, "Shared message", "Your sign-in link"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("the export lacks %q", want)
 				}
 			}
 		}
-		for _, never := range []string{"THEIRS", "them@example.com", "OTHERTRAINEE", "other@example.com"} {
+		for _, never := range []string{"THEIRS", "them@example.com", "OTHERTRAINEE", "other@example.com", "Note MINE", "LIVEtoken123abc"} {
 			if strings.Contains(body, never) {
 				t.Errorf("the export holds someone else's %q", never)
 			}
@@ -135,7 +152,7 @@ func TestTraineeDataExport(t *testing.T) {
 	// The download itself is audited, without the address.
 	var n int
 	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'export_own_data' AND actor_email = 'mine@example.com'
-		AND detail LIKE '%CS-MINE-0001%' AND detail NOT LIKE '%@%'`).Scan(&n)
+		AND record_type = 'personal_data' AND record_id = 'mine@example.com' AND detail LIKE '%CS-MINE-0001%' AND detail NOT LIKE '%@%'`).Scan(&n)
 	if n != 2 {
 		t.Errorf("%d audited exports, want 2", n)
 	}
@@ -172,6 +189,33 @@ func TestAdminDataRequest(t *testing.T) {
 	if got.Status != http.StatusOK || !strings.Contains(got.Body, "Summary MINE1") || strings.Contains(got.Body, "THEIRS") {
 		t.Fatalf("admin export: %d %.300s", got.Status, got.Body)
 	}
+	// A formal request has the team's notes too.
+	if !strings.Contains(got.Body, "Note MINE1") {
+		t.Error("the admin's export lacks the staff notes")
+	}
+	// The lookup that found nothing is audited as well.
+	var misses int
+	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'export_personal_data' AND actor_id = $1
+		AND record_id = 'nobody@example.com' AND outcome = 'failure'`, admin.ID).Scan(&misses)
+	if misses != 1 {
+		t.Errorf("%d audited empty lookups", misses)
+	}
+	// The trainee's own download shows that an admin produced their data.
+	tr := ts.NewBrowser(t)
+	tr.SignInPublic(t, "mine@example.com")
+	var own store.SubjectData
+	if err := json.Unmarshal([]byte(tr.Get(t, "/your-data/download.json").Body), &own); err != nil {
+		t.Fatal(err)
+	}
+	seen := false
+	for _, x := range own.Access {
+		if x.Who == "Staff: "+admin.Name && x.Action == "export_personal_data" {
+			seen = true
+		}
+	}
+	if !seen {
+		t.Errorf("the trainee's record of access does not show the admin's export: %+v", own.Access)
+	}
 	var n int
 	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'export_personal_data' AND actor_id = $1 AND detail LIKE '%CS-MINE-0001%'`, admin.ID).Scan(&n)
 	if n != 1 {
@@ -198,6 +242,10 @@ func TestWithdrawal(t *testing.T) {
 	past, far, farther := now.Add(-72*time.Hour), now.Add(72*time.Hour), now.Add(96*time.Hour)
 	mustSlots(t, ts, coach.ID, far, farther)
 
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	coordB, cmB := ts.NewBrowser(t), ts.NewBrowser(t)
+	coordB.SignInStaff(t, "coord@example.nhs.uk", "")
+	cmB.SignInStaff(t, cm.Email, "")
 	for _, tc := range []struct {
 		ref, email, share string
 		toldCM            bool
@@ -292,16 +340,43 @@ func TestWithdrawal(t *testing.T) {
 		if toCoach != 1 || toTrainee != 1 || toCM != told || toReferrer != told {
 			t.Errorf("%s: letters coach %d trainee %d case manager %d referrer %d", tc.ref, toCoach, toTrainee, toCM, toReferrer)
 		}
-		// Nobody but the coordinators learns why.
+		// Nobody but the team learns why: not in any message, the sessions'
+		// record or the timeline, which the Case Manager can read.
 		var leaks int
-		ts.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE referral_id = $1 AND body_text LIKE '%new post%'`, id).Scan(&leaks)
+		ts.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM notifications WHERE referral_id = $1 AND body_text LIKE '%new post%')
+			+ (SELECT count(*) FROM appointments WHERE referral_id = $1 AND cancel_reason LIKE '%new post%')
+			+ (SELECT count(*) FROM referral_events WHERE referral_id = $1 AND detail LIKE '%new post%')`, id).Scan(&leaks)
 		if leaks != 0 {
-			t.Errorf("%d messages carry the trainee's reason", leaks)
+			t.Errorf("%d messages or records the Case Manager can see carry the trainee's reason", leaks)
+		}
+		if p := cmB.Get(t, "/staff/referrals/"+tc.ref); p.Status != http.StatusOK || strings.Contains(p.Body, "new post") {
+			t.Errorf("the Case Manager's view of the referral: %d, shows the reason: %v", p.Status, strings.Contains(p.Body, "new post"))
+		}
+		if p := coordB.Get(t, "/staff/referrals/"+tc.ref); !strings.Contains(p.Body, "Found a new post") {
+			t.Error("the coordinator does not see why the trainee withdrew")
 		}
 		if p := trainee.Get(t, "/your-referrals/"+tc.ref); strings.Contains(p.Body, "/withdraw\"") {
 			t.Error("a withdrawn referral still offers withdrawal")
 		}
 	}
+	// Reopened by a lead and withdrawn again: everyone is told again (the
+	// second withdrawal's messages are its own, not the first's).
+	var againID int64
+	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'accepted', closed_at = NULL, outcome = NULL, closing_note = NULL,
+		version = version + 1 WHERE reference = 'CR-WDRA-0001' RETURNING id`).Scan(&againID)
+	again := ts.NewBrowser(t)
+	again.SignInPublic(t, "yes@example.com")
+	if p := again.Post(t, "/your-referrals/CR-WDRA-0001/withdraw", url.Values{"share": {"yes"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("second withdrawal: %d %s", p.Status, errorSummary(p.Body))
+	}
+	ts.mail.settle(t)
+	var trainee2, cm2 int
+	ts.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'withdrawn_trainee'), count(*) FILTER (WHERE kind = 'withdrawn_case_manager')
+		FROM notifications WHERE referral_id = $1`, againID).Scan(&trainee2, &cm2)
+	if trainee2 != 2 || cm2 != 2 {
+		t.Errorf("after the second withdrawal: %d letters to the trainee, %d to the Case Manager; want 2 and 2", trainee2, cm2)
+	}
+
 	// A referrer cannot withdraw the trainee's referral.
 	ref := ts.NewBrowser(t)
 	ts.MustReferral(t, "SR-REFR-0003", "t3@example.com", "sup3@example.nhs.uk", 0, 0)

@@ -259,6 +259,12 @@ func (s *Server) referralPageProps(r *http.Request, pg store.ReferralPage) web.S
 	}
 	sort.SliceStable(p.Timeline, func(i, j int) bool { return p.Timeline[i].At.Before(p.Timeline[j].At) })
 	p.Waiting = d.Status == "awaiting_trainee" && actorFrom(r.Context()).Has(policy.Coordinator)
+	if pg.ClosingNote != "" && actorFrom(r.Context()).HasAny(policy.Coordinator, policy.Lead, policy.Coach) {
+		p.ClosingNote = pg.ClosingNote
+		if pg.Outcome != "" {
+			p.Outcome = triage.Outcome(pg.Outcome).Label()
+		}
+	}
 	s.triageProps(r, pg, &p)
 	return p
 }

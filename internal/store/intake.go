@@ -174,8 +174,12 @@ func (s *Store) SubmitDraft(ctx context.Context, draftID int64, n NewReferral) (
 	err = s.db.QueryRow(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email, referrer_name, referrer_email,
 			case_manager_id, professional_group, region, registration_body, registration_number, answers, eligibility, eligibility_reasons,
 			form_d_sessions, form_d_reference, form_d_status, submitted_at)
-		VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''), nullif($8, 0), $9, $10, $11, $12, $13, $14, $15,
-			nullif($16, 0), nullif($17, ''), CASE WHEN $16 > 0 THEN 'requested' END, $18)
+		SELECT $1::text, $2::text, $3::text, $4::text, $5::text, nullif($6::text, ''), nullif($7::text, ''), nullif($8::bigint, 0),
+			$9::text, $10::text, $11::text, $12::text, $13::jsonb, $14::text, $15::jsonb,
+			nullif($16::int, 0), nullif($17::text, ''), CASE WHEN $16::int > 0 THEN 'requested' END, $18::timestamptz
+		-- A reference is never used twice, not even after its referral was
+		-- destroyed: the destruction register and the audit log still name it.
+		WHERE NOT EXISTS (SELECT 1 FROM destruction_register WHERE reference = $1)
 		ON CONFLICT (reference) DO NOTHING RETURNING id`,
 		n.Reference, n.Route, n.Status, n.TraineeName, n.TraineeEmail, n.ReferrerName, n.ReferrerEmail, n.CaseManagerID,
 		n.ProfessionalGroup, n.Region, n.RegistrationBody, n.RegistrationNumber, answers, n.Eligibility, reasons,

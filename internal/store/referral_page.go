@@ -23,6 +23,8 @@ type ReferralPage struct {
 	Extensions    []ExtensionRequest
 	// CoachName is the allocated coach's name ("" if none).
 	CoachName string
+	// Outcome and ClosingNote are how it ended (closed or withdrawn).
+	Outcome, ClosingNote string
 	// Coaches are the active coaches with their caseloads, when asked for
 	// (allocation needs them; most views do not).
 	Coaches []CoachLoad
@@ -33,7 +35,7 @@ type ReferralPage struct {
 const referralPageSQL = `SELECT ` + stateColumns + `, r.submitted_at, r.answers, r.eligibility, r.eligibility_reasons,
 	coalesce(r.form_d_sessions, 0), coalesce(r.form_d_reference, ''), r.confirmed_at,
 	coalesce(r.eligibility_override, ''), coalesce(r.eligibility_override_reason, ''),
-	coalesce((SELECT cn.name FROM staff_users cn WHERE cn.id = r.coach_id), ''),
+	coalesce((SELECT cn.name FROM staff_users cn WHERE cn.id = r.coach_id), ''), coalesce(r.outcome, ''), coalesce(r.closing_note, ''),
 	(SELECT json_build_object('id', d.id, 'kind', d.kind, 'filename', d.filename, 'content_type', d.content_type, 'size', d.size,
 			'sha256', encode(d.sha256, 'hex'), 'uploaded_by', coalesce(d.uploaded_by, 0), 'created_at', d.created_at)
 		FROM documents d WHERE d.referral_id = r.id AND d.kind = 'form_c' ORDER BY d.id DESC LIMIT 1),
@@ -81,7 +83,7 @@ func (s *Store) ReferralPageByReference(ctx context.Context, ref string, withCoa
 		&st.ReferrerEmail, &st.CaseManagerID, &st.CoachID, &st.FirstResponseAt, &st.FormDStatus, &st.SessionsGranted, &st.SessionsUsed,
 		&st.UpdatedAt, &st.UpdatedByName,
 		&p.Detail.SubmittedAt, &answers, &p.Detail.Eligibility, &reasons, &p.Detail.FormDSessions, &p.Detail.FormDReference,
-		&p.Detail.ConfirmedAt, &p.Detail.Override, &p.Detail.OverrideReason, &p.CoachName,
+		&p.Detail.ConfirmedAt, &p.Detail.Override, &p.Detail.OverrideReason, &p.CoachName, &p.Outcome, &p.ClosingNote,
 		&formC, &events, &msgs, &appts, &ledger, &notes, &qs, &xs, &coaches)
 	if err != nil {
 		return p, fmt.Errorf("referral page: %w", mapErr(err))

@@ -327,7 +327,12 @@ func (s *Store) PlaceLegalHold(ctx context.Context, reference, reason string, by
 			id, reason, now, by); err != nil {
 			return fmt.Errorf("legal hold: %w", mapErr(err))
 		}
-		return st.AddEvent(ctx, id, now, "legal_hold_placed", "staff", by, "Legal hold placed: "+reason)
+		// The reason (a complaint, a claim, a court's request) stays with the
+		// hold and in the audit log: the timeline, which the coach and the
+		// Case Manager read and the trainee gets in their data, says only
+		// that there is one.
+		return st.AddEvent(ctx, id, now, "legal_hold_placed", "staff", by,
+			"Legal hold placed: this referral is kept past its retention period until the hold is lifted.")
 	})
 }
 
@@ -347,7 +352,7 @@ func (s *Store) LiftLegalHold(ctx context.Context, reference, reason string, by 
 		if _, err := tx.Exec(ctx, `UPDATE referrals SET legal_hold_reason = NULL, legal_hold_at = NULL, legal_hold_by = NULL WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("lift legal hold: %w", mapErr(err))
 		}
-		return st.AddEvent(ctx, id, now, "legal_hold_lifted", "staff", by, "Legal hold lifted: "+reason)
+		return st.AddEvent(ctx, id, now, "legal_hold_lifted", "staff", by, "Legal hold lifted.")
 	})
 }
 

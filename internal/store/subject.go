@@ -28,6 +28,9 @@ type SubjectData struct {
 	// Access is the audit of who viewed or changed the person's records,
 	// and the person's own sign-ins and downloads.
 	Access []SubjectAccess `json:"record_access"`
+	// NotesLeftOut says the team's internal notes were left out (the
+	// trainee's own download; a request through an admin has them).
+	NotesLeftOut bool `json:"staff_notes_left_out,omitempty"`
 }
 
 // Empty reports whether nothing at all is held about the address.
@@ -69,7 +72,7 @@ type SubjectReferral struct {
 	SessionsUsed       int                 `json:"sessions_used"`
 	LegalHold          bool                `json:"legal_hold"`
 	Timeline           []SubjectEvent      `json:"timeline"`
-	Notes              []SubjectNote       `json:"staff_notes"`
+	Notes              []SubjectNote       `json:"staff_notes,omitempty"`
 	Questions          []SubjectQuestion   `json:"questions"`
 	Extensions         []SubjectExtension  `json:"extension_requests"`
 	Allowance          []SubjectAllowance  `json:"allowance_ledger"`
@@ -410,7 +413,11 @@ func (s *Store) subjectAsReferrer(ctx context.Context, d *SubjectData) error {
 // subjectMessages lists the emails addressed to the person. A message to
 // several people is theirs too, but only its text is shown, as they got it.
 func (s *Store) subjectMessages(ctx context.Context, d *SubjectData) error {
-	return s.eachRow(ctx, "messages", `SELECT n.created_at, coalesce(r.reference, ''), n.subject, n.body_text, n.status, n.sent_at,
+	// One-time links are cut out of a message once it is sent; one still
+	// queued, or given up, would carry a live link: cut it here too, so
+	// the export can never be used to sign in as anyone.
+	return s.eachRow(ctx, "messages", `SELECT n.created_at, coalesce(r.reference, ''), n.subject,
+			regexp_replace(n.body_text, $2, $3, 'g'), n.status, n.sent_at,
 			coalesce((SELECT array_agg(a.filename ORDER BY a.position) FROM notification_attachments a WHERE a.notification_id = n.id), '{}')
 		FROM notifications n LEFT JOIN referrals r ON r.id = n.referral_id
 		WHERE n.recipients @> jsonb_build_array(jsonb_build_object('email', $1::text))
@@ -421,7 +428,7 @@ func (s *Store) subjectMessages(ctx context.Context, d *SubjectData) error {
 		}
 		d.Messages = append(d.Messages, m)
 		return nil
-	}, d.Email)
+	}, d.Email, oneTimeLink, linkRemoved)
 }
 
 // subjectAccess is the audit of the person's records (their referrals and
@@ -439,6 +446,7 @@ func (s *Store) subjectAccess(ctx context.Context, d *SubjectData, refs, apptIDs
 		FROM audit_log a LEFT JOIN staff_users u ON u.id = a.actor_id
 		WHERE (a.record_type = 'referral' AND a.record_id = ANY($2::text[]))
 		   OR (a.record_type = 'appointment' AND a.record_id = ANY($3::text[]))
+		   OR (a.record_type = 'personal_data' AND a.record_id = $1)
 		   OR a.actor_email = $1
 		ORDER BY a.at, a.id`, func(rows pgx.Rows) error {
 		var x SubjectAccess
@@ -451,14 +459,21 @@ func (s *Store) subjectAccess(ctx context.Context, d *SubjectData, refs, apptIDs
 			x.Who = "Staff: " + name
 		case kind == "staff":
 			x.Who = "Staff"
-		case email == d.Email:
-			x.Who = "You"
-		case kind == "public":
-			x.Who = "The person who referred you"
 		case kind == "system":
 			x.Who = "The service"
+		case email == d.Email && x.Outcome == OutcomeSuccess:
+			x.Who = "You"
+		case email == d.Email:
+			x.Who = "Someone using your email address"
+		case kind == "public" && x.Outcome == OutcomeSuccess:
+			// The only other member of the public who can open a
+			// referral is the person who made it.
+			x.Who = "The person who referred you"
 		default:
-			x.Who = "Someone not signed in"
+			x.Who = "Someone who was refused"
+		}
+		if recordType == "personal_data" {
+			recordID = "" // the address itself: the record is "your data"
 		}
 		x.Record = recordType
 		if recordID != "" {
