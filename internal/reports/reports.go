@@ -37,26 +37,44 @@ func Count(n int) string {
 const Hidden = "not shown (to protect a small number)"
 
 // Breakdown shows the counts of one breakdown whose parts add up to a total
-// shown elsewhere (referrals by route, region, professional group). Small
-// counts read Few, and when exactly one is withheld the next smallest
-// count is withheld too (Hidden): otherwise the total minus the rest
-// would give the small one away.
-func Breakdown(counts []int) []string {
-	out := make([]string, len(counts))
-	small, next := 0, -1
+// the reader can see (referrals by route, region or professional group;
+// answered on time and late). Small counts read Few. Then, since the total
+// minus the shown counts gives the sum of the withheld ones, more counts are
+// withheld (Hidden, the smallest first) until that sum says nothing more
+// about any small one than that it is from 1 to 4: with s small counts and
+// h hidden ones (each at least Threshold), their sum must be at least
+// Threshold*h + s + 3, and h at least 1. safe is false when even withholding
+// every count cannot achieve that (every part is small, or nearly): then
+// the caller must withhold the total as well, if it can.
+func Breakdown(counts []int) (shown []string, safe bool) {
+	shown = make([]string, len(counts))
+	hidden := make([]bool, len(counts))
+	small, extra, sum := 0, 0, 0
 	for i, n := range counts {
-		out[i] = Count(n)
-		switch {
-		case Small(n):
+		shown[i] = Count(n)
+		if Small(n) {
+			hidden[i] = true
 			small++
-		case n >= Threshold && (next < 0 || n < counts[next]):
-			next = i
+			sum += n
 		}
 	}
-	if small == 1 && next >= 0 {
-		out[next] = Hidden
+	enough := func() bool { return small == 0 || (extra >= 1 && sum >= Threshold*extra+small+3) }
+	for !enough() {
+		next := -1
+		for i, n := range counts {
+			if !hidden[i] && n >= Threshold && (next < 0 || n < counts[next]) {
+				next = i
+			}
+		}
+		if next < 0 {
+			break
+		}
+		hidden[next] = true
+		shown[next] = Hidden
+		extra++
+		sum += counts[next]
 	}
-	return out
+	return shown, enough()
 }
 
 // Exact is n as itself, for operational figures the rule does not cover
@@ -64,13 +82,14 @@ func Breakdown(counts []int) []string {
 func Exact(n int) string { return strconv.Itoa(n) }
 
 // Percent is num out of den as a whole percentage, withheld when den is
-// below Threshold (a rate over so few people could point to one of them).
-// With den 0 there is nothing to show.
+// below Threshold (a rate over so few people could point to one of them),
+// or when num or den-num is small (with den shown, the rate would give the
+// small count away). With den 0 there is nothing to show.
 func Percent(num, den int) string {
 	switch {
 	case den == 0:
 		return "none to count"
-	case den < Threshold:
+	case den < Threshold || Small(num) || Small(den-num):
 		return Withheld
 	}
 	// Round half up, in integers: 2 of 3 is 67%.

@@ -31,26 +31,60 @@ func TestCountSmallNumberRule(t *testing.T) {
 	}
 }
 
-// A single small count in a breakdown would be given away by the total
-// minus the rest, so the next smallest count is withheld with it.
-func TestBreakdownSecondarySuppression(t *testing.T) {
+// The total minus the shown counts is the sum of the withheld ones: the
+// rule withholds more until that sum gives no small count away.
+func TestBreakdownCannotBeUndoneBySubtraction(t *testing.T) {
 	t.Parallel()
 	F, H := reports.Few, reports.Hidden
 	for _, c := range []struct {
 		name string
 		in   []int
 		want []string
+		safe bool
 	}{
-		{"nothing small", []int{12, 7, 0}, []string{"12", "7", "0"}},
-		{"one small: the next smallest goes too", []int{12, 3, 7, 0, 9}, []string{"12", F, H, "0", "9"}},
-		{"two small protect each other", []int{12, 3, 2, 7}, []string{"12", F, F, "7"}},
-		{"one small and only zeros beside it", []int{3, 0, 0}, []string{F, "0", "0"}},
-		{"ties: the first smallest", []int{6, 4, 6}, []string{H, F, "6"}},
-		{"empty", nil, []string{}},
+		{"nothing small", []int{12, 7, 0}, []string{"12", "7", "0"}, true},
+		{"one small: the next smallest goes too", []int{12, 3, 7, 0, 9}, []string{"12", F, H, "0", "9"}, true},
+		// 56 - 50 = 6 = 5 + 1 would give both away: the 50 goes too.
+		{"the next smallest is not enough", []int{50, 5, 1}, []string{H, H, F}, true},
+		// Two small cells summing to 2 are both 1: one more goes.
+		// 1 + 1 + 7 = 9 still says each small one is at most 3: the 12 goes.
+		{"two small ones do not protect each other", []int{12, 1, 1, 7}, []string{H, F, F, H}, true},
+		{"ties: the first smallest", []int{6, 4, 6}, []string{H, F, "6"}, true},
+		{"one small and only zeros beside it", []int{3, 0, 0}, []string{F, "0", "0"}, false},
+		// 5 + 1 = 6 with nothing else to hide: only hiding the total helps.
+		{"nothing left to hide", []int{5, 1}, []string{H, F}, false},
+		{"empty", nil, []string{}, true},
 	} {
-		got := reports.Breakdown(c.in)
-		if strings.Join(got, "|") != strings.Join(c.want, "|") {
-			t.Errorf("%s: Breakdown(%v) = %q, want %q", c.name, c.in, got, c.want)
+		got, safe := reports.Breakdown(c.in)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") || safe != c.safe {
+			t.Errorf("%s: Breakdown(%v) = %q, %v; want %q, %v", c.name, c.in, got, safe, c.want, c.safe)
+		}
+	}
+	// Whatever the counts, the withheld ones' sum must leave every small
+	// one anywhere from 1 to 4 (when the breakdown says it is safe).
+	for a := 0; a < 12; a++ {
+		for b := 0; b < 12; b++ {
+			for c := 0; c < 12; c++ {
+				in := []int{a, b, c}
+				shown, safe := reports.Breakdown(in)
+				if !safe {
+					continue
+				}
+				sum, small, hidden := 0, 0, 0
+				for i, v := range shown {
+					switch v {
+					case F:
+						small++
+						sum += in[i]
+					case H:
+						hidden++
+						sum += in[i]
+					}
+				}
+				if small > 0 && (hidden == 0 || sum-reports.Threshold*hidden-(small-1) < 4) {
+					t.Errorf("Breakdown(%v) = %q: the withheld sum %d narrows a small count", in, shown, sum)
+				}
+			}
 		}
 	}
 }
@@ -66,11 +100,16 @@ func TestPercent(t *testing.T) {
 		{4, 4, reports.Withheld},
 		{0, 5, "0%"},
 		{5, 5, "100%"},
-		{4, 5, "80%"},
-		{2, 6, "33%"},
-		{4, 6, "67%"}, // 66.67 rounds up
-		{1, 8, "13%"}, // 12.5 rounds half up
-		{7, 9, "78%"},
+		// With the denominator shown, a rate gives a small part away: 4 of
+		// 5, 2 of 6, 1 of 8, or 7 of 9 (2 not), so none of them is shown.
+		{4, 5, reports.Withheld},
+		{2, 6, reports.Withheld},
+		{1, 8, reports.Withheld},
+		{7, 9, reports.Withheld},
+		{5, 10, "50%"},
+		{10, 15, "67%"}, // 66.67 rounds up
+		{5, 40, "13%"},  // 12.5 rounds half up
+		{7, 12, "58%"},
 	} {
 		if got := reports.Percent(c.num, c.den); got != c.want {
 			t.Errorf("Percent(%d, %d) = %q, want %q", c.num, c.den, got, c.want)

@@ -184,17 +184,18 @@ func vocab[T ~string](opts []referral.Option[T]) []keyed {
 }
 
 // breakdown is a one-column table of counts under the small-number rule.
-func breakdown(name, caption, what string, cats []keyed, counts map[string]int) reports.Table {
+func breakdown(name, caption, what string, cats []keyed, counts map[string]int) (reports.Table, bool) {
 	t := reports.Table{Name: name, Caption: caption, Columns: []string{what, "Referrals"}}
 	cs := categories(cats, counts)
 	ns := make([]int, len(cs))
 	for i, c := range cs {
 		ns[i] = counts[c.key]
 	}
-	for i, shown := range reports.Breakdown(ns) {
-		t.Rows = append(t.Rows, []string{cs[i].label, shown})
+	shown, safe := reports.Breakdown(ns)
+	for i, v := range shown {
+		t.Rows = append(t.Rows, []string{cs[i].label, v})
 	}
-	return t
+	return t, safe
 }
 
 // reasonHeadings are short column headings for the reasons for referral.
@@ -252,31 +253,52 @@ func (s *Server) reportTables(ctx context.Context, p reports.Period) ([]reports.
 		routes[i] = keyed{rt, web.RouteLabel(rt)}
 	}
 	reasons := vocab(referral.Reasons)
-	tables := []reports.Table{
-		breakdown(tableRoute, "Referrals received by route", "Route", routes, rec.ByRoute),
-		breakdown(tableRegion, "Referrals received by region", "Region", vocab(referral.Regions), rec.ByRegion),
-		breakdown(tableGroup, "Referrals received by professional group", "Professional group", vocab(referral.ProfessionalGroups), rec.ByGroup),
-		breakdown(tableReason, "Referrals received by reason for referral", "Reason for referral", reasons, rec.ByReason),
+	byRoute, safeRoute := breakdown(tableRoute, "Referrals received by route", "Route", routes, rec.ByRoute)
+	byRegion, safeRegion := breakdown(tableRegion, "Referrals received by region", "Region", vocab(referral.Regions), rec.ByRegion)
+	byGroup, safeGroup := breakdown(tableGroup, "Referrals received by professional group", "Professional group", vocab(referral.ProfessionalGroups), rec.ByGroup)
+	// The reasons do not add up to the total (a referral may give several),
+	// so only the small counts are withheld there.
+	reasonTable := reports.Table{Name: tableReason, Caption: "Referrals received by reason for referral", Columns: []string{"Reason for referral", "Referrals"}}
+	for _, c := range categories(reasons, rec.ByReason) {
+		reasonTable.Rows = append(reasonTable.Rows, []string{c.label, reports.Count(rec.ByReason[c.key])})
 	}
-	tables[0].Rows = append(tables[0].Rows, []string{"All referrals received", reports.Count(rec.Total)})
+	tables := []reports.Table{byRoute, byRegion, byGroup, reasonTable}
+	// The total is what each breakdown adds up to: when one of them cannot
+	// be protected any other way, the total goes too.
+	total := reports.Count(rec.Total)
+	if !safeRoute || !safeRegion || !safeGroup {
+		total = reports.Hidden
+	}
+	tables[0].Rows = append(tables[0].Rows, []string{"All referrals received", total})
 
 	due := reports.Total(resp.Answered) + resp.Overdue
 	onTime := resp.OnTime(triage.ResponseDays)
+	// On time and late add up to the total shown above them.
+	parts, safe := reports.Breakdown([]int{onTime, due - onTime})
+	dueShown := reports.Count(due)
+	if !safe {
+		dueShown = reports.Hidden
+	}
 	tables = append(tables, reports.Table{Name: tableResponses, Caption: "First response within 14 days",
 		Columns: []string{"Measure", "Figure"}, Rows: [][]string{
-			{"Referrals whose response clock started in the period and whose response was due or made", reports.Count(due)},
-			{"Answered by the due day", reports.Count(onTime)},
-			{"Answered after the due day, or not yet answered and overdue", reports.Count(due - onTime)},
+			{"Referrals whose response clock started in the period and whose response was due or made", dueShown},
+			{"Answered by the due day", parts[0]},
+			{"Answered after the due day, or not yet answered and overdue", parts[1]},
 			{"Share answered within 14 days", reports.Percent(onTime, due)},
 			{"Median days from the clock starting to the first response", reports.MedianDays(resp.Answered)},
 		}})
 
 	seen := reports.Total(waits.Seen)
+	wparts, wsafe := reports.Breakdown([]int{seen, waits.Waiting})
+	allocated := reports.Count(seen + waits.Waiting)
+	if !wsafe {
+		allocated = reports.Hidden
+	}
 	tables = append(tables, reports.Table{Name: tableWaits, Caption: "Wait from allocation to the first session",
 		Columns: []string{"Measure", "Figure"}, Rows: [][]string{
-			{"Referrals allocated a coach and sessions in the period", reports.Count(seen + waits.Waiting)},
-			{"With a first session booked or held", reports.Count(seen)},
-			{"No session booked yet", reports.Count(waits.Waiting)},
+			{"Referrals allocated a coach and sessions in the period", allocated},
+			{"With a first session booked or held", wparts[0]},
+			{"No session booked yet", wparts[1]},
 			{"Median days from allocation to the first session", reports.MedianDays(waits.Seen)},
 		}})
 
@@ -308,7 +330,7 @@ func (s *Server) reportTables(ctx context.Context, p reports.Period) ([]reports.
 	for _, o := range categories(outcomes, out.ByOutcome) {
 		label := o.label
 		if o.key == "" {
-			label = "No outcome recorded (withdrawn or closed before triage)"
+			label = "No outcome recorded (declined, or closed before the trainee confirmed)"
 		}
 		row := []string{label, reports.Count(out.ByOutcome[o.key])}
 		for _, c := range reasonCols {
