@@ -243,7 +243,7 @@ func countQueries(ctx context.Context, db *database, e targetEnv, rs []route, co
 
 // sessionSQL are the statements of sessions and of loading the signed-in
 // person, which the baseline has no use for.
-var sessionSQL = []string{"SELECT data FROM sessions ", "FROM sessions s LEFT JOIN staff_users u ", "INSERT INTO sessions ", "DELETE FROM sessions ", "FROM staff_users WHERE id = $1"}
+var sessionSQL = []string{"SELECT data FROM sessions ", "FROM sessions s LEFT JOIN staff_users u ", "INSERT INTO sessions ", "UPDATE sessions SET ", "DELETE FROM sessions ", "FROM staff_users WHERE id = $1"}
 
 func isSessionSQL(sql string) bool {
 	for _, s := range sessionSQL {

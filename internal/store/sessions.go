@@ -115,9 +115,18 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 			staffID = &id
 		}
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry, staff_id) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, staff_id = EXCLUDED.staff_id`,
-		token, b, expiry, staffID)
+	// A session this request read is only updated: if signing out in
+	// another request deleted it meanwhile, it stays deleted rather than
+	// coming back with this request's copy. A new one (or a renewed token)
+	// is inserted.
+	var err error
+	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token {
+		_, err = s.pool.Exec(ctx, `UPDATE sessions SET data = $2, expiry = $3, staff_id = $4 WHERE token = $1`, token, b, expiry, staffID)
+	} else {
+		_, err = s.pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry, staff_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, staff_id = EXCLUDED.staff_id`,
+			token, b, expiry, staffID)
+	}
 	if err != nil {
 		return fmt.Errorf("session commit: %w", err)
 	}

@@ -92,6 +92,24 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 	if b, _, _ := ss.FindCtx(req, "tok"); string(b) != string(signedOut) || store.SessionReadFrom(req).Staff != nil {
 		t.Error("the changed session did not read back as written")
 	}
+	// Signed out elsewhere while this request ran: its write does not bring
+	// the session back.
+	req = store.WithSessionRead(ctx)
+	if _, _, err := ss.FindCtx(req, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.DeleteCtx(ctx, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.CommitCtx(req, "tok", enc(map[string]any{"flash": "late write"}), expiry.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := ss.FindCtx(ctx, "tok"); found {
+		t.Error("a request's late write brought a deleted session back")
+	}
+	if err := ss.CommitCtx(ctx, "tok", signedOut, expiry.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	// Expired sessions are not found.
 	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() - interval '1 second'`); err != nil {
 		t.Fatal(err)
