@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -44,6 +45,39 @@ type asset struct {
 	content     []byte
 	contentType string
 	etag        string
+	// gzipped is the content compressed once, at start, at the best level
+	// (nil where compression does not pay, as for images and fonts).
+	gzipped []byte
+}
+
+// compressible are the types worth compressing; the others are compressed
+// formats already.
+var compressible = map[string]bool{".css": true, ".js": true, ".svg": true, ".json": true, ".ico": true}
+
+// gzipBest compresses b at the best level, or returns nil if that saves
+// nothing.
+func gzipBest(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil
+	}
+	if _, err := zw.Write(b); err != nil || zw.Close() != nil || buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding allows gzip.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") || strings.TrimSpace(name) == "*" {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
 
 // contentTypes lists the types we serve. A fixed table, not the mime
@@ -100,12 +134,16 @@ func newAssets(fsys fs.FS) (*Assets, error) {
 			return nil, fmt.Errorf("assets: %s: no content type for %q", logical, path.Ext(hashed))
 		}
 		a.urls[logical] = assetsPrefix + hashed
-		a.files[hashed] = asset{
+		f := asset{
 			content:     content,
 			contentType: contentType,
 			// The name already carries the content hash.
 			etag: `"` + hashed + `"`,
 		}
+		if compressible[path.Ext(hashed)] {
+			f.gzipped = gzipBest(content)
+		}
+		a.files[hashed] = f
 	}
 	return a, nil
 }
@@ -140,9 +178,17 @@ func (a *Assets) Handler() http.Handler {
 		h.Set("Content-Type", f.contentType)
 		h.Set("Cache-Control", immutableCache)
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("ETag", f.etag)
+		h.Add("Vary", "Accept-Encoding")
+		body, etag := f.content, f.etag
+		if f.gzipped != nil && acceptsGzip(r) {
+			// Compressed once at start; the compression middleware leaves
+			// a response that already has a Content-Encoding alone.
+			h.Set("Content-Encoding", "gzip")
+			body, etag = f.gzipped, strings.TrimSuffix(f.etag, `"`)+`.gz"`
+		}
+		h.Set("ETag", etag)
 		// ServeContent answers conditional and range requests; the zero
 		// modification time leaves Last-Modified out, the ETag is enough.
-		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.content))
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
 	})
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -94,6 +95,40 @@ func TestAssetsAnswerConditionalRequests(t *testing.T) {
 	again := get(t, a, http.MethodGet, p, http.Header{"If-None-Match": {etag}})
 	if again.StatusCode != http.StatusNotModified {
 		t.Errorf("GET with If-None-Match: status %d, want 304", again.StatusCode)
+	}
+}
+
+// Text files are compressed once, at the best level, for clients that take
+// gzip; others get the file as it is. Images that are compressed already
+// are never compressed again.
+func TestAssetsServePrecompressedText(t *testing.T) {
+	a := MustAssets(t)
+	p := a.Path("careers.css")
+	plain := get(t, a, http.MethodGet, p, nil)
+	plainBody := body(t, plain)
+	if plain.Header.Get("Content-Encoding") != "" || !strings.Contains(plain.Header.Get("Vary"), "Accept-Encoding") {
+		t.Errorf("without gzip: Content-Encoding %q, Vary %q", plain.Header.Get("Content-Encoding"), plain.Header.Get("Vary"))
+	}
+	gz := get(t, a, http.MethodGet, p, http.Header{"Accept-Encoding": {"br, gzip;q=0.8"}})
+	if gz.Header.Get("Content-Encoding") != "gzip" || gz.Header.Get("ETag") == plain.Header.Get("ETag") {
+		t.Fatalf("with gzip: Content-Encoding %q, ETag %q (plain %q)", gz.Header.Get("Content-Encoding"), gz.Header.Get("ETag"), plain.Header.Get("ETag"))
+	}
+	zr, err := gzip.NewReader(gz.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || string(unzipped) != plainBody {
+		t.Fatalf("the compressed file does not unzip to the file (%v)", err)
+	}
+	if n := len(body(t, get(t, a, http.MethodGet, p, http.Header{"Accept-Encoding": {"gzip"}}))); n >= len(plainBody)/3 {
+		t.Errorf("compressed %d bytes of %d", n, len(plainBody))
+	}
+	if r := get(t, a, http.MethodGet, p, http.Header{"Accept-Encoding": {"gzip;q=0"}}); r.Header.Get("Content-Encoding") != "" {
+		t.Error("gzip;q=0 still got gzip")
+	}
+	if r := get(t, a, http.MethodGet, a.Path("images/nhsuk-icon-180.png"), http.Header{"Accept-Encoding": {"gzip"}}); r.Header.Get("Content-Encoding") != "" {
+		t.Error("a PNG was compressed again")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,12 +17,22 @@ import (
 	"careers/web"
 )
 
+// defaultMemoryLimit is the Go heap's soft limit when GOMEMLIMIT is unset.
+const defaultMemoryLimit = 100 << 20
+
 func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
 	log := newLogger(stdout, cfg.LogLevel)
+	if getenv("GOMEMLIMIT") == "" {
+		// A soft limit on the Go heap: as it nears, the collector works
+		// harder rather than letting garbage from a burst of requests push
+		// the process's memory up (the live heap is a few tens of MiB).
+		// GOMEMLIMIT, when set, wins.
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 
 	// Fail before touching the database if the binary was built without its
 	// front-end assets.

@@ -53,6 +53,9 @@ type Config struct {
 	// SkipDemoSecondFactor lets demo staff users made by `careers seed` sign
 	// in without TOTP. Development only.
 	SkipDemoSecondFactor bool
+	// MaxInFlight is how many requests are handled at once; more wait
+	// briefly, then are told the service is busy (503).
+	MaxInFlight int
 	// RetentionMonths is how long a finished (closed or withdrawn) referral
 	// is kept before the daily retention job destroys it.
 	RetentionMonths int
@@ -75,6 +78,7 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"MAIL_REPLY_TO", "(none)", "an optional Reply-To address, e.g. the unit's shared mailbox"},
 	{"RUN_WORKERS", "true", "run the background workers (email, reminders, retention) inside `serve`; set false when `careers worker` runs them"},
 	{"DEMO_SKIP_SECOND_FACTOR", "false", "development only: demo staff users from `careers seed` sign in without TOTP (`make run` sets it); refused in production"},
+	{"MAX_IN_FLIGHT", "64", "most requests handled at once; more wait up to 2 seconds for a turn, then get a 503 \"busy\" page (bounds memory under overload)"},
 	{"RETENTION_MONTHS", "72", "months a closed or withdrawn referral is kept before the daily retention job destroys it (docs/decisions/0003-retention.md says why six years)"},
 	{"DB_MAX_CONNS", "10", "most connections in the database pool"},
 	{"REQUEST_TIMEOUT", "30s", "longest time a request may take before it is cancelled"},
@@ -197,6 +201,11 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("DB_MAX_CONNS", "must be a whole number from 1 to 1000, got %q", getenv("DB_MAX_CONNS"))
 	} else {
 		c.DBMaxConns = int32(n)
+	}
+	if n, err := strconv.Atoi(get("MAX_IN_FLIGHT", "64")); err != nil || n < 1 || n > 100000 {
+		bad("MAX_IN_FLIGHT", "must be a whole number from 1 to 100000, got %q", getenv("MAX_IN_FLIGHT"))
+	} else {
+		c.MaxInFlight = n
 	}
 	if n, err := strconv.Atoi(get("RETENTION_MONTHS", "72")); err != nil || n < 1 || n > 1200 {
 		bad("RETENTION_MONTHS", "must be a whole number of months from 1 to 1200, got %q", getenv("RETENTION_MONTHS"))

@@ -81,6 +81,7 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 		{"TRUSTED_PROXIES", "10.0.0.0/8,not-a-cidr"},
 		{"DB_MAX_CONNS", "0"},
 		{"DB_MAX_CONNS", "many"},
+		{"MAX_IN_FLIGHT", "0"},
 		{"RETENTION_MONTHS", "0"},
 		{"RETENTION_MONTHS", "six years"},
 		{"REQUEST_TIMEOUT", "30"},

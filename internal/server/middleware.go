@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	kgzip "github.com/klauspost/compress/gzip"
 )
 
 type ctxKey int
@@ -213,4 +215,64 @@ func levelFor(status int) slog.Level {
 		return slog.LevelError
 	}
 	return slog.LevelInfo
+}
+
+// inFlightWait is how long a request waits for a turn when MaxInFlight
+// requests are already being handled.
+const inFlightWait = 2 * time.Second
+
+// limitInFlight handles at most n requests at once. Each request in hand
+// holds memory (its page, a compressor, database rows), so under a load the
+// machine cannot keep up with, an unbounded server grows until something
+// kills it; this one lets the rest wait briefly for a turn and then tells
+// them, with a 503 and Retry-After, that it is busy. The probes never wait,
+// so a busy server is not mistaken for a dead one.
+func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
+	if n <= 0 {
+		n = 64
+	}
+	sem := make(chan struct{}, n)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			select {
+			case sem <- struct{}{}:
+			default:
+				t := time.NewTimer(inFlightWait)
+				select {
+				case sem <- struct{}{}:
+					t.Stop()
+				case <-t.C:
+					s.renderBusy(w, r)
+					return
+				case <-r.Context().Done():
+					t.Stop()
+					return
+				}
+			}
+			defer func() { <-sem }()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// compressPages gzips pages for clients that take it. Pages are a few
+// kilobytes each and different every time, so the cost is per request: the
+// fastest level of klauspost/compress's gzip (several times quicker than
+// the standard library's, for nearly the same size) keeps compression from
+// being most of a page's CPU. The static files are compressed once, at
+// start, at the best level (web.Assets), and pass through untouched.
+func compressPages() func(http.Handler) http.Handler {
+	c := middleware.NewCompressor(kgzip.BestSpeed)
+	c.SetEncoder("gzip", func(w io.Writer, level int) io.Writer {
+		gw, err := kgzip.NewWriterLevel(w, level)
+		if err != nil {
+			return nil
+		}
+		return gw
+	})
+	return c.Handler
 }

@@ -108,6 +108,12 @@ func (s *Server) renderServerError(w http.ResponseWriter, r *http.Request) {
 	_, _ = buf.WriteTo(w)
 }
 
+// renderBusy answers 503 when the server is handling all it can.
+func (s *Server) renderBusy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "10")
+	s.render(w, r, http.StatusServiceUnavailable, web.BusyPage(s.layout(r, "The service is busy")))
+}
+
 func (s *Server) renderNotFound(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusNotFound, web.NotFoundPage(s.layout(r, "Page not found")))
 }

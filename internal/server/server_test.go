@@ -252,3 +252,43 @@ func TestReadyzIs503WhenMigrationsArePending(t *testing.T) {
 		t.Errorf("readyz with a pending migration = %d, want 503", resp.StatusCode)
 	}
 }
+
+// With every turn taken, a request waits for one, then is told the
+// service is busy (503, Retry-After); the probes never wait; once a turn
+// frees up, requests are served again.
+func TestBusyServerAnswers503AndRecovers(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	ts := MustServer(t, nil, func(r chi.Router) {
+		r.Get("/slow", func(w http.ResponseWriter, _ *http.Request) {
+			started <- struct{}{}
+			<-release
+			w.WriteHeader(http.StatusNoContent)
+		})
+	}, map[string]string{"MAX_IN_FLIGHT": "1"})
+	done := make(chan int, 1)
+	go func() {
+		resp, _ := ts.Do(t, "GET", "/slow", nil, nil)
+		done <- resp.StatusCode
+	}()
+	<-started
+	if resp, _ := ts.Do(t, "GET", "/healthz", nil, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz while busy: %d", resp.StatusCode)
+	}
+	began := time.Now()
+	resp, body := ts.Do(t, "GET", "/", nil, nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "The service is busy") {
+		t.Fatalf("while busy: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if waited := time.Since(began); waited < time.Second {
+		t.Errorf("refused after %v: it should wait for a turn first", waited)
+	}
+	close(release)
+	if got := <-done; got != http.StatusNoContent {
+		t.Errorf("the slow request: %d", got)
+	}
+	if resp, _ := ts.Do(t, "GET", "/", nil, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("after the turn freed up: %d", resp.StatusCode)
+	}
+}
