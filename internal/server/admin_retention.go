@@ -134,7 +134,16 @@ func (s *Server) adminPlaceHold(w http.ResponseWriter, r *http.Request) {
 	err := s.holdChange(r, "legal_hold_placed", p.HoldRef, p.HoldReason, (*store.Store).PlaceLegalHold)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		p.Errors.Add("hold-reference", "There is no referral with this reference")
+		at, destroyed, rerr := s.store.DestroyedOn(r.Context(), p.HoldRef)
+		switch {
+		case rerr != nil:
+			s.serverError(w, r, rerr)
+			return
+		case destroyed:
+			p.Errors.Add("hold-reference", "This referral was destroyed on "+web.DateTime(at)+", at the end of its retention period: see the destruction register")
+		default:
+			p.Errors.Add("hold-reference", "There is no referral with this reference")
+		}
 	case errors.Is(err, store.ErrConflict):
 		p.Errors.Add("hold-reference", "This referral is already under a legal hold")
 	case err != nil:

@@ -98,6 +98,15 @@ func TestAdminRetentionPage(t *testing.T) {
 		!strings.Contains(p.Body, "Complaint</textarea>") {
 		t.Errorf("hold on an unknown reference: %d", p.Status)
 	}
+	// A reference already destroyed: the form says so.
+	if _, err := ts.pool.Exec(context.Background(), `INSERT INTO destruction_register (reference, route, submitted_on, closed_on, due_on, destroyed_at, retention_months, categories)
+		VALUES ('CR-GONE-7777', 'self', '2018-01-02', '2018-03-04', '2024-03-04', now(), 72, '{"referral": 1}')`); err != nil {
+		t.Fatal(err)
+	}
+	p = a.Post(t, "/staff/admin/retention/hold", urlValues("hold-reference", "CR-GONE-7777", "hold-reason", "Complaint"))
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "This referral was destroyed on") {
+		t.Errorf("hold on a destroyed reference: %d", p.Status)
+	}
 	if n := ts.count(t, `SELECT count(*) FROM referrals WHERE legal_hold_at IS NOT NULL`); n != 1 {
 		t.Fatalf("%d referrals held after refused forms", n)
 	}

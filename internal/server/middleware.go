@@ -225,13 +225,17 @@ const inFlightWait = 2 * time.Second
 // holds memory (its page, a compressor, database rows), so under a load the
 // machine cannot keep up with, an unbounded server grows until something
 // kills it; this one lets the rest wait briefly for a turn and then tells
-// them, with a 503 and Retry-After, that it is busy. The probes never wait,
-// so a busy server is not mistaken for a dead one.
+// them, with a 503 and Retry-After, that it is busy; when 4n are waiting
+// already, the next is told at once. The probes never wait, so a busy
+// server is not mistaken for a dead one.
 func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 	if n <= 0 {
 		n = 64
 	}
 	sem := make(chan struct{}, n)
+	// Waiting costs memory too (each waiting request holds its connection's
+	// buffers): beyond this many, a request is told at once.
+	waiting := make(chan struct{}, 4*n)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
@@ -241,15 +245,24 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			select {
 			case sem <- struct{}{}:
 			default:
+				select {
+				case waiting <- struct{}{}:
+				default:
+					s.renderBusy(w, r)
+					return
+				}
 				t := time.NewTimer(inFlightWait)
 				select {
 				case sem <- struct{}{}:
 					t.Stop()
+					<-waiting
 				case <-t.C:
+					<-waiting
 					s.renderBusy(w, r)
 					return
 				case <-r.Context().Done():
 					t.Stop()
+					<-waiting
 					return
 				}
 			}

@@ -259,6 +259,19 @@ func (s *Store) DeleteOldLooseMessages(ctx context.Context, before time.Time, li
 	return tag.RowsAffected(), nil
 }
 
+// DestroyedOn returns when the referral with reference was destroyed, if
+// it was (found false otherwise).
+func (s *Store) DestroyedOn(ctx context.Context, reference string) (at time.Time, found bool, err error) {
+	err = s.db.QueryRow(ctx, `SELECT destroyed_at FROM destruction_register WHERE reference = $1`, reference).Scan(&at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("destruction register: %w", err)
+	}
+	return at, true, nil
+}
+
 // DestructionRegister lists the register newest first, limit rows from the
 // keyset cursor (rows strictly older than beforeAt/beforeID; zero beforeID
 // starts at the newest). It returns one row more than limit when there is a

@@ -3,9 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"errors"
 	"fmt"
-	"reflect"
+	"slices"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -110,7 +111,7 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 		return nil
 	}
 	var staffID *int64
-	if _, values, err := (scs.GobCodec{}).Decode(b); err == nil {
+	if _, values, err := (SessionCodec{}).Decode(b); err == nil {
 		if id, ok := values[s.staffKey].(int64); ok && id != 0 {
 			staffID = &id
 		}
@@ -136,22 +137,53 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	return nil
 }
 
-// sameSession reports whether two encoded sessions hold the same deadline
-// and values. Gob writes a map in Go's random order, so equal sessions can
-// encode to different bytes: compare what they decode to.
-func sameSession(a, b []byte) bool {
-	if bytes.Equal(a, b) {
-		return true
+// sameSession reports whether two encoded sessions are the same. The
+// SessionCodec writes the same session to the same bytes, so this is a
+// byte comparison: no decoding on the way out.
+func sameSession(a, b []byte) bool { return bytes.Equal(a, b) }
+
+// SessionCodec encodes sessions with gob like scs's own codec, but with the
+// keys in order, so an unchanged session encodes to the same bytes and the
+// store can tell without decoding it (gob writes a map in Go's random
+// order). It reads sessions written by scs.GobCodec too, so nobody is
+// signed out when it is deployed.
+type SessionCodec struct{}
+
+type sortedSession struct {
+	Deadline time.Time
+	Keys     []string
+	Values   []any
+}
+
+// Encode writes the deadline and the values, keys sorted.
+func (SessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
+	aux := sortedSession{Deadline: deadline, Keys: make([]string, 0, len(values))}
+	for k := range values {
+		aux.Keys = append(aux.Keys, k)
 	}
-	da, va, err := (scs.GobCodec{}).Decode(a)
-	if err != nil {
-		return false
+	slices.Sort(aux.Keys)
+	aux.Values = make([]any, len(aux.Keys))
+	for i, k := range aux.Keys {
+		aux.Values[i] = values[k]
 	}
-	db, vb, err := (scs.GobCodec{}).Decode(b)
-	if err != nil {
-		return false
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&aux); err != nil {
+		return nil, err
 	}
-	return da.Equal(db) && reflect.DeepEqual(va, vb)
+	return buf.Bytes(), nil
+}
+
+// Decode reads what Encode wrote, or what scs.GobCodec wrote.
+func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
+	var aux sortedSession
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&aux); err != nil || len(aux.Keys) != len(aux.Values) {
+		return scs.GobCodec{}.Decode(b)
+	}
+	values := make(map[string]any, len(aux.Keys))
+	for i, k := range aux.Keys {
+		values[k] = aux.Values[i]
+	}
+	return aux.Deadline, values, nil
 }
 
 // DeleteCtx removes a session.

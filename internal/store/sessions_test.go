@@ -24,7 +24,7 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 
 	deadline := time.Now().Add(12 * time.Hour)
 	enc := func(values map[string]any) []byte {
-		b, err := (scs.GobCodec{}).Encode(deadline, values)
+		b, err := (store.SessionCodec{}).Encode(deadline, values)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,6 +109,14 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 	}
 	if err := ss.CommitCtx(ctx, "tok", signedOut, expiry.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
+	}
+	// A session written by scs's own codec (before this one) still reads.
+	old, err := (scs.GobCodec{}).Encode(deadline, map[string]any{"staff_id": coach, "flash": "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, values, err := (store.SessionCodec{}).Decode(old); err != nil || values["staff_id"] != coach || values["flash"] != "hello" {
+		t.Errorf("an old session decodes to %v, %v", values, err)
 	}
 	// Expired sessions are not found.
 	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() - interval '1 second'`); err != nil {
