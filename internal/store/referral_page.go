@@ -247,10 +247,10 @@ func (p *ReferralPage) decode(answers, reasons, formC, events, msgs, appts, ledg
 		p.Allowance = append(p.Allowance, AllowanceEvent{At: l.At, Kind: l.Kind, Sessions: l.Sessions, ActorName: l.Actor, Note: l.Note})
 	}
 	for _, n := range ns {
-		p.Notes = append(p.Notes, Note{At: n.At, Author: n.Author, Body: n.Body})
+		p.Notes = append(p.Notes, Note(n))
 	}
 	for _, q := range qqs {
-		p.Questions = append(p.Questions, InfoRequest{ID: q.ID, Question: q.Question, AskedAt: q.AskedAt, Answer: q.Answer, AnsweredAt: q.AnsweredAt})
+		p.Questions = append(p.Questions, InfoRequest(q))
 	}
 	for _, x := range xxs {
 		p.Extensions = append(p.Extensions, ExtensionRequest{ID: x.ID, ReferralID: st.ID, Reference: st.Reference, TraineeName: st.TraineeName,
@@ -258,8 +258,7 @@ func (p *ReferralPage) decode(answers, reasons, formC, events, msgs, appts, ledg
 			DecidedBy: x.DecidedBy, DecisionNote: x.DecisionNote})
 	}
 	for _, c := range cs {
-		p.Coaches = append(p.Coaches, CoachLoad{ID: c.ID, Name: c.Name, Email: c.Email, Active: c.Active, Capacity: c.Capacity,
-			Modes: c.Modes, Specialisms: c.Specialisms, Background: c.Background})
+		p.Coaches = append(p.Coaches, CoachLoad(c))
 	}
 	return nil
 }
