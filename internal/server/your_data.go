@@ -18,8 +18,7 @@ import (
 
 // yourData is the trainee's page for downloading everything held about them.
 func (s *Server) yourData(w http.ResponseWriter, r *http.Request) {
-	a := actorFrom(r.Context())
-	d, err := s.store.SubjectData(r.Context(), a.Email, s.now())
+	c, err := s.store.SubjectCountsFor(r.Context(), actorFrom(r.Context()).Email)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -32,17 +31,13 @@ func (s *Server) yourData(w http.ResponseWriter, r *http.Request) {
 			p.Counts = append(p.Counts, strconv.Itoa(n)+" "+many)
 		}
 	}
-	var docs, appts, sums int
-	for _, ref := range d.Referrals {
-		docs, appts, sums = docs+len(ref.Documents), appts+len(ref.Appointments), sums+len(ref.Summaries)
-	}
-	add(len(d.Referrals), "referral for you", "referrals for you")
-	add(len(d.AsReferrer), "referral you made for someone else", "referrals you made for other people")
-	add(docs, "document", "documents")
-	add(appts, "session", "sessions")
-	add(sums, "summary", "summaries")
-	add(len(d.Messages), "email we sent you", "emails we sent you")
-	add(len(d.Access), "record of who looked at or changed your records", "records of who looked at or changed your records")
+	add(c.Referrals, "referral for you", "referrals for you")
+	add(c.AsReferrer, "referral you made for someone else", "referrals you made for other people")
+	add(c.Documents, "document", "documents")
+	add(c.Appointments, "session", "sessions")
+	add(c.Summaries, "summary", "summaries")
+	add(c.Messages, "email we sent you", "emails we sent you")
+	add(c.Access, "record of who looked at or changed your records", "records of who looked at or changed your records")
 	s.render(w, r, http.StatusOK, web.YourDataPage(s.layout(r, ""), p))
 }
 

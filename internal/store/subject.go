@@ -483,3 +483,34 @@ func (s *Store) subjectAccess(ctx context.Context, d *SubjectData, refs, apptIDs
 		return nil
 	}, d.Email, refs, apptIDs)
 }
+
+// SubjectCounts is how much is held about an address, for the page that
+// offers the download (counted, not read).
+type SubjectCounts struct {
+	Referrals, AsReferrer, Documents, Appointments, Summaries, Messages, Access int
+}
+
+// SubjectCountsFor counts what SubjectData would gather for email, in one
+// statement.
+func (s *Store) SubjectCountsFor(ctx context.Context, email string) (SubjectCounts, error) {
+	var c SubjectCounts
+	err := s.db.QueryRow(ctx, `WITH mine AS (SELECT id, reference FROM referrals WHERE trainee_email = $1)
+		SELECT (SELECT count(*) FROM mine),
+			(SELECT count(*) FROM referrals WHERE referrer_email = $1 AND trainee_email <> $1),
+			(SELECT count(*) FROM documents WHERE referral_id IN (SELECT id FROM mine)),
+			(SELECT count(*) FROM appointments WHERE referral_id IN (SELECT id FROM mine)),
+			(SELECT count(*) FROM summaries WHERE referral_id IN (SELECT id FROM mine)),
+			(SELECT count(*) FROM notifications WHERE recipients @> jsonb_build_array(jsonb_build_object('email', $1::text))),
+			-- Each part by its own index; UNION counts a row once.
+			(SELECT count(*) FROM (
+				SELECT a.id FROM audit_log a JOIN mine m ON a.record_type = 'referral' AND a.record_id = m.reference
+				UNION SELECT a.id FROM audit_log a JOIN appointments ap ON a.record_type = 'appointment' AND a.record_id = ap.id::text
+					JOIN mine m ON m.id = ap.referral_id
+				UNION SELECT a.id FROM audit_log a WHERE a.record_type = 'personal_data' AND a.record_id = $1
+				UNION SELECT a.id FROM audit_log a WHERE a.actor_email = $1) x)`,
+		NormaliseEmail(email)).Scan(&c.Referrals, &c.AsReferrer, &c.Documents, &c.Appointments, &c.Summaries, &c.Messages, &c.Access)
+	if err != nil {
+		return c, fmt.Errorf("subject counts: %w", err)
+	}
+	return c, nil
+}
