@@ -160,9 +160,9 @@ func (d baselineDeps) audit(r *http.Request, action, recordType, recordID string
 // order and under the same conditions (a coordinator looking).
 func (d baselineDeps) referral(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	// The page's one statement (the coordinator sees the coaches), then
-	// the audit row for the view.
-	pg, err := d.st.ReferralPageByReference(ctx, r.PathValue("reference"), true)
+	// The card for the policy, the audit row for the view, then the page's
+	// one statement (the coordinator sees the coaches).
+	c, err := d.st.ReferralCardByReference(ctx, r.PathValue("reference"))
 	if errors.Is(err, store.ErrNotFound) {
 		http.NotFound(w, r)
 		return
@@ -171,7 +171,12 @@ func (d baselineDeps) referral(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if err := d.st.Audit(ctx, d.audit(r, "view_referral", "referral", pg.State.Reference)); err != nil {
+	if err := d.st.Audit(ctx, d.audit(r, "view_referral", "referral", c.Reference)); err != nil {
+		fail(w, err)
+		return
+	}
+	pg, err := d.st.ReferralPageByReference(ctx, c.Reference, true)
+	if err != nil {
 		fail(w, err)
 		return
 	}

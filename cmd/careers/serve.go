@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/jackc/pgx/v5"
@@ -17,8 +18,10 @@ import (
 	"careers/web"
 )
 
-// defaultMemoryLimit is the Go heap's soft limit when GOMEMLIMIT is unset.
-const defaultMemoryLimit = 100 << 20
+// defaultMemoryLimit is the Go heap's soft limit when GOMEMLIMIT is unset,
+// raised on machines with many CPUs, where as many argon2id hashes (19 MiB
+// each) may run at once during a burst of sign-ins.
+const defaultMemoryLimit int64 = 100 << 20
 
 func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
@@ -31,7 +34,7 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 		// harder rather than letting garbage from a burst of requests push
 		// the process's memory up (the live heap is a few tens of MiB).
 		// GOMEMLIMIT, when set, wins.
-		debug.SetMemoryLimit(defaultMemoryLimit)
+		debug.SetMemoryLimit(max(defaultMemoryLimit, 64<<20+int64(runtime.NumCPU())*20<<20))
 	}
 
 	// Fail before touching the database if the binary was built without its

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -221,18 +222,53 @@ func levelFor(status int) slog.Level {
 // requests are already being handled.
 const inFlightWait = 2 * time.Second
 
+// bodyReadWindow and uploadReadWindow bound how long a request's body may
+// take to arrive once it has a turn (a form; a Form C upload).
+const (
+	bodyReadWindow   = 15 * time.Second
+	uploadReadWindow = 60 * time.Second
+)
+
+// clientTurns counts the turns each client address holds.
+type clientTurns struct {
+	mu   sync.Mutex
+	held map[string]int
+}
+
+func (c *clientTurns) take(client string, most int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held[client] >= most {
+		return false
+	}
+	c.held[client]++
+	return true
+}
+
+func (c *clientTurns) give(client string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held[client]--; c.held[client] <= 0 {
+		delete(c.held, client)
+	}
+}
+
 // limitInFlight handles at most n requests at once. Each request in hand
 // holds memory (its page, a compressor, database rows), so under a load the
 // machine cannot keep up with, an unbounded server grows until something
 // kills it; this one lets the rest wait briefly for a turn and then tells
 // them, with a 503 and Retry-After, that it is busy; when 4n are waiting
-// already, the next is told at once. The probes never wait, so a busy
-// server is not mistaken for a dead one.
+// already, the next is told at once, and so is a client address that holds
+// a quarter of the turns already (waiting or served: a handful of slow
+// connections must not shut everyone else out). The probes never wait, so
+// a busy server is not mistaken for a dead one.
 func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 	if n <= 0 {
 		n = 64
 	}
 	sem := make(chan struct{}, n)
+	perClient := max(2, n/4)
+	clients := &clientTurns{held: map[string]int{}}
 	// Waiting costs memory too (each waiting request holds its connection's
 	// buffers): beyond this many, a request is told at once.
 	waiting := make(chan struct{}, 4*n)
@@ -242,6 +278,22 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
+			// One client may not hold more than a share of the turns, so a
+			// few slow or hostile connections cannot take them all.
+			client := clientIPFrom(r.Context())
+			if !clients.take(client, perClient) {
+				s.renderBusy(w, r)
+				return
+			}
+			defer clients.give(client)
+			// A turn is held while the request body arrives: a body that
+			// trickles in is cut off sooner than the server's own read
+			// timeout (uploads, up to 10 MB, get longer).
+			deadline := bodyReadWindow
+			if r.ContentLength > defaultBodyLimit {
+				deadline = uploadReadWindow
+			}
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(inFlightWait + deadline))
 			select {
 			case sem <- struct{}{}:
 			default:
@@ -287,5 +339,16 @@ func compressPages() func(http.Handler) http.Handler {
 		}
 		return gw
 	})
-	return c.Handler
+	return func(next http.Handler) http.Handler {
+		compressed := c.Handler(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// The static files choose their own encoding (web.Assets reads
+			// Accept-Encoding more carefully than the middleware does).
+			if strings.HasPrefix(r.URL.Path, "/assets/") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			compressed.ServeHTTP(w, r)
+		})
+	}
 }

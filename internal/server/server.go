@@ -84,9 +84,6 @@ func (s *Server) Close() { s.sessionStore.StopCleanup() }
 func newSessionManager(cfg config.Config, st scs.Store) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = st
-	// Keys in order: an unchanged session encodes to the same bytes, which
-	// is how the store knows not to write it (store.SessionStore).
-	sm.Codec = store.SessionCodec{}
 	sm.IdleTimeout = 30 * time.Minute
 	sm.Lifetime = 12 * time.Hour
 	sm.Cookie.HttpOnly = true

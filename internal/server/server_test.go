@@ -277,12 +277,23 @@ func TestBusyServerAnswers503AndRecovers(t *testing.T) {
 		t.Errorf("healthz while busy: %d", resp.StatusCode)
 	}
 	began := time.Now()
-	resp, body := ts.Do(t, "GET", "/", nil, nil)
-	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "The service is busy") {
-		t.Fatalf("while busy: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	waited := make(chan time.Duration, 1)
+	go func() {
+		resp, body := ts.Do(t, "GET", "/", nil, nil)
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "The service is busy") {
+			t.Errorf("while busy: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		waited <- time.Since(began)
+	}()
+	// The same client holding its share (one served, one waiting) is told
+	// at once.
+	time.Sleep(200 * time.Millisecond)
+	third := time.Now()
+	if resp, _ := ts.Do(t, "GET", "/cookies", nil, nil); resp.StatusCode != http.StatusServiceUnavailable || time.Since(third) > time.Second {
+		t.Errorf("a client over its share: %d after %v", resp.StatusCode, time.Since(third))
 	}
-	if waited := time.Since(began); waited < time.Second {
-		t.Errorf("refused after %v: it should wait for a turn first", waited)
+	if w := <-waited; w < time.Second {
+		t.Errorf("refused after %v: it should wait for a turn first", w)
 	}
 	close(release)
 	if got := <-done; got != http.StatusNoContent {

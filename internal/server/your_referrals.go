@@ -179,26 +179,25 @@ func (s *Server) answerQuestion(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/your-referrals/"+c.Reference, http.StatusSeeOther)
 }
 
-// staffReferral is the staff view of one referral: the page's data in one
-// statement, then the policy, the audit row and the page.
+// staffReferral is the staff view of one referral: the policy on the
+// referral's card first (so someone else's referral answers as quickly as
+// a missing one, and nothing more is read for a refusal), then the page's
+// data in one statement.
 func (s *Server) staffReferral(w http.ResponseWriter, r *http.Request) {
-	pg, err := s.store.ReferralPageByReference(r.Context(), chi.URLParam(r, "reference"), actorFrom(r.Context()).Has(policy.Coordinator))
-	if errors.Is(err, store.ErrNotFound) {
-		s.renderNotFound(w, r)
+	c, ok := s.referralFor(w, r, policy.ViewReferral)
+	if !ok {
 		return
 	}
+	p, err := s.staffReferralProps(r, c)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if !s.allowReferral(w, r, policy.ViewReferral, pg.Detail.ReferralCard) {
-		return
-	}
-	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), s.referralPageProps(r, pg)))
+	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), p))
 }
 
-// staffReferralProps reads the referral page's data again (after a
-// decision was refused) and lays it out.
+// staffReferralProps reads the referral page's data (one statement) and
+// lays it out.
 func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.StaffReferralProps, error) {
 	pg, err := s.store.ReferralPageByReference(r.Context(), c.Reference, actorFrom(r.Context()).Has(policy.Coordinator))
 	if err != nil {

@@ -3,10 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/gob"
 	"errors"
 	"fmt"
-	"slices"
+	"reflect"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -46,6 +45,9 @@ type SessionRead struct {
 	token  string
 	data   []byte
 	expiry time.Time
+	// gone: the session this request read had been deleted (signed out
+	// elsewhere) by the time this request went to delete it itself.
+	gone bool
 	// Staff is the account the session belongs to, read with it (nil if
 	// none).
 	Staff *StaffUser
@@ -111,7 +113,7 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 		return nil
 	}
 	var staffID *int64
-	if _, values, err := (SessionCodec{}).Decode(b); err == nil {
+	if _, values, err := (scs.GobCodec{}).Decode(b); err == nil {
 		if id, ok := values[s.staffKey].(int64); ok && id != 0 {
 			staffID = &id
 		}
@@ -121,6 +123,11 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	// coming back with this request's copy. A new one (or a renewed token)
 	// is inserted.
 	var err error
+	if memo := SessionReadFrom(ctx); memo != nil && memo.gone && memo.token != token {
+		// The session was signed out while this request ran: do not save
+		// it again under the token this request renewed it to.
+		return nil
+	}
 	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token {
 		_, err = s.pool.Exec(ctx, `UPDATE sessions SET data = $2, expiry = $3, staff_id = $4 WHERE token = $1`, token, b, expiry, staffID)
 	} else {
@@ -137,59 +144,39 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	return nil
 }
 
-// sameSession reports whether two encoded sessions are the same. The
-// SessionCodec writes the same session to the same bytes, so this is a
-// byte comparison: no decoding on the way out.
-func sameSession(a, b []byte) bool { return bytes.Equal(a, b) }
-
-// SessionCodec encodes sessions with gob like scs's own codec, but with the
-// keys in order, so an unchanged session encodes to the same bytes and the
-// store can tell without decoding it (gob writes a map in Go's random
-// order). It reads sessions written by scs.GobCodec too, so nobody is
-// signed out when it is deployed.
-type SessionCodec struct{}
-
-type sortedSession struct {
-	Deadline time.Time
-	Keys     []string
-	Values   []any
+// sameSession reports whether two encoded sessions hold the same deadline
+// and values. Gob writes a map in Go's random order, so equal sessions can
+// encode to different bytes: when the bytes differ, compare what they
+// decode to. (A codec with a fixed order would save the decoding, but a
+// format older instances cannot read would break rolling deploys.)
+func sameSession(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	da, va, err := (scs.GobCodec{}).Decode(a)
+	if err != nil {
+		return false
+	}
+	db, vb, err := (scs.GobCodec{}).Decode(b)
+	if err != nil {
+		return false
+	}
+	return da.Equal(db) && reflect.DeepEqual(va, vb)
 }
 
-// Encode writes the deadline and the values, keys sorted.
-func (SessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
-	aux := sortedSession{Deadline: deadline, Keys: make([]string, 0, len(values))}
-	for k := range values {
-		aux.Keys = append(aux.Keys, k)
-	}
-	slices.Sort(aux.Keys)
-	aux.Values = make([]any, len(aux.Keys))
-	for i, k := range aux.Keys {
-		aux.Values[i] = values[k]
-	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&aux); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// Decode reads what Encode wrote, or what scs.GobCodec wrote.
-func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
-	var aux sortedSession
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&aux); err != nil || len(aux.Keys) != len(aux.Values) {
-		return scs.GobCodec{}.Decode(b)
-	}
-	values := make(map[string]any, len(aux.Keys))
-	for i, k := range aux.Keys {
-		values[k] = aux.Values[i]
-	}
-	return aux.Deadline, values, nil
-}
-
-// DeleteCtx removes a session.
+// DeleteCtx removes a session. When it is the one this request read and it
+// was gone already (signed out in another request meanwhile), the request
+// is marked so its commit cannot bring the session back under a new token
+// (scs's RenewToken deletes the old token, then saves under a new one).
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token)
-	return err
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token)
+	if err != nil {
+		return err
+	}
+	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token && tag.RowsAffected() == 0 {
+		memo.gone = true
+	}
+	return nil
 }
 
 // Find, Commit and Delete without a context (the scs.Store interface).
