@@ -48,12 +48,14 @@ func (s *Server) retentionMonths() int {
 	return jobs.DefaultRetentionMonths
 }
 
+// periodText is the retention period as people read it: "6 years",
+// "18 months" (the privacy notice says it so too).
 func periodText(months int) string {
 	switch {
 	case months == 12:
-		return "1 year (12 months)"
+		return "1 year"
 	case months%12 == 0:
-		return strconv.Itoa(months/12) + " years (" + strconv.Itoa(months) + " months)"
+		return strconv.Itoa(months/12) + " years"
 	case months == 1:
 		return "1 month"
 	}
@@ -72,6 +74,9 @@ func (s *Server) renderRetention(w http.ResponseWriter, r *http.Request, status 
 	months := s.retentionMonths()
 	today := s.now().In(londonTZ)
 	p.Period, p.WindowDays = periodText(months), retentionWindowDays
+	if months%12 == 0 {
+		p.Period += " (" + strconv.Itoa(months) + " months)"
+	}
 	due, err := s.store.ReferralsDueBy(ctx, today.AddDate(0, 0, retentionWindowDays), months, retentionListLimit+1, true)
 	if err != nil {
 		s.serverError(w, r, err)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"careers/web"
 )
@@ -12,7 +11,7 @@ func (s *Server) startPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, web.PrivacyPage(s.layout(r, "Privacy notice"), retentionText(s.cfg.RetentionMonths)))
+	s.render(w, r, http.StatusOK, web.PrivacyPage(s.layout(r, "Privacy notice"), periodText(s.retentionMonths())))
 }
 
 func (s *Server) accessibilityPage(w http.ResponseWriter, r *http.Request) {
@@ -27,21 +26,4 @@ func (s *Server) cookiesPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	http.Redirect(w, r, s.assets.Path("images/favicon.ico"), http.StatusMovedPermanently)
-}
-
-// retentionText is the retention period as people read it: "6 years",
-// "18 months".
-func retentionText(months int) string {
-	if months <= 0 {
-		months = 72 // config.Load's default
-	}
-	switch {
-	case months%12 == 0 && months == 12:
-		return "1 year"
-	case months%12 == 0:
-		return strconv.Itoa(months/12) + " years"
-	case months == 1:
-		return "1 month"
-	}
-	return strconv.Itoa(months) + " months"
 }

@@ -78,23 +78,26 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	share := r.PostFormValue("share")
-	p, err := s.withdrawProps(ctx, c)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	p.Reason, p.Share = reason, share
+	var errs web.Errors
 	if referral.CountCharacters(reason) > 2000 {
-		p.Errors.Add("reason", "Your reason must be 2,000 characters or fewer")
+		errs.Add("reason", "Your reason must be 2,000 characters or fewer")
 	}
-	if len(p.Tell) > 0 && share != "yes" && share != "no" {
-		p.Errors.Add("share", "Select whether we can tell them that you have withdrawn")
+	// There is someone to tell when the referral has a Case Manager or a
+	// referrer (the same owners withdrawProps names).
+	if (c.Owners.CaseManagerID != 0 || c.Owners.ReferrerEmail != "") && share != "yes" && share != "no" {
+		errs.Add("share", "Select whether we can tell them that you have withdrawn")
 	}
-	if p.Errors.Any() {
+	if errs.Any() {
+		p, err := s.withdrawProps(ctx, c)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		p.Reason, p.Share, p.Errors = reason, share, errs
 		s.render(w, r, http.StatusUnprocessableEntity, web.WithdrawPage(s.layout(r, ""), p))
 		return
 	}
-	err = s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
+	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
 		cur, err := st.LockReferral(ctx, c.ID)
 		if err != nil {
 			return err

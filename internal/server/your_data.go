@@ -165,7 +165,7 @@ func optTime(t *time.Time) string {
 func referralSections(ref store.SubjectReferral) []web.ExportSection {
 	pair := func(k string, v ...string) web.AnswerRow { return web.AnswerRow{Key: k, Value: v} }
 	main := web.ExportSection{Heading: "Referral " + ref.Reference}
-	main.Pairs = append(main.Pairs, pair("Route", routeName(ref.Route)), pair("Status", web.StatusLabel(ref.Status)),
+	main.Pairs = append(main.Pairs, pair("Route", web.RouteLabel(ref.Route)), pair("Status", web.StatusLabel(ref.Status)),
 		pair("Sent", web.DateTime(ref.SubmittedAt)), pair("Trainee", ref.TraineeName, ref.TraineeEmail))
 	if ref.ReferrerName != "" || ref.ReferrerEmail != "" {
 		main.Pairs = append(main.Pairs, pair("Referred by", ref.ReferrerName, ref.ReferrerEmail))
@@ -314,18 +314,6 @@ func apptStatusText(a store.SubjectAppt) string {
 		}
 	}
 	return s
-}
-
-func routeName(route string) string {
-	switch route {
-	case "self":
-		return "Self-referral"
-	case "supervisor":
-		return "Referred by a supervisor"
-	case "case_manager":
-		return "Referred by a Case Manager"
-	}
-	return route
 }
 
 func outcomeLabel(o string) string {

@@ -223,9 +223,7 @@ func TestPlansOnRealisticData(t *testing.T) {
 		{"referral page: ReferralStateByID", func() error { _, err := st.ReferralStateByID(ctx, referralID); return err }},
 		{"referral page: ReferralNotifications", func() error { _, err := st.ReferralNotifications(ctx, referralID); return err }},
 		{"referral page: Allowance", func() error { _, err := st.Allowance(ctx, referralID); return err }},
-		{"referral page: Notes", func() error { _, err := st.Notes(ctx, referralID); return err }},
 		{"referral page: InfoRequests", func() error { _, err := st.InfoRequests(ctx, referralID); return err }},
-		{"referral page: ReferralExtensions", func() error { _, err := st.ReferralExtensions(ctx, referralID); return err }},
 		{"referral page: CoachesWithLoad", func() error { _, err := st.CoachesWithLoad(ctx); return err }},
 		{"referral page: ReferralAppointments", func() error { _, err := st.ReferralAppointments(ctx, referralID); return err }},
 		{"coach's calendar: CoachCalendar", func() error {

@@ -203,9 +203,9 @@ const queueColumns = `r.id, r.reference, r.trainee_name, r.route, r.status,
 // planner can match the partial indexes whose predicate it is.
 const queueOpenStatus = `r.status NOT IN ('closed', 'withdrawn')`
 
-// queueLondon is where calendar days are counted for the deadline filters,
-// as triage does.
-var queueLondon = func() *time.Location {
+// london is where the store counts calendar days (the queue's deadline
+// filters, as triage does; retention's due dates).
+var london = func() *time.Location {
 	loc, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		panic("store: time zone Europe/London missing: " + err.Error())
@@ -219,9 +219,9 @@ var queueLondon = func() *time.Location {
 // within triage.SoonDays days (the due day counting). Both are midnights
 // in London, since the rule counts London calendar days.
 func deadlineBounds(now time.Time) (overdueBefore, soonBefore time.Time) {
-	y, m, d := now.In(queueLondon).Date()
-	overdueBefore = time.Date(y, m, d-triage.ResponseDays, 0, 0, 0, 0, queueLondon)
-	soonBefore = time.Date(y, m, d-triage.ResponseDays+triage.SoonDays+1, 0, 0, 0, 0, queueLondon)
+	y, m, d := now.In(london).Date()
+	overdueBefore = time.Date(y, m, d-triage.ResponseDays, 0, 0, 0, 0, london)
+	soonBefore = time.Date(y, m, d-triage.ResponseDays+triage.SoonDays+1, 0, 0, 0, 0, london)
 	return overdueBefore, soonBefore
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	_ "time/tzdata" // Europe/London must resolve even in a minimal container image
 
 	"github.com/jackc/pgx/v5"
 )
@@ -33,15 +32,6 @@ var (
 	// ErrOnHold means a legal hold stops the referral's destruction.
 	ErrOnHold = errors.New("under a legal hold")
 )
-
-// london is the unit's time zone: retention counts its calendar days.
-var london = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		panic(err) // time/tzdata is embedded, so this cannot happen
-	}
-	return loc
-}()
 
 // dueOn is the day a finished referral falls due, for months in $2.
 const dueOn = `(((r.closed_at AT TIME ZONE 'Europe/London')::date + make_interval(months => $2::int))::date)`

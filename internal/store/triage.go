@@ -205,25 +205,6 @@ type Note struct {
 	Body   string
 }
 
-// Notes lists a referral's internal notes, oldest first.
-func (s *Store) Notes(ctx context.Context, id int64) ([]Note, error) {
-	rows, err := s.db.Query(ctx, `SELECT n.at, u.name, n.body FROM referral_notes n JOIN staff_users u ON u.id = n.author_id
-		WHERE n.referral_id = $1 ORDER BY n.at, n.id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("notes: %w", err)
-	}
-	defer rows.Close()
-	var out []Note
-	for rows.Next() {
-		var n Note
-		if err := rows.Scan(&n.At, &n.Author, &n.Body); err != nil {
-			return nil, fmt.Errorf("notes: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
-
 // AskInfo records a question for the trainee.
 func (s *Store) AskInfo(ctx context.Context, id, by int64, question string, at time.Time) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO info_requests (referral_id, question, asked_by, asked_at) VALUES ($1, $2, $3, $4)`, id, question, by, at)
@@ -328,11 +309,6 @@ func (s *Store) extensions(ctx context.Context, where string, args ...any) ([]Ex
 // PendingExtensions lists requests waiting for a PSU lead, oldest first.
 func (s *Store) PendingExtensions(ctx context.Context) ([]ExtensionRequest, error) {
 	return s.extensions(ctx, `WHERE e.status = 'pending' ORDER BY e.requested_at, e.id LIMIT 200`)
-}
-
-// ReferralExtensions lists a referral's requests, oldest first.
-func (s *Store) ReferralExtensions(ctx context.Context, id int64) ([]ExtensionRequest, error) {
-	return s.extensions(ctx, `WHERE e.referral_id = $1 ORDER BY e.requested_at, e.id`, id)
 }
 
 // LockExtension reads a pending request under a lock (ErrNotFound if it is
