@@ -3,6 +3,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -41,9 +43,18 @@ type Config struct {
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 
-	// SMTPURL is smtp://user:pass@host:port (STARTTLS when offered, required
-	// with ?starttls=required) or smtps://… (implicit TLS). Empty in
-	// development sends mail to the built-in mailbox at /dev/mailbox.
+	// MigrateDatabaseURL connects as the role that owns the schema, for
+	// migrations (`careers migrate`, and serve/worker at start when set);
+	// DatabaseURL is then the restricted service role (docs/operations.md).
+	MigrateDatabaseURL string
+	// DatabaseAllowUnverifiedTLS lets production use sslmode=require (or
+	// verify-ca), encrypted but without checking the server's name.
+	DatabaseAllowUnverifiedTLS bool
+
+	// SMTPURL is smtp://user:pass@host:port (STARTTLS: required in
+	// production and with ?starttls=required, in development used when
+	// offered) or smtps://… (implicit TLS). Empty in development sends mail
+	// to the built-in mailbox at /dev/mailbox.
 	SMTPURL     *url.URL
 	MailFrom    *mail.Address
 	MailReplyTo *mail.Address // optional
@@ -67,13 +78,15 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"ENV", "development", "`development` or `production`; production refuses insecure settings"},
 	{"ADDR", "127.0.0.1:8080", "address the HTTP server listens on (host:port)"},
 	{"BASE_URL", "http://ADDR", "the public URL people use (scheme and host); its scheme sets cookie security and HSTS; must be https in production"},
-	{"DATABASE_URL", "(unset)", "PostgreSQL connection URL; when unset in development a private PostgreSQL is started under DATA_DIR; required in production"},
+	{"DATABASE_URL", "(unset)", "PostgreSQL connection URL of the service's restricted role (reads and writes rows, no DDL, audit log insert-only); when unset in development a private PostgreSQL with both roles is started under DATA_DIR; required in production, with `sslmode=verify-full`"},
+	{"MIGRATE_DATABASE_URL", "(unset)", "PostgreSQL connection URL of the role that owns the schema: `careers migrate up` (and `serve`/`worker` at start, when set) migrate with it and grant the DATABASE_URL role its privileges; when unset in production, serve does not migrate (run `careers migrate up` with it first); `sslmode=verify-full` in production"},
+	{"DATABASE_ALLOW_UNVERIFIED_TLS", "false", "`true` lets production connect to PostgreSQL with `sslmode=require` (encrypted, server name not checked); without it production needs `sslmode=verify-full`"},
 	{"DATA_DIR", ".data", "folder for local data (the private PostgreSQL lives in DATA_DIR/postgres)"},
 	{"PG_BIN_DIR", "(searched)", "development: folder with the PostgreSQL server binaries for the private database; by default pg_config --bindir, /usr/lib/postgresql/*/bin, then PATH"},
 	{"LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`"},
 	{"NHS_WEB_FONT", "false", "`true` loads the NHS web font (Frutiger) from assets.nhs.uk; the CSP then allows exactly that host"},
 	{"TRUSTED_PROXIES", "(none)", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed, e.g. `10.0.0.0/8`"},
-	{"SMTP_URL", "(unset)", "mail server: `smtp://user:password@host:587` (STARTTLS) or `smtps://user:password@host:465` (implicit TLS); unset in development stores mail in the mailbox at /dev/mailbox; required in production"},
+	{"SMTP_URL", "(unset)", "mail server: `smtp://user:password@host:587` (STARTTLS, which production requires: a server that does not offer it is refused) or `smtps://user:password@host:465` (implicit TLS); unset in development stores mail in the mailbox at /dev/mailbox; required in production"},
 	{"MAIL_FROM", "Careers support <careers@localhost>", "the From address of every message; required in production"},
 	{"MAIL_REPLY_TO", "(none)", "an optional Reply-To address, e.g. the unit's shared mailbox"},
 	{"RUN_WORKERS", "true", "run the background workers (email, reminders, retention) inside `serve`; set false when `careers worker` runs them"},
@@ -140,6 +153,13 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("DATABASE_URL", "is not a valid PostgreSQL connection string")
 		}
 	}
+	c.MigrateDatabaseURL = get("MIGRATE_DATABASE_URL", "")
+	if c.MigrateDatabaseURL != "" {
+		if _, err := pgxpool.ParseConfig(c.MigrateDatabaseURL); err != nil {
+			bad("MIGRATE_DATABASE_URL", "is not a valid PostgreSQL connection string")
+		}
+	}
+	c.DatabaseAllowUnverifiedTLS = boolVar(get("DATABASE_ALLOW_UNVERIFIED_TLS", "false"), "DATABASE_ALLOW_UNVERIFIED_TLS", bad)
 
 	switch lvl := strings.ToLower(get("LOG_LEVEL", "info")); lvl {
 	case "debug":
@@ -300,8 +320,15 @@ func (c Config) ValidateProduction() error {
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL: is required in production (the private PostgreSQL is for development only)"))
 	}
+	for _, v := range []struct{ name, url string }{{"DATABASE_URL", c.DatabaseURL}, {"MIGRATE_DATABASE_URL", c.MigrateDatabaseURL}} {
+		if err := databaseTransport(v.name, v.url, c.DatabaseAllowUnverifiedTLS); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.SMTPURL == nil {
 		errs = append(errs, errors.New("SMTP_URL: is required in production (the development mailbox does not exist there)"))
+	} else if err := smtpTransport(c.SMTPURL); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MailFrom == nil || strings.HasSuffix(c.MailFrom.Address, "@localhost") {
 		errs = append(errs, errors.New("MAIL_FROM: must be set to the unit's real address in production"))
@@ -310,6 +337,59 @@ func (c Config) ValidateProduction() error {
 		errs = append(errs, errors.New("DEMO_SKIP_SECOND_FACTOR: is development only; every staff sign-in needs its second factor in production"))
 	}
 	return errors.Join(errs...)
+}
+
+// databaseTransport refuses a PostgreSQL URL that could connect without TLS
+// (sslmode disable, allow or prefer, or libpq's default) or, unless
+// allowUnverified, one that does not check the server's certificate
+// against its name (require, verify-ca). It reads the parsed connection
+// settings, so PGSSLMODE and multi-host URLs count as they would on
+// connecting.
+func databaseTransport(name, raw string, allowUnverified bool) error {
+	if raw == "" {
+		return nil
+	}
+	pc, err := pgconn.ParseConfig(raw)
+	if err != nil {
+		return fmt.Errorf("%s: is not a valid PostgreSQL connection string", name)
+	}
+	tlsConfigs := []*tls.Config{pc.TLSConfig}
+	for _, f := range pc.Fallbacks {
+		tlsConfigs = append(tlsConfigs, f.TLSConfig)
+	}
+	unverified := false
+	for _, t := range tlsConfigs {
+		switch {
+		case t == nil:
+			return fmt.Errorf("%s: must use sslmode=verify-full in production: this URL allows a connection without TLS", name)
+		case t.InsecureSkipVerify:
+			// require and verify-ca: encrypted, but the server's name is
+			// not checked against its certificate.
+			unverified = true
+		}
+	}
+	if unverified && !allowUnverified {
+		return fmt.Errorf("%s: must use sslmode=verify-full in production: this URL does not check the server's certificate against its name "+
+			"(sslmode=require is accepted only with DATABASE_ALLOW_UNVERIFIED_TLS=true)", name)
+	}
+	return nil
+}
+
+// smtpTransport refuses a mail server URL that could send in plain text:
+// only smtps:// (implicit TLS) and smtp:// with STARTTLS required (the
+// default in production, see mail.NewSender) are allowed.
+func smtpTransport(u *url.URL) error {
+	switch u.Scheme {
+	case "smtps":
+		return nil
+	case "smtp":
+		if v := u.Query().Get("starttls"); v != "" && v != "required" {
+			return fmt.Errorf("SMTP_URL: starttls=%s would send mail in plain text to a server that offers no STARTTLS; "+
+				"production requires STARTTLS (leave it out or use starttls=required) or smtps://", v)
+		}
+		return nil
+	}
+	return errors.New("SMTP_URL: must start with smtp:// (STARTTLS, required in production) or smtps:// (implicit TLS)")
 }
 
 // Secure reports whether the service is reached over HTTPS, which decides the

@@ -39,7 +39,8 @@ func TestDefaults(t *testing.T) {
 func TestValidValues(t *testing.T) {
 	c, err := config.Load(env(map[string]string{
 		"ENV": "production", "ADDR": "0.0.0.0:9000", "BASE_URL": "https://careers.example.nhs.uk/",
-		"DATABASE_URL": "postgres://app:secret@db:5432/careers", "LOG_LEVEL": "warn",
+		"DATABASE_URL": "postgres://app:secret@db:5432/careers?sslmode=verify-full", "LOG_LEVEL": "warn",
+		"MIGRATE_DATABASE_URL": "postgres://owner:secret@db:5432/careers?sslmode=verify-full",
 		"NHS_WEB_FONT": "true", "TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7/32",
 		"DB_MAX_CONNS": "25", "REQUEST_TIMEOUT": "15s", "SHUTDOWN_TIMEOUT": "1m",
 		"SMTP_URL": "smtp://relay:pw@mail.example.nhs.uk:587", "MAIL_FROM": "Careers support <careers@example.nhs.uk>",
@@ -56,6 +57,9 @@ func TestValidValues(t *testing.T) {
 	}
 	if c.SMTPURL.Host != "mail.example.nhs.uk:587" || c.MailFrom.Address != "careers@example.nhs.uk" || c.MailReplyTo.Address != "psu@example.nhs.uk" || c.RunWorkers {
 		t.Errorf("mail settings = %v %v %v %v", c.SMTPURL, c.MailFrom, c.MailReplyTo, c.RunWorkers)
+	}
+	if c.MigrateDatabaseURL != "postgres://owner:secret@db:5432/careers?sslmode=verify-full" || c.DatabaseAllowUnverifiedTLS {
+		t.Errorf("database settings = %q %v", c.MigrateDatabaseURL, c.DatabaseAllowUnverifiedTLS)
 	}
 	if c.RetentionMonths != 84 {
 		t.Errorf("RetentionMonths = %d", c.RetentionMonths)
@@ -76,6 +80,8 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 		{"BASE_URL", "https://user:pw@careers.example.nhs.uk"},
 		{"BASE_URL", "https://careers.example.nhs.uk/?x=1"},
 		{"DATABASE_URL", "postgres://app:pw@db:notaport/careers"},
+		{"MIGRATE_DATABASE_URL", "postgres://owner:pw@db:notaport/careers"},
+		{"DATABASE_ALLOW_UNVERIFIED_TLS", "sometimes"},
 		{"LOG_LEVEL", "verbose"},
 		{"NHS_WEB_FONT", "perhaps"},
 		{"TRUSTED_PROXIES", "10.0.0.0/8,not-a-cidr"},
@@ -103,7 +109,7 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 			if len(lines) != 1 || !strings.HasPrefix(lines[0], tc.name+": ") {
 				t.Errorf("error = %q, want one line starting %q", err, tc.name+": ")
 			}
-			if tc.name == "DATABASE_URL" && strings.Contains(err.Error(), "pw") {
+			if strings.HasSuffix(tc.name, "DATABASE_URL") && strings.Contains(err.Error(), "pw") {
 				t.Errorf("error leaks the password: %q", err)
 			}
 		})
@@ -141,7 +147,7 @@ func TestSeveralProblemsAreAllReported(t *testing.T) {
 func TestProductionRefusesInsecureSettings(t *testing.T) {
 	secure := func() map[string]string {
 		return map[string]string{"ENV": "production", "BASE_URL": "https://careers.example.nhs.uk",
-			"DATABASE_URL": "postgres://db/careers", "SMTP_URL": "smtps://u:p@mail.example.nhs.uk:465",
+			"DATABASE_URL": "postgres://db/careers?sslmode=verify-full", "SMTP_URL": "smtps://u:p@mail.example.nhs.uk:465",
 			"MAIL_FROM": "Careers support <careers@example.nhs.uk>"}
 	}
 	if _, err := config.Load(env(secure())); err != nil {
@@ -154,6 +160,7 @@ func TestProductionRefusesInsecureSettings(t *testing.T) {
 		{"default BASE_URL", "BASE_URL", "", "BASE_URL: must use https"},
 		{"no DATABASE_URL", "DATABASE_URL", "", "DATABASE_URL: is required in production"},
 		{"no SMTP_URL (the dev mailbox)", "SMTP_URL", "", "SMTP_URL: is required in production"},
+		{"SMTP with an unknown starttls", "SMTP_URL", "smtp://u:p@mail.example.nhs.uk:587?starttls=optional", "SMTP_URL: starttls=optional would send mail in plain text"},
 		{"default MAIL_FROM", "MAIL_FROM", "", "MAIL_FROM: must be set"},
 		{"demo second-factor skip", "DEMO_SKIP_SECOND_FACTOR", "true", "DEMO_SKIP_SECOND_FACTOR: is development only"},
 	}
@@ -164,6 +171,66 @@ func TestProductionRefusesInsecureSettings(t *testing.T) {
 		if err == nil || err.Error() != strings.SplitN(err.Error(), "\n", 2)[0] || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want one line starting %q", c.name, err, c.want)
 		}
+	}
+}
+
+// Production refuses a database connection that could be read or
+// impersonated on the network: DATABASE_URL and MIGRATE_DATABASE_URL need
+// sslmode=verify-full, or sslmode=require with the explicit opt-in
+// DATABASE_ALLOW_UNVERIFIED_TLS=true; a plain-text mode never passes. The
+// message names the setting. Mail: smtps:// and smtp:// (STARTTLS, which
+// production requires) pass.
+func TestProductionRefusesWeakTransport(t *testing.T) {
+	base := func() map[string]string {
+		return map[string]string{"ENV": "production", "BASE_URL": "https://careers.example.nhs.uk",
+			"DATABASE_URL": "postgres://app@db.example.nhs.uk/careers?sslmode=verify-full", "SMTP_URL": "smtps://u:p@mail.example.nhs.uk:465",
+			"MAIL_FROM": "Careers support <careers@example.nhs.uk>"}
+	}
+	for _, tc := range []struct {
+		name string
+		set  map[string]string
+		want string // "" means accepted; otherwise the one line's prefix
+	}{
+		{"verify-full", nil, ""},
+		{"no sslmode (libpq's prefer)", map[string]string{"DATABASE_URL": "postgres://app@db.example.nhs.uk/careers"}, "DATABASE_URL: must use sslmode=verify-full in production: this URL allows a connection without TLS"},
+		{"disable", map[string]string{"DATABASE_URL": "postgres://app@db.example.nhs.uk/careers?sslmode=disable"}, "DATABASE_URL: must use sslmode=verify-full"},
+		{"allow", map[string]string{"DATABASE_URL": "postgres://app@db.example.nhs.uk/careers?sslmode=allow"}, "DATABASE_URL: must use sslmode=verify-full"},
+		{"prefer", map[string]string{"DATABASE_URL": "postgres://app@db.example.nhs.uk/careers?sslmode=prefer"}, "DATABASE_URL: must use sslmode=verify-full"},
+		{"keyword form, disable", map[string]string{"DATABASE_URL": "host=db.example.nhs.uk user=app dbname=careers sslmode=disable"}, "DATABASE_URL: must use sslmode=verify-full"},
+		{"require without the opt-in", map[string]string{"DATABASE_URL": "postgres://app@db.example.nhs.uk/careers?sslmode=require"}, "DATABASE_URL: must use sslmode=verify-full in production: this URL does not check the server's certificate"},
+		{"require with the opt-in", map[string]string{"DATABASE_URL": "postgres://app@db.example.nhs.uk/careers?sslmode=require", "DATABASE_ALLOW_UNVERIFIED_TLS": "true"}, ""},
+		{"the opt-in does not allow plain text", map[string]string{"DATABASE_URL": "postgres://app@db.example.nhs.uk/careers?sslmode=prefer", "DATABASE_ALLOW_UNVERIFIED_TLS": "true"}, "DATABASE_URL: must use sslmode=verify-full"},
+		{"two hosts, both verify-full", map[string]string{"DATABASE_URL": "postgres://app@db1.example.nhs.uk,db2.example.nhs.uk/careers?sslmode=verify-full"}, ""},
+		{"migrate URL verify-full", map[string]string{"MIGRATE_DATABASE_URL": "postgres://owner@db.example.nhs.uk/careers?sslmode=verify-full"}, ""},
+		{"migrate URL plain", map[string]string{"MIGRATE_DATABASE_URL": "postgres://owner@db.example.nhs.uk/careers?sslmode=disable"}, "MIGRATE_DATABASE_URL: must use sslmode=verify-full"},
+		{"migrate URL require", map[string]string{"MIGRATE_DATABASE_URL": "postgres://owner@db.example.nhs.uk/careers?sslmode=require"}, "MIGRATE_DATABASE_URL: must use sslmode=verify-full in production: this URL does not check"},
+		{"migrate URL require with the opt-in", map[string]string{"MIGRATE_DATABASE_URL": "postgres://owner@db.example.nhs.uk/careers?sslmode=require", "DATABASE_ALLOW_UNVERIFIED_TLS": "true"}, ""},
+		{"smtp:// (STARTTLS required in production)", map[string]string{"SMTP_URL": "smtp://u:p@mail.example.nhs.uk:587"}, ""},
+		{"smtp:// starttls=required", map[string]string{"SMTP_URL": "smtp://u:p@mail.example.nhs.uk:587?starttls=required"}, ""},
+		{"smtp:// another starttls", map[string]string{"SMTP_URL": "smtp://u:p@mail.example.nhs.uk:587?starttls=opportunistic"}, "SMTP_URL: starttls=opportunistic would send mail in plain text"},
+		{"another scheme", map[string]string{"SMTP_URL": "http://u:p@mail.example.nhs.uk:25"}, "SMTP_URL: must start with smtp://"},
+	} {
+		e := base()
+		for k, v := range tc.set {
+			e[k] = v
+		}
+		_, err := config.Load(env(e))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", tc.name, err)
+		case tc.want == "":
+		case err == nil:
+			t.Errorf("%s: accepted, want %q", tc.name, tc.want)
+		case strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), tc.want):
+			t.Errorf("%s: err = %q, want one line starting %q", tc.name, err, tc.want)
+		case strings.Contains(err.Error(), "p@") || strings.Contains(err.Error(), "u:p"):
+			t.Errorf("%s: the message quotes the URL: %q", tc.name, err)
+		}
+	}
+	// Development keeps working with the private PostgreSQL's plain local
+	// connection.
+	if _, err := config.Load(env(map[string]string{"DATABASE_URL": "postgres://app@127.0.0.1:5432/careers?sslmode=disable"})); err != nil {
+		t.Errorf("development with sslmode=disable: %v", err)
 	}
 }
 

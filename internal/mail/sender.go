@@ -55,7 +55,13 @@ func NewSender(cfg config.Config, st *store.Store) (Sender, error) {
 		o.ReplyTo = &r
 	}
 	if cfg.SMTPURL != nil {
-		return NewSMTPSender(cfg.SMTPURL, o)
+		var opts []SMTPOption
+		if !cfg.IsDevelopment() {
+			// Never plain text in production: without STARTTLS the
+			// server is refused, not used unencrypted.
+			opts = append(opts, WithRequiredTLS())
+		}
+		return NewSMTPSender(cfg.SMTPURL, o, opts...)
 	}
 	if !cfg.IsDevelopment() {
 		return nil, errors.New("SMTP_URL: is required outside development (the development mailbox does not exist there)")

@@ -19,8 +19,8 @@ import (
 
 // SMTPSender sends messages to the mail server named by SMTP_URL:
 // smtp://user:password@host:587 uses STARTTLS when the server offers it
-// (and insists on it with ?starttls=required); smtps://…:465 uses implicit
-// TLS. The password is never sent over an unencrypted connection: without
+// (and insists on it with ?starttls=required, or WithRequiredTLS, which
+// production always uses); smtps://…:465 uses implicit TLS. The password is never sent over an unencrypted connection: without
 // TLS only challenge-response mechanisms (SCRAM, CRAM-MD5) are tried.
 type SMTPSender struct {
 	host     string
@@ -43,6 +43,14 @@ type SMTPOption func(*SMTPSender)
 // (tests use it to trust their own server's certificate).
 func WithRootCAs(pool *x509.CertPool) SMTPOption {
 	return func(s *SMTPSender) { s.rootCAs = pool }
+}
+
+// WithRequiredTLS refuses to send over smtp:// unless the server offers
+// STARTTLS (go-mail's mandatory TLS policy), whatever SMTP_URL says:
+// NewSender uses it in production, where mail must never travel in plain
+// text. smtps:// is encrypted from the start anyway.
+func WithRequiredTLS() SMTPOption {
+	return func(s *SMTPSender) { s.policy = gomail.TLSMandatory }
 }
 
 // WithSMTPTimeout bounds connecting and each step of the conversation with

@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"careers/internal/config"
 	cmail "careers/internal/mail"
 	"careers/internal/mail/mailtest"
 )
@@ -324,5 +325,46 @@ func TestNewSMTPSenderChecksTheURLWithoutQuotingIt(t *testing.T) {
 		} else if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("error quotes the password: %v", err)
 		}
+	}
+}
+
+// In production mail never travels in plain text: an smtp:// server that
+// does not offer STARTTLS is refused (go-mail's mandatory TLS policy), even
+// though SMTP_URL does not say starttls=required. In development the same
+// URL still sends to a plain local server.
+func TestProductionRefusesAMailServerWithoutSTARTTLS(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.Start(t) // offers no STARTTLS
+	load := func(env string) config.Config {
+		vars := map[string]string{"ENV": env, "SMTP_URL": srv.URL().String(), "MAIL_FROM": "Careers support <careers@psu.example.nhs.uk>"}
+		if env == "production" {
+			vars["BASE_URL"] = "https://careers.example.nhs.uk"
+			vars["DATABASE_URL"] = "postgres://careers_app@db.example.nhs.uk/careers?sslmode=verify-full"
+		}
+		cfg, err := config.Load(func(k string) string { return vars[k] })
+		if err != nil {
+			t.Fatalf("%s: %v", env, err)
+		}
+		return cfg
+	}
+
+	sender, err := cmail.NewSender(load("production"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sender.Send(context.Background(), testMessage())
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Fatalf("production Send = %v, want a refusal naming STARTTLS", err)
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Fatalf("server received %d messages in plain text", n)
+	}
+
+	sender, err = cmail.NewSender(load("development"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sender.Send(context.Background(), testMessage()); err != nil {
+		t.Fatalf("development Send to a plain local server: %v", err)
 	}
 }
