@@ -180,6 +180,10 @@ func TestServeWithPrivatePostgres(t *testing.T) {
 	if out := p.Output(); !strings.Contains(out, `"msg":"database migrated"`) || strings.Contains(out, `"applied":0`) {
 		t.Errorf("the first run on an empty database applied no migrations:\n%s", out)
 	}
+	// It runs as the restricted role, which the start-up check accepts.
+	if out := p.Output(); !strings.Contains(out, `"service_role":"careers_app"`) || strings.Contains(out, "more privileges than it needs") {
+		t.Errorf("the service does not run as the restricted role:\n%s", out)
+	}
 	p.interrupt(t)
 	if postgresRunningFor(t, pgDir) {
 		t.Fatalf("a postgres process is left behind after Ctrl-C:\n%s", p.Output())
@@ -266,4 +270,35 @@ func TestSeedIsIdempotent(t *testing.T) {
 	if staff < 5 || referrals < 4 || withAnswers != referrals {
 		t.Errorf("demo data: %d staff, %d referrals, %d with answers and eligibility", staff, referrals, withAnswers)
 	}
+}
+
+// Two roles from the binary, as production runs them: `careers migrate up`
+// with MIGRATE_DATABASE_URL (the owner) applies every migration and grants
+// the DATABASE_URL role its privileges; serve then runs as that role,
+// which may use the tables but not change the audit log.
+func TestMigrateAsOwnerThenServeAsService(t *testing.T) {
+	t.Parallel()
+	ownerURL := testdb.EmptyURL(t)
+	serviceURL := testdb.AsService(t, ownerURL)
+	cmd := exec.Command(mustBinary(t), "migrate", "up")
+	cmd.Env = append(os.Environ(), "ENV=development", "DATABASE_URL="+serviceURL, "MIGRATE_DATABASE_URL="+ownerURL)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "applied ") || strings.Contains(string(out), "applied 0 ") ||
+		!strings.Contains(string(out), `granted the service role "`+testdb.ServiceRole+`"`) {
+		t.Fatalf("migrate up: %v\n%s", err, out)
+	}
+	service := testdb.MustPool(t, serviceURL)
+	if _, err := service.Exec(t.Context(), `INSERT INTO audit_log (actor_kind, action, outcome) VALUES ('system', 'test', 'success')`); err != nil {
+		t.Fatalf("the service role cannot write the audit log: %v", err)
+	}
+	if _, err := service.Exec(t.Context(), `DELETE FROM audit_log`); err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("the service role may delete audit rows: %v", err)
+	}
+
+	p := startServe(t, "DATABASE_URL="+serviceURL)
+	p.waitReady(t)
+	if out := p.Output(); !strings.Contains(out, `"applied":0`) || strings.Contains(out, "more privileges than it needs") {
+		t.Errorf("serve as the service role:\n%s", out)
+	}
+	p.interrupt(t)
 }

@@ -32,14 +32,18 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 		return err
 	}
 	defer db.close(context.WithoutCancel(ctx))
-	m, err := store.NewMigrator(db.pool, log)
+	if _, err := db.migrate(ctx, cfg, log); err != nil {
+		return err
+	}
+	// The demo history is bulk-loaded (COPY with a trigger held off, then
+	// VACUUM), which only the schema's owner may do; like a migration it
+	// is an operator's step, not the service's. Everything after it goes
+	// through the service's own role.
+	owner, err := db.openOwner(ctx)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	if _, err := m.Up(ctx); err != nil {
-		return err
-	}
+	defer owner.Close()
 	hash, err := auth.NewHasher(1).Hash(ctx, store.DemoPassword)
 	if err != nil {
 		return err
@@ -49,7 +53,7 @@ func cmdSeed(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	// outcomes and a caseload per coach, for the queue and the reports to
 	// show what they are for, and old enough that the retention job has
 	// referrals to destroy and the admin's page some falling due.
-	hist, err := benchdata.Seed(ctx, db.pool, benchdata.Options{Referrals: demoHistory, Years: 7, Coaches: 6, Coordinators: 2,
+	hist, err := benchdata.Seed(ctx, owner, benchdata.Options{Referrals: demoHistory, Years: 7, Coaches: 6, Coordinators: 2,
 		Leads: 1, CaseManagers: 8, PasswordHash: hash, Seed: 2026})
 	switch {
 	case errors.Is(err, benchdata.ErrNotEmpty) || errors.Is(err, benchdata.ErrOtherDataset):

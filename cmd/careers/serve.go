@@ -51,19 +51,14 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 	// The database closes after the HTTP server has drained, even on Ctrl-C.
 	defer db.close(context.WithoutCancel(ctx))
 
-	m, err := store.NewMigrator(db.pool, log)
+	n, err := db.migrate(ctx, cfg, log)
 	if err != nil {
-		return err
-	}
-	n, err := m.Up(ctx)
-	_ = m.Close()
-	if err != nil {
-		return err
-	}
-	if err := jobs.Migrate(ctx, db.pool); err != nil {
 		return err
 	}
 	log.Info("database migrated", "applied", n)
+	if err := db.checkPrivileges(ctx, cfg, log); err != nil {
+		return err
+	}
 
 	if cfg.RunWorkers {
 		jc, err := startJobs(ctx, cfg, db.pool, log)

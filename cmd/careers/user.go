@@ -65,13 +65,7 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer db.close(context.WithoutCancel(ctx))
-	m, err := store.NewMigrator(db.pool, log)
-	if err != nil {
-		return err
-	}
-	_, err = m.Up(ctx)
-	m.Close()
-	if err != nil {
+	if _, err := db.migrate(ctx, cfg, log); err != nil {
 		return err
 	}
 

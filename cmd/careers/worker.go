@@ -16,7 +16,8 @@ import (
 // cmdWorker runs the background workers (email delivery, periodic jobs)
 // without the web service, so the two can be scaled apart: run `serve` with
 // RUN_WORKERS=false and as many `worker` processes as needed. Like serve, it
-// applies pending migrations (goose, then River's) first, under advisory
+// applies pending migrations (goose, then River's) first as the schema's
+// owner when it has MIGRATE_DATABASE_URL (database.migrate), under advisory
 // locks, so whichever starts first on a new database sets it up.
 func cmdWorker(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
@@ -30,19 +31,14 @@ func cmdWorker(ctx context.Context, getenv func(string) string, stdout io.Writer
 	}
 	defer db.close(context.WithoutCancel(ctx))
 
-	m, err := store.NewMigrator(db.pool, log)
+	n, err := db.migrate(ctx, cfg, log)
 	if err != nil {
-		return err
-	}
-	n, err := m.Up(ctx)
-	_ = m.Close()
-	if err != nil {
-		return err
-	}
-	if err := jobs.Migrate(ctx, db.pool); err != nil {
 		return err
 	}
 	log.Info("database migrated", "applied", n)
+	if err := db.checkPrivileges(ctx, cfg, log); err != nil {
+		return err
+	}
 
 	jc, err := startJobs(ctx, cfg, db.pool, log)
 	if err != nil {

@@ -34,7 +34,9 @@ func TestSelfReferralIsComplete(t *testing.T) {
 
 func TestSeedMakesAConsistentDatasetOnce(t *testing.T) {
 	t.Parallel()
-	pool := testdb.NewPool(t)
+	// benchdata bulk-loads (COPY with a trigger held off, VACUUM): an
+	// operator's step, run as the schema's owner like a migration.
+	pool := testdb.MustPool(t, testdb.New(t).OwnerURL)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	o := benchdata.Options{Referrals: 3000, Now: now, CaseManagers: 30}
@@ -127,7 +129,9 @@ func TestSeedMakesAConsistentDatasetOnce(t *testing.T) {
 // A database with referrals of its own is never seeded.
 func TestSeedRefusesADatabaseWithReferrals(t *testing.T) {
 	t.Parallel()
-	pool := testdb.NewPool(t)
+	// benchdata bulk-loads (COPY with a trigger held off, VACUUM): an
+	// operator's step, run as the schema's owner like a migration.
+	pool := testdb.MustPool(t, testdb.New(t).OwnerURL)
 	ctx := context.Background()
 	if _, err := pool.Exec(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email)
 		VALUES ('CR-2222-3333', 'self', 'new', 'Real Person', 'real@example.org')`); err != nil {

@@ -120,11 +120,24 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// URL returns the connection URL for database on this server.
-func (s *Server) URL(database string) string {
+// The roles EnsureRoles makes, as a production database has them
+// (docs/operations.md, "Database roles"): the owner of the schema, which
+// migrates, and the restricted role the service runs as.
+const (
+	OwnerRole   = "careers_owner"
+	ServiceRole = "careers_app"
+)
+
+// URL returns the connection URL for database on this server, as the
+// superuser.
+func (s *Server) URL(database string) string { return s.URLAs("postgres", database) }
+
+// URLAs returns the connection URL for database on this server as role
+// (the server trusts local connections, so no password).
+func (s *Server) URLAs(role, database string) string {
 	u := url.URL{
 		Scheme:   "postgres",
-		User:     url.User("postgres"),
+		User:     url.User(role),
 		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)),
 		Path:     "/" + database,
 		RawQuery: "sslmode=disable",
@@ -164,6 +177,70 @@ func (s *Server) EnsureDatabase(ctx context.Context, name string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("devdb: create database: %w", err)
+	}
+	return nil
+}
+
+// EnsureRoles creates OwnerRole and ServiceRole unless they exist (plain
+// login roles: no superuser, no CREATEDB or CREATEROLE) and makes OwnerRole
+// the owner of database and of everything in its public schema, which a
+// database made before the roles existed has owned by the superuser. The
+// service role's privileges are granted after migrating
+// (store.GrantService). Concurrent callers are safe.
+func (s *Server) EnsureRoles(ctx context.Context, database string) error {
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return fmt.Errorf("devdb: ensure roles: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for _, role := range []string{OwnerRole, ServiceRole} {
+		_, err := conn.Exec(ctx, "CREATE ROLE "+pgx.Identifier{role}.Sanitize()+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == "42710" || pgErr.Code == "23505") {
+			continue // exists (or another caller made it just now)
+		}
+		if err != nil {
+			return fmt.Errorf("devdb: create role %s: %w", role, err)
+		}
+	}
+	owner := pgx.Identifier{OwnerRole}.Sanitize()
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{database}.Sanitize()+" OWNER TO "+owner); err != nil {
+		return fmt.Errorf("devdb: database owner: %w", err)
+	}
+	db, err := pgx.Connect(ctx, s.URL(database))
+	if err != nil {
+		return fmt.Errorf("devdb: ensure roles: %w", err)
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	// Tables (with their indexes, and the sequences their columns own),
+	// then any other sequences, functions and types.
+	_, err = db.Exec(ctx, `
+		DO $$
+		DECLARE r record;
+		BEGIN
+			FOR r IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+				WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relowner <> '`+OwnerRole+`'::regrole
+			LOOP
+				EXECUTE format('ALTER TABLE %s OWNER TO `+OwnerRole+`', r.name);
+			END LOOP;
+			FOR r IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+				WHERE n.nspname = 'public' AND c.relkind = 'S' AND c.relowner <> '`+OwnerRole+`'::regrole
+			LOOP
+				EXECUTE format('ALTER SEQUENCE %s OWNER TO `+OwnerRole+`', r.name);
+			END LOOP;
+			FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+				WHERE n.nspname = 'public' AND p.proowner <> '`+OwnerRole+`'::regrole
+			LOOP
+				EXECUTE format('ALTER ROUTINE %s OWNER TO `+OwnerRole+`', r.name);
+			END LOOP;
+			FOR r IN SELECT t.oid::regtype AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+				WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd') AND t.typowner <> '`+OwnerRole+`'::regrole
+			LOOP
+				EXECUTE format('ALTER TYPE %s OWNER TO `+OwnerRole+`', r.name);
+			END LOOP;
+		END $$`)
+	if err != nil {
+		return fmt.Errorf("devdb: hand the schema to %s: %w", OwnerRole, err)
 	}
 	return nil
 }

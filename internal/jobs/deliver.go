@@ -65,7 +65,7 @@ type deliverWorker struct {
 
 // Timeout bounds one attempt: the SMTP conversation has its own shorter
 // timeouts, this is the backstop.
-func (w *deliverWorker) Timeout(*river.Job[deliverArgs]) time.Duration { return 2 * time.Minute }
+func (w *deliverWorker) Timeout(*river.Job[deliverArgs]) time.Duration { return DeliveryTimeout }
 
 // NextRetry applies the backoff.
 func (w *deliverWorker) NextRetry(job *river.Job[deliverArgs]) time.Time {

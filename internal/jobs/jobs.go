@@ -35,6 +35,31 @@ import (
 // River's default queue.
 const QueueEmail = "email"
 
+// How long jobs may run, and when one is taken to have been interrupted.
+// A job whose worker died (a crash, a killed container, a lost database
+// connection) stays "running" in River's table until River's rescuer, run
+// by the leader every 30 seconds, finds it running for longer than
+// RescueStuckJobsAfter and also longer than its own timeout, and schedules
+// it again. River's default is an hour; these put an interrupted email
+// back in the queue within about four minutes.
+const (
+	// DeliveryTimeout bounds one email delivery attempt (the SMTP
+	// conversation has its own shorter timeouts; this is the backstop).
+	DeliveryTimeout = time.Minute
+	// DefaultJobTimeout bounds the periodic jobs (digest, reminders).
+	DefaultJobTimeout = 2 * time.Minute
+	// RetentionTimeout bounds one run of the retention job; a run cut
+	// short fails, and River runs it again, carrying on where it stopped.
+	RetentionTimeout = 15 * time.Minute
+	// RescueStuckJobsAfter is how long after it started a job still
+	// "running" is run again: delivery, the digest and the reminders after
+	// this, the retention job after RetentionTimeout. It is longer than
+	// DeliveryTimeout and DefaultJobTimeout, so a job still alive has been
+	// cancelled by then; should one ignore that, delivery's row lock still
+	// keeps a message from being sent twice.
+	RescueStuckJobsAfter = 3 * time.Minute
+)
+
 // Client runs the workers and the periodic jobs.
 type Client struct {
 	river *river.Client[pgx.Tx]
@@ -163,12 +188,14 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 				func() (river.JobArgs, *river.InsertOpts) { return retentionArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "retention", RunOnStart: true}),
 		},
-		FetchPollInterval: o.pollInterval,
-		FetchCooldown:     min(100*time.Millisecond, o.pollInterval),
-		JobTimeout:        2 * time.Minute,
-		// A job still "running" this long after its worker died is run
-		// again (River's rescuer); delivery's row lock keeps that safe.
-		RescueStuckJobsAfter: 10 * time.Minute,
+		FetchPollInterval:    o.pollInterval,
+		FetchCooldown:        min(100*time.Millisecond, o.pollInterval),
+		JobTimeout:           DefaultJobTimeout,
+		RescueStuckJobsAfter: RescueStuckJobsAfter,
+		// River's nightly REINDEX of its job indexes needs the tables'
+		// owner, and the service runs as a role that owns nothing
+		// (docs/operations.md, "Database roles"): the owner can run it.
+		ReindexerIndexNames: []string{},
 		// Finished jobs carry no personal data, but there is no need to
 		// keep them long: the notifications table is the record.
 		CompletedJobRetentionPeriod: 24 * time.Hour,

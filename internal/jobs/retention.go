@@ -56,9 +56,11 @@ type retentionWorker struct {
 }
 
 // Timeout is longer than the client's default: a backlog (the first run,
-// or after the job has been down) can take a while, and whatever a timed
-// out run did not reach, the next run does.
-func (w *retentionWorker) Timeout(*river.Job[retentionArgs]) time.Duration { return time.Hour }
+// or after the job has been down) can take a while. A run cut short returns
+// an error and River runs it again, which carries on where it stopped (what
+// was destroyed stays destroyed); an interrupted run is rescued once this
+// has passed.
+func (w *retentionWorker) Timeout(*river.Job[retentionArgs]) time.Duration { return RetentionTimeout }
 
 func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs]) error {
 	res, err := RunRetention(ctx, w.pool, w.now(), w.months, w.log)

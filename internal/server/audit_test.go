@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"careers/internal/policy"
+	"careers/internal/testdb"
 )
 
 // Sign-ins, failures and changes leave audit rows with who, what, where.
@@ -60,10 +61,15 @@ func TestAuditRowsAreWritten(t *testing.T) {
 	}
 }
 
-// The application cannot change or remove audit rows: the database refuses.
+// The application cannot change or remove audit rows: the database refuses
+// twice over. The service's role has no UPDATE, DELETE or TRUNCATE on the
+// table at all (permission denied), and even the schema's owner, which has,
+// is stopped by the append-only triggers.
 func TestAuditLogIsAppendOnly(t *testing.T) {
 	t.Parallel()
-	ts := MustServer(t, nil, nil, nil)
+	db := testdb.New(t)
+	ts := MustServer(t, testdb.MustPool(t, db.URL), nil, nil)
+	owner := testdb.MustPool(t, db.OwnerURL)
 	ctx := context.Background()
 	if _, err := ts.pool.Exec(ctx, `INSERT INTO audit_log (actor_kind, action, outcome) VALUES ('system', 'test', 'success')`); err != nil {
 		t.Fatal(err)
@@ -73,8 +79,11 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		`DELETE FROM audit_log`,
 		`TRUNCATE audit_log`,
 	} {
-		if _, err := ts.pool.Exec(ctx, sql); err == nil || !strings.Contains(err.Error(), "append-only") {
-			t.Errorf("%s: err = %v, want the database to refuse", sql, err)
+		if _, err := ts.pool.Exec(ctx, sql); err == nil || !strings.Contains(err.Error(), "permission denied") {
+			t.Errorf("service role: %s: err = %v, want permission denied", sql, err)
+		}
+		if _, err := owner.Exec(ctx, sql); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("owner: %s: err = %v, want the append-only trigger to refuse", sql, err)
 		}
 	}
 	var n int

@@ -477,11 +477,13 @@ func TestQueueCursorRoundTrip(t *testing.T) {
 // received sort read indexes, never the whole table.
 func TestQueuePlansUseIndexes(t *testing.T) {
 	t.Parallel()
-	pool := testdb.NewPool(t)
+	// The service's role reads; the owner loads the fixture and analyses
+	// it (VACUUM is the owner's).
+	pool, owner := testdb.NewPools(t)
 	st := store.New(pool)
 	ctx := context.Background()
 	coach := mustQueueCoach(t, pool, "Ann Coach", true)
-	_, err := pool.Exec(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email, submitted_at,
+	_, err := owner.Exec(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email, submitted_at,
 			confirmed_at, first_response_at, coach_id, region, registration_number)
 		SELECT 'P-' || g, (ARRAY['self','supervisor','case_manager'])[1 + g % 3], s,
 			'Trainee ' || md5(g::text), 't' || g || '@example.org', $1::timestamptz - g * interval '7 minutes',
@@ -494,7 +496,7 @@ func TestQueuePlansUseIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `VACUUM ANALYZE referrals`); err != nil {
+	if _, err := owner.Exec(ctx, `VACUUM ANALYZE referrals`); err != nil {
 		t.Fatal(err)
 	}
 	// A cursor in the middle of the open referrals, for each sort.
