@@ -247,10 +247,13 @@ func TestSeedRefusesProduction(t *testing.T) {
 // demo referrals carry real answers and eligibility results.
 func TestSeedIsIdempotent(t *testing.T) {
 	t.Parallel()
-	dbURL := testdb.URL(t)
+	// seed bulk-loads the demo history as the schema's owner, the rest
+	// as the service's role.
+	db := testdb.New(t)
+	dbURL := db.URL
 	run := func() string {
 		cmd := exec.Command(mustBinary(t), "seed")
-		cmd.Env = append(os.Environ(), "ENV=development", "DATABASE_URL="+dbURL)
+		cmd.Env = append(os.Environ(), "ENV=development", "DATABASE_URL="+dbURL, "MIGRATE_DATABASE_URL="+db.OwnerURL)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("seed: %v\n%s", err, out)

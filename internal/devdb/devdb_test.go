@@ -475,3 +475,63 @@ func ping(ctx context.Context, url string) error {
 	defer conn.Close(ctx)
 	return conn.Ping(ctx)
 }
+
+// The private server has production's two roles. A database made before
+// they existed (everything owned by the superuser) is handed to the owner
+// role, so it can go on migrating it; the service role owns nothing and is
+// no superuser. Calling it again, or from racing callers, is harmless.
+func TestEnsureRolesHandsAnOldDatabaseToTheOwner(t *testing.T) {
+	t.Parallel()
+	srv := MustStart(t, MustDataDir(t))
+	ctx := testContext(t)
+	const name = "careers_roles"
+	if err := srv.EnsureDatabase(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	old := MustConnect(t, srv, name)
+	for _, sql := range []string{
+		`CREATE TYPE old_state AS ENUM ('a', 'b')`,
+		`CREATE TABLE old_table (id bigserial PRIMARY KEY, state old_state)`,
+		`CREATE SEQUENCE old_free_sequence`,
+		`CREATE FUNCTION old_function() RETURNS int LANGUAGE sql AS 'SELECT 1'`,
+	} {
+		if _, err := old.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if err := srv.EnsureRoles(ctx, name); err != nil {
+				t.Errorf("EnsureRoles: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	var notOwned int
+	if err := old.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		        WHERE n.nspname = 'public' AND c.relowner <> $1::regrole)
+		     + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+		        WHERE n.nspname = 'public' AND p.proowner <> $1::regrole)
+		     + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+		        WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd') AND t.typowner <> $1::regrole)
+		     + (SELECT count(*) FROM pg_database WHERE datname = current_database() AND datdba <> $1::regrole)`,
+		devdb.OwnerRole).Scan(&notOwned); err != nil {
+		t.Fatal(err)
+	}
+	if notOwned != 0 {
+		t.Errorf("%d objects are not owned by %s", notOwned, devdb.OwnerRole)
+	}
+	var super bool
+	if err := old.QueryRow(ctx, `SELECT bool_or(rolsuper OR rolcreatedb OR rolcreaterole) FROM pg_roles WHERE rolname IN ($1, $2)`,
+		devdb.OwnerRole, devdb.ServiceRole).Scan(&super); err != nil || super {
+		t.Errorf("the roles may create databases or roles, or are superusers (%v)", err)
+	}
+	// Both roles sign in without a password, as the superuser does.
+	for _, role := range []string{devdb.OwnerRole, devdb.ServiceRole} {
+		if err := ping(ctx, srv.URLAs(role, name)); err != nil {
+			t.Errorf("connect as %s: %v", role, err)
+		}
+	}
+}
