@@ -27,12 +27,42 @@ type UndeliveredMessage struct {
 	To      string
 	Subject string
 	// Status is "queued" or "failed" (store.NotificationQueued/Failed).
-	Status    string
+	Status string
+	// State is how its delivery stands, one of the Message* states.
+	State     string
 	Attempts  int
 	LastError string
 	CreatedAt time.Time
+	// StartedAt is when the current or interrupted attempt started (for
+	// MessageStuck), and RetryBy when it will be tried again at the latest.
+	StartedAt time.Time
+	RetryBy   time.Time
 	// Reference is the referral's reference when the message belongs to one.
 	Reference string
+}
+
+// The delivery states of an undelivered message.
+const (
+	// MessageFailed: every attempt failed; staff may retry.
+	MessageFailed = "failed"
+	// MessageStopped: still queued, but no delivery will happen (River
+	// gave its job up after repeated interruptions); staff may retry.
+	MessageStopped = "stopped"
+	// MessageStuck: an attempt started long ago and has not finished: the
+	// worker sending it stopped; it is tried again automatically by RetryBy.
+	MessageStuck = "stuck"
+	// MessageInterrupted: an attempt was cut off when the worker stopped
+	// and the message is queued again.
+	MessageInterrupted = "interrupted"
+	// MessageRetrying: an attempt failed; another follows.
+	MessageRetrying = "retrying"
+	// MessageWaiting: not tried yet.
+	MessageWaiting = "waiting"
+)
+
+// MessageCanRetry reports whether the page offers to send m again.
+func MessageCanRetry(m UndeliveredMessage) bool {
+	return m.State == MessageFailed || m.State == MessageStopped
 }
 
 // MessagesRetryURL is where the Retry button posts.
@@ -42,10 +72,16 @@ func MessagesRetryURL(id int64) templ.SafeURL {
 
 // messageState is what the status tag says and its colour.
 func messageState(m UndeliveredMessage) (label, class string) {
-	switch {
-	case m.Status == "failed":
+	switch m.State {
+	case MessageFailed:
 		return "Failed", "nhsuk-tag nhsuk-tag--red"
-	case m.Attempts > 0:
+	case MessageStopped:
+		return "Stopped", "nhsuk-tag nhsuk-tag--red"
+	case MessageStuck:
+		return "Stuck", "nhsuk-tag nhsuk-tag--orange"
+	case MessageInterrupted:
+		return "Interrupted", "nhsuk-tag nhsuk-tag--orange"
+	case MessageRetrying:
 		return "Retrying", "nhsuk-tag nhsuk-tag--yellow"
 	}
 	return "Waiting", "nhsuk-tag nhsuk-tag--grey"
@@ -71,6 +107,14 @@ func messageProgress(m UndeliveredMessage) string {
 	}
 	if m.LastError != "" {
 		s += ". Last problem: " + m.LastError
+	}
+	switch m.State {
+	case MessageStuck:
+		s += ". Sending started " + mailboxTime(m.StartedAt) + " and has not finished: the service was probably interrupted. It will be tried again automatically by " + mailboxTime(m.RetryBy)
+	case MessageInterrupted:
+		s += ". Sending was interrupted when the service stopped; it will be tried again automatically"
+	case MessageStopped:
+		s += ". Sending stopped after repeated interruptions and will not be tried again unless you retry it"
 	}
 	return s
 }
@@ -110,7 +154,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"nhsuk-grid-row\"><div class=\"nhsuk-grid-column-full\"><h1>Undelivered messages</h1><p>Every email the service sends is tried again automatically for about 12 hours if the mail server is unavailable. Messages that still could not be sent are marked as failed. When the problem is fixed, you can send a failed message again.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"nhsuk-grid-row\"><div class=\"nhsuk-grid-column-full\"><h1>Undelivered messages</h1><p>Every email the service sends is tried again automatically for about 12 hours if the mail server is unavailable. Messages that still could not be sent are marked as failed. When the problem is fixed, you can send a failed message again.</p><p>If the service stops while sending a message, the message is shown as stuck, then tried again automatically within a few minutes.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -132,7 +176,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 					var templ_7745c5c3_Var3 string
 					templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(m.Subject)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 97, Col: 22}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 142, Col: 22}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 					if templ_7745c5c3_Err != nil {
@@ -145,7 +189,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 					var templ_7745c5c3_Var4 string
 					templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(messageQueued(m))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 99, Col: 56}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 144, Col: 56}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 					if templ_7745c5c3_Err != nil {
@@ -158,7 +202,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 					var templ_7745c5c3_Var5 string
 					templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(m.To)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 103, Col: 80}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 148, Col: 80}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 					if templ_7745c5c3_Err != nil {
@@ -194,7 +238,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 					var templ_7745c5c3_Var8 string
 					templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(label)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 109, Col: 42}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 154, Col: 42}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 					if templ_7745c5c3_Err != nil {
@@ -207,7 +251,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 					var templ_7745c5c3_Var9 string
 					templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(messageProgress(m))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 111, Col: 58}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 156, Col: 58}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 					if templ_7745c5c3_Err != nil {
@@ -217,7 +261,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					if m.Status == "failed" {
+					if MessageCanRetry(m) {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<form method=\"post\" action=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
@@ -225,7 +269,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 						var templ_7745c5c3_Var10 templ.SafeURL
 						templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinURLErrs(MessagesRetryURL(m.ID))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 117, Col: 62}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 162, Col: 62}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 						if templ_7745c5c3_Err != nil {
@@ -238,7 +282,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 						var templ_7745c5c3_Var11 string
 						templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(m.Subject)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 119, Col: 79}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 164, Col: 79}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 						if templ_7745c5c3_Err != nil {
@@ -251,7 +295,7 @@ func MessagesPage(l Layout, p MessagesProps) templ.Component {
 						var templ_7745c5c3_Var12 string
 						templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(m.To)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 119, Col: 94}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/messages.templ`, Line: 164, Col: 94}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 						if templ_7745c5c3_Err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -14,7 +15,8 @@ import (
 )
 
 // messagesList shows coordinators the messages that have not been delivered
-// yet (still retrying, or failed), so nothing is lost silently.
+// yet (waiting, retrying, stuck or interrupted by a crash, or failed), so
+// nothing is lost silently.
 func (s *Server) messagesList(w http.ResponseWriter, r *http.Request) {
 	ns, err := s.store.UndeliveredNotifications(r.Context(), 200)
 	if err != nil {
@@ -22,13 +24,16 @@ func (s *Server) messagesList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := web.MessagesProps{}
+	now := time.Now()
 	for _, n := range ns {
 		to := make([]string, len(n.To))
 		for i, rc := range n.To {
 			to[i] = strings.TrimSpace(rc.Name + " <" + rc.Email + ">")
 		}
-		p.Messages = append(p.Messages, web.UndeliveredMessage{ID: n.ID, Kind: n.Kind, To: strings.Join(to, ", "), Subject: n.Subject,
-			Status: n.Status, Attempts: n.Attempts, LastError: n.LastError, CreatedAt: n.CreatedAt, Reference: n.ReferralReference})
+		m := web.UndeliveredMessage{ID: n.ID, Kind: n.Kind, To: strings.Join(to, ", "), Subject: n.Subject,
+			Status: n.Status, Attempts: n.Attempts, LastError: n.LastError, CreatedAt: n.CreatedAt, Reference: n.ReferralReference}
+		m.State, m.StartedAt, m.RetryBy = deliveryState(n, now)
+		p.Messages = append(p.Messages, m)
 	}
 	if err := s.auditView(r, "view", "undelivered_messages", "", store.OutcomeSuccess); err != nil {
 		s.serverError(w, r, err)
@@ -37,7 +42,37 @@ func (s *Server) messagesList(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, web.MessagesPage(s.layout(r, ""), p))
 }
 
-// messageRetry puts a failed message back on the queue.
+// stuckAfter is how long past its start a delivery attempt still running is
+// shown as stuck: its timeout has cancelled it by then (River notices a
+// few seconds later), so a worker still "running" it has died.
+const stuckAfter = jobs.DeliveryTimeout + 15*time.Second
+
+// rescueSlack covers River's rescuer running every 30 seconds and the
+// first retry's backoff after a rescue.
+const rescueSlack = time.Minute
+
+// deliveryState says how the delivery of n stands at now, from the
+// notification and its latest River job; for a stuck one also when the
+// attempt started and by when River's rescuer will have queued it again.
+func deliveryState(n store.UndeliveredNotification, now time.Time) (state string, startedAt, retryBy time.Time) {
+	switch {
+	case n.Status == store.NotificationFailed:
+		return web.MessageFailed, time.Time{}, time.Time{}
+	case n.JobState == "running" && n.JobAttemptedAt != nil && now.Sub(*n.JobAttemptedAt) > stuckAfter:
+		return web.MessageStuck, *n.JobAttemptedAt, n.JobAttemptedAt.Add(jobs.RescueStuckJobsAfter + rescueSlack)
+	case n.JobState == "" || n.JobState == "discarded" || n.JobState == "cancelled" || n.JobState == "completed":
+		// Queued, but no job will deliver it.
+		return web.MessageStopped, time.Time{}, time.Time{}
+	case n.JobRescued:
+		return web.MessageInterrupted, time.Time{}, time.Time{}
+	case n.Attempts > 0:
+		return web.MessageRetrying, time.Time{}, time.Time{}
+	}
+	return web.MessageWaiting, time.Time{}, time.Time{}
+}
+
+// messageRetry puts a failed message back on the queue, or one that no
+// delivery job will send any more.
 func (s *Server) messageRetry(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)

@@ -6,7 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"careers/internal/jobs"
+	"careers/internal/mail"
 	"careers/internal/policy"
 )
 
@@ -99,5 +104,105 @@ func TestCoordinatorRetriesAFailedMessage(t *testing.T) {
 	// Coaches and admins do not see the queue.
 	if p := a.Get(t, "/staff/messages"); p.Status != http.StatusForbidden {
 		t.Errorf("admin on /staff/messages: %d", p.Status)
+	}
+}
+
+// A message whose delivery a crash interrupted is not lost from sight: the
+// page shows one still "running" long after it started as stuck (with when
+// it will be tried again), one River rescued as interrupted, and one River
+// gave up after repeated interruptions as stopped, which coordinators can
+// send again.
+func TestMessagesPageShowsDeliveriesInterruptedByACrash(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	ctx := context.Background()
+	// Each is recorded and, before the workers can see its job, left as a
+	// crash leaves it.
+	crashed := func(key, subject, job string) int64 {
+		t.Helper()
+		var id int64
+		err := pgx.BeginFunc(ctx, ts.pool, func(tx pgx.Tx) error {
+			var err error
+			id, err = jobs.Enqueue(ctx, tx, jobs.Notification{Key: key, Kind: "staff_invite", Message: mail.Message{
+				To: []mail.Address{{Name: "Ivo Ivanov", Email: "ivo@example.nhs.uk"}}, Subject: subject, Text: subject, HTML: "<p>" + subject + "</p>"}})
+			if err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `UPDATE river_job SET `+job+` WHERE kind = 'notification_deliver' AND (args->>'notification_id')::bigint = $1`, id)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	const rescued = `ARRAY[jsonb_build_object('at', now(), 'attempt', 1, 'error', 'Stuck job rescued by JobRescuer', 'trace', '')]`
+	stuck := crashed("crash:stuck", "Stuck message", `state = 'running', attempt = 1, attempted_at = now() - interval '2 minutes', attempted_by = ARRAY['gone']`)
+	crashed("crash:rescued", "Rescued message", `state = 'retryable', attempt = 1, attempted_at = now() - interval '4 minutes',
+		scheduled_at = now() + interval '1 hour', errors = `+rescued)
+	stopped := crashed("crash:stopped", "Stopped message", `state = 'discarded', attempt = max_attempts, attempted_at = now() - interval '4 minutes',
+		finalized_at = now(), errors = `+rescued)
+
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, "coord@example.nhs.uk", "")
+	p := c.Get(t, "/staff/messages")
+	if p.Status != 200 {
+		t.Fatalf("messages page: %d", p.Status)
+	}
+	row := func(subject string) string {
+		t.Helper()
+		i := strings.Index(p.Body, subject)
+		if i < 0 {
+			t.Fatalf("the page does not list %q", subject)
+		}
+		end := strings.Index(p.Body[i:], "</tr>")
+		return p.Body[i : i+end]
+	}
+	if r := row("Stuck message"); !strings.Contains(r, ">Stuck<") || !strings.Contains(r, "will be tried again automatically by") ||
+		strings.Contains(r, "/retry") {
+		t.Errorf("stuck row:\n%s", r)
+	}
+	if r := row("Rescued message"); !strings.Contains(r, ">Interrupted<") || strings.Contains(r, "/retry") {
+		t.Errorf("rescued row:\n%s", r)
+	}
+	if r := row("Stopped message"); !strings.Contains(r, ">Stopped<") || !strings.Contains(r, "/staff/messages/"+itoa(stopped)+"/retry") {
+		t.Errorf("stopped row:\n%s", r)
+	}
+
+	// The stuck one cannot be sent twice by hand while River still holds
+	// it; the stopped one can be sent again, and is.
+	// dump logs the delivery jobs, should the test fail.
+	dump := func() {
+		rows, _ := ts.pool.Query(ctx, `SELECT id, (args->>'notification_id')::bigint, state::text, attempt, coalesce(array_to_string(errors, ' '), ''), scheduled_at::text FROM river_job WHERE kind = 'notification_deliver'`)
+		for rows.Next() {
+			var id, nid, attempt int
+			var st, errs, sched string
+			_ = rows.Scan(&id, &nid, &st, &attempt, &errs, &sched)
+			t.Logf("job %d for %d: %s attempt %d sched %s: %s", id, nid, st, attempt, sched, errs)
+		}
+		rows.Close()
+	}
+	if p := c.Follow(t, c.Post(t, "/staff/messages/"+itoa(stuck)+"/retry", nil)); !strings.Contains(p.Body, "already") {
+		dump()
+		t.Error("retrying a stuck message does not say it is already being sent")
+	}
+	if p := c.Post(t, "/staff/messages/"+itoa(stopped)+"/retry", nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("retry: %d", p.Status)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		n, err := ts.store.Notification(ctx, stopped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Status == "sent" {
+			break
+		}
+		if time.Now().After(deadline) {
+			dump()
+			t.Fatalf("the stopped message was not sent after the retry: %+v", n)
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
 }

@@ -179,19 +179,27 @@ func (s *Store) RecordNotificationFailure(ctx context.Context, id int64, lastErr
 }
 
 // RequeueNotification puts a failed notification back in the queue (staff
-// asked for a retry). It returns ErrNotFound when there is no such
-// notification and ErrConflict when it is not failed (already sent, or still
-// being retried).
+// asked for a retry), or one still queued that no delivery job will send
+// any more (River gave its job up after interruptions). It returns
+// ErrNotFound when there is no such notification and ErrConflict when it is
+// sent already or a delivery job is still going to send it.
 func RequeueNotification(ctx context.Context, tx pgx.Tx, id int64) error {
 	var status string
-	err := tx.QueryRow(ctx, `SELECT status FROM notifications WHERE id = $1 FOR UPDATE`, id).Scan(&status)
+	var live bool
+	err := tx.QueryRow(ctx, `SELECT n.status, EXISTS (SELECT 1 FROM river_job j
+			WHERE j.kind = 'notification_deliver' AND j.args @> jsonb_build_object('notification_id', n.id)
+			AND j.state IN ('available', 'pending', 'retryable', 'running', 'scheduled'))
+		FROM notifications n WHERE n.id = $1 FOR UPDATE OF n`, id).Scan(&status, &live)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("requeue notification: %w", err)
 	}
-	if status != NotificationFailed {
+	switch {
+	case status == NotificationQueued && !live:
+		return nil // queued already; the caller queues a new job
+	case status != NotificationFailed:
 		return ErrConflict
 	}
 	if _, err := tx.Exec(ctx, `
@@ -228,12 +236,40 @@ func (s *Store) NotificationByKey(ctx context.Context, key string) (Notification
 	return n, nil
 }
 
+// UndeliveredNotification is a notification not yet sent, with the state
+// of its latest delivery job in River's table.
+type UndeliveredNotification struct {
+	Notification
+	// JobState is River's state of the latest delivery job ("available",
+	// "running", "retryable", "discarded", ...), or "" when there is none.
+	JobState string `db:"job_state"`
+	// JobAttemptedAt is when that job's current or last attempt started.
+	JobAttemptedAt *time.Time `db:"job_attempted_at"`
+	// JobRescued is set when River's rescuer found the job still running
+	// long after it started (its worker had died) and scheduled it again.
+	JobRescued bool `db:"job_rescued"`
+}
+
+// riverRescueError is what River's rescuer records in a job's errors.
+const riverRescueError = "Stuck job rescued by JobRescuer"
+
 // UndeliveredNotifications lists notifications not yet sent, newest first:
-// failed ones, ones being retried and ones still waiting. limit caps the list.
-func (s *Store) UndeliveredNotifications(ctx context.Context, limit int) ([]Notification, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT `+notificationColumns+` FROM notifications
-		WHERE status <> 'sent' ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
-	ns, err := pgx.CollectRows(rows, pgx.RowToStructByName[Notification])
+// failed ones, ones being retried, ones still waiting, and ones whose
+// delivery was interrupted (its job still running long after it started,
+// rescued, or given up by River), with their delivery job's state. limit
+// caps the list.
+func (s *Store) UndeliveredNotifications(ctx context.Context, limit int) ([]UndeliveredNotification, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+notificationColumns+`,
+		coalesce(j.state::text, '') AS job_state, j.attempted_at AS job_attempted_at, coalesce(j.rescued, false) AS job_rescued
+		FROM notifications
+		LEFT JOIN LATERAL (
+			SELECT rj.state, rj.attempted_at,
+			       EXISTS (SELECT 1 FROM unnest(rj.errors) e WHERE e->>'error' = $2) AS rescued
+			FROM river_job rj
+			WHERE rj.kind = 'notification_deliver' AND rj.args @> jsonb_build_object('notification_id', notifications.id)
+			ORDER BY rj.id DESC LIMIT 1) j ON true
+		WHERE status <> 'sent' ORDER BY created_at DESC, id DESC LIMIT $1`, limit, riverRescueError)
+	ns, err := pgx.CollectRows(rows, pgx.RowToStructByName[UndeliveredNotification])
 	if err != nil {
 		return nil, fmt.Errorf("undelivered notifications: %w", err)
 	}

@@ -179,8 +179,18 @@ func TestNotificationDeliveryLifecycle(t *testing.T) {
 	requeue := func() error {
 		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return store.RequeueNotification(ctx, tx, id) })
 	}
+	// Queued with a delivery job that will still run: nothing to requeue.
+	// Queued with none left (River gave it up after interruptions): staff
+	// may send it again.
+	if err := requeue(); err != nil {
+		t.Errorf("requeue of a queued notification no job will send = %v, want it allowed", err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO river_job (kind, queue, args, max_attempts, state, scheduled_at)
+		VALUES ('notification_deliver', 'email', jsonb_build_object('notification_id', $1::bigint), 12, 'retryable', now() + interval '1 minute')`, id); err != nil {
+		t.Fatal(err)
+	}
 	if err := requeue(); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("requeue of a queued notification = %v, want ErrConflict", err)
+		t.Errorf("requeue of a queued notification with a live delivery job = %v, want ErrConflict", err)
 	}
 	if err := st.RecordNotificationFailure(ctx, id, "refused", true); err != nil {
 		t.Fatal(err)
