@@ -1,11 +1,11 @@
 # syntax=docker/dockerfile:1
-# Three stages: front-end assets with npm, the Go binary, a small non-root runtime.
+# Three stages: front-end assets and the common-password list with npm, the Go binary, a small non-root runtime.
 
 FROM node:20-bookworm-slim AS assets
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY web/build-assets.mjs web/
+COPY web/build-assets.mjs web/build-common-passwords.mjs web/
 COPY web/styles web/styles
 RUN npm run build
 
@@ -15,6 +15,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 COPY --from=assets /src/web/static/dist web/static/dist
+COPY --from=assets /src/internal/auth/commonpasswords/data internal/auth/commonpasswords/data
 RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/careers ./cmd/careers
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -6,6 +6,7 @@ BIN   := bin/careers
 TEST_PG_DIR := .data/postgres-test
 
 ASSET_INPUTS := package-lock.json web/build-assets.mjs $(shell find web/styles -type f 2>/dev/null)
+PASSWORD_LIST := internal/auth/commonpasswords/data/common-passwords.txt.gz
 GO_INPUTS    := go.mod go.sum $(shell find cmd internal web migrations -name '*.go' -o -name '*.sql' 2>/dev/null)
 
 .DEFAULT_GOAL := help
@@ -30,13 +31,16 @@ build: $(BIN) ## build bin/careers (assets embedded)
 $(BIN): assets $(GO_INPUTS)
 	$(GO) build -trimpath -o $(BIN) ./cmd/careers
 
-assets: web/static/dist/manifest.json ## build the NHS stylesheet, scripts and images from the pinned npm packages
+assets: web/static/dist/manifest.json $(PASSWORD_LIST) ## build the NHS stylesheet, scripts and images, and the common-password list, from the pinned npm packages
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
 web/static/dist/manifest.json: node_modules/.package-lock.json $(ASSET_INPUTS)
-	npm run build
+	npm run build:styles
+
+$(PASSWORD_LIST): node_modules/.package-lock.json package-lock.json web/build-common-passwords.mjs
+	npm run build:passwords
 
 generate: ## regenerate the templ code (committed)
 	$(GO) tool templ generate
@@ -68,3 +72,4 @@ docker: ## build the container image (needs a Docker engine)
 clean: ## remove build output (keeps .data, the local databases)
 	rm -rf bin
 	find web/static/dist -type f ! -name .keep -delete
+	rm -f $(PASSWORD_LIST)

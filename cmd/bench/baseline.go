@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -378,7 +379,11 @@ func runBaseline(ctx context.Context, addr, databaseURL string, coordinatorID in
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: baselineHandler(baselineDeps{pool: pool, st: store.New(pool), coordinatorID: coordinatorID}),
+	st, err := baselineStore(pool, os.Getenv("SECRET_KEY"))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: baselineHandler(baselineDeps{pool: pool, st: st, coordinatorID: coordinatorID}),
 		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)}
 	go func() {
 		<-ctx.Done()
@@ -390,6 +395,21 @@ func runBaseline(ctx context.Context, addr, databaseURL string, coordinatorID in
 		return err
 	}
 	return nil
+}
+
+// baselineStore is the store the baseline's handlers use: keyed with the
+// same SECRET_KEY as the service (serviceEnv), so its rate-limit statements
+// are the service's, on the same kind of key.
+func baselineStore(pool *pgxpool.Pool, secretKey string) (*store.Store, error) {
+	k, err := auth.ParseSecretKey(secretKey)
+	if err != nil {
+		return nil, fmt.Errorf("SECRET_KEY: %w", err)
+	}
+	kr, err := auth.NewKeyring(k)
+	if err != nil {
+		return nil, err
+	}
+	return store.New(pool).WithKeyring(kr), nil
 }
 
 // baselineFlagsValid checks the child's flags.

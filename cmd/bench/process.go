@@ -12,8 +12,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"careers/internal/auth"
 )
 
 // process is a server the benchmark started: the service or the baseline.
@@ -181,6 +184,10 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// benchSecretKey is the SECRET_KEY of one benchmark run, shared by the
+// service and the baseline.
+var benchSecretKey = sync.OnceValue(auth.NewSecretKey)
+
 // serviceEnv is the service's whole environment: development (so the demo
 // coordinator may skip the second factor and mail goes to the development
 // mailbox), the benchmark database, and the loopback proxy trusted so each
@@ -194,6 +201,7 @@ func serviceEnv(addr, databaseURL string) []string {
 		"ADDR=" + addr,
 		"TRUSTED_PROXIES=127.0.0.1/32",
 		"LOG_LEVEL=info",
+		"SECRET_KEY=" + benchSecretKey(),
 	}
 	for _, k := range []string{"PATH", "HOME", "TMPDIR", "TZ", "GOMAXPROCS", "GOGC", "GOMEMLIMIT"} {
 		if v, ok := os.LookupEnv(k); ok {

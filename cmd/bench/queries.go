@@ -123,7 +123,7 @@ func inProcess(ctx context.Context, db *database, coordinatorID int64, t pgx.Que
 	}
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"ENV": "development", "DEMO_SKIP_SECOND_FACTOR": "true", "TRUSTED_PROXIES": "127.0.0.1/32",
-			"DATABASE_URL": db.url}[k]
+			"DATABASE_URL": db.url, "SECRET_KEY": benchSecretKey()}[k]
 	})
 	if err != nil {
 		pool.Close()
@@ -144,7 +144,13 @@ func inProcess(ctx context.Context, db *database, coordinatorID int64, t pgx.Que
 		return "", "", nil, err
 	}
 	svc := httptest.NewServer(srv.Handler())
-	base := httptest.NewServer(baselineHandler(baselineDeps{pool: pool, st: store.New(pool), coordinatorID: coordinatorID}))
+	bst, err := baselineStore(pool, benchSecretKey())
+	if err != nil {
+		srv.Close()
+		pool.Close()
+		return "", "", nil, err
+	}
+	base := httptest.NewServer(baselineHandler(baselineDeps{pool: pool, st: bst, coordinatorID: coordinatorID}))
 	return svc.URL, base.URL, func() {
 		// Connections a load left open are closed, not waited for.
 		svc.CloseClientConnections()

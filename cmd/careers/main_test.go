@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"careers/internal/auth"
 	"careers/internal/testdb"
 )
 
@@ -188,6 +190,16 @@ func TestServeWithPrivatePostgres(t *testing.T) {
 	if postgresRunningFor(t, pgDir) {
 		t.Fatalf("a postgres process is left behind after Ctrl-C:\n%s", p.Output())
 	}
+	// Development made its secret key once, private to this user.
+	keyFile := filepath.Join(dataDir, "secret-key")
+	fi, err := os.Stat(keyFile)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("development secret key: %v, mode %v", err, fi)
+	}
+	key, _ := os.ReadFile(keyFile)
+	if _, err := auth.ParseSecretKey(string(key)); err != nil {
+		t.Fatalf("development secret key: %v", err)
+	}
 
 	// Second run: same data, nothing left to migrate.
 	p2 := startServe(t, "DATA_DIR="+dataDir)
@@ -196,6 +208,9 @@ func TestServeWithPrivatePostgres(t *testing.T) {
 		t.Errorf("second run re-applied migrations (data not reused?):\n%s", p2.Output())
 	}
 	p2.interrupt(t)
+	if again, _ := os.ReadFile(keyFile); string(again) != string(key) {
+		t.Error("the second run made a new development key")
+	}
 	if postgresRunningFor(t, pgDir) {
 		t.Fatal("a postgres process is left behind after the second run")
 	}
@@ -229,6 +244,37 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), tc.want) {
 			t.Errorf("%s: err=%v output=%q, want it to contain %q", tc.env, err, out, tc.want)
 		}
+	}
+}
+
+// A binary built without the common-password list (no `make assets`) does
+// not start, rather than accept every password; the build drops the file
+// with an overlay, so the real list stays where it is.
+func TestServeRefusesWithoutCommonPasswordList(t *testing.T) {
+	t.Parallel()
+	list, err := filepath.Abs("../../internal/auth/commonpasswords/data/common-passwords.txt.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	overlay := filepath.Join(dir, "overlay.json")
+	b, _ := json.Marshal(map[string]map[string]string{"Replace": {list: ""}})
+	if err := os.WriteFile(overlay, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "careers")
+	if out, err := exec.Command("go", "build", "-overlay", overlay, "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// A database that cannot be reached: a service that got past the check
+	// fails there instead, with another message.
+	cmd := exec.CommandContext(t.Context(), bin, "serve")
+	cmd.WaitDelay = time.Minute
+	cmd.Env = append(os.Environ(), "DATABASE_URL=postgres://careers@127.0.0.1:1/careers", "ENV=development", "ADDR=127.0.0.1:0", "DATA_DIR="+filepath.Join(dir, "data"))
+	out, err := cmd.CombinedOutput()
+	want := "careers: the common-password list is missing: run make assets"
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Errorf("err=%v output=%q, want it to contain %q", err, out, want)
 	}
 }
 

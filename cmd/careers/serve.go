@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"careers/internal/auth/commonpasswords"
 	"careers/internal/config"
 	"careers/internal/jobs"
 	"careers/internal/mail"
@@ -28,6 +29,9 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 	if err != nil {
 		return err
 	}
+	if err := useDevSecretKey(&cfg); err != nil {
+		return err
+	}
 	log := newLogger(stdout, cfg.LogLevel)
 	if getenv("GOMEMLIMIT") == "" {
 		// A soft limit on the Go heap: as it nears, the collector works
@@ -41,6 +45,10 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 	// front-end assets.
 	assets, err := web.NewAssets()
 	if err != nil {
+		return err
+	}
+	// Nor without its common-password list, which the password rules need.
+	if err := commonpasswords.Check(); err != nil {
 		return err
 	}
 
@@ -81,6 +89,18 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 		return err
 	}
 	defer srv.Close()
+	// Secrets at rest in their current form before the first request:
+	// plaintext TOTP secrets sealed, those under SECRET_KEY_PREVIOUS sealed
+	// again under SECRET_KEY, legacy recovery codes wrapped in argon2id.
+	up, err := srv.UpgradeSecretsAtRest(ctx)
+	if err != nil {
+		return fmt.Errorf("sealing secrets at rest: %w", err)
+	}
+	log.Info("secrets at rest", "totp_sealed", up.SealedTOTP, "recovery_codes_wrapped", up.WrappedRecoveryCodes, "key_id", srv.KeyID())
+	if up.UnreadableTOTP > 0 {
+		log.Warn("TOTP secrets sealed under a key that is not configured: add it to SECRET_KEY_PREVIOUS, or reset those people's second factor",
+			"count", up.UnreadableTOTP)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/alexedwards/argon2id"
 
 	"careers/internal/auth"
+	"careers/internal/store"
 )
 
 func TestArgon2idParameters(t *testing.T) {
@@ -78,7 +79,8 @@ func TestPasswordPolicy(t *testing.T) {
 		{"PASSWORD", auth.ErrPasswordCommon},
 		{"12345678", auth.ErrPasswordCommon},
 		{"qwertyuiop", auth.ErrPasswordCommon},
-		{"jo@example.nhs.uk", auth.ErrPasswordIsEmail},
+		{"jo.bloggs@example.nhs.uk", auth.ErrPasswordIsEmail},
+		{"JO.BLOGGS@EXAMPLE.NHS.UK", auth.ErrPasswordIsEmail},
 		{strings.Repeat("a", 129), auth.ErrPasswordTooLong},
 		{strings.Repeat("é", 8), nil}, // counted in characters, not bytes
 		{"plum kettle orbit", nil},
@@ -86,10 +88,46 @@ func TestPasswordPolicy(t *testing.T) {
 		{strings.Repeat("b", 64), nil},  // at least 64 allowed
 		{strings.Repeat("c", 128), nil}, // up to 128
 		{"Tr0ub4dor&3 is fine", nil},    // no composition rules either way
+		// The examples: digits and symbols added, look-alikes.
+		{"password123", auth.ErrPasswordCommon},
+		{"P@ssw0rd", auth.ErrPasswordCommon},
+		{"Welcome1!", auth.ErrPasswordCommon},
+		{"P@55w0rd!!", auth.ErrPasswordCommon},
+		{"2024Summer!", auth.ErrPasswordCommon},
+		{"p.a.s.s.w.o.r.d", auth.ErrPasswordCommon},
+		{"Monkey12345", auth.ErrPasswordCommon},
+		// The service's own words and the published demo password.
+		{"careers-demo-2026", auth.ErrPasswordService},
+		{"Careers-Demo-2026", auth.ErrPasswordService},
+		{"careers2026!", auth.ErrPasswordService},
+		{"NHS12345678", auth.ErrPasswordService},
+		{"NHScareers1", auth.ErrPasswordService},
+		{"c@r33rs-nhs!", auth.ErrPasswordService},
+		{"nhs careers password", auth.ErrPasswordService},
+		// The person's name and email address.
+		{"Josephine1985", auth.ErrPasswordPersonal},
+		{"bloggs-josephine", auth.ErrPasswordPersonal},
+		{"J0s3phine!!", auth.ErrPasswordPersonal},
+		{"jo.bloggs2026", auth.ErrPasswordPersonal},
+		// Long enough beyond the words: a passphrase may mention them.
+		{"careers plum kettle orbit", nil},
+		{"josephine rides a tandem bicycle", nil},
 	}
 	for _, c := range cases {
-		if got := auth.CheckPassword(c.password, "jo@example.nhs.uk"); !errors.Is(got, c.want) {
+		if got := auth.CheckPassword(c.password, "jo.bloggs@example.nhs.uk", "Josephine Bloggs"); !errors.Is(got, c.want) {
 			t.Errorf("CheckPassword(%q) = %v, want %v", c.password, got, c.want)
+		}
+	}
+	if got := auth.CheckPassword("jo@example.nhs.uk", "jo@example.nhs.uk"); !errors.Is(got, auth.ErrPasswordIsEmail) {
+		t.Errorf("the email itself: %v", got)
+	}
+	if store.DemoPassword != auth.DemoPassword {
+		t.Errorf("the seed's demo password %q is not the one the policy refuses (%q)", store.DemoPassword, auth.DemoPassword)
+	}
+	// The messages say what to do, in the person's words.
+	for _, e := range []error{auth.ErrPasswordCommon, auth.ErrPasswordPersonal, auth.ErrPasswordService} {
+		if !strings.Contains(e.Error(), "Choose a different one") {
+			t.Errorf("message %q does not say what to do", e)
 		}
 	}
 }
@@ -106,17 +144,57 @@ func TestTokensAreRandomAndOnlyHashesKept(t *testing.T) {
 }
 
 func TestRecoveryCodes(t *testing.T) {
-	codes := auth.NewRecoveryCodes(10)
+	ctx := context.Background()
+	h := auth.NewHasher(2)
+	codes := auth.NewRecoveryCodes(3)
 	seen := map[string]bool{}
+	var stored []string
 	for _, c := range codes {
 		if len(c) != 12 || c[4] != '-' || c[9] != '-' || seen[c] {
 			t.Errorf("bad or repeated code %q", c)
 		}
 		seen[c] = true
-		typed := strings.ToUpper(strings.ReplaceAll(c, "-", " "))
-		if string(auth.HashRecoveryCode(typed)) != string(auth.HashRecoveryCode(c)) {
-			t.Errorf("code %q typed as %q does not match", c, typed)
+		hash, err := h.HashRecoveryCode(ctx, c)
+		if err != nil {
+			t.Fatal(err)
 		}
+		// Salted argon2id, as for passwords: the same code never hashes
+		// the same twice, and the code is not in the hash.
+		again, _ := h.HashRecoveryCode(ctx, c)
+		if !strings.HasPrefix(hash, "$argon2id$") || hash == again || strings.Contains(hash, auth.NormaliseRecoveryCode(c)) {
+			t.Errorf("recovery code stored as %q", hash)
+		}
+		stored = append(stored, hash)
+	}
+	for i, c := range codes {
+		typed := strings.ToUpper(strings.ReplaceAll(c, "-", " "))
+		if got, err := h.MatchRecoveryCode(ctx, typed, stored); err != nil || got != i {
+			t.Errorf("code %q typed as %q matched %d (%v), want %d", c, typed, got, err, i)
+		}
+	}
+	for _, wrong := range []string{"abcd-efgh-jk", "", "not a code at all, much too long"} {
+		if got, err := h.MatchRecoveryCode(ctx, wrong, stored); err != nil || got != -1 {
+			t.Errorf("wrong code %q matched %d (%v)", wrong, got, err)
+		}
+	}
+	// A code stored before argon2id (a bare SHA-256) is never used as it
+	// is; wrapped in argon2id it matches again.
+	legacy := auth.LegacyRecoveryPrefix + auth.LegacyRecoveryDigest(codes[0])
+	if got, _ := h.MatchRecoveryCode(ctx, codes[0], []string{legacy}); got != -1 {
+		t.Error("a bare SHA-256 recovery code was accepted")
+	}
+	wrapped, err := h.WrapLegacyRecoveryCode(ctx, legacy)
+	if err != nil || !strings.HasPrefix(wrapped, auth.LegacyRecoveryPrefix+"$argon2id$") {
+		t.Fatalf("wrapped legacy code %q, %v", wrapped, err)
+	}
+	if same, _ := h.WrapLegacyRecoveryCode(ctx, wrapped); same != wrapped {
+		t.Error("wrapping twice changed the hash")
+	}
+	if got, _ := h.MatchRecoveryCode(ctx, codes[0], []string{stored[1], wrapped}); got != 1 {
+		t.Errorf("the wrapped legacy code matched %d, want 1", got)
+	}
+	if got, _ := h.MatchRecoveryCode(ctx, codes[1], []string{wrapped}); got != -1 {
+		t.Error("another code matched the wrapped legacy one")
 	}
 }
 

@@ -38,21 +38,40 @@ func (e PolicyError) Error() string { return string(e) }
 var (
 	ErrPasswordTooShort = PolicyError(fmt.Sprintf("Your password must be at least %d characters", MinPasswordLength))
 	ErrPasswordTooLong  = PolicyError(fmt.Sprintf("Your password must be %d characters or fewer", MaxPasswordLength))
-	ErrPasswordCommon   = PolicyError("This password is too common and easy to guess. Choose a different one, for example three or four random words")
+	ErrPasswordCommon   = PolicyError("This password is too common and easy to guess: it is on a list of common or leaked passwords, even with numbers or symbols added or letters swapped for look-alikes (such as @ for a). Choose a different one, for example three or four random words")
 	ErrPasswordIsEmail  = PolicyError("Your password must not be your email address")
+	ErrPasswordPersonal = PolicyError("Your password must not be based on your name or your email address. Choose a different one, for example three or four random words")
+	ErrPasswordService  = PolicyError("Your password must not be based on the name of this service, NHS or the demo password. Choose a different one, for example three or four random words")
 )
 
-// CheckPassword applies the password policy: a length range and not a
-// commonly used password (no composition rules, as NIST SP 800-63B advises).
-func CheckPassword(password, email string) error {
+// CheckPassword applies the password policy (NIST SP 800-63B: no
+// composition rules, but a blocklist): a length range; not the person's
+// email address, nor made of their name or email address, nor of the
+// service's own words (careers, NHS, the published demo password); and not
+// a commonly used or leaked password. Every comparison ignores case, and
+// the list and word checks also see through look-alike substitutions
+// (P@ssw0rd) and digits or symbols added around a word (Welcome1!).
+// personal is what is known about the person: their email address and
+// name.
+func CheckPassword(password string, personal ...string) error {
 	n := utf8.RuneCountInString(password)
-	switch {
-	case n < MinPasswordLength:
+	if n < MinPasswordLength {
 		return ErrPasswordTooShort
-	case n > MaxPasswordLength:
+	}
+	if n > MaxPasswordLength {
 		return ErrPasswordTooLong
-	case email != "" && strings.EqualFold(strings.TrimSpace(password), email):
-		return ErrPasswordIsEmail
+	}
+	lower := strings.ToLower(strings.TrimSpace(password))
+	for _, p := range personal {
+		if p = strings.ToLower(strings.TrimSpace(p)); strings.Contains(p, "@") && lower == p {
+			return ErrPasswordIsEmail
+		}
+	}
+	switch {
+	case aboutWords(lower, personalWords(personal)):
+		return ErrPasswordPersonal
+	case lower == DemoPassword || aboutWords(lower, serviceWords):
+		return ErrPasswordService
 	case IsCommonPassword(password):
 		return ErrPasswordCommon
 	}

@@ -1,9 +1,11 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"strings"
 )
 
@@ -63,8 +65,72 @@ func NormaliseRecoveryCode(s string) string {
 	return sb.String()
 }
 
-// HashRecoveryCode is the stored form of a recovery code.
-func HashRecoveryCode(code string) []byte {
+// LegacyRecoveryDigest is how recovery codes were stored before they were
+// hashed with argon2id: a bare SHA-256. Stored digests from then are
+// wrapped in argon2id at start-up (see Hasher.WrapLegacyRecoveryCode), so
+// none is left as a fast hash.
+func LegacyRecoveryDigest(code string) string {
 	h := sha256.Sum256([]byte("recovery:" + NormaliseRecoveryCode(code)))
-	return h[:]
+	return hex.EncodeToString(h[:])
+}
+
+// Stored forms of a recovery code hash: argon2id of the normalised code,
+// or (codes made before argon2id) LegacyRecoveryPrefix and argon2id of
+// the code's legacy SHA-256 digest in hex. A digest not yet wrapped is
+// stored as LegacyRecoveryPrefix and the bare hex, and never matches.
+const LegacyRecoveryPrefix = "sha256:"
+
+// recoveryCodeLength is the number of characters of a normalised code.
+const recoveryCodeLength = 10
+
+// HashRecoveryCode is the stored form of a recovery code: argon2id with a
+// random salt, as for passwords.
+func (h *Hasher) HashRecoveryCode(ctx context.Context, code string) (string, error) {
+	return h.Hash(ctx, NormaliseRecoveryCode(code))
+}
+
+// WrapLegacyRecoveryCode turns a stored legacy digest ("sha256:<hex>")
+// into its argon2id-wrapped form; other values are returned unchanged.
+func (h *Hasher) WrapLegacyRecoveryCode(ctx context.Context, stored string) (string, error) {
+	digest, ok := strings.CutPrefix(stored, LegacyRecoveryPrefix)
+	if !ok || strings.HasPrefix(digest, "$argon2id$") {
+		return stored, nil
+	}
+	wrapped, err := h.Hash(ctx, digest)
+	if err != nil {
+		return "", err
+	}
+	return LegacyRecoveryPrefix + wrapped, nil
+}
+
+// MatchRecoveryCode returns the index of the stored hash that code
+// matches, or -1. Each stored hash (an account's unused codes: at most
+// ten) is checked at most once, and something that cannot be a code is
+// refused without hashing, so the cost of a guess is bounded.
+func (h *Hasher) MatchRecoveryCode(ctx context.Context, code string, stored []string) (int, error) {
+	norm := NormaliseRecoveryCode(code)
+	if len(norm) != recoveryCodeLength {
+		return -1, nil
+	}
+	legacy := ""
+	for i, s := range stored {
+		candidate := norm
+		if wrapped, ok := strings.CutPrefix(s, LegacyRecoveryPrefix); ok {
+			if !strings.HasPrefix(wrapped, "$argon2id$") {
+				continue // a bare digest: wrapped at start-up, never used as it is
+			}
+			if legacy == "" {
+				legacy = LegacyRecoveryDigest(code)
+			}
+			candidate, s = legacy, wrapped
+		}
+		ok, err := h.Verify(ctx, candidate, s)
+		if err != nil {
+			return -1, err
+		}
+		if ok {
+			return i, nil
+		}
+	}
+	return -1, nil
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"careers/internal/auth"
 )
 
 // Env is the deployment environment.
@@ -70,6 +72,13 @@ type Config struct {
 	// RetentionMonths is how long a finished (closed or withdrawn) referral
 	// is kept before the daily retention job destroys it.
 	RetentionMonths int
+	// SecretKey (32 bytes) seals secrets at rest (TOTP secrets) and keys
+	// the throttle table; PreviousSecretKeys still open what earlier keys
+	// sealed, while it is sealed again under SecretKey (key rotation).
+	// Empty in development until `careers serve` loads or makes the
+	// development key in DATA_DIR/secret-key.
+	SecretKey          []byte
+	PreviousSecretKeys [][]byte
 }
 
 // Vars documents each variable: its name, default and meaning. The README's
@@ -90,6 +99,8 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"MAIL_FROM", "Careers support <careers@localhost>", "the From address of every message; required in production"},
 	{"MAIL_REPLY_TO", "(none)", "an optional Reply-To address, e.g. the unit's shared mailbox"},
 	{"RUN_WORKERS", "true", "run the background workers (email, reminders, retention) inside `serve`; set false when `careers worker` runs them"},
+	{"SECRET_KEY", "(unset)", "base64 of 32 random bytes (`openssl rand -base64 32`) that encrypts TOTP secrets at rest and keys the throttle table; required in production; unset in development, `careers serve` makes one once in DATA_DIR/secret-key (docs/operations.md: rotating it)"},
+	{"SECRET_KEY_PREVIOUS", "(none)", "comma-separated earlier SECRET_KEY values, still accepted for reading while `careers serve` re-encrypts what they sealed under SECRET_KEY at start"},
 	{"DEMO_SKIP_SECOND_FACTOR", "false", "development only: demo staff users from `careers seed` sign in without TOTP (`make run` sets it); refused in production"},
 	{"MAX_IN_FLIGHT", "64", "most requests handled at once; more wait up to 2 seconds for a turn, then get a 503 \"busy\" page (bounds memory under overload)"},
 	{"RETENTION_MONTHS", "72", "months a closed or withdrawn referral is kept before the daily retention job destroys it (docs/decisions/0003-retention.md says why six years)"},
@@ -232,6 +243,23 @@ func Load(getenv func(string) string) (Config, error) {
 	} else {
 		c.RetentionMonths = n
 	}
+	if raw := get("SECRET_KEY", ""); raw != "" {
+		if k, err := auth.ParseSecretKey(raw); err != nil {
+			bad("SECRET_KEY", "%v", err) // the message never repeats the value
+		} else {
+			c.SecretKey = k
+		}
+	}
+	for _, raw := range strings.Split(get("SECRET_KEY_PREVIOUS", ""), ",") {
+		if raw = strings.TrimSpace(raw); raw == "" {
+			continue
+		}
+		if k, err := auth.ParseSecretKey(raw); err != nil {
+			bad("SECRET_KEY_PREVIOUS", "each key %v", err)
+		} else {
+			c.PreviousSecretKeys = append(c.PreviousSecretKeys, k)
+		}
+	}
 	c.RequestTimeout = duration(get("REQUEST_TIMEOUT", "30s"), "REQUEST_TIMEOUT", bad)
 	c.ShutdownTimeout = duration(get("SHUTDOWN_TIMEOUT", "20s"), "SHUTDOWN_TIMEOUT", bad)
 
@@ -335,6 +363,9 @@ func (c Config) ValidateProduction() error {
 	}
 	if c.SkipDemoSecondFactor {
 		errs = append(errs, errors.New("DEMO_SKIP_SECOND_FACTOR: is development only; every staff sign-in needs its second factor in production"))
+	}
+	if len(c.SecretKey) != auth.SecretKeySize {
+		errs = append(errs, errors.New("SECRET_KEY: is required in production: base64 of 32 random bytes (make one with: openssl rand -base64 32), kept in the secret store, never in the repository"))
 	}
 	return errors.Join(errs...)
 }

@@ -45,6 +45,7 @@ func TestValidValues(t *testing.T) {
 		"DB_MAX_CONNS": "25", "REQUEST_TIMEOUT": "15s", "SHUTDOWN_TIMEOUT": "1m",
 		"SMTP_URL": "smtp://relay:pw@mail.example.nhs.uk:587", "MAIL_FROM": "Careers support <careers@example.nhs.uk>",
 		"MAIL_REPLY_TO": "psu@example.nhs.uk", "RUN_WORKERS": "false", "RETENTION_MONTHS": "84",
+		"SECRET_KEY": testSecretKey,
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -98,6 +99,9 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 		{"MAIL_REPLY_TO", "nobody@"},
 		{"RUN_WORKERS", "sometimes"},
 		{"DEMO_SKIP_SECOND_FACTOR", "yes please"},
+		{"SECRET_KEY", "not base64!"},
+		{"SECRET_KEY", "c2hvcnQ="}, // 5 bytes
+		{"SECRET_KEY_PREVIOUS", "c2hvcnQ="},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -148,7 +152,7 @@ func TestProductionRefusesInsecureSettings(t *testing.T) {
 	secure := func() map[string]string {
 		return map[string]string{"ENV": "production", "BASE_URL": "https://careers.example.nhs.uk",
 			"DATABASE_URL": "postgres://db/careers?sslmode=verify-full", "SMTP_URL": "smtps://u:p@mail.example.nhs.uk:465",
-			"MAIL_FROM": "Careers support <careers@example.nhs.uk>"}
+			"MAIL_FROM": "Careers support <careers@example.nhs.uk>", "SECRET_KEY": testSecretKey}
 	}
 	if _, err := config.Load(env(secure())); err != nil {
 		t.Fatalf("a secure production configuration was refused: %v", err)
@@ -163,6 +167,8 @@ func TestProductionRefusesInsecureSettings(t *testing.T) {
 		{"SMTP with an unknown starttls", "SMTP_URL", "smtp://u:p@mail.example.nhs.uk:587?starttls=optional", "SMTP_URL: starttls=optional would send mail in plain text"},
 		{"default MAIL_FROM", "MAIL_FROM", "", "MAIL_FROM: must be set"},
 		{"demo second-factor skip", "DEMO_SKIP_SECOND_FACTOR", "true", "DEMO_SKIP_SECOND_FACTOR: is development only"},
+		{"no SECRET_KEY", "SECRET_KEY", "", "SECRET_KEY: is required in production"},
+		{"a short SECRET_KEY", "SECRET_KEY", "MTIzNDU2Nzg5MDEyMzQ1Ng==", "SECRET_KEY: must be base64 of 32 random bytes, got 16 bytes"},
 	}
 	for _, c := range cases {
 		e := secure()
@@ -244,5 +250,28 @@ func TestREADMEDocumentsEveryVariable(t *testing.T) {
 		if !strings.Contains(string(readme), "`"+v.Name+"`") {
 			t.Errorf("README.md does not document %s", v.Name)
 		}
+	}
+}
+
+// testSecretKey is a fixed key for these tests (32 bytes of base64).
+const testSecretKey = "q8Jb0tC5nUo0w3yJ6k2rX1l3b7x9HQmD4eZ2fVa8sKc="
+
+func TestSecretKeys(t *testing.T) {
+	prev1, prev2 := "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8"
+	c, err := config.Load(env(map[string]string{"SECRET_KEY": testSecretKey, "SECRET_KEY_PREVIOUS": prev1 + ", " + prev2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.SecretKey) != 32 || len(c.PreviousSecretKeys) != 2 || c.PreviousSecretKeys[1][0] != 0x20 {
+		t.Errorf("keys: %d bytes, %d previous", len(c.SecretKey), len(c.PreviousSecretKeys))
+	}
+	// Development may start without one (`careers serve` makes its own).
+	if c, err := config.Load(env(nil)); err != nil || c.SecretKey != nil {
+		t.Errorf("development without SECRET_KEY: %v", err)
+	}
+	// A bad key is reported without echoing it.
+	_, err = config.Load(env(map[string]string{"SECRET_KEY": "c2VjcmV0LXNlY3JldA=="}))
+	if err == nil || strings.Contains(err.Error(), "c2VjcmV0") {
+		t.Errorf("bad key: %v", err)
 	}
 }

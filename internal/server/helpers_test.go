@@ -100,7 +100,12 @@ func mustServer(tb testing.TB, pool *pgxpool.Pool, extra func(chi.Router), env m
 	if pool == nil {
 		pool = testdb.NewPool(tb)
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string {
+		if k == "SECRET_KEY" && env[k] == "" {
+			return testdb.SecretKey // tests run with a fixed key
+		}
+		return env[k]
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -30,7 +30,9 @@ type Server struct {
 	sessions *scs.SessionManager
 	now      func() time.Time
 	hasher   *auth.Hasher
-	enqueue  Enqueue
+	// keys seal secrets at rest (TOTP secrets) under SECRET_KEY.
+	keys    *auth.Keyring
+	enqueue Enqueue
 	// rules records each route's access rule ("METHOD /pattern"), filled
 	// as routes are registered; the route-walk test reads it.
 	rules map[string]policy.Rule
@@ -56,6 +58,13 @@ func New(d Deps) (*Server, error) {
 	if d.Store == nil || d.Assets == nil || d.Logger == nil {
 		return nil, errors.New("server: store, assets and logger are required")
 	}
+	if len(d.Config.SecretKey) == 0 {
+		return nil, errors.New("SECRET_KEY: is not set (in development `careers serve` makes one in DATA_DIR/secret-key)")
+	}
+	keys, err := auth.NewKeyring(d.Config.SecretKey, d.Config.PreviousSecretKeys...)
+	if err != nil {
+		return nil, err
+	}
 	now := d.Now
 	if now == nil {
 		now = time.Now
@@ -64,7 +73,8 @@ func New(d Deps) (*Server, error) {
 	return &Server{
 		cfg:          d.Config,
 		log:          d.Logger,
-		store:        d.Store,
+		store:        d.Store.WithKeyring(keys),
+		keys:         keys,
 		assets:       d.Assets,
 		sessions:     newSessionManager(d.Config, ss),
 		now:          now,

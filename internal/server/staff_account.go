@@ -49,7 +49,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		_ = s.auditView(r, "password_change_failed", "staff_user", idOrEmpty(u.ID), store.OutcomeFailure)
 	}
 	if !errs.Any() {
-		errs = checkNewPassword(password, r.PostFormValue("confirm"), u.Email)
+		errs = checkNewPassword(password, r.PostFormValue("confirm"), u.Email, u.Name)
 	}
 	if errs.Any() {
 		p, err := s.accountProps(r, errs)

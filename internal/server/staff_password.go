@@ -65,12 +65,14 @@ func (s *Server) passwordForm(pl passwordLink) http.HandlerFunc {
 	}
 }
 
-// checkNewPassword validates a new password and its confirmation.
-func checkNewPassword(password, confirm, email string) web.Errors {
+// checkNewPassword validates a new password and its confirmation against
+// the policy; personal is the person's email address and name, which the
+// password must not be made of.
+func checkNewPassword(password, confirm string, personal ...string) web.Errors {
 	var errs web.Errors
 	if password == "" {
 		errs.Add("password", "Enter a new password")
-	} else if err := auth.CheckPassword(password, email); err != nil {
+	} else if err := auth.CheckPassword(password, personal...); err != nil {
 		errs.Add("password", err.Error())
 	} else if confirm != password {
 		errs.Add("confirm", "The passwords do not match. Type the same password twice")
@@ -90,7 +92,7 @@ func (s *Server) setPassword(pl passwordLink) http.HandlerFunc {
 			return
 		}
 		password := r.PostFormValue("password")
-		if errs := checkNewPassword(password, r.PostFormValue("confirm"), u.Email); errs.Any() {
+		if errs := checkNewPassword(password, r.PostFormValue("confirm"), u.Email, u.Name); errs.Any() {
 			s.render(w, r, http.StatusUnprocessableEntity, web.SetPasswordPage(s.layout(r, ""), web.SetPasswordProps{
 				Name: u.Name, Email: u.Email, Reset: pl.purpose == store.PurposeResetPassword, Errors: errs}))
 			return

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -294,9 +295,14 @@ func (s *Server) staffVerify(w http.ResponseWriter, r *http.Request) {
 	var ok bool
 	var err error
 	if recovery {
-		ok, err = s.store.UseRecoveryCode(ctx, u.ID, auth.HashRecoveryCode(code), s.now())
-	} else if step, valid := auth.CheckTOTP(u.TOTPSecret, code, s.now(), u.TOTPLastStep); valid {
-		ok, err = s.store.AcceptTOTPStep(ctx, u.ID, step)
+		ok, err = s.useRecoveryCode(ctx, u.ID, code)
+	} else {
+		var secret string
+		if secret, err = s.keys.Open(store.TOTPPurpose(u.ID), u.TOTPSecret); err == nil {
+			if step, valid := auth.CheckTOTP(secret, code, s.now(), u.TOTPLastStep); valid {
+				ok, err = s.store.AcceptTOTPStep(ctx, u.ID, step)
+			}
+		}
 	}
 	if err != nil {
 		s.serverError(w, r, err)
@@ -342,6 +348,59 @@ func (s *Server) staffVerify(w http.ResponseWriter, r *http.Request) {
 	s.completeStaffSignIn(w, r, *u, how)
 }
 
+// useRecoveryCode checks code against the person's unused recovery codes
+// (argon2id, so each is checked in turn: at most ten) and spends the one it
+// matches, once: two requests with the same code cannot both succeed.
+func (s *Server) useRecoveryCode(ctx context.Context, userID int64, code string) (bool, error) {
+	codes, err := s.store.UnusedRecoveryCodes(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	hashes := make([]string, len(codes))
+	for i, c := range codes {
+		hashes[i] = c.Value
+	}
+	i, err := s.hasher.MatchRecoveryCode(ctx, code, hashes)
+	if err != nil || i < 0 {
+		return false, err
+	}
+	return s.store.SpendRecoveryCode(ctx, userID, codes[i].ID, s.now())
+}
+
+// Secrets kept in a session between two requests (the authenticator secret
+// being set up, the new recovery codes until they are shown) are sealed
+// too: the session's data sits in the database.
+func pendingTOTPPurpose(userID int64) string { return "pending-" + store.TOTPPurpose(userID) }
+func newCodesPurpose(userID int64) string    { return fmt.Sprintf("new-recovery-codes:%d", userID) }
+
+// putSealed seals value for purpose and keeps it in the session under key.
+func (s *Server) putSealed(ctx context.Context, key, purpose, value string) error {
+	sealed, err := s.keys.Seal(purpose, value)
+	if err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, key, sealed)
+	return nil
+}
+
+// sealedFrom opens what putSealed kept ("" if nothing, or it does not open).
+func (s *Server) sealedFrom(ctx context.Context, key, purpose string, pop bool) string {
+	var sealed string
+	if pop {
+		sealed = s.sessions.PopString(ctx, key)
+	} else {
+		sealed = s.sessions.GetString(ctx, key)
+	}
+	if sealed == "" {
+		return ""
+	}
+	v, err := s.keys.Open(purpose, sealed)
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
 // totpIssuer names the service in people's authenticator apps.
 const totpIssuer = "NHS Careers support"
 
@@ -354,14 +413,17 @@ func (s *Server) staffEnrolForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/staff/sign-in/verify", http.StatusSeeOther)
 		return
 	}
-	secret := s.sessions.GetString(r.Context(), sessPendingTOTP)
+	secret := s.sealedFrom(r.Context(), sessPendingTOTP, pendingTOTPPurpose(u.ID), false)
 	if secret == "" {
 		var err error
 		if secret, _, err = auth.NewTOTPKey(totpIssuer, u.Email); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		s.sessions.Put(r.Context(), sessPendingTOTP, secret)
+		if err := s.putSealed(r.Context(), sessPendingTOTP, pendingTOTPPurpose(u.ID), secret); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
 	s.renderEnrol(w, r, http.StatusOK, u, secret, nil)
 }
@@ -381,7 +443,7 @@ func (s *Server) staffEnrol(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	secret := s.sessions.GetString(ctx, sessPendingTOTP)
+	secret := s.sealedFrom(ctx, sessPendingTOTP, pendingTOTPPurpose(u.ID), false)
 	if u.Enrolled() || secret == "" {
 		http.Redirect(w, r, "/staff/sign-in/set-up", http.StatusSeeOther)
 		return
@@ -398,12 +460,21 @@ func (s *Server) staffEnrol(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	codes := auth.NewRecoveryCodes(10)
-	hashes := make([][]byte, len(codes))
+	hashes := make([]string, len(codes))
 	for i, c := range codes {
-		hashes[i] = auth.HashRecoveryCode(c)
+		var err error
+		if hashes[i], err = s.hasher.HashRecoveryCode(ctx, c); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
-	err := s.store.InTx(ctx, func(st *store.Store, _ pgxTx) error {
-		if err := st.EnrolTOTP(ctx, u.ID, secret, step, hashes, s.now()); err != nil {
+	sealed, err := s.keys.Seal(store.TOTPPurpose(u.ID), secret)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	err = s.store.InTx(ctx, func(st *store.Store, _ pgxTx) error {
+		if err := st.EnrolTOTP(ctx, u.ID, sealed, step, hashes, s.now()); err != nil {
 			return err
 		}
 		e := s.auditEntry(ctx, "second_factor_enrolled", "staff_user", idOrEmpty(u.ID), store.OutcomeSuccess)
@@ -420,13 +491,19 @@ func (s *Server) staffEnrol(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.sessions.Put(ctx, sessNewCodes, strings.Join(codes, " "))
+	if err := s.putSealed(ctx, sessNewCodes, newCodesPurpose(u.ID), strings.Join(codes, " ")); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.completeStaffSignIn(w, r, *u, "password and new authenticator")
 }
 
 // recoveryCodes shows the codes made at enrolment, once.
 func (s *Server) recoveryCodes(w http.ResponseWriter, r *http.Request) {
-	codes := strings.Fields(s.sessions.PopString(r.Context(), sessNewCodes))
+	var codes []string
+	if u := staffFrom(r.Context()); u != nil {
+		codes = strings.Fields(s.sealedFrom(r.Context(), sessNewCodes, newCodesPurpose(u.ID), true))
+	}
 	if len(codes) == 0 {
 		http.Redirect(w, r, "/staff", http.StatusSeeOther)
 		return

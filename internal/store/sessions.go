@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"reflect"
@@ -22,7 +23,10 @@ import (
 const SessionTouch = time.Minute
 
 // SessionStore keeps scs sessions in PostgreSQL (the pgxstore table, with
-// the signed-in staff member's id beside the data). Reading a session also
+// the signed-in staff member's id beside the data). The table is keyed by
+// the SHA-256 of each session's token, never the token itself: the cookie
+// holds the token, and someone who reads the table (a backup, a replica,
+// a read-only role) finds nothing to present as a session. Reading a session also
 // reads its staff account in the same statement, and an unchanged session
 // is written at most once per SessionTouch.
 type SessionStore struct {
@@ -84,13 +88,19 @@ func (r sessionRow) Scan(dest ...any) error {
 	return r.row.Scan(append([]any{r.data, r.expiry}, dest...)...)
 }
 
+// sessionKey is the stored key of a session token.
+func sessionKey(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
 // FindCtx reads a live session and its staff account in one statement.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var data []byte
 	var expiry time.Time
 	u, err := scanStaff(sessionRow{row: s.pool.QueryRow(ctx, `SELECT s.data, s.expiry, `+sessionStaffColumns+`
 		FROM sessions s LEFT JOIN staff_users u ON u.id = s.staff_id
-		WHERE s.token = $1 AND current_timestamp < s.expiry`, token), data: &data, expiry: &expiry})
+		WHERE s.token_hash = $1 AND current_timestamp < s.expiry`, sessionKey(token)), data: &data, expiry: &expiry})
 	if errors.Is(err, ErrNotFound) {
 		return nil, false, nil
 	} else if err != nil {
@@ -129,11 +139,11 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 		return nil
 	}
 	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token {
-		_, err = s.pool.Exec(ctx, `UPDATE sessions SET data = $2, expiry = $3, staff_id = $4 WHERE token = $1`, token, b, expiry, staffID)
+		_, err = s.pool.Exec(ctx, `UPDATE sessions SET data = $2, expiry = $3, staff_id = $4 WHERE token_hash = $1`, sessionKey(token), b, expiry, staffID)
 	} else {
-		_, err = s.pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry, staff_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, staff_id = EXCLUDED.staff_id`,
-			token, b, expiry, staffID)
+		_, err = s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry, staff_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, staff_id = EXCLUDED.staff_id`,
+			sessionKey(token), b, expiry, staffID)
 	}
 	if err != nil {
 		return fmt.Errorf("session commit: %w", err)
@@ -169,7 +179,7 @@ func sameSession(a, b []byte) bool {
 // is marked so its commit cannot bring the session back under a new token
 // (scs's RenewToken deletes the old token, then saves under a new one).
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token)
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, sessionKey(token))
 	if err != nil {
 		return err
 	}
@@ -191,5 +201,14 @@ func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
 
 // Delete is DeleteCtx without a request.
 func (s *SessionStore) Delete(token string) error { return s.DeleteCtx(context.Background(), token) }
+
+// AllCtx would list every session by token; the table holds only their
+// hashes, so it refuses (it hides pgxstore's, which reads a token column).
+func (s *SessionStore) AllCtx(context.Context) (map[string][]byte, error) {
+	return nil, errors.New("session: sessions are stored by token hash and cannot be listed by token")
+}
+
+// All is AllCtx without a request.
+func (s *SessionStore) All() (map[string][]byte, error) { return s.AllCtx(context.Background()) }
 
 var _ scs.CtxStore = (*SessionStore)(nil)

@@ -38,7 +38,7 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 	stored := func() (time.Time, int64) {
 		var e time.Time
 		var id *int64
-		if err := pool.QueryRow(ctx, `SELECT expiry, staff_id FROM sessions WHERE token = 'tok'`).Scan(&e, &id); err != nil {
+		if err := pool.QueryRow(ctx, `SELECT expiry, staff_id FROM sessions WHERE token_hash = sha256('tok')`).Scan(&e, &id); err != nil {
 			t.Fatal(err)
 		}
 		if id == nil {
@@ -48,6 +48,16 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 	}
 	if _, id := stored(); id != coach {
 		t.Fatalf("staff id beside the session: %d, want %d", id, coach)
+	}
+	// The table keys on the token's SHA-256: the token itself, which the
+	// cookie carries, is nowhere in it.
+	var tokenKept bool
+	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions s
+		WHERE position('tok'::bytea IN s.token_hash) > 0 OR position('tok'::bytea IN s.data) > 0)`).Scan(&tokenKept); err != nil {
+		t.Fatal(err)
+	}
+	if tokenKept {
+		t.Error("the session token is stored in the sessions table")
 	}
 
 	// A request reads it: the account comes with it.

@@ -13,12 +13,14 @@ import (
 
 // StaffUser is a staff account.
 type StaffUser struct {
-	ID             int64
-	Email          string
-	Name           string
-	Roles          []policy.Role
-	Active         bool
-	PasswordHash   string
+	ID           int64
+	Email        string
+	Name         string
+	Roles        []policy.Role
+	Active       bool
+	PasswordHash string
+	// TOTPSecret is the authenticator secret as stored: sealed under the
+	// service's secret key (auth.Keyring.Open with TOTPPurpose opens it).
 	TOTPSecret     string
 	TOTPEnrolledAt *time.Time
 	TOTPLastStep   int64
@@ -167,13 +169,18 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash string, now time
 	return epoch, nil
 }
 
-// EnrolTOTP records a confirmed authenticator secret, the step of the code
-// that confirmed it, and the hashes of new recovery codes (replacing any).
-// Enrolling twice at once (two tabs) is a conflict: the first one stands.
-func (s *Store) EnrolTOTP(ctx context.Context, id int64, secret string, step int64, recoveryHashes [][]byte, now time.Time) error {
+// TOTPPurpose is what a person's sealed TOTP secret is bound to: sealed
+// for one account, it does not open for another.
+func TOTPPurpose(userID int64) string { return fmt.Sprintf("totp:%d", userID) }
+
+// EnrolTOTP records a confirmed authenticator secret (sealed), the step of
+// the code that confirmed it, and the argon2id hashes of new recovery codes
+// (replacing any). Enrolling twice at once (two tabs) is a conflict: the
+// first one stands.
+func (s *Store) EnrolTOTP(ctx context.Context, id int64, sealedSecret string, step int64, recoveryHashes []string, now time.Time) error {
 	tag, err := s.db.Exec(ctx, `
 		UPDATE staff_users SET totp_secret = $2, totp_enrolled_at = $3, totp_last_step = $4, updated_at = now()
-		WHERE id = $1 AND totp_enrolled_at IS NULL`, id, secret, now, step)
+		WHERE id = $1 AND totp_enrolled_at IS NULL`, id, sealedSecret, now, step)
 	if err != nil {
 		return fmt.Errorf("enrol totp: %w", mapErr(err))
 	}
@@ -202,13 +209,72 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, id int64, step int64) (bool,
 	return tag.RowsAffected() == 1, nil
 }
 
-// UseRecoveryCode spends one unused recovery code; false if none matches.
-func (s *Store) UseRecoveryCode(ctx context.Context, id int64, hash []byte, now time.Time) (bool, error) {
-	tag, err := s.db.Exec(ctx, `UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`, id, hash, now)
+// StoredHash is one stored secret hash or sealed value and its row.
+type StoredHash struct {
+	ID    int64
+	Value string
+}
+
+// UnusedRecoveryCodes returns the hashes of a person's unused recovery
+// codes (at most ten), to check a typed code against.
+func (s *Store) UnusedRecoveryCodes(ctx context.Context, userID int64) ([]StoredHash, error) {
+	return s.storedHashes(ctx, "recovery codes", `SELECT id, code_hash FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL ORDER BY id`, userID)
+}
+
+// SpendRecoveryCode marks a recovery code used, once: of two requests
+// spending the same code, only one gets true.
+func (s *Store) SpendRecoveryCode(ctx context.Context, userID, codeID int64, now time.Time) (bool, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE recovery_codes SET used_at = $3 WHERE id = $2 AND user_id = $1 AND used_at IS NULL`, userID, codeID, now)
 	if err != nil {
 		return false, fmt.Errorf("use recovery code: %w", err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// LegacyRecoveryCodes returns recovery codes still stored as a bare
+// SHA-256 digest (from before argon2id), to be wrapped.
+func (s *Store) LegacyRecoveryCodes(ctx context.Context) ([]StoredHash, error) {
+	return s.storedHashes(ctx, "legacy recovery codes", `SELECT id, code_hash FROM recovery_codes
+		WHERE code_hash LIKE 'sha256:%' AND code_hash NOT LIKE 'sha256:$argon2id$%' ORDER BY id`)
+}
+
+// ReplaceRecoveryCodeHash swaps a code's stored hash if it is still old.
+func (s *Store) ReplaceRecoveryCodeHash(ctx context.Context, id int64, old, replacement string) error {
+	if _, err := s.db.Exec(ctx, `UPDATE recovery_codes SET code_hash = $3 WHERE id = $1 AND code_hash = $2`, id, old, replacement); err != nil {
+		return fmt.Errorf("replace recovery code hash: %w", err)
+	}
+	return nil
+}
+
+// StoredTOTPSecrets returns every stored TOTP secret (by account id), to
+// seal again any that is in plaintext or under a previous key.
+func (s *Store) StoredTOTPSecrets(ctx context.Context) ([]StoredHash, error) {
+	return s.storedHashes(ctx, "totp secrets", `SELECT id, totp_secret FROM staff_users WHERE totp_secret IS NOT NULL ORDER BY id`)
+}
+
+// ReplaceTOTPSecret swaps an account's stored TOTP secret if it is still
+// old (an enrolment or reset in between wins).
+func (s *Store) ReplaceTOTPSecret(ctx context.Context, userID int64, old, replacement string) error {
+	if _, err := s.db.Exec(ctx, `UPDATE staff_users SET totp_secret = $3 WHERE id = $1 AND totp_secret = $2`, userID, old, replacement); err != nil {
+		return fmt.Errorf("replace totp secret: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) storedHashes(ctx context.Context, what, sql string, args ...any) ([]StoredHash, error) {
+	rows, err := s.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (StoredHash, error) {
+		var h StoredHash
+		err := row.Scan(&h.ID, &h.Value)
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // RecoveryCodesLeft counts a person's unused recovery codes.

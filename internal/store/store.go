@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"careers/internal/auth"
 )
 
 // Sentinel errors that handlers map to HTTP answers in one place.
@@ -37,10 +39,20 @@ type dbtx interface {
 type Store struct {
 	pool *pgxpool.Pool
 	db   dbtx
+	// keys key the throttle table (WithKeyring); nil refuses throttle work.
+	keys *auth.Keyring
 }
 
 // New wraps a pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, db: pool} }
+
+// WithKeyring returns a Store that keys the throttle table with the
+// service's secret key (see throttleKey).
+func (s *Store) WithKeyring(k *auth.Keyring) *Store {
+	c := *s
+	c.keys = k
+	return &c
+}
 
 // InTx runs fn in one transaction with a Store bound to it; the transaction
 // commits when fn returns nil and rolls back otherwise. fn also gets the raw
@@ -52,14 +64,14 @@ func (s *Store) InTx(ctx context.Context, fn func(st *Store, tx pgx.Tx) error) e
 		return fn(s, tx)
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(&Store{pool: s.pool, db: tx}, tx)
+		return fn(&Store{pool: s.pool, db: tx, keys: s.keys}, tx)
 	})
 }
 
 // InTxWith runs fn with a Store bound to an open transaction (for code
 // outside the store that began it, such as a job worker).
 func (s *Store) InTxWith(tx pgx.Tx, fn func(st *Store) error) error {
-	return fn(&Store{pool: s.pool, db: tx})
+	return fn(&Store{pool: s.pool, db: tx, keys: s.keys})
 }
 
 // mapErr turns PostgreSQL errors into the store's sentinel errors.

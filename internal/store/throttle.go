@@ -2,17 +2,40 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"careers/internal/auth"
 )
 
+// errNoKeyring is the throttle's error when the Store was made without the
+// service's secret key (WithKeyring).
+var errNoKeyring = errors.New("throttle: the store has no secret key to key the throttle table with")
+
+// throttleKey is what the table stores for a throttle key: the key's kind
+// and an HMAC-SHA256 of it under a key derived from SECRET_KEY
+// (auth.Keyring.ThrottleKey), so no address or email can be recovered
+// from the table, nor a guess tested against it, without the secret.
+func (s *Store) throttleKey(key string) (string, error) {
+	if s.keys == nil {
+		return "", errNoKeyring
+	}
+	return s.keys.ThrottleKey(key), nil
+}
+
 // BlockedUntil returns the latest time until which any of keys is blocked
 // (zero if none is).
 func (s *Store) BlockedUntil(ctx context.Context, keys []string, now time.Time) (time.Time, error) {
+	stored := make([]string, len(keys))
+	for i, k := range keys {
+		var err error
+		if stored[i], err = s.throttleKey(k); err != nil {
+			return time.Time{}, err
+		}
+	}
 	var until *time.Time
-	err := s.db.QueryRow(ctx, `SELECT max(blocked_until) FROM auth_throttle WHERE key = ANY($1) AND blocked_until > $2`, keys, now).Scan(&until)
+	err := s.db.QueryRow(ctx, `SELECT max(blocked_until) FROM auth_throttle WHERE key = ANY($1) AND blocked_until > $2`, stored, now).Scan(&until)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("throttle: %w", err)
 	}
@@ -25,8 +48,12 @@ func (s *Store) BlockedUntil(ctx context.Context, keys []string, now time.Time) 
 // RecordFailure counts a failed attempt against key and blocks it for the
 // throttle's delay. Failures older than the throttle's Reset are forgotten.
 func (s *Store) RecordFailure(ctx context.Context, key string, th auth.Throttle, now time.Time) error {
+	key, err := s.throttleKey(key)
+	if err != nil {
+		return err
+	}
 	var failures int
-	err := s.db.QueryRow(ctx, `
+	err = s.db.QueryRow(ctx, `
 		INSERT INTO auth_throttle AS t (key, failures, last_failure_at) VALUES ($1, 1, $2)
 		ON CONFLICT (key) DO UPDATE SET
 			failures = CASE WHEN t.last_failure_at < $2 - $3::interval THEN 1 ELSE t.failures + 1 END,
@@ -45,6 +72,10 @@ func (s *Store) RecordFailure(ctx context.Context, key string, th auth.Throttle,
 
 // ClearThrottle forgets the failures against key (after a success).
 func (s *Store) ClearThrottle(ctx context.Context, key string) error {
+	key, err := s.throttleKey(key)
+	if err != nil {
+		return err
+	}
 	if _, err := s.db.Exec(ctx, `DELETE FROM auth_throttle WHERE key = $1`, key); err != nil {
 		return fmt.Errorf("throttle: %w", err)
 	}
@@ -54,8 +85,12 @@ func (s *Store) ClearThrottle(ctx context.Context, key string) error {
 // CountHit counts one use of a rate-limited thing (a public form) in a
 // fixed window and returns the count so far in that window.
 func (s *Store) CountHit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	key, err := s.throttleKey(key)
+	if err != nil {
+		return 0, err
+	}
 	var n int
-	err := s.db.QueryRow(ctx, `
+	err = s.db.QueryRow(ctx, `
 		INSERT INTO auth_throttle AS t (key, failures, last_failure_at) VALUES ($1, 1, $2)
 		ON CONFLICT (key) DO UPDATE SET
 			failures = CASE WHEN t.last_failure_at < $2 - $3::interval THEN 1 ELSE t.failures + 1 END,

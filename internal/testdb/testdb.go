@@ -35,6 +35,10 @@ import (
 	"careers/migrations"
 )
 
+// SecretKey is the fixed SECRET_KEY tests run with (made once with
+// auth.NewSecretKey; it seals nothing outside tests).
+const SecretKey = "3q2+7w8mGzUyN0F9kq1hX5yq2v4T8cE6bP0dL9sWnRk="
+
 // EnvVar names the server tests create their databases on. `make test` sets
 // it to the private PostgreSQL it starts for the run.
 const EnvVar = "TEST_DATABASE_URL"
