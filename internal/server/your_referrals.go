@@ -24,9 +24,15 @@ var londonTZ = func() *time.Location {
 	return loc
 }()
 
-func publicReferral(c store.ReferralCard, email string) web.PublicReferral {
-	return web.PublicReferral{Reference: c.Reference, TraineeName: c.TraineeName, Status: c.Status,
-		SubmittedAt: web.Date(c.SubmittedAt), AsReferrer: c.Owners.TraineeEmail != email}
+// publicReferral is a referral as its trainee or referrer sees it in a
+// list: the status, for those the audience table lets see it.
+func publicReferral(au policy.Audience, c store.ReferralCard) web.PublicReferral {
+	p := web.PublicReferral{Reference: c.Reference, TraineeName: c.TraineeName,
+		SubmittedAt: web.Date(c.SubmittedAt), AsReferrer: !au.Is(policy.ViewerTrainee)}
+	if au.Status() {
+		p.Status = c.Status
+	}
+	return p
 }
 
 // yourReferrals lists the referrals a signed-in trainee or referrer is part of.
@@ -40,7 +46,7 @@ func (s *Server) yourReferrals(w http.ResponseWriter, r *http.Request) {
 	refs := make([]web.PublicReferral, 0, len(cards))
 	for _, c := range cards {
 		if policy.Referral(a, policy.ViewReferralStatus, c.Owners) == policy.Allow {
-			refs = append(refs, publicReferral(c, a.Email))
+			refs = append(refs, publicReferral(policy.AudienceOf(a, c.Owners), c))
 		}
 	}
 	s.render(w, r, http.StatusOK, web.YourReferralsPage(s.layout(r, ""), refs))
@@ -94,10 +100,13 @@ func (s *Server) yourReferral(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, web.YourReferralPage(s.layout(r, ""), p))
 }
 
+// yourReferralProps lays out the trainee's or referrer's page, each part
+// as the audience table allows: the referrer sees the status only.
 func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.PublicReferral, error) {
-	p := publicReferral(c, actorFrom(r.Context()).Email)
-	p.CanWithdraw = !p.AsReferrer && triage.IsOpen(triage.State(c.Status))
-	if !p.AsReferrer {
+	au := audienceFor(r, c.Owners)
+	p := publicReferral(au, c)
+	p.CanWithdraw = au.Is(policy.ViewerTrainee) && triage.IsOpen(triage.State(c.Status))
+	if au.Full(policy.InfoAppointments) {
 		care, err := s.traineeCare(r.Context(), c)
 		if err != nil {
 			return p, err
@@ -107,7 +116,7 @@ func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.P
 		}
 		p.Care = care
 	}
-	if c.Status == string(triage.StateInfoRequested) && !p.AsReferrer {
+	if c.Status == string(triage.StateInfoRequested) && au.Sees(policy.InfoTriage, policy.SentToThem) {
 		qs, err := s.store.InfoRequests(r.Context(), c.ID)
 		if err != nil {
 			return p, err
