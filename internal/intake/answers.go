@@ -86,6 +86,7 @@ type Row struct {
 	Key   string
 	Lines []string
 	Page  string // the page to change it on
+	Field string // the field's name
 }
 
 // Section is one page's answers.
@@ -101,7 +102,7 @@ func (f Form) Summary(v Values, fileName func(page string) string) []Section {
 	for _, p := range f.Pages {
 		sec := Section{Title: p.Title}
 		for _, fd := range p.Fields {
-			sec.Rows = append(sec.Rows, Row{Key: summaryKey(fd), Lines: fd.display(v, fileName(p.Slug)), Page: p.Slug})
+			sec.Rows = append(sec.Rows, Row{Key: summaryKey(fd), Lines: fd.display(v, fileName(p.Slug)), Page: p.Slug, Field: fd.Name})
 		}
 		out = append(out, sec)
 	}

@@ -246,3 +246,23 @@ func (f Form) TraineePages() Form {
 	}
 	return out
 }
+
+// TraineesOwn reports whether the answer to field on a referral sent by
+// route is the trainee's own (what they told us) rather than what the
+// referrer sent: every answer of a self-referral; on a referral someone
+// else made, what the trainee gave when confirming it, except their name
+// (which titles the referral for everyone who may see it).
+func TraineesOwn(route Route, confirmed bool, field string) bool {
+	if route == RouteSelf {
+		return true
+	}
+	if !confirmed || field == "name" {
+		return false
+	}
+	for _, f := range ConfirmPage.Fields {
+		if f.Name == field {
+			return true
+		}
+	}
+	return false
+}

@@ -212,3 +212,29 @@ func TestCompleteFormExtractsAndChecksEligibility(t *testing.T) {
 		t.Errorf("summary: %+v", sum[1])
 	}
 }
+
+// Whose an answer is decides who may read it (policy's audience table).
+func TestTraineesOwn(t *testing.T) {
+	cases := []struct {
+		route     intake.Route
+		confirmed bool
+		field     string
+		want      bool
+	}{
+		{intake.RouteSelf, false, "hopes", true},
+		{intake.RouteSelf, false, "name", true},
+		{intake.RouteCaseManager, true, "hopes", false},
+		{intake.RouteCaseManager, true, "sessions", false},
+		{intake.RouteCaseManager, true, "phone", true},
+		{intake.RouteCaseManager, true, "times", true},
+		{intake.RouteCaseManager, true, "name", false},
+		{intake.RouteCaseManager, false, "phone", false},
+		{intake.RouteSupervisor, true, "adjustments", true},
+		{intake.RouteSupervisor, true, "level1", false},
+	}
+	for _, c := range cases {
+		if got := intake.TraineesOwn(c.route, c.confirmed, c.field); got != c.want {
+			t.Errorf("%s, confirmed %v, %s: got %v", c.route, c.confirmed, c.field, got)
+		}
+	}
+}

@@ -42,7 +42,7 @@ func TestCommittedNotificationIsDeliveredOnce(t *testing.T) {
 		refID = MustReferral(t, tx, "CS-1001")
 		var err error
 		id, err = jobs.Enqueue(ctx, tx, jobs.Notification{
-			Key: fmt.Sprintf("referral_received:%d", refID), Kind: "referral_received", ReferralID: &refID,
+			Key: fmt.Sprintf("referral_receipt:%d", refID), Kind: "referral_receipt", ReferralID: &refID,
 			Message: testMessage("We have your referral"),
 		})
 		return err
@@ -62,7 +62,7 @@ func TestCommittedNotificationIsDeliveredOnce(t *testing.T) {
 		m.Get("Message-Id") != "<"+n.MessageToken+"@psu.example.nhs.uk>" || m.Text == "" || m.HTML == "" {
 		t.Errorf("message: subject %q to %q id %q text %q html %q", m.Get("Subject"), m.Get("To"), m.Get("Message-Id"), m.Text, m.HTML)
 	}
-	if n.Attempts != 1 || n.SentAt == nil || n.LastError != "" || n.Kind != "referral_received" {
+	if n.Attempts != 1 || n.SentAt == nil || n.LastError != "" || n.Kind != "referral_receipt" {
 		t.Errorf("notification = %+v", n)
 	}
 	if states := jobStates(t, pool, id); len(states) != 1 || states[0] != "completed" {
@@ -96,7 +96,7 @@ func TestRolledBackChangeEnqueuesNothing(t *testing.T) {
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		refID := MustReferral(t, tx, "CS-2001")
 		if _, err := jobs.Enqueue(ctx, tx, jobs.Notification{
-			Key: "referral_received:rolled-back", Kind: "referral_received", ReferralID: &refID,
+			Key: "referral_receipt:rolled-back", Kind: "referral_receipt", ReferralID: &refID,
 			Message: testMessage("This must never arrive"),
 		}); err != nil {
 			return err
@@ -117,7 +117,7 @@ func TestRolledBackChangeEnqueuesNothing(t *testing.T) {
 	}
 	// With no notification and no job left, nothing can ever be sent; the
 	// same key is free for a change that does commit.
-	id := MustEnqueue(t, pool, jobs.Notification{Key: "referral_received:rolled-back", Kind: "referral_received", Message: testMessage("Second try")})
+	id := MustEnqueue(t, pool, jobs.Notification{Key: "referral_receipt:rolled-back", Kind: "referral_receipt", Message: testMessage("Second try")})
 	waitStatus(t, pool, id, store.NotificationSent)
 	if got := srv.WaitFor(1, 5*time.Second); len(got) != 1 || got[0].Get("Subject") != "Second try" {
 		t.Errorf("received %d messages", len(got))
@@ -139,7 +139,7 @@ func TestSMTPOutageThenRecoveryDeliversExactlyOnce(t *testing.T) {
 		refID = MustReferral(t, tx, "CS-3001")
 		var err error
 		id, err = jobs.Enqueue(ctx, tx, jobs.Notification{
-			Key: "referral_received:outage", Kind: "referral_received", ReferralID: &refID, Message: testMessage("Sent through an outage"),
+			Key: "referral_receipt:outage", Kind: "referral_receipt", ReferralID: &refID, Message: testMessage("Sent through an outage"),
 		})
 		return err
 	})
@@ -390,6 +390,9 @@ func TestEnqueueRefusesWhatCouldNeverBeSent(t *testing.T) {
 		"no recipient":     func(n *jobs.Notification) { n.Message.To = nil },
 		"bad address":      func(n *jobs.Notification) { n.Message.To[0].Email = "alex@example.org\r\nBcc: x@evil.example" },
 		"no text part":     func(n *jobs.Notification) { n.Message.Text = "" },
+		// An email about a referral must say in the audience table what it
+		// carries and to whom.
+		"referral email not in the audience table": func(n *jobs.Notification) { id := int64(1); n.ReferralID = &id },
 	} {
 		n := good
 		n.Message = testMessage("Hello")

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"careers/internal/mail"
+	"careers/internal/policy"
 	"careers/internal/store"
 )
 
@@ -52,6 +53,13 @@ func (n Notification) validate() error {
 	}
 	if !kindPattern.MatchString(n.Kind) {
 		return fmt.Errorf("%w: the kind must be lower case letters, digits and underscores", ErrInvalidNotification)
+	}
+	// An email about a referral says what it carries and to whom in the
+	// audience table; one the table does not know is never sent.
+	if n.ReferralID != nil {
+		if _, ok := policy.EmailOf(n.Kind); !ok {
+			return fmt.Errorf("%w: the kind %q of an email about a referral is not in policy's audience table", ErrInvalidNotification, n.Kind)
+		}
 	}
 	if err := n.Message.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidNotification, err)

@@ -94,7 +94,7 @@ func mustChildren(tb testing.TB, pool *pgxpool.Pool, id int64, coach int64, salt
 	for i := range 2 {
 		var n int64
 		if err := pool.QueryRow(ctx, `INSERT INTO notifications (key, kind, referral_id, recipients, subject, body_text, body_html)
-			VALUES ($1, 'referral_received', $2, $3, 'Your referral', $4, $4) RETURNING id`,
+			VALUES ($1, 'referral_receipt', $2, $3, 'Your referral', $4, $4) RETURNING id`,
 			fmt.Sprintf("test:%s:%d", salt, i), id, `[{"name": "`+fixtureName+`", "email": "`+fixtureEmail+`"}]`, "Dear "+fixtureName).Scan(&n); err != nil {
 			tb.Fatal(err)
 		}
@@ -319,7 +319,7 @@ func TestDeliveryOfDestroyedNotificationEndsCleanly(t *testing.T) {
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		refID = MustReferral(t, tx, "CS-GONE")
 		var err error
-		id, err = jobs.Enqueue(ctx, tx, jobs.Notification{Key: "gone:1", Kind: "referral_received", ReferralID: &refID,
+		id, err = jobs.Enqueue(ctx, tx, jobs.Notification{Key: "gone:1", Kind: "referral_receipt", ReferralID: &refID,
 			Message: testMessage("Gone")})
 		return err
 	})

@@ -163,29 +163,22 @@ type ReferralOwners struct {
 //
 // Anything else is Hide, so other people's referrals look like no referral.
 func Referral(a Actor, act Action, r ReferralOwners) Outcome {
+	// Who someone is to the referral comes from the same place as what
+	// they may see of it (ViewersOf, audience.go).
+	au := AudienceOf(a, r)
 	switch a.Kind {
 	case Staff:
-		if a.HasAny(Coordinator, Lead) {
-			return Allow
-		}
-		if a.Has(Coach) && r.CoachID != 0 && r.CoachID == a.StaffID {
-			return Allow
-		}
-		if a.Has(CaseManager) && r.CaseManagerID != 0 && r.CaseManagerID == a.StaffID {
-			return Allow
-		}
-		return Hide
-	case Public:
-		if a.Email == "" {
+		if au.Nobody() {
 			return Hide
 		}
-		if a.Email == r.TraineeEmail {
+		return Allow
+	case Public:
+		switch {
+		case au.Is(ViewerTrainee):
 			return Allow
-		}
-		if a.Email == r.ReferrerEmail {
-			if act == ViewReferralStatus {
-				return Allow
-			}
+		case au.Is(ViewerSupervisor) && act == ViewReferralStatus:
+			return Allow
+		case au.Is(ViewerSupervisor):
 			return Forbid
 		}
 		return Hide

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"careers/internal/config"
 	"careers/internal/jobs"
 	"careers/internal/mail"
+	"careers/internal/policy"
 	"careers/internal/store"
 )
 
@@ -26,6 +28,10 @@ import (
 type mailbox struct {
 	pool *pgxpool.Pool
 	st   *store.Store
+	// wrongAudience collects emails about a referral sent to someone other
+	// than the recipient the audience table gives their kind.
+	mu            sync.Mutex
+	wrongAudience []string
 }
 
 func newMailbox(tb testing.TB, pool *pgxpool.Pool, cfg config.Config, now func() time.Time) *mailbox {
@@ -50,12 +56,69 @@ func newMailbox(tb testing.TB, pool *pgxpool.Pool, cfg config.Config, now func()
 		_ = jc.Stop(stop)
 		cancel()
 	})
-	return &mailbox{pool: pool, st: st}
+	m := &mailbox{pool: pool, st: st}
+	// Every test that sends email about a referral checks each went to
+	// the recipient its kind has in the audience table.
+	tb.Cleanup(func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, w := range m.wrongAudience {
+			tb.Errorf("email outside the audience table: %s", w)
+		}
+	})
+	return m
 }
 
 func (m *mailbox) enqueue(ctx context.Context, tx pgx.Tx, key, kind string, referralID *int64, msg mail.Message) error {
+	if referralID != nil {
+		if w := recipientsFit(ctx, tx, kind, *referralID, msg); w != "" {
+			m.mu.Lock()
+			m.wrongAudience = append(m.wrongAudience, w)
+			m.mu.Unlock()
+		}
+	}
 	_, err := jobs.Enqueue(ctx, tx, jobs.Notification{Key: key, Kind: kind, ReferralID: referralID, Message: msg})
 	return err
+}
+
+// recipientsFit checks an email about a referral goes to the viewer its
+// kind has in the audience table (policy.EmailOf): the trainee, the
+// supervisor who referred, the Case Manager who referred, or the coach
+// (allocated, or of one of its sessions for that session's invitation).
+func recipientsFit(ctx context.Context, tx pgx.Tx, kind string, referralID int64, msg mail.Message) string {
+	e, ok := policy.EmailOf(kind)
+	if !ok {
+		return kind + ": not in the table"
+	}
+	var trainee, referrer, cm string
+	var coaches []string
+	err := tx.QueryRow(ctx, `SELECT r.trainee_email, coalesce(r.referrer_email, ''), coalesce(cm.email, ''),
+			array_remove(array_cat(ARRAY[co.email], coalesce((SELECT array_agg(u.email) FROM appointments a
+				JOIN staff_users u ON u.id = a.coach_id WHERE a.referral_id = r.id), '{}')), NULL)
+		FROM referrals r LEFT JOIN staff_users cm ON cm.id = r.case_manager_id LEFT JOIN staff_users co ON co.id = r.coach_id
+		WHERE r.id = $1`, referralID).Scan(&trainee, &referrer, &cm, &coaches)
+	if err != nil {
+		return kind + ": " + err.Error()
+	}
+	for _, to := range msg.To {
+		var fits bool
+		switch e.To {
+		case policy.ViewerTrainee:
+			fits = strings.EqualFold(to.Email, trainee)
+		case policy.ViewerSupervisor:
+			fits = referrer != "" && strings.EqualFold(to.Email, referrer)
+		case policy.ViewerCaseManager:
+			fits = cm != "" && strings.EqualFold(to.Email, cm)
+		case policy.ViewerCoach:
+			for _, c := range coaches {
+				fits = fits || strings.EqualFold(to.Email, c)
+			}
+		}
+		if !fits {
+			return kind + " went to someone who is not the " + e.To.Label()
+		}
+	}
+	return ""
 }
 
 // settle waits until every queued notification has been delivered, so a

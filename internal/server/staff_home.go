@@ -37,10 +37,25 @@ func (s *Server) staffHome(w http.ResponseWriter, r *http.Request) {
 	}))
 }
 
-func cardRows(cards []store.ReferralCard) []web.ReferralRow {
-	rows := make([]web.ReferralRow, len(cards))
-	for i, c := range cards {
-		rows[i] = web.ReferralRow{Reference: c.Reference, TraineeName: c.TraineeName, Route: c.Route, Status: c.Status, SubmittedAt: c.SubmittedAt}
+// cardRow is a referral as a staff list shows it: who it is for, how it
+// came, and where it has got to (the status, which every staff audience
+// of a referral may see: policy's triage row).
+func cardRow(au policy.Audience, c store.ReferralCard) web.ReferralRow {
+	row := web.ReferralRow{Reference: c.Reference, TraineeName: c.TraineeName, Route: c.Route, SubmittedAt: c.SubmittedAt}
+	if au.Status() {
+		row.Status = c.Status
+	}
+	return row
+}
+
+// cardRows lists referrals for the signed-in person, leaving out any they
+// may see nothing of.
+func cardRows(r *http.Request, cards []store.ReferralCard) []web.ReferralRow {
+	rows := make([]web.ReferralRow, 0, len(cards))
+	for _, c := range cards {
+		if au := audienceFor(r, c.Owners); !au.Nobody() {
+			rows = append(rows, cardRow(au, c))
+		}
 	}
 	return rows
 }
@@ -79,8 +94,8 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 			}
 			p.Intro = "Referrals that need a decision. Each should have an answer within 14 days."
 			p.Lists = []web.HomeList{
-				{Title: "New referrals", Empty: "There are no new referrals.", Rows: cardRows(cards)},
-				{Title: "Waiting for the trainee to confirm", Empty: "No referrals are waiting for a trainee.", Rows: cardRows(waiting)},
+				{Title: "New referrals", Empty: "There are no new referrals.", Rows: cardRows(r, cards)},
+				{Title: "Waiting for the trainee to confirm", Empty: "No referrals are waiting for a trainee.", Rows: cardRows(r, waiting)},
 			}
 			p.Links = []web.NavItem{{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"},
 				{Href: "/staff/messages", Text: "Messages that could not be delivered"},
@@ -93,7 +108,7 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 			}
 			p.Intro = "The trainees allocated to you. You see only your own clients."
 			p.Links = []web.NavItem{{Href: "/staff/calendar", Text: "Your calendar: publish the times trainees can book"}}
-			p.Lists = []web.HomeList{{Title: "Your clients", Empty: "No trainees are allocated to you at the moment.", Rows: cardRows(cards)}}
+			p.Lists = []web.HomeList{{Title: "Your clients", Empty: "No trainees are allocated to you at the moment.", Rows: cardRows(r, cards)}}
 		case policy.CaseManager:
 			cards, err := s.store.ReferralCardsForCaseManager(ctx, u.ID)
 			if err != nil {
@@ -101,7 +116,7 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 				return
 			}
 			p.Intro = "The trainees you have referred for careers support."
-			p.Lists = []web.HomeList{{Title: "Your referrals", Empty: "You have not referred anyone yet.", Rows: cardRows(cards)}}
+			p.Lists = []web.HomeList{{Title: "Your referrals", Empty: "You have not referred anyone yet.", Rows: cardRows(r, cards)}}
 			p.Links = []web.NavItem{{Href: "/staff/referrals/new", Text: "Refer a trainee for careers support"}}
 		case policy.Lead:
 			funding, err := s.store.PendingFunding(ctx)
@@ -124,7 +139,7 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 				{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"}}
 			p.Counts = []web.Count{{Label: "Funding requests", N: len(funding)}, {Label: "Extra sessions requests", N: len(xs)}}
 			p.Lists = []web.HomeList{
-				{Title: "Funding requests (Form D)", Empty: "No funding requests are waiting.", Rows: cardRows(funding)},
+				{Title: "Funding requests (Form D)", Empty: "No funding requests are waiting.", Rows: cardRows(r, funding)},
 				{Title: "Requests for extra sessions", Empty: "No requests for extra sessions are waiting.", Rows: extRows},
 			}
 		case policy.Admin:

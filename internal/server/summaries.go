@@ -258,7 +258,8 @@ func summaryText(a store.Appointment, sum store.Summary) string {
 }
 
 // staffSummaries shows a referral's summaries to the staff who may read
-// them: the coach, all submitted; the Case Manager, those shared with them.
+// them (policy's audience table): the coach, all submitted; the Case
+// Manager, those shared with them.
 // Every view is audited.
 func (s *Server) staffSummaries(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -266,10 +267,11 @@ func (s *Server) staffSummaries(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	a := actorFrom(ctx)
-	isCoach := a.StaffID == c.Owners.CoachID
-	isCM := a.StaffID == c.Owners.CaseManagerID
-	if !isCoach && !isCM {
+	// The audience table decides: the coach reads every submitted
+	// summary, the Case Manager those the trainee shared; coordinators and
+	// leads none.
+	au := audienceFor(r, c.Owners)
+	if !au.Any(policy.InfoSummaries) {
 		s.deny(w, r, "summaries", c.Reference)
 		return
 	}
@@ -289,7 +291,7 @@ func (s *Server) staffSummaries(w http.ResponseWriter, r *http.Request) {
 	}
 	var out []web.SharedSummary
 	for _, sm := range sums {
-		if sm.SubmittedAt == nil || (!isCoach && sm.SentAt == nil) {
+		if !sharedSummary(au, sm.SubmittedAt != nil, sm.SentAt) {
 			continue
 		}
 		shared := "Not shared with the Case Manager"

@@ -10,6 +10,7 @@ import (
 
 	"careers/internal/eligibility"
 	"careers/internal/intake"
+	"careers/internal/policy"
 	"careers/internal/referral"
 	"careers/internal/store"
 	"careers/internal/triage"
@@ -49,11 +50,15 @@ func (s *Server) yourDataDownload(format string) http.HandlerFunc {
 			s.serverError(w, r, err)
 			return
 		}
-		// The team's internal notes are not in the self-service download
-		// (staff write them as working notes, and may name others); a
-		// formal request through an admin includes them once reviewed.
-		for i := range d.Referrals {
-			d.Referrals[i].Notes = nil
+		// The download holds the trainee's column of the audience table:
+		// not the team's internal notes and closing note (working notes
+		// that may name others), nor the reasons the team wrote for
+		// itself; a formal request through an admin includes them once
+		// reviewed.
+		a := actorFrom(r.Context())
+		for i, ref := range d.Referrals {
+			d.Referrals[i] = subjectReferralFor(policy.AudienceOf(a, policy.ReferralOwners{TraineeEmail: ref.TraineeEmail,
+				ReferrerEmail: ref.ReferrerEmail}), ref)
 		}
 		d.NotesLeftOut = true
 		s.sendSubjectData(w, r, d, format, "export_own_data")
@@ -113,7 +118,7 @@ func exportDoc(d store.SubjectData) web.ExportDoc {
 			"The same data is available as a JSON file for other services to read.",
 		}}
 	if d.NotesLeftOut {
-		doc.Intro = append(doc.Intro, "Notes the careers support team wrote for their own work are not in this download. You can ask the unit for them: see the privacy notice.")
+		doc.Intro = append(doc.Intro, "Notes the careers support team wrote for their own work (their internal notes, the closing note, and the reasons they recorded for their decisions) are not in this download. You can ask the unit for them: see the privacy notice.")
 	}
 	if d.Empty() {
 		doc.Sections = append(doc.Sections, web.ExportSection{Heading: "Nothing held", Empty: "We hold nothing about this address."})
@@ -183,7 +188,12 @@ func referralSections(ref store.SubjectReferral) []web.ExportSection {
 	}
 	elig := []string{eligibility.Outcome(ref.Eligibility).Label()}
 	for _, rs := range ref.EligibilityReasons {
-		elig = append(elig, rs.Text)
+		if rs.Text != "" {
+			elig = append(elig, rs.Text)
+		}
+		if rs.Signpost != "" {
+			elig = append(elig, "What to do: "+rs.Signpost)
+		}
 	}
 	main.Pairs = append(main.Pairs, pair("Eligibility check", elig...))
 	if ref.EligibilityDecided != "" {
@@ -349,6 +359,11 @@ func (s *Server) adminDataRequest(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	// The admin column of the audience table: everything, through this
+	// audited request only.
+	for i, ref := range d.Referrals {
+		d.Referrals[i] = subjectReferralFor(policy.DataRequestAudience(), ref)
+	}
 	if d.Empty() {
 		// A look that found nothing is a look all the same.
 		if err := s.auditSubject(r, p.Email, "export_personal_data", store.OutcomeFailure, "nothing held"); err != nil {
@@ -360,4 +375,82 @@ func (s *Server) adminDataRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sendSubjectData(w, r, d, p.Format, "export_personal_data")
+}
+
+// subjectReferralFor keeps of a referral what the audience may see of it
+// (the trainee's column for their own download, everything for an
+// admin's data request).
+func subjectReferralFor(au policy.Audience, ref store.SubjectReferral) store.SubjectReferral {
+	out := ref
+	// Answers, by whose they are.
+	out.Answers = map[string][]string{}
+	confirmed := ref.ConfirmedAt != nil
+	for k, v := range ref.Answers {
+		info := policy.InfoReferrerSent
+		if intake.TraineesOwn(intake.Route(ref.Route), confirmed, k) {
+			info = policy.InfoTraineeAnswers
+		}
+		if au.Full(info) {
+			out.Answers[k] = v
+		}
+	}
+	if !au.Full(policy.InfoReferrerSent) {
+		out.Documents, out.FormDSessions, out.FormDReference, out.FormDStatus = nil, 0, "", ""
+	}
+	if !au.Full(policy.InfoTraineeAnswers) {
+		out.Region, out.ProfessionalGroup, out.RegistrationBody, out.RegistrationNumber = "", "", "", ""
+	}
+	// Eligibility.
+	reasons := make([]store.EligibilityReason, len(ref.EligibilityReasons))
+	copy(reasons, ref.EligibilityReasons)
+	e := eligibilityFor(au, ref.Eligibility, reasons, ref.EligibilityDecided, ref.EligibilityWhy)
+	out.Eligibility, out.EligibilityDecided, out.EligibilityWhy = e.Result, e.Override, e.OverrideReason
+	if !au.Full(policy.InfoEligibility) {
+		out.EligibilityReasons = nil
+		for _, next := range e.NextSteps {
+			out.EligibilityReasons = append(out.EligibilityReasons, store.EligibilityReason{Signpost: next})
+		}
+	}
+	// Triage: in full, or what was sent to the trainee.
+	if !au.Sees(policy.InfoTriage, policy.SentToThem) {
+		out.Questions, out.Coach = nil, ""
+	}
+	if !au.Full(policy.InfoTriage) {
+		out.Extensions = nil
+		for _, x := range ref.Extensions {
+			x.Justification, x.DecisionNote = "", ""
+			if au.Any(policy.InfoTriage) {
+				out.Extensions = append(out.Extensions, x)
+			}
+		}
+	}
+	if !au.Status() {
+		out.FirstResponseAt = nil
+	}
+	out.Timeline = nil
+	for _, ev := range ref.Timeline {
+		if text, ok := au.Entry(ev.Kind, ev.Detail); ok {
+			if text != ev.Detail && !au.Full(policy.InfoTriage) {
+				ev.By = ""
+			}
+			ev.Detail = text
+			out.Timeline = append(out.Timeline, ev)
+		}
+	}
+	if !au.Full(policy.InfoInternal) {
+		out.Notes, out.ClosingNote = nil, ""
+	}
+	if !au.Full(policy.InfoAppointments) {
+		out.Appointments, out.Allowance = nil, nil
+	}
+	out.Summaries = nil
+	for _, sum := range ref.Summaries {
+		if au.Full(policy.InfoSummaries) || sharedSummary(au, sum.SubmittedAt != nil, sum.SentAt) {
+			out.Summaries = append(out.Summaries, sum)
+		}
+	}
+	if !au.Full(policy.InfoOutcome) {
+		out.Outcome = ""
+	}
+	return out
 }

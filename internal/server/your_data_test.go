@@ -30,7 +30,9 @@ func richReferral(t *testing.T, ts *testServer, ref, email, marker string, coach
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		`INSERT INTO referral_events (referral_id, kind, actor_kind, detail) VALUES ($1, 'note', 'system', 'Event ' || $2)`,
+		// A kind of entry the trainee reads in full (policy's audience table:
+		// a note's entry is internal, and not in their own download).
+		`INSERT INTO referral_events (referral_id, kind, actor_kind, detail) VALUES ($1, 'info_answered', 'system', 'Event ' || $2)`,
 		`INSERT INTO referral_notes (referral_id, at, author_id, body) VALUES ($1, now(), ` + strconv.FormatInt(coach, 10) + `, 'Note ' || $2)`,
 		`INSERT INTO info_requests (referral_id, question, asked_by, asked_at, answer, answered_at) VALUES ($1, 'Question ' || $2, ` + strconv.FormatInt(coach, 10) + `, now(), 'Answer ' || $2, now())`,
 		`INSERT INTO documents (kind, referral_id, filename, content_type, size, sha256, content) VALUES ('form_c', $1, 'form-c-' || $2 || '.pdf', 'application/pdf', 9, sha256('%PDF-1.4 '::bytea), convert_to('Doc ' || $2, 'UTF8'))`,

@@ -3,14 +3,12 @@ package server
 import (
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"careers/internal/eligibility"
 	"careers/internal/intake"
 	"careers/internal/policy"
 	"careers/internal/store"
@@ -26,9 +24,15 @@ var londonTZ = func() *time.Location {
 	return loc
 }()
 
-func publicReferral(c store.ReferralCard, email string) web.PublicReferral {
-	return web.PublicReferral{Reference: c.Reference, TraineeName: c.TraineeName, Status: c.Status,
-		SubmittedAt: web.Date(c.SubmittedAt), AsReferrer: c.Owners.TraineeEmail != email}
+// publicReferral is a referral as its trainee or referrer sees it in a
+// list: the status, for those the audience table lets see it.
+func publicReferral(au policy.Audience, c store.ReferralCard) web.PublicReferral {
+	p := web.PublicReferral{Reference: c.Reference, TraineeName: c.TraineeName,
+		SubmittedAt: web.Date(c.SubmittedAt), AsReferrer: !au.Is(policy.ViewerTrainee)}
+	if au.Status() {
+		p.Status = c.Status
+	}
+	return p
 }
 
 // yourReferrals lists the referrals a signed-in trainee or referrer is part of.
@@ -42,7 +46,7 @@ func (s *Server) yourReferrals(w http.ResponseWriter, r *http.Request) {
 	refs := make([]web.PublicReferral, 0, len(cards))
 	for _, c := range cards {
 		if policy.Referral(a, policy.ViewReferralStatus, c.Owners) == policy.Allow {
-			refs = append(refs, publicReferral(c, a.Email))
+			refs = append(refs, publicReferral(policy.AudienceOf(a, c.Owners), c))
 		}
 	}
 	s.render(w, r, http.StatusOK, web.YourReferralsPage(s.layout(r, ""), refs))
@@ -96,10 +100,13 @@ func (s *Server) yourReferral(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, web.YourReferralPage(s.layout(r, ""), p))
 }
 
+// yourReferralProps lays out the trainee's or referrer's page, each part
+// as the audience table allows: the referrer sees the status only.
 func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.PublicReferral, error) {
-	p := publicReferral(c, actorFrom(r.Context()).Email)
-	p.CanWithdraw = !p.AsReferrer && triage.IsOpen(triage.State(c.Status))
-	if !p.AsReferrer {
+	au := audienceFor(r, c.Owners)
+	p := publicReferral(au, c)
+	p.CanWithdraw = au.Is(policy.ViewerTrainee) && triage.IsOpen(triage.State(c.Status))
+	if au.Full(policy.InfoAppointments) {
 		care, err := s.traineeCare(r.Context(), c)
 		if err != nil {
 			return p, err
@@ -109,7 +116,7 @@ func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.P
 		}
 		p.Care = care
 	}
-	if c.Status == string(triage.StateInfoRequested) && !p.AsReferrer {
+	if c.Status == string(triage.StateInfoRequested) && au.Sees(policy.InfoTriage, policy.SentToThem) {
 		qs, err := s.store.InfoRequests(r.Context(), c.ID)
 		if err != nil {
 			return p, err
@@ -207,64 +214,44 @@ func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.
 }
 
 // referralPageProps lays out the staff referral page; it reads nothing.
+// Every section asks the reader's audience first (policy/audience.go):
+// what they may not see never reaches the props.
 func (s *Server) referralPageProps(r *http.Request, pg store.ReferralPage) web.StaffReferralProps {
 	d, c := pg.Detail, pg.Detail.ReferralCard
-	p := web.StaffReferralProps{Row: cardRows([]store.ReferralCard{c})[0], Eligibility: d.Eligibility,
-		EligibilityLabel: eligibility.Outcome(d.Eligibility).Label()}
-	for _, rs := range d.EligibilityReasons {
-		line := rs.Text
-		if rs.Signpost != "" {
-			line += " Signposting: " + rs.Signpost
+	au := audienceFor(r, c.Owners)
+	p := web.StaffReferralProps{Row: cardRow(au, c)}
+	elig := eligibilityFor(au, d.Eligibility, d.EligibilityReasons, d.Override, d.OverrideReason)
+	p.Eligibility, p.EligibilityLabel, p.EligibilityReasons = elig.Result, elig.Label, elig.Reasons
+	p.Override, p.OverrideReason = elig.Override, elig.OverrideReason
+	p.Sections = answerSections(au, d.Route, d.ConfirmedAt != nil, d.Answers, func(t string) string { return staffSectionTitle(d.Route, t) })
+	if au.Full(policy.InfoReferrerSent) {
+		if d.FormC != nil {
+			p.FormC = d.FormC.Filename + " (" + sizeText(d.FormC.Size) + ")"
+			p.FormCLink = "/staff/referrals/" + c.Reference + "/form-c"
 		}
-		p.EligibilityReasons = append(p.EligibilityReasons, line)
-	}
-	if form, ok := intake.FormFor(intake.Route(d.Route)); ok {
-		for _, sec := range form.Summary(intake.Values(d.Answers), func(string) string { return "" }) {
-			if sec.Title == "Form C" || strings.HasPrefix(sec.Title, "Form D") {
-				continue
-			}
-			ws := web.AnswerSection{Title: staffSectionTitle(d.Route, sec.Title)}
-			for _, row := range sec.Rows {
-				ws.Rows = append(ws.Rows, web.AnswerRow{Key: row.Key, Value: row.Lines})
-			}
-			p.Sections = append(p.Sections, ws)
-		}
-	}
-	if d.FormC != nil {
-		p.FormC = d.FormC.Filename + " (" + sizeText(d.FormC.Size) + ")"
-		p.FormCLink = "/staff/referrals/" + c.Reference + "/form-c"
-	}
-	if d.FormDSessions > 0 {
-		p.FormD = []web.AnswerRow{
-			{Key: "Form D: sessions requested", Value: []string{strconv.Itoa(d.FormDSessions)}},
-			{Key: "Form D: funding reference", Value: []string{orNotGiven(d.FormDReference)}},
-			{Key: "Form D: status", Value: []string{formDStatus(d.FormDStatus)}},
-		}
-	}
-	for _, e := range d.Events {
-		p.Timeline = append(p.Timeline, web.TimelineItem{At: e.At, Who: e.ActorName, Detail: e.Detail})
-	}
-	// The messages sent about the referral belong in its history too.
-	for _, n := range pg.Notifications {
-		to := make([]string, len(n.To))
-		for i, rc := range n.To {
-			to[i] = rc.Name
-			if to[i] == "" {
-				to[i] = rc.Email
+		if d.FormDSessions > 0 {
+			p.FormD = []web.AnswerRow{
+				{Key: "Form D: sessions requested", Value: []string{strconv.Itoa(d.FormDSessions)}},
+				{Key: "Form D: funding reference", Value: []string{orNotGiven(d.FormDReference)}},
+				{Key: "Form D: status", Value: []string{formDStatus(d.FormDStatus)}},
 			}
 		}
-		p.Timeline = append(p.Timeline, web.TimelineItem{At: n.CreatedAt,
-			Detail: "Email to " + strings.Join(to, ", ") + ": " + n.Subject + " (" + deliveryStatus(n.Status) + ")"})
 	}
-	sort.SliceStable(p.Timeline, func(i, j int) bool { return p.Timeline[i].At.Before(p.Timeline[j].At) })
+	p.Timeline = timelineFor(au, d.Events, pg.Notifications)
 	p.Waiting = d.Status == "awaiting_trainee" && actorFrom(r.Context()).Has(policy.Coordinator)
-	if pg.ClosingNote != "" && actorFrom(r.Context()).HasAny(policy.Coordinator, policy.Lead, policy.Coach) {
+	if au.Full(policy.InfoInternal) {
 		p.ClosingNote = pg.ClosingNote
-		if pg.Outcome != "" {
-			p.Outcome = triage.Outcome(pg.Outcome).Label()
-		}
 	}
-	s.triageProps(r, pg, &p)
+	if au.Full(policy.InfoOutcome) && pg.Outcome != "" {
+		// A referrer sees the outcome only if the trainee agreed; no such
+		// agreement is recorded yet, so only those with the full cell do.
+		p.Outcome = triage.Outcome(pg.Outcome).Label()
+	}
+	p.Meetings = meetingsFor(au, pg.Appointments)
+	if pg.State.CoachID != 0 && au.Any(policy.InfoSummaries) {
+		p.SummariesLink = "/staff/referrals/" + c.Reference + "/summaries"
+	}
+	s.triageProps(r, au, pg, &p)
 	return p
 }
 
@@ -272,7 +259,7 @@ func (s *Server) referralPageProps(r *http.Request, pg store.ReferralPage) web.S
 // this person may take in this state, the response deadline, coaches to
 // choose from (with the suggestion), the allowance ledger, notes, questions
 // and extension requests. A handful of queries, none per row.
-func (s *Server) triageProps(r *http.Request, pg store.ReferralPage, p *web.StaffReferralProps) {
+func (s *Server) triageProps(r *http.Request, au policy.Audience, pg store.ReferralPage, p *web.StaffReferralProps) {
 	a := actorFrom(r.Context())
 	d, st := pg.Detail, pg.State
 	p.Version = st.Version
@@ -305,11 +292,12 @@ func (s *Server) triageProps(r *http.Request, pg store.ReferralPage, p *web.Staf
 	if st.FirstResponseAt != nil {
 		first = *st.FirstResponseAt
 	}
-	dl := triage.ResponseDeadline(start, first, s.now())
-	p.Flag = string(dl.Flag)
-	p.Deadline = deadlineText(dl)
-
-	p.CoachName = pg.CoachName
+	if au.Full(policy.InfoTriage) {
+		dl := triage.ResponseDeadline(start, first, s.now())
+		p.Flag = string(dl.Flag)
+		p.Deadline = deadlineText(dl)
+		p.CoachName = pg.CoachName
+	}
 	if can["allocate"] || can["reallocate"] {
 		var pool []triage.Coach
 		for _, c := range pg.Coaches {
@@ -329,6 +317,48 @@ func (s *Server) triageProps(r *http.Request, pg store.ReferralPage, p *web.Staf
 		}
 	}
 
+	if au.Full(policy.InfoAppointments) {
+		s.appointmentProps(a, st, pg, p)
+	}
+	if au.Full(policy.InfoInternal) {
+		for _, n := range pg.Notes {
+			p.Notes = append(p.Notes, web.NoteRow{At: n.At, Author: n.Author, Body: n.Body})
+		}
+	}
+	if au.Full(policy.InfoTriage) {
+		for _, q := range pg.Questions {
+			p.Questions = append(p.Questions, web.QuestionRow{Question: q.Question, AskedAt: q.AskedAt, Answer: q.Answer})
+		}
+		for _, x := range pg.Extensions {
+			p.Extensions = append(p.Extensions, web.ExtensionRow{ID: x.ID, Sessions: x.Sessions, Justification: x.Justification,
+				RequestedBy: x.RequestedBy, RequestedAt: x.RequestedAt, Status: x.Status})
+		}
+	}
+	for _, o := range triage.Outcomes {
+		p.Outcomes = append(p.Outcomes, web.Option{Value: string(o), Label: o.Label()})
+	}
+	for _, sp := range triage.DeclineSignposts {
+		p.Signposts = append(p.Signposts, web.Option{Value: sp.Key, Label: sp.Label, Hint: sp.Text})
+	}
+	// Start the decline message from the eligibility check's signposting.
+	var signposts []string
+	if can["decline"] && au.Full(policy.InfoEligibility) {
+		for _, rs := range d.EligibilityReasons {
+			if rs.Signpost != "" {
+				signposts = append(signposts, rs.Signpost)
+			}
+		}
+	}
+	if len(signposts) > 0 {
+		p.DeclineText = "Thank you for asking for careers support. From what you told us, our unit is not the right service for you. " + strings.Join(signposts, " ")
+	}
+}
+
+// appointmentProps adds the sessions and the allowance ledger, with what
+// this person may do to each session, for those who see appointments in
+// full.
+func (s *Server) appointmentProps(a policy.Actor, st store.ReferralState, pg store.ReferralPage, p *web.StaffReferralProps) {
+	p.ShowSessions = st.CoachID != 0
 	appts := pg.Appointments
 	coordinatorOrLead := a.HasAny(policy.Coordinator, policy.Lead)
 	for _, ap := range appts {
@@ -355,35 +385,6 @@ func (s *Server) triageProps(r *http.Request, pg store.ReferralPage, p *web.Staf
 	p.Ledger.Allowance, p.Ledger.Used, p.Ledger.Remaining = l.Allowance, l.Used, l.Remaining
 	p.Ledger.Attended, p.Ledger.Forfeited, p.Ledger.Waived = l.Attended, l.Forfeited, l.Waived
 
-	if can["note"] {
-		for _, n := range pg.Notes {
-			p.Notes = append(p.Notes, web.NoteRow{At: n.At, Author: n.Author, Body: n.Body})
-		}
-	}
-	for _, q := range pg.Questions {
-		p.Questions = append(p.Questions, web.QuestionRow{Question: q.Question, AskedAt: q.AskedAt, Answer: q.Answer})
-	}
-	for _, x := range pg.Extensions {
-		p.Extensions = append(p.Extensions, web.ExtensionRow{ID: x.ID, Sessions: x.Sessions, Justification: x.Justification,
-			RequestedBy: x.RequestedBy, RequestedAt: x.RequestedAt, Status: x.Status})
-	}
-	for _, o := range triage.Outcomes {
-		p.Outcomes = append(p.Outcomes, web.Option{Value: string(o), Label: o.Label()})
-	}
-	for _, sp := range triage.DeclineSignposts {
-		p.Signposts = append(p.Signposts, web.Option{Value: sp.Key, Label: sp.Label, Hint: sp.Text})
-	}
-	p.Override, p.OverrideReason = d.Override, d.OverrideReason
-	// Start the decline message from the eligibility check's signposting.
-	var signposts []string
-	for _, rs := range d.EligibilityReasons {
-		if rs.Signpost != "" {
-			signposts = append(signposts, rs.Signpost)
-		}
-	}
-	if len(signposts) > 0 {
-		p.DeclineText = "Thank you for asking for careers support. From what you told us, our unit is not the right service for you. " + strings.Join(signposts, " ")
-	}
 }
 
 func first1(xs []string) string {
@@ -436,6 +437,10 @@ func formDStatus(s string) string {
 func (s *Server) referralFormC(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.referralFor(w, r, policy.ViewReferral)
 	if !ok {
+		return
+	}
+	if !audienceFor(r, c.Owners).Full(policy.InfoReferrerSent) {
+		s.deny(w, r, "referral", c.Reference)
 		return
 	}
 	doc, err := s.store.ReferralDocument(r.Context(), c.ID, "form_c")

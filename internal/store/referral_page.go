@@ -15,7 +15,7 @@ import (
 type ReferralPage struct {
 	Detail        ReferralDetail
 	State         ReferralState
-	Notifications []Notification // CreatedAt, To, Subject and Status only
+	Notifications []Notification // CreatedAt, Kind, To, Subject and Status only
 	Appointments  []Appointment
 	Allowance     []AllowanceEvent
 	Notes         []Note
@@ -41,7 +41,7 @@ const referralPageSQL = `SELECT ` + stateColumns + `, r.submitted_at, r.answers,
 		FROM documents d WHERE d.referral_id = r.id AND d.kind = 'form_c' ORDER BY d.id DESC LIMIT 1),
 	coalesce((SELECT json_agg(json_build_object('at', e.at, 'kind', e.kind, 'actor', coalesce(eu.name, ''), 'detail', e.detail) ORDER BY e.at, e.id)
 		FROM referral_events e LEFT JOIN staff_users eu ON eu.id = e.actor_id WHERE e.referral_id = r.id), '[]'),
-	coalesce((SELECT json_agg(json_build_object('at', n.created_at, 'to', n.recipients, 'subject', n.subject, 'status', n.status) ORDER BY n.created_at, n.id)
+	coalesce((SELECT json_agg(json_build_object('at', n.created_at, 'kind', n.kind, 'to', n.recipients, 'subject', n.subject, 'status', n.status) ORDER BY n.created_at, n.id)
 		FROM notifications n WHERE n.referral_id = r.id), '[]'),
 	coalesce((SELECT json_agg(json_build_object('id', a.id, 'slot_id', a.slot_id, 'coach_id', a.coach_id, 'coach_name', au.name,
 			'coach_email', au.email, 'start', a.starts_at, 'end', a.ends_at, 'mode', a.mode, 'place', a.place, 'status', a.status,
@@ -119,6 +119,7 @@ type (
 	}
 	pageMessage struct {
 		At      time.Time   `json:"at"`
+		Kind    string      `json:"kind"`
 		To      []Recipient `json:"to"`
 		Subject string      `json:"subject"`
 		Status  string      `json:"status"`
@@ -233,7 +234,7 @@ func (p *ReferralPage) decode(answers, reasons, formC, events, msgs, appts, ledg
 		d.Events = append(d.Events, Event{At: e.At, Kind: e.Kind, ActorName: e.Actor, Detail: e.Detail})
 	}
 	for _, m := range ms {
-		p.Notifications = append(p.Notifications, Notification{CreatedAt: m.At, To: m.To, Subject: m.Subject, Status: m.Status,
+		p.Notifications = append(p.Notifications, Notification{CreatedAt: m.At, Kind: m.Kind, To: m.To, Subject: m.Subject, Status: m.Status,
 			ReferralID: &p.State.ID, ReferralReference: st.Reference})
 	}
 	for _, a := range as {
