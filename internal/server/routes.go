@@ -24,6 +24,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Use(s.clientIP)
 	r.Use(s.logRequests)
 	r.Use(s.securityHeaders)
+	r.Use(s.devHostOnly) // development answers only for its own Host (no DNS rebinding)
 	r.Use(s.recoverPanics)
 	r.Use(s.limitInFlight(s.cfg.MaxInFlight))
 	r.Use(middleware.Timeout(s.cfg.RequestTimeout))
