@@ -119,6 +119,11 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &linkRequestWorker{
+		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	if err := river.AddWorkerSafely(workers, &apptRemindWorker{
 		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
 	}); err != nil {
