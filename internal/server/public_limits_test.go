@@ -437,3 +437,35 @@ func checkPublicLimitPage(t *testing.T, what string, p page) {
 		}
 	}
 }
+
+// A signed-in trainee whose referral waits for their confirmation is
+// offered a new link on the referral's page, and confirms with it.
+func TestSignedInTraineeCanAskToConfirm(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ref := mustSupervisorReferral(t, ts, "signedin@example.com")
+	ts.clock.Advance(auth.ConfirmLinkTTL + time.Hour) // the emailed link has expired
+	b := ts.NewBrowser(t)
+	b.SignInPublic(t, "signedin@example.com")
+	p := b.Get(t, "/your-referrals/"+ref)
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Email me a link to confirm") || !strings.Contains(p.Body, `action="/refer/confirm/new"`) {
+		t.Fatalf("referral page: %d, offers confirmation: %v", p.Status, strings.Contains(p.Body, "Email me a link to confirm"))
+	}
+	email := regexp.MustCompile(`name="email" value="([^"]*)"`).FindStringSubmatch(p.Body)
+	if email == nil || email[1] != "signedin@example.com" {
+		t.Fatalf("the form does not carry the trainee's address: %v", email)
+	}
+	if r := b.Post(t, "/refer/confirm/new", url.Values{"email": {email[1]}}); r.Location != "/refer/confirm/check-email" {
+		t.Fatalf("ask: %d %q", r.Status, r.Location)
+	}
+	link := ts.mail.MustLink(t, "signedin@example.com")
+	if !strings.HasPrefix(link, "/refer/confirm?token=") {
+		t.Fatalf("the newest email is not a confirmation link: %q", link)
+	}
+	if r := b.Post(t, link, confirmConsent); r.Status != http.StatusSeeOther || r.Location != "/your-referrals/"+ref {
+		t.Fatalf("confirm: %d %q %s", r.Status, r.Location, errorSummary(r.Body))
+	}
+	if p := b.Get(t, "/your-referrals/"+ref); strings.Contains(p.Body, "Email me a link to confirm") {
+		t.Error("a confirmed referral still offers confirmation")
+	}
+}

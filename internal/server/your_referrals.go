@@ -28,7 +28,7 @@ var londonTZ = func() *time.Location {
 
 func publicReferral(c store.ReferralCard, email string) web.PublicReferral {
 	return web.PublicReferral{Reference: c.Reference, TraineeName: c.TraineeName, Status: c.Status,
-		SubmittedAt: web.Date(c.SubmittedAt), AsReferrer: c.Owners.TraineeEmail != email}
+		SubmittedAt: web.Date(c.SubmittedAt), AsReferrer: c.Owners.TraineeEmail != email, Email: email}
 }
 
 // yourReferrals lists the referrals a signed-in trainee or referrer is part of.
