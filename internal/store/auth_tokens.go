@@ -52,18 +52,6 @@ func (s *Store) CreateSignInToken(ctx context.Context, email string, hash []byte
 	return id, nil
 }
 
-// SignInTokensSince counts sign-in links sent to an address since a time,
-// to throttle links per address.
-func (s *Store) SignInTokensSince(ctx context.Context, email string, since time.Time) (int, error) {
-	var n int
-	err := s.db.QueryRow(ctx, `SELECT count(*) FROM auth_tokens WHERE purpose = 'sign_in' AND email = $1 AND created_at >= $2`,
-		NormaliseEmail(email), since).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count sign-in tokens: %w", err)
-	}
-	return n, nil
-}
-
 // PeekToken finds a live token without spending it (to show the form that
 // the link leads to). Used, expired and unknown tokens are ErrNotFound.
 func (s *Store) PeekToken(ctx context.Context, purpose string, hash []byte, now time.Time) (AuthToken, error) {
