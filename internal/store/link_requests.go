@@ -83,3 +83,15 @@ func (s *Store) TakeMailAllowance(ctx context.Context, key string, limit int, wi
 	}
 	return n <= limit, nil
 }
+
+// DeleteStaleLinkRequests deletes link requests recorded before before: a
+// job that gave up on one leaves it behind, and its row holds an address.
+// At most limit go in one call.
+func (s *Store) DeleteStaleLinkRequests(ctx context.Context, before time.Time, limit int) (int64, error) {
+	tag, err := s.db.Exec(ctx, `DELETE FROM link_requests WHERE id IN (
+		SELECT id FROM link_requests WHERE requested_at < $1 ORDER BY id LIMIT $2)`, before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete stale link requests: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
