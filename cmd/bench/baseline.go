@@ -250,12 +250,17 @@ func (d baselineDeps) calendar(w http.ResponseWriter, r *http.Request) {
 	_ = bw.Flush()
 }
 
-// intakeLimit mirrors the service's public form rate limit.
-const intakeLimit = 150
-
+// overLimit mirrors the service's ceiling on referral pages per client
+// address.
 func (d baselineDeps) overLimit(ctx context.Context, r *http.Request) (bool, error) {
-	n, err := d.st.CountHit(ctx, auth.ThrottleKey("public-refer", auth.AddressKey(clientAddr(r))), 15*time.Minute, time.Now())
-	return n > intakeLimit, err
+	n, err := d.st.CountHit(ctx, auth.PublicFormKey("refer", clientAddr(r)), auth.PublicFormWindow, time.Now())
+	return n > auth.ReferralFormCeiling, err
+}
+
+// overDraftLimit mirrors the service's limit on pages per draft.
+func (d baselineDeps) overDraftLimit(ctx context.Context, token string) (bool, error) {
+	n, err := d.st.CountHit(ctx, auth.DraftKey(auth.HashToken(token)), auth.PublicFormWindow, time.Now())
+	return n > auth.ReferralDraftLimit, err
 }
 
 // about is the first page of the self-referral: rate limit, a new draft,
@@ -306,6 +311,10 @@ func (d baselineDeps) submit(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	if over, err := d.overDraftLimit(ctx, r.PostFormValue("draft")); err != nil || over {
+		fail(w, fmt.Errorf("rate limit: %v", err))
+		return
+	}
 	var reference string
 	err = d.st.InTx(ctx, func(st *store.Store, tx pgx.Tx) error {
 		locked, err := st.LockDraft(ctx, draft.ID)
@@ -349,8 +358,11 @@ func (d baselineDeps) submit(w http.ResponseWriter, r *http.Request) {
 		if err := st.Audit(ctx, e); err != nil {
 			return err
 		}
+		if ok, err := st.TakeMailAllowance(ctx, auth.MailRecipientKey(a.TraineeEmail), auth.MailPerRecipient, auth.MailWindow, time.Now()); err != nil || !ok {
+			return err
+		}
 		token, hash := auth.NewToken()
-		if _, err := st.CreateSignInToken(ctx, a.TraineeEmail, hash, time.Now(), time.Now().Add(7*24*time.Hour)); err != nil {
+		if _, err := st.CreateSignInToken(ctx, a.TraineeEmail, hash, time.Now(), time.Now().Add(auth.StatusLinkTTL)); err != nil {
 			return err
 		}
 		link := "http://localhost/sign-in/link?token=" + token

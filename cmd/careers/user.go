@@ -70,7 +70,7 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 
 	token, hash := auth.NewToken()
-	expires := time.Now().Add(24 * time.Hour)
+	expires := time.Now().Add(auth.InvitationLinkTTL)
 	err = store.New(db.pool).InTx(ctx, func(st *store.Store, _ store.Tx) error {
 		u, err := st.CreateStaffUser(ctx, store.NewStaffUser{Email: *email, Name: *name, Roles: roles})
 		if errors.Is(err, store.ErrConflict) {

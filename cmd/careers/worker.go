@@ -24,6 +24,11 @@ func cmdWorker(ctx context.Context, getenv func(string) string, stdout io.Writer
 	if err != nil {
 		return err
 	}
+	// The link-request job keys the throttle table with the same secret as
+	// the web instances, so both count the same mail limit.
+	if err := useDevSecretKey(&cfg); err != nil {
+		return err
+	}
 	log := newLogger(stdout, cfg.LogLevel)
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {

@@ -190,7 +190,7 @@ func TestProductionRefusesWeakTransport(t *testing.T) {
 	base := func() map[string]string {
 		return map[string]string{"ENV": "production", "BASE_URL": "https://careers.example.nhs.uk",
 			"DATABASE_URL": "postgres://app@db.example.nhs.uk/careers?sslmode=verify-full", "SMTP_URL": "smtps://u:p@mail.example.nhs.uk:465",
-			"MAIL_FROM": "Careers support <careers@example.nhs.uk>"}
+			"MAIL_FROM": "Careers support <careers@example.nhs.uk>", "SECRET_KEY": testSecretKey}
 	}
 	for _, tc := range []struct {
 		name string

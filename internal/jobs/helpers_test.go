@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"careers/internal/auth"
 	"careers/internal/config"
 	"careers/internal/jobs"
 	"careers/internal/mail"
@@ -37,7 +38,12 @@ func testConfig(tb testing.TB) config.Config {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return config.Config{Env: config.Development, BaseURL: u, MailFrom: &netmail.Address{Name: "Careers support", Address: "careers@localhost"}}
+	key, err := auth.ParseSecretKey(testdb.SecretKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return config.Config{Env: config.Development, BaseURL: u, MailFrom: &netmail.Address{Name: "Careers support", Address: "careers@localhost"},
+		SecretKey: key}
 }
 
 var testOrigin = mail.Origin{From: mail.Address{Name: "Careers support", Email: "careers@psu.example.nhs.uk"}}

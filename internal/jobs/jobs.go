@@ -26,6 +26,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"careers/internal/auth"
 	"careers/internal/config"
 	"careers/internal/mail"
 	"careers/internal/store"
@@ -127,6 +128,15 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	}
 	log := logger.With("component", "jobs")
 	st := store.New(pool)
+	// The link-request job counts mail per recipient in the throttle table,
+	// whose keys are keyed with the service's secret (as the web side's).
+	if len(cfg.SecretKey) == 0 {
+		return nil, errors.New("jobs: New needs SECRET_KEY (the throttle table's keys)")
+	}
+	keys, err := auth.NewKeyring(cfg.SecretKey, cfg.PreviousSecretKeys...)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &deliverWorker{
@@ -141,6 +151,11 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	}
 	if err := river.AddWorkerSafely(workers, &remindWorker{
 		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &linkRequestWorker{
+		pool: pool, st: st.WithKeyring(keys), baseURL: cfg.BaseURL, now: o.now, log: log,
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}

@@ -22,9 +22,6 @@ import (
 // confirmation before they are reminded (once).
 const ReminderAfter = 7 * 24 * time.Hour
 
-// confirmLinkTTL matches the first email's link.
-const confirmLinkTTL = 14 * 24 * time.Hour
-
 type remindArgs struct{}
 
 // Kind names the job in River.
@@ -66,7 +63,7 @@ func SendConfirmReminders(ctx context.Context, pool *pgxpool.Pool, baseURL *url.
 					return err
 				}
 				token, hash := auth.NewToken()
-				if _, err := st.CreateConfirmToken(ctx, a.ID, a.TraineeEmail, hash, now, now.Add(confirmLinkTTL)); err != nil {
+				if _, err := st.CreateConfirmToken(ctx, a.ID, a.TraineeEmail, hash, now, now.Add(auth.ConfirmLinkTTL)); err != nil {
 					return err
 				}
 				by := a.ReferrerName

@@ -146,6 +146,10 @@ func RunRetention(ctx context.Context, pool *pgxpool.Pool, now time.Time, months
 	if res.Links, err = st.DeleteSpentLinks(ctx, now.Add(-SpentLinksKeptFor), now, 10000); err != nil {
 		return res, fmt.Errorf("retention: %w", err)
 	}
+	// A link request is worked within seconds; one a day old was given up.
+	if _, err = st.DeleteStaleLinkRequests(ctx, now.Add(-24*time.Hour), 10000); err != nil {
+		return res, fmt.Errorf("retention: %w", err)
+	}
 	if res.Failed > 0 {
 		return res, fmt.Errorf("retention: %d referrals could not be destroyed", res.Failed)
 	}

@@ -317,6 +317,7 @@ var entries = map[string]Entry{
 	"submitted":           {Info: InfoTriage, ToTrainee: true, Brief: "Referral sent", BriefInfo: InfoTriage},
 	"confirmed":           {Info: InfoTriage, ToTrainee: true, Brief: "The trainee confirmed they want careers support", BriefInfo: InfoTriage},
 	"chased":              {Info: InfoTriage, ToTrainee: true, Brief: "The trainee was sent a new confirmation link", BriefInfo: InfoTriage},
+	"confirm_link_sent":   {Info: InfoTriage, ToTrainee: true, Brief: "The trainee asked for a new confirmation link", BriefInfo: InfoTriage},
 	"reminded":            {Info: InfoTriage, ToTrainee: true, Brief: "The trainee was reminded to confirm", BriefInfo: InfoTriage},
 	"accepted":            {Info: InfoTriage, ToTrainee: true, Brief: "Accepted", BriefInfo: InfoTriage},
 	"declined":            {Info: InfoTriage, Brief: "Declined", BriefInfo: InfoTriage},

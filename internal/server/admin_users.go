@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"careers/internal/auth"
 	"careers/internal/policy"
 	"careers/internal/store"
 	"careers/web"
@@ -104,7 +105,7 @@ func (s *Server) adminNewUser(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.sendPasswordLink(ctx, u, invitationLink, inviteLinkTTL); err != nil {
+	if err := s.sendPasswordLink(ctx, u, invitationLink, auth.InvitationLinkTTL); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -254,7 +255,7 @@ func (s *Server) adminResendInvite(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/staff/admin/users/"+idOrEmpty(u.ID), http.StatusSeeOther)
 		return
 	}
-	if err := s.sendPasswordLink(r.Context(), u, invitationLink, inviteLinkTTL); err != nil {
+	if err := s.sendPasswordLink(r.Context(), u, invitationLink, auth.InvitationLinkTTL); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

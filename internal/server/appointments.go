@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"careers/internal/auth"
 	"careers/internal/booking"
 	"careers/internal/intake"
 	"careers/internal/mail"
@@ -493,7 +494,7 @@ func (s *Server) recordAttendance(w http.ResponseWriter, r *http.Request) {
 				Subject: "Your summary and action plan", Greeting: "Dear " + cur.TraineeName + ",",
 				Paragraphs: []string{"Thank you for your careers support session on " + web.TimeRange(cur.Start, cur.End) + ".",
 					"Please take a few minutes to write a short summary and action plan: what you learnt about yourself, your options, where you have got to, and your next steps with dates. You decide whether it is shared with your Case Manager, if you have one."},
-				Link: link, LinkLabel: "Write your summary (the link signs you in; it works once, for 7 days)"})
+				Link: link, LinkLabel: "Write your summary (the link signs you in; it works once, for " + auth.LifetimeText(auth.StatusLinkTTL) + ")"})
 	})
 	s.afterStaffAction(w, r, c, err, "Attendance recorded")
 }

@@ -79,6 +79,8 @@ func TestPagesInBrowserAreStyledAndAccessible(t *testing.T) {
 		{"/accessibility", "Accessibility statement"},
 		{"/cookies", "Cookies"},
 		{"/this-page-does-not-exist", "Page not found"},
+		{"/refer/confirm/new", "Get a new link to confirm your referral"},
+		{"/refer/confirm?token=expired", "This link has expired or has already been used"},
 	}
 	for _, p := range pages {
 		t.Run(p.path, func(t *testing.T) {

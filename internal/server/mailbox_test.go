@@ -127,15 +127,17 @@ func (m *mailbox) settle(tb testing.TB) {
 	tb.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
+		// Link requests become notifications (or nothing) in their job.
 		var queued int
-		if err := m.pool.QueryRow(context.Background(), `SELECT count(*) FROM notifications WHERE status = 'queued'`).Scan(&queued); err != nil {
+		if err := m.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM notifications WHERE status = 'queued')
+			+ (SELECT count(*) FROM link_requests)`).Scan(&queued); err != nil {
 			tb.Fatal(err)
 		}
 		if queued == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("%d notifications still queued after 15s", queued)
+			tb.Fatalf("%d notifications or link requests still queued after 15s", queued)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}

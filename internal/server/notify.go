@@ -40,15 +40,6 @@ func (s *Server) emailPasswordLink(ctx context.Context, tx pgxTx, u store.StaffU
 	return s.enqueueEmail(ctx, tx, key, pl.purpose, mail.Address{Name: u.Name, Email: u.Email}, m)
 }
 
-// emailSignInLink queues a trainee's or referrer's sign-in link.
-func (s *Server) emailSignInLink(ctx context.Context, tx pgxTx, email, link string, tokenID int64) error {
-	m, err := notify.SignInLink(ctx, link)
-	if err != nil {
-		return err
-	}
-	return s.enqueueEmail(ctx, tx, "sign_in:"+strconv.FormatInt(tokenID, 10), "sign_in_link", mail.Address{Email: email}, m)
-}
-
 func roleList(u store.StaffUser) string {
 	labels := make([]string, len(u.Roles))
 	for i, r := range u.Roles {

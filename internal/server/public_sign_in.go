@@ -3,45 +3,20 @@ package server
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"careers/internal/auth"
 	"careers/internal/store"
 	"careers/web"
 )
 
-// Limits on public forms, per client address.
-const (
-	publicFormWindow = 15 * time.Minute
-	publicFormLimit  = 20
-	// signInLinksPerHour caps links sent to one address.
-	signInLinksPerHour = 5
-)
-
-// overPublicLimit counts a use of a public form by this client address and
-// answers 429 when it is over the limit.
-func (s *Server) overPublicLimit(w http.ResponseWriter, r *http.Request, form string, limit int) bool {
-	n, err := s.store.CountHit(r.Context(), auth.ThrottleKey("public-"+form, auth.AddressKey(clientIPFrom(r.Context()))), publicFormWindow, s.now())
-	if err != nil {
-		s.serverError(w, r, err)
-		return true
-	}
-	if n <= limit {
-		return false
-	}
-	w.Header().Set("Retry-After", "900")
-	s.log.WarnContext(r.Context(), "public form rate limit", "request_id", requestID(r), "form", form)
-	s.render(w, r, http.StatusTooManyRequests, web.TooManyAttemptsPage(s.layout(r, ""), int(publicFormWindow/time.Minute)))
-	return true
-}
-
 func (s *Server) publicSignInForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, web.PublicSignInPage(s.layout(r, ""), "", nil))
 }
 
-// publicSignIn emails a sign-in link to an address the service knows (a
-// trainee or referrer of a referral). The answer is the same whether or not
-// it does, and whether or not the address has had too many links lately.
+// publicSignIn queues a request for a sign-in link; the job emails one if
+// the address is a trainee's or referrer's of a referral. The answer is the
+// same, and does the same work, whether or not it is, and whether or not the
+// address has had too many emails lately.
 func (s *Server) publicSignIn(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	email := store.NormaliseEmail(r.PostFormValue("email"))
@@ -55,7 +30,7 @@ func (s *Server) publicSignIn(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, web.PublicSignInPage(s.layout(r, ""), email, errs))
 		return
 	}
-	if s.overPublicLimit(w, r, "sign-in", publicFormLimit) {
+	if s.overPublicCeiling(w, r, "sign-in", auth.LinkFormCeiling) {
 		return
 	}
 	if r.PostFormValue("website") != "" {
@@ -64,41 +39,15 @@ func (s *Server) publicSignIn(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/sign-in/check-email", http.StatusSeeOther)
 		return
 	}
-	e := s.auditEntry(ctx, "sign_in_link_requested", "public", "", store.OutcomeSuccess)
-	e.ActorEmail = email
-	if err := s.store.Audit(ctx, e); err != nil {
+	if err := s.requestLink(ctx, store.PurposeSignIn, email, "sign_in_link_requested"); err != nil {
 		s.serverError(w, r, err)
 		return
-	}
-	known, err := s.store.EmailIsKnown(ctx, email)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	recent, err := s.store.SignInTokensSince(ctx, email, s.now().Add(-time.Hour))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if known && recent < signInLinksPerHour {
-		token, hash := auth.NewToken()
-		err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
-			id, err := st.CreateSignInToken(ctx, email, hash, s.now(), s.now().Add(signInLinkTTL))
-			if err != nil {
-				return err
-			}
-			return s.emailSignInLink(ctx, tx, email, s.cfg.BaseURL.String()+"/sign-in/link?token="+token, id)
-		})
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
 	}
 	http.Redirect(w, r, "/sign-in/check-email", http.StatusSeeOther)
 }
 
 func (s *Server) publicCheckEmail(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, web.CheckEmailPage(s.layout(r, ""), "a link to sign in"))
+	s.render(w, r, http.StatusOK, web.CheckEmailPage(s.layout(r, ""), "a link to sign in", auth.SignInLinkTTL))
 }
 
 // publicLinkForm is where the emailed link lands. It shows a button rather

@@ -19,7 +19,7 @@ func (s *Server) confirmTarget(w http.ResponseWriter, r *http.Request) (store.Re
 	t, err := s.store.PeekToken(r.Context(), store.PurposeConfirmReferral, auth.HashToken(r.URL.Query().Get("token")), s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		_ = s.auditView(r, "link_refused", "auth_token", store.PurposeConfirmReferral, store.OutcomeFailure)
-		s.render(w, r, http.StatusNotFound, web.LinkProblemPage(s.layout(r, ""), "/sign-in"))
+		s.render(w, r, http.StatusNotFound, web.ConfirmLinkProblemPage(s.layout(r, "")))
 		return store.ReferralDetail{}, false
 	}
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Server) referralConfirm(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		token, hash := auth.NewToken()
-		if _, err := st.CreateSignInToken(ctx, d.Owners.TraineeEmail, hash, s.now(), s.now().Add(statusLinkTTL)); err != nil {
+		if _, err := st.CreateSignInToken(ctx, d.Owners.TraineeEmail, hash, s.now(), s.now().Add(auth.StatusLinkTTL)); err != nil {
 			return err
 		}
 		m, err := notify.ReferralReceipt(ctx, a.TraineeName, d.Reference, s.cfg.BaseURL.String()+"/sign-in/link?token="+token)
@@ -145,4 +145,46 @@ func (s *Server) referralConfirm(w http.ResponseWriter, r *http.Request) {
 	s.sessions.Put(ctx, sessPublicEmail, d.Owners.TraineeEmail)
 	s.flash(r, "Thank you. Your referral is confirmed, and a coordinator will review it. We aim to respond within 14 days")
 	http.Redirect(w, r, "/your-referrals/"+d.Reference, http.StatusSeeOther)
+}
+
+// confirmLinkRequestForm lets a trainee whose confirmation link expired (or
+// went astray) ask for a new one.
+func (s *Server) confirmLinkRequestForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, web.ConfirmLinkRequestPage(s.layout(r, ""), "", nil))
+}
+
+// confirmLinkRequest queues a request for new confirmation links: the job
+// emails one for each referral waiting for this address to confirm it. Like
+// the sign-in form, it answers the same, after the same work, for any
+// address.
+func (s *Server) confirmLinkRequest(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	email := store.NormaliseEmail(r.PostFormValue("email"))
+	var errs web.Errors
+	if email == "" {
+		errs.Add("email", "Enter your email address")
+	} else if !validEmail(email) {
+		errs.Add("email", "Enter an email address in the correct format, like name@example.com")
+	}
+	if errs.Any() {
+		s.render(w, r, http.StatusUnprocessableEntity, web.ConfirmLinkRequestPage(s.layout(r, ""), email, errs))
+		return
+	}
+	if s.overPublicCeiling(w, r, "confirm-link", auth.LinkFormCeiling) {
+		return
+	}
+	if r.PostFormValue("website") != "" {
+		s.log.InfoContext(ctx, "honeypot filled", "request_id", requestID(r), "form", "confirm-link")
+		http.Redirect(w, r, "/refer/confirm/check-email", http.StatusSeeOther)
+		return
+	}
+	if err := s.requestLink(ctx, store.PurposeConfirmReferral, email, "confirm_link_requested"); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/refer/confirm/check-email", http.StatusSeeOther)
+}
+
+func (s *Server) confirmLinkSent(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, web.CheckEmailPage(s.layout(r, ""), "a new link to confirm your referral", auth.ConfirmLinkTTL))
 }

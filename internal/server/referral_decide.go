@@ -156,7 +156,7 @@ func (s *Server) letter(ctx context.Context, tx pgxTx, referralID int64, key, ki
 // traineeLink makes a sign-in link for the trainee to see their referral.
 func (s *Server) traineeLink(ctx context.Context, st *store.Store, email string) (string, error) {
 	token, hash := auth.NewToken()
-	if _, err := st.CreateSignInToken(ctx, email, hash, s.now(), s.now().Add(statusLinkTTL)); err != nil {
+	if _, err := st.CreateSignInToken(ctx, email, hash, s.now(), s.now().Add(auth.StatusLinkTTL)); err != nil {
 		return "", err
 	}
 	return s.cfg.BaseURL.String() + "/sign-in/link?token=" + token, nil
@@ -229,7 +229,7 @@ func (s *Server) requestInfo() http.HandlerFunc {
 					mail.Address{Name: cur.TraineeName, Email: cur.TraineeEmail}, notify.Letter{
 						Subject: "A question about your careers support referral " + cur.Reference, Greeting: "Dear " + cur.TraineeName + ",",
 						Paragraphs: []string{"A coordinator looking at your referral has a question for you:", question,
-							"Please answer it on the careers support website. The link below signs you in; it works once, for 7 days."},
+							"Please answer it on the careers support website. The link below signs you in; it works once, for " + auth.LifetimeText(auth.StatusLinkTTL) + "."},
 						Link: link, LinkLabel: "Answer the question"})
 			}})(w, r)
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -41,18 +40,8 @@ var (
 // uploadPath is the one route that takes a file, with its own body limit.
 const uploadPath = "/staff/referrals/new/form-c"
 
-// Link lifetimes for the referral emails.
-const (
-	statusLinkTTL  = 7 * 24 * time.Hour
-	confirmLinkTTL = 14 * 24 * time.Hour
-)
-
 func draftKey(ir intakeRoute) string { return "draft:" + string(ir.form.Route) }
 func sentKey(ir intakeRoute) string  { return "sent:" + string(ir.form.Route) }
-
-// intakeLimit allows more requests than the sign-in forms: a referral is
-// several pages, and a hospital's staff may share one address.
-const intakeLimit = 150
 
 // loadDraft finds the draft this request continues: the token posted in
 // the form (so an expired session loses nothing) or the session's.
@@ -249,7 +238,7 @@ func (s *Server) intakePagePost(ir intakeRoute) http.HandlerFunc {
 			s.renderNotFound(w, r)
 			return
 		}
-		if !ir.staff && s.overPublicLimit(w, r, "refer", intakeLimit) {
+		if !ir.staff && s.overPublicCeiling(w, r, "refer", auth.ReferralFormCeiling) {
 			return
 		}
 		var post url.Values
@@ -282,6 +271,9 @@ func (s *Server) intakePagePost(ir intakeRoute) http.HandlerFunc {
 		d, token, found, err := s.loadDraft(r, ir, post.Get("draft"))
 		if err != nil {
 			s.serverError(w, r, err)
+			return
+		}
+		if !ir.staff && found && s.overDraftLimit(w, r, token) {
 			return
 		}
 		if found && d.ReferralID != 0 {
@@ -432,12 +424,15 @@ var errIncomplete = errors.New("referral form incomplete")
 func (s *Server) intakeSubmit(ir intakeRoute) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if !ir.staff && s.overPublicLimit(w, r, "refer", intakeLimit) {
+		if !ir.staff && s.overPublicCeiling(w, r, "refer", auth.ReferralFormCeiling) {
 			return
 		}
-		d, _, found, err := s.loadDraft(r, ir, r.PostFormValue("draft"))
+		d, token, found, err := s.loadDraft(r, ir, r.PostFormValue("draft"))
 		if err != nil {
 			s.serverError(w, r, err)
+			return
+		}
+		if !ir.staff && found && s.overDraftLimit(w, r, token) {
 			return
 		}
 		if !found {
@@ -540,9 +535,19 @@ func (s *Server) createReferral(ctx context.Context, st *store.Store, tx pgxTx, 
 // referralEmails queues the messages a new referral sends.
 func (s *Server) referralEmails(ctx context.Context, st *store.Store, tx pgxTx, ir intakeRoute, id int64, n store.NewReferral, a intake.Referral) error {
 	base := s.cfg.BaseURL.String()
+	// A public form may cause only a few emails an hour to one address
+	// (someone could otherwise flood a person by naming them in referrals);
+	// past that the referral is still recorded, and the trainee can ask for
+	// a confirmation link, or is reminded, later.
+	allowed := func(email string) (bool, error) {
+		if ir.staff {
+			return true, nil
+		}
+		return s.mayEmail(ctx, st, email)
+	}
 	signInLink := func(email string) (string, error) {
 		token, hash := auth.NewToken()
-		if _, err := st.CreateSignInToken(ctx, email, hash, s.now(), s.now().Add(statusLinkTTL)); err != nil {
+		if _, err := st.CreateSignInToken(ctx, email, hash, s.now(), s.now().Add(auth.StatusLinkTTL)); err != nil {
 			return "", err
 		}
 		return base + "/sign-in/link?token=" + token, nil
@@ -557,6 +562,9 @@ func (s *Server) referralEmails(ctx context.Context, st *store.Store, tx pgxTx, 
 	trainee := mail.Address{Name: a.TraineeName, Email: a.TraineeEmail}
 	switch ir.form.Route {
 	case intake.RouteSelf:
+		if ok, err := allowed(a.TraineeEmail); err != nil || !ok {
+			return err
+		}
 		link, err := signInLink(a.TraineeEmail)
 		if err != nil {
 			return err
@@ -565,14 +573,23 @@ func (s *Server) referralEmails(ctx context.Context, st *store.Store, tx pgxTx, 
 		return send("receipt", "referral_receipt", trainee, m, err)
 	default:
 		if ir.form.Route == intake.RouteSupervisor {
-			link, err := signInLink(a.ReferrerEmail)
+			ok, err := allowed(a.ReferrerEmail)
 			if err != nil {
 				return err
 			}
-			m, err := notify.ReferrerReceipt(ctx, a.ReferrerName, a.TraineeName, n.Reference, link)
-			if err := send("referrer_receipt", "referrer_receipt", mail.Address{Name: a.ReferrerName, Email: a.ReferrerEmail}, m, err); err != nil {
-				return err
+			if ok {
+				link, err := signInLink(a.ReferrerEmail)
+				if err != nil {
+					return err
+				}
+				m, err := notify.ReferrerReceipt(ctx, a.ReferrerName, a.TraineeName, n.Reference, link)
+				if err := send("referrer_receipt", "referrer_receipt", mail.Address{Name: a.ReferrerName, Email: a.ReferrerEmail}, m, err); err != nil {
+					return err
+				}
 			}
+		}
+		if ok, err := allowed(a.TraineeEmail); err != nil || !ok {
+			return err
 		}
 		return s.sendConfirmRequest(ctx, st, tx, id, n.Reference, a, false)
 	}
@@ -582,7 +599,7 @@ func (s *Server) referralEmails(ctx context.Context, st *store.Store, tx pgxTx, 
 // for them (or a reminder with a fresh link).
 func (s *Server) sendConfirmRequest(ctx context.Context, st *store.Store, tx pgxTx, id int64, reference string, a intake.Referral, reminder bool) error {
 	token, hash := auth.NewToken()
-	tokenID, err := st.CreateConfirmToken(ctx, id, a.TraineeEmail, hash, s.now(), s.now().Add(confirmLinkTTL))
+	tokenID, err := st.CreateConfirmToken(ctx, id, a.TraineeEmail, hash, s.now(), s.now().Add(auth.ConfirmLinkTTL))
 	if err != nil {
 		return err
 	}

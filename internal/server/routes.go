@@ -24,6 +24,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Use(s.clientIP)
 	r.Use(s.logRequests)
 	r.Use(s.securityHeaders)
+	r.Use(s.devHostOnly) // development answers only for its own Host (no DNS rebinding)
 	r.Use(s.recoverPanics)
 	r.Use(s.limitInFlight(s.cfg.MaxInFlight))
 	r.Use(middleware.Timeout(s.cfg.RequestTimeout))
@@ -119,6 +120,9 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	s.intakeRoutes(h, caseManagerIntake, policy.StaffWith(policy.CaseManager))
 	h("GET", "/refer/confirm", anyone, s.referralConfirmForm)
 	h("POST", "/refer/confirm", anyone, s.referralConfirm)
+	h("GET", "/refer/confirm/new", anyone, s.confirmLinkRequestForm)
+	h("POST", "/refer/confirm/new", anyone, s.confirmLinkRequest)
+	h("GET", "/refer/confirm/check-email", anyone, s.confirmLinkSent)
 
 	// Referrals.
 	coordinatorsAndLeads := policy.StaffWith(policy.Coordinator, policy.Lead)

@@ -13,13 +13,6 @@ import (
 	"careers/web"
 )
 
-// Lifetimes of the one-time links.
-const (
-	inviteLinkTTL = 24 * time.Hour
-	resetLinkTTL  = 30 * time.Minute
-	signInLinkTTL = 30 * time.Minute
-)
-
 // passwordLink is a set-password page reached from an emailed link: the
 // invitation (set_password) or a reset (reset_password).
 type passwordLink struct {
@@ -145,8 +138,9 @@ func validEmail(s string) bool {
 	return err == nil && a.Address == s && strings.Contains(s, ".") && len(s) <= 254
 }
 
-// forgotPassword emails a reset link if the address has an active account.
-// The answer is the same either way.
+// forgotPassword queues a request for a reset link; the job emails one if
+// the address has an active account. The answer, and the work done before
+// it, are the same either way.
 func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	email := store.NormaliseEmail(r.PostFormValue("email"))
@@ -160,33 +154,18 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, web.ForgotPasswordPage(s.layout(r, ""), email, errs))
 		return
 	}
-	if s.overPublicLimit(w, r, "forgot-password", publicFormLimit) {
+	if s.overPublicCeiling(w, r, "forgot-password", auth.LinkFormCeiling) {
 		return
 	}
-	u, err := s.store.StaffUserByEmail(ctx, email)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
+	if err := s.requestLink(ctx, store.PurposeResetPassword, email, "password_reset_requested"); err != nil {
 		s.serverError(w, r, err)
 		return
-	case u.Active:
-		n, err := s.store.CountHit(ctx, auth.ThrottleKey("reset-mail", email), time.Hour, s.now())
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		if n <= 3 { // a few resets an hour per account are plenty
-			if err := s.sendPasswordLink(ctx, u, resetLink, resetLinkTTL); err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-		}
 	}
 	http.Redirect(w, r, "/staff/forgot-password/check-email", http.StatusSeeOther)
 }
 
 func (s *Server) forgotPasswordSent(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, web.CheckEmailPage(s.layout(r, ""), "a link to reset your password"))
+	s.render(w, r, http.StatusOK, web.CheckEmailPage(s.layout(r, ""), "a link to reset your password", auth.ResetLinkTTL))
 }
 
 // sendPasswordLink makes a one-time link for u and queues its email, in one

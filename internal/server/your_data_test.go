@@ -390,3 +390,61 @@ func TestWithdrawal(t *testing.T) {
 		t.Errorf("a referrer's attempt changed the status to %s", s.Status)
 	}
 }
+
+// A trainee who tries someone else's reference (typed or guessed) is
+// refused and audited, but their own download does not list the refusal:
+// it would confirm that the reference exists.
+func TestDataExportLeavesOutRefusalsOnOthersRecords(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustReferral(t, "CS-MINE-0101", "mine@example.com", "", 0, 0)
+	ts.MustReferral(t, "CS-THEM-0102", "them@example.com", "", 0, 0)
+	// One made by mine@ for someone else: refusals on it (a referrer may
+	// not withdraw) are about a record they know, and stay.
+	ts.MustReferral(t, "SR-MADE-0103", "other@example.com", "mine@example.com", 0, 0)
+
+	b := ts.NewBrowser(t)
+	b.SignInPublic(t, "mine@example.com")
+	if p := b.Get(t, "/your-referrals/CS-THEM-0102"); p.Status != http.StatusNotFound {
+		t.Fatalf("someone else's referral: %d", p.Status)
+	}
+	if p := b.Get(t, "/your-referrals/CS-MINE-0101"); p.Status != http.StatusOK {
+		t.Fatalf("own referral: %d", p.Status)
+	}
+	var denied int
+	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE actor_email = 'mine@example.com'
+		AND record_id = 'CS-THEM-0102' AND outcome = 'denied'`).Scan(&denied)
+	if denied == 0 {
+		t.Fatal("the refused attempt was not audited (the test needs it to be)")
+	}
+
+	page := b.Get(t, "/your-data")
+	c, err := ts.store.SubjectCountsFor(context.Background(), "mine@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := b.Get(t, "/your-data/download.json")
+	h := b.Get(t, "/your-data/download.html")
+	var d store.SubjectData
+	if err := json.Unmarshal([]byte(j.Body), &d); err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	for _, body := range []string{j.Body, h.Body, page.Body} {
+		if strings.Contains(body, "CS-THEM-0102") || strings.Contains(body, "THEM") {
+			t.Errorf("the download names another person's reference:\n%.3000s", body)
+		}
+	}
+	var sawOwn bool
+	for _, a := range d.Access {
+		if a.Record == "referral CS-MINE-0101" && a.Who == "You" {
+			sawOwn = true
+		}
+	}
+	if !sawOwn {
+		t.Errorf("the download lacks the trainee's own view of their referral: %+v", d.Access)
+	}
+	// The page's count (taken just before the download) agrees with it.
+	if c.Access != len(d.Access) {
+		t.Errorf("the page counts %d access rows, the download has %d", c.Access, len(d.Access))
+	}
+}

@@ -25,10 +25,11 @@ var londonTZ = func() *time.Location {
 }()
 
 // publicReferral is a referral as its trainee or referrer sees it in a
-// list: the status, for those the audience table lets see it.
-func publicReferral(au policy.Audience, c store.ReferralCard) web.PublicReferral {
+// list: the status, for those the audience table lets see it. email is the
+// signed-in person's address (for asking for a new confirmation link).
+func publicReferral(au policy.Audience, c store.ReferralCard, email string) web.PublicReferral {
 	p := web.PublicReferral{Reference: c.Reference, TraineeName: c.TraineeName,
-		SubmittedAt: web.Date(c.SubmittedAt), AsReferrer: !au.Is(policy.ViewerTrainee)}
+		SubmittedAt: web.Date(c.SubmittedAt), AsReferrer: !au.Is(policy.ViewerTrainee), Email: email}
 	if au.Status() {
 		p.Status = c.Status
 	}
@@ -46,7 +47,7 @@ func (s *Server) yourReferrals(w http.ResponseWriter, r *http.Request) {
 	refs := make([]web.PublicReferral, 0, len(cards))
 	for _, c := range cards {
 		if policy.Referral(a, policy.ViewReferralStatus, c.Owners) == policy.Allow {
-			refs = append(refs, publicReferral(policy.AudienceOf(a, c.Owners), c))
+			refs = append(refs, publicReferral(policy.AudienceOf(a, c.Owners), c, a.Email))
 		}
 	}
 	s.render(w, r, http.StatusOK, web.YourReferralsPage(s.layout(r, ""), refs))
@@ -104,7 +105,7 @@ func (s *Server) yourReferral(w http.ResponseWriter, r *http.Request) {
 // as the audience table allows: the referrer sees the status only.
 func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.PublicReferral, error) {
 	au := audienceFor(r, c.Owners)
-	p := publicReferral(au, c)
+	p := publicReferral(au, c, actorFrom(r.Context()).Email)
 	p.CanWithdraw = au.Is(policy.ViewerTrainee) && triage.IsOpen(triage.State(c.Status))
 	if au.Full(policy.InfoAppointments) {
 		care, err := s.traineeCare(r.Context(), c)

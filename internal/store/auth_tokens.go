@@ -38,26 +38,18 @@ func (s *Store) CreateStaffToken(ctx context.Context, purpose string, userID int
 }
 
 // CreateSignInToken stores the hash of a sign-in link for an email address.
+// Earlier unused sign-in links for the address stop working (as staff
+// links do), so only the newest email signs anyone in.
 func (s *Store) CreateSignInToken(ctx context.Context, email string, hash []byte, now, expires time.Time) (int64, error) {
 	var id int64
-	err := s.db.QueryRow(ctx, `INSERT INTO auth_tokens (purpose, token_hash, email, created_at, expires_at) VALUES ('sign_in', $1, $2, $3, $4) RETURNING id`,
+	err := s.db.QueryRow(ctx, `WITH spent AS (
+			UPDATE auth_tokens SET used_at = $3 WHERE purpose = 'sign_in' AND email = $2 AND used_at IS NULL)
+		INSERT INTO auth_tokens (purpose, token_hash, email, created_at, expires_at) VALUES ('sign_in', $1, $2, $3, $4) RETURNING id`,
 		hash, NormaliseEmail(email), now, expires).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("create sign-in token: %w", mapErr(err))
 	}
 	return id, nil
-}
-
-// SignInTokensSince counts sign-in links sent to an address since a time,
-// to throttle links per address.
-func (s *Store) SignInTokensSince(ctx context.Context, email string, since time.Time) (int, error) {
-	var n int
-	err := s.db.QueryRow(ctx, `SELECT count(*) FROM auth_tokens WHERE purpose = 'sign_in' AND email = $1 AND created_at >= $2`,
-		NormaliseEmail(email), since).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count sign-in tokens: %w", err)
-	}
-	return n, nil
 }
 
 // PeekToken finds a live token without spending it (to show the form that
@@ -113,9 +105,13 @@ func (s *Store) ConsumeToken(ctx context.Context, purpose string, hash []byte, n
 const PurposeConfirmReferral = "confirm_referral"
 
 // CreateConfirmToken stores the hash of a trainee's confirmation link.
+// Earlier unused links to confirm the same referral stop working: only the
+// newest email (a reminder, or one the trainee asked for) confirms it.
 func (s *Store) CreateConfirmToken(ctx context.Context, referralID int64, email string, hash []byte, now, expires time.Time) (int64, error) {
 	var id int64
-	err := s.db.QueryRow(ctx, `INSERT INTO auth_tokens (purpose, token_hash, email, referral_id, created_at, expires_at)
+	err := s.db.QueryRow(ctx, `WITH spent AS (
+			UPDATE auth_tokens SET used_at = $4 WHERE purpose = 'confirm_referral' AND email = $2 AND referral_id = $3 AND used_at IS NULL)
+		INSERT INTO auth_tokens (purpose, token_hash, email, referral_id, created_at, expires_at)
 		VALUES ('confirm_referral', $1, $2, $3, $4, $5) RETURNING id`, hash, NormaliseEmail(email), referralID, now, expires).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("create confirm token: %w", mapErr(err))

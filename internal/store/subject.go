@@ -431,6 +431,19 @@ func (s *Store) subjectMessages(ctx context.Context, d *SubjectData) error {
 	}, d.Email, oneTimeLink, linkRemoved)
 }
 
+// ownActorRow narrows the audit rows a person is the actor of to those that
+// reveal nothing about other people's records: a refused attempt on a
+// reference or appointment that is not theirs (a typed or guessed one) stays
+// out, or the download would confirm that the reference exists. $1 is the
+// address; the records are the person's referrals (as trainee or referrer)
+// and their appointments.
+const ownActorRow = `a.outcome = 'success'
+		OR a.record_type NOT IN ('referral', 'summaries', 'appointment')
+		OR (a.record_type IN ('referral', 'summaries') AND a.record_id IN (
+			SELECT reference FROM referrals WHERE trainee_email = $1 OR referrer_email = $1))
+		OR (a.record_type = 'appointment' AND a.record_id IN (
+			SELECT ap.id::text FROM appointments ap JOIN referrals rf ON rf.id = ap.referral_id WHERE rf.trainee_email = $1))`
+
 // subjectAccess is the audit of the person's records (their referrals and
 // appointments) and of what they did themselves. Other members of the
 // public show by their relation to the record, never by their address.
@@ -447,7 +460,7 @@ func (s *Store) subjectAccess(ctx context.Context, d *SubjectData, refs, apptIDs
 		WHERE (a.record_type = 'referral' AND a.record_id = ANY($2::text[]))
 		   OR (a.record_type = 'appointment' AND a.record_id = ANY($3::text[]))
 		   OR (a.record_type = 'personal_data' AND a.record_id = $1)
-		   OR a.actor_email = $1
+		   OR (a.actor_email = $1 AND (`+ownActorRow+`))
 		ORDER BY a.at, a.id`, func(rows pgx.Rows) error {
 		var x SubjectAccess
 		var kind, name, email, recordType, recordID string
@@ -507,7 +520,7 @@ func (s *Store) SubjectCountsFor(ctx context.Context, email string) (SubjectCoun
 				UNION SELECT a.id FROM audit_log a JOIN appointments ap ON a.record_type = 'appointment' AND a.record_id = ap.id::text
 					JOIN mine m ON m.id = ap.referral_id
 				UNION SELECT a.id FROM audit_log a WHERE a.record_type = 'personal_data' AND a.record_id = $1
-				UNION SELECT a.id FROM audit_log a WHERE a.actor_email = $1) x)`,
+				UNION SELECT a.id FROM audit_log a WHERE a.actor_email = $1 AND (`+ownActorRow+`)) x)`,
 		NormaliseEmail(email)).Scan(&c.Referrals, &c.AsReferrer, &c.Documents, &c.Appointments, &c.Summaries, &c.Messages, &c.Access)
 	if err != nil {
 		return c, fmt.Errorf("subject counts: %w", err)
