@@ -20,7 +20,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 
 	// Order matters: IDs and client address first so everything after can log
 	// them; logging outside recovery so a panic is still logged with its 500.
-	r.Use(middleware.RequestID)
+	r.Use(s.requestID)
 	r.Use(s.clientIP)
 	r.Use(s.logRequests)
 	r.Use(s.securityHeaders)
