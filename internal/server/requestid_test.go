@@ -22,7 +22,9 @@ func TestRequestIDsAreMadeByTheService(t *testing.T) {
 	t.Parallel()
 	pool := testdb.NewPool(t)
 	echo := func(r chi.Router) {
-		r.Get("/id", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, middleware.GetReqID(r.Context())) })
+		r.Get("/id", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, middleware.GetReqID(r.Context()))
+		})
 	}
 	untrusted := MustServer(t, pool, echo, nil)
 	trusted := MustServer(t, pool, echo, map[string]string{"TRUSTED_PROXIES": "127.0.0.0/8"})
