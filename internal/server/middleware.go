@@ -168,23 +168,28 @@ func peerAddr(remote string) netip.Addr {
 // room for the form's other fields and the multipart framing.
 const uploadBodyLimit = 10<<20 + 64<<10
 
-// limitBody caps the request body before any handler reads it. The upload
-// route gets a larger cap and answers an oversized file itself, with the
-// form and a message, without reading the body.
-func limitBody(n int64) func(http.Handler) http.Handler {
+// limitBody caps the request body before any handler reads it. A body
+// that declares more than the limit is refused at once, with the 413 page
+// and the connection closed, without reading any of it; one that does not
+// declare its length (chunked) is cut off where it passes the limit
+// (http.MaxBytesReader; readForms answers 413). The upload route gets a
+// larger cap and answers an oversized file itself, with the form and a
+// message, without reading the body.
+func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			limit := n
 			if r.URL.Path == uploadPath && r.Method == http.MethodPost {
 				limit = uploadBodyLimit
 				if r.ContentLength > limit {
+					s.refuseBody(w, r)
 					r.Body = http.MaxBytesReader(w, http.NoBody, 0)
 					next.ServeHTTP(w, r)
 					return
 				}
 			}
 			if r.ContentLength > limit {
-				http.Error(w, "Request body too large", http.StatusRequestEntityTooLarge)
+				s.renderTooLarge(w, r, limit)
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -346,11 +351,17 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			// A turn is held while the request body arrives: a body that
 			// trickles in is cut off sooner than the server's own read
 			// timeout (uploads, up to 10 MB, get longer).
-			deadline := bodyReadWindow
+			// A body that has not arrived by then gets 408 (readForms).
+			// The answer may be written for a while after that, so a
+			// slow upload is not cut off by the server's write timeout.
+			deadline := s.bodyWindow
 			if r.ContentLength > defaultBodyLimit {
-				deadline = uploadReadWindow
+				deadline = s.uploadWindow
 			}
-			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(inFlightWait + deadline))
+			rc := http.NewResponseController(w)
+			readBy := time.Now().Add(inFlightWait + deadline)
+			_ = rc.SetReadDeadline(readBy)
+			_ = rc.SetWriteDeadline(readBy.Add(s.cfg.RequestTimeout + 5*time.Second))
 			select {
 			case sem <- struct{}{}:
 			default:
@@ -372,6 +383,7 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 				case <-r.Context().Done():
 					t.Stop()
 					<-waiting
+					s.clientGone(w, r, nil)
 					return
 				}
 			}

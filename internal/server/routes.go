@@ -28,9 +28,10 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Use(s.limitInFlight(s.cfg.MaxInFlight))
 	r.Use(middleware.Timeout(s.cfg.RequestTimeout))
 	r.Use(compressPages())
-	r.Use(limitBody(defaultBodyLimit))
+	r.Use(s.limitBody(defaultBodyLimit))
 	r.Use(s.crossOrigin)
 	r.Use(sessionRead)
+	r.Use(guardSessions)
 	r.Use(s.sessions.LoadAndSave)
 	r.Use(s.loadActor)
 
