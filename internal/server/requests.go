@@ -254,6 +254,8 @@ func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error)
 		}
 		g.failed = true
 		w = g.ResponseWriter
+		// The handler's answer is replaced, redirect and all.
+		w.Header().Del("Location")
 	}
 	if cancelled(r) {
 		s.clientGone(w, r, err)
