@@ -352,8 +352,6 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			// trickles in is cut off sooner than the server's own read
 			// timeout (uploads, up to 10 MB, get longer).
 			// A body that has not arrived by then gets 408 (readForms).
-			// The answer may be written for a while after that, so a
-			// slow upload is not cut off by the server's write timeout.
 			deadline := s.bodyWindow
 			if r.ContentLength > defaultBodyLimit {
 				deadline = s.uploadWindow
@@ -361,7 +359,11 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			rc := http.NewResponseController(w)
 			readBy := time.Now().Add(inFlightWait + deadline)
 			_ = rc.SetReadDeadline(readBy)
-			_ = rc.SetWriteDeadline(readBy.Add(s.cfg.RequestTimeout + 5*time.Second))
+			if deadline > bodyReadWindow {
+				// An upload's window outlasts the server's write timeout:
+				// leave time to answer after it.
+				_ = rc.SetWriteDeadline(readBy.Add(s.cfg.RequestTimeout + 5*time.Second))
+			}
 			select {
 			case sem <- struct{}{}:
 			default:
