@@ -36,7 +36,7 @@ const statusClientGone = 499
 // server error. Every value of every field is then cleaned (web.CleanValue):
 // NUL bytes, control characters and bytes that are not UTF-8 are removed,
 // so they never reach PostgreSQL, and the names of the fields that held
-// them are kept for formErrors, which the forms show as a 422 with a
+// them are kept for withFormErrors, which the forms show as a 422 with a
 // message on the field.
 //
 // The Form C upload streams its multipart body itself (readMultipart) and
@@ -82,16 +82,6 @@ func (s *Server) readForms(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// formErrors returns a message for each field of the request's form that
-// held characters readForms removed. Forms start their errors from it.
-func formErrors(r *http.Request) web.Errors {
-	var errs web.Errors
-	for _, f := range badFields(r) {
-		errs.Add(f, web.UnusableCharacters)
-	}
-	return errs
 }
 
 // withFormErrors is errs with the message about removed characters on each
