@@ -1,6 +1,72 @@
 package web
 
-import "strconv"
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// UnusableCharacters is the message on a field whose answer held characters
+// no answer may hold (a NUL byte, another control character, or bytes that
+// are not text). They are removed, and the form is shown again so the person
+// sees what will be kept before it is.
+const UnusableCharacters = "This answer had hidden or damaged characters in it, which we have removed. Check it and send the form again"
+
+// CleanValue removes from a submitted value what no answer may hold: bytes
+// that are not UTF-8, NUL and the other control characters except tab, line
+// feed and carriage return. It reports whether it removed anything.
+func CleanValue(v string) (string, bool) {
+	if usable(v) {
+		return v, false
+	}
+	v = strings.ToValidUTF8(v, "")
+	return strings.Map(func(r rune) rune {
+		if unusableRune(r) {
+			return -1
+		}
+		return r
+	}, v), true
+}
+
+func usable(v string) bool {
+	if !utf8.ValidString(v) {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if unusableRune(rune(v[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func unusableRune(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' }
+
+// CleanValues cleans every value of a submitted form in place (CleanValue)
+// and returns the names of the fields it changed, sorted. A field whose
+// name itself is not usable is dropped: no form has one.
+func CleanValues(form url.Values) []string {
+	var bad []string
+	for name, vs := range form {
+		if !usable(name) {
+			delete(form, name)
+			continue
+		}
+		changed := false
+		for i, v := range vs {
+			if c, ok := CleanValue(v); ok {
+				vs[i], changed = c, true
+			}
+		}
+		if changed {
+			bad = append(bad, name)
+		}
+	}
+	slices.Sort(bad)
+	return bad
+}
 
 // FieldError is one problem with a form, tied to the field it is about.
 type FieldError struct {

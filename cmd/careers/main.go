@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -97,4 +98,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // newLogger writes JSON lines, the format operators' tools read.
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// captureStandardLog sends what libraries write to Go's standard logger
+// (the session store's cleanup when the database is down, for one) into
+// the JSON log at WARN, so no line appears outside it.
+func captureStandardLog(l *slog.Logger) {
+	stdlog.SetFlags(0)
+	stdlog.SetOutput(standardLog{l})
+}
+
+type standardLog struct{ l *slog.Logger }
+
+func (s standardLog) Write(p []byte) (int, error) {
+	s.l.Warn(strings.TrimRight(string(p), "\n"), "source", "library")
+	return len(p), nil
 }

@@ -33,6 +33,7 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 		return err
 	}
 	log := newLogger(stdout, cfg.LogLevel)
+	captureStandardLog(log)
 	if getenv("GOMEMLIMIT") == "" {
 		// A soft limit on the Go heap: as it nears, the collector works
 		// harder rather than letting garbage from a burst of requests push

@@ -30,6 +30,7 @@ func cmdWorker(ctx context.Context, getenv func(string) string, stdout io.Writer
 		return err
 	}
 	log := newLogger(stdout, cfg.LogLevel)
+	captureStandardLog(log)
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err

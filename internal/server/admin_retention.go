@@ -124,6 +124,7 @@ func holdForm(r *http.Request, prefix string, errs *web.Errors) (ref, reason str
 	case len([]rune(reason)) > 1000:
 		errs.Add(prefix+"-reason", "The reason must be 1,000 characters or fewer")
 	}
+	*errs = withFormErrors(r, *errs, prefix+"-reference", prefix+"-reason")
 	return ref, reason
 }
 

@@ -84,6 +84,7 @@ func (s *Server) adminNewUser(w http.ResponseWriter, r *http.Request) {
 	} else if len(roles) == 0 {
 		f.Errors.Add("roles", "Select at least one role")
 	}
+	f.Errors = withFormErrors(r, f.Errors, "name", "email", "roles")
 	if f.Errors.Any() {
 		s.render(w, r, http.StatusUnprocessableEntity, web.AdminNewUserPage(s.layout(r, ""), f))
 		return

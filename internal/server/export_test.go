@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -19,4 +20,13 @@ func (s *Server) Rules() map[string]string {
 		out[k] = r.Name
 	}
 	return out
+}
+
+// SetBodyWindows shortens how long a request's body may take to arrive
+// once it has a turn (forms and uploads alike).
+func (s *Server) SetBodyWindows(d time.Duration) { s.bodyWindow, s.uploadWindow = d, d }
+
+// ServerError is the service's answer to a failure, for routes a test mounts.
+func (s *Server) ServerError(w http.ResponseWriter, r *http.Request, err error) {
+	s.serverError(w, r, err)
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/base64"
 	"io"
 	"log/slog"
@@ -76,18 +77,62 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// trusted reports whether a is one of the configured trusted proxies
+// (TRUSTED_PROXIES).
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxRequestIDLen bounds a request ID taken from a trusted proxy.
+const maxRequestIDLen = 64
+
+// requestID gives every request the ID its log lines, audit rows and error
+// page carry. The service makes its own; an X-Request-Id header is taken
+// instead only when the direct peer is a trusted proxy and the ID is short
+// and plain (letters, digits, '.', '_', '-'), so nothing a client sends can
+// write into the logs or the audit log through it.
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(middleware.RequestIDHeader)
+		if id == "" || !plainRequestID(id) || !s.trusted(peerAddr(r.RemoteAddr)) {
+			id = newRequestID()
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
+	})
+}
+
+// newRequestID is 80 random bits in base32: 16 characters a person can read
+// out over the phone from the error page.
+func newRequestID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return base32.StdEncoding.EncodeToString(b[:])
+}
+
+func plainRequestID(id string) bool {
+	if len(id) == 0 || len(id) > maxRequestIDLen {
+		return false
+	}
+	for _, c := range []byte(id) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // clientIP records the client's address. X-Forwarded-For is believed only
 // when the direct peer is a trusted proxy, and then only up to the first
 // address that is not itself a trusted proxy (a client can prepend anything).
 func (s *Server) clientIP(next http.Handler) http.Handler {
-	trusted := func(a netip.Addr) bool {
-		for _, p := range s.cfg.TrustedProxies {
-			if p.Contains(a) {
-				return true
-			}
-		}
-		return false
-	}
+	trusted := s.trusted
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip := peerAddr(r.RemoteAddr)
 		if ip.IsValid() && trusted(ip) {
@@ -123,23 +168,28 @@ func peerAddr(remote string) netip.Addr {
 // room for the form's other fields and the multipart framing.
 const uploadBodyLimit = 10<<20 + 64<<10
 
-// limitBody caps the request body before any handler reads it. The upload
-// route gets a larger cap and answers an oversized file itself, with the
-// form and a message, without reading the body.
-func limitBody(n int64) func(http.Handler) http.Handler {
+// limitBody caps the request body before any handler reads it. A body
+// that declares more than the limit is refused at once, with the 413 page
+// and the connection closed, without reading any of it; one that does not
+// declare its length (chunked) is cut off where it passes the limit
+// (http.MaxBytesReader; readForms answers 413). The upload route gets a
+// larger cap and answers an oversized file itself, with the form and a
+// message, without reading the body.
+func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			limit := n
 			if r.URL.Path == uploadPath && r.Method == http.MethodPost {
 				limit = uploadBodyLimit
 				if r.ContentLength > limit {
+					s.refuseBody(w, r)
 					r.Body = http.MaxBytesReader(w, http.NoBody, 0)
 					next.ServeHTTP(w, r)
 					return
 				}
 			}
 			if r.ContentLength > limit {
-				http.Error(w, "Request body too large", http.StatusRequestEntityTooLarge)
+				s.renderTooLarge(w, r, limit)
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -166,13 +216,25 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		s.log.LogAttrs(r.Context(), levelFor(status), "request",
 			slog.String("request_id", middleware.GetReqID(r.Context())),
-			slog.String("method", r.Method),
+			slog.String("method", logMethod(r.Method)),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Int("bytes", ww.BytesWritten()),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 		)
 	})
+}
+
+// logMethod names the request's method for the log: the methods HTTP
+// defines, and "other" for anything else a client made up (a method can be
+// as long as the request's headers allow).
+func logMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 // recoverPanics turns a panic into the NHS-styled 500 page, logs the stack
@@ -289,11 +351,19 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			// A turn is held while the request body arrives: a body that
 			// trickles in is cut off sooner than the server's own read
 			// timeout (uploads, up to 10 MB, get longer).
-			deadline := bodyReadWindow
+			// A body that has not arrived by then gets 408 (readForms).
+			deadline := s.bodyWindow
 			if r.ContentLength > defaultBodyLimit {
-				deadline = uploadReadWindow
+				deadline = s.uploadWindow
 			}
-			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(inFlightWait + deadline))
+			rc := http.NewResponseController(w)
+			readBy := time.Now().Add(inFlightWait + deadline)
+			_ = rc.SetReadDeadline(readBy)
+			if deadline > bodyReadWindow {
+				// An upload's window outlasts the server's write timeout:
+				// leave time to answer after it.
+				_ = rc.SetWriteDeadline(readBy.Add(s.cfg.RequestTimeout + 5*time.Second))
+			}
 			select {
 			case sem <- struct{}{}:
 			default:
@@ -315,6 +385,7 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 				case <-r.Context().Done():
 					t.Stop()
 					<-waiting
+					s.clientGone(w, r, nil)
 					return
 				}
 			}

@@ -26,6 +26,7 @@ func (s *Server) publicSignIn(w http.ResponseWriter, r *http.Request) {
 	} else if !validEmail(email) {
 		errs.Add("email", "Enter an email address in the correct format, like name@example.com")
 	}
+	errs = withFormErrors(r, errs, "email")
 	if errs.Any() {
 		s.render(w, r, http.StatusUnprocessableEntity, web.PublicSignInPage(s.layout(r, ""), email, errs))
 		return

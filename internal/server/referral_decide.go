@@ -57,36 +57,41 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 			return
 		}
 		version, _ := strconv.Atoi(r.PostFormValue("version"))
-		var errs web.Errors
+		// A field that held characters no answer may hold is shown again
+		// with a message before anything is decided.
+		errs := withFormErrors(r, nil, d.fields...)
 		var cur store.ReferralState
-		err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
-			var err error
-			if cur, err = st.LockReferral(ctx, c.ID); err != nil {
-				return err
-			}
-			if cur.Version != version {
-				return store.ErrStale
-			}
-			next := ""
-			if d.action != "" {
-				n, err := triage.Next(triage.State(cur.Status), d.action)
-				if err != nil {
-					return errConflictMsg(err.Error())
-				}
-				next = string(n)
-			}
-			if d.allowed != nil {
-				if err := d.allowed(cur); err != nil {
+		err := errInvalidForm
+		if !errs.Any() {
+			err = s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
+				var err error
+				if cur, err = st.LockReferral(ctx, c.ID); err != nil {
 					return err
 				}
-			}
-			if d.check != nil {
-				if d.check(r, cur, &errs); errs.Any() {
-					return errInvalidForm
+				if cur.Version != version {
+					return store.ErrStale
 				}
-			}
-			return d.apply(ctx, st, tx, r, cur, next)
-		})
+				next := ""
+				if d.action != "" {
+					n, err := triage.Next(triage.State(cur.Status), d.action)
+					if err != nil {
+						return errConflictMsg(err.Error())
+					}
+					next = string(n)
+				}
+				if d.allowed != nil {
+					if err := d.allowed(cur); err != nil {
+						return err
+					}
+				}
+				if d.check != nil {
+					if d.check(r, cur, &errs); errs.Any() {
+						return errInvalidForm
+					}
+				}
+				return d.apply(ctx, st, tx, r, cur, next)
+			})
+		}
 		var msg errConflictMsg
 		switch {
 		case errors.Is(err, errInvalidForm):

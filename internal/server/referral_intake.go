@@ -8,7 +8,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -188,7 +190,11 @@ type upload struct {
 }
 
 // readMultipart reads the upload page's form: small fields, and the file
-// no further than the size limit.
+// no further than the size limit. Once the file passes the limit it stops
+// reading (the rest of the body is never read; the answer closes the
+// connection). A body that cannot be read for another reason (too slow,
+// cut off, broken) is an error for bodyError. The small fields are
+// cleaned as readForms cleans every other form (web.CleanValues).
 func readMultipart(r *http.Request) (url.Values, *upload, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -201,33 +207,68 @@ func readMultipart(r *http.Request) (url.Values, *upload, error) {
 		if errors.Is(err, io.EOF) {
 			return form, up, nil
 		}
-		if err != nil {
+		if tooLarge(err) {
 			return form, &upload{err: intake.ErrDocumentTooLarge}, nil
+		}
+		if err != nil {
+			return nil, nil, err
 		}
 		if part.FileName() == "" && part.FormName() != "form_c" {
 			b, err := io.ReadAll(io.LimitReader(part, 4096))
+			if tooLarge(err) {
+				return form, &upload{err: intake.ErrDocumentTooLarge}, nil
+			}
 			if err != nil {
 				return nil, nil, err
 			}
 			form.Add(part.FormName(), string(b))
 			continue
 		}
-		up = readFilePart(part)
+		if up, err = readFilePart(part); err != nil {
+			return nil, nil, err
+		}
+		if up != nil && up.err != nil {
+			return form, up, nil
+		}
 	}
 }
 
-func readFilePart(part *multipart.Part) *upload {
+func tooLarge(err error) bool {
+	var mb *http.MaxBytesError
+	return errors.As(err, &mb)
+}
+
+func readFilePart(part *multipart.Part) (*upload, error) {
 	b, err := io.ReadAll(io.LimitReader(part, intake.MaxDocumentBytes+1))
+	if tooLarge(err) {
+		return &upload{err: intake.ErrDocumentTooLarge}, nil
+	}
 	if err != nil {
-		return &upload{err: intake.ErrDocumentTooLarge}
+		return nil, err
 	}
 	if part.FileName() == "" && len(b) == 0 {
-		return nil // no file chosen: keep any already uploaded
+		return nil, nil // no file chosen: keep any already uploaded
 	}
 	if len(b) > intake.MaxDocumentBytes {
-		return &upload{err: intake.ErrDocumentTooLarge}
+		return &upload{err: intake.ErrDocumentTooLarge}, nil
 	}
-	return &upload{name: part.FileName(), content: b}
+	return &upload{name: part.FileName(), content: b}, nil
+}
+
+// pageFormErrors turns the fields readForms (or readMultipart) cleaned
+// into problems on the page's questions (a date's day, month and year
+// belong to the date).
+func pageFormErrors(p intake.Page, bad []string) intake.Problems {
+	var probs intake.Problems
+	for _, f := range p.Fields {
+		for _, b := range bad {
+			if b == f.Name || strings.HasPrefix(b, f.Name+"-") {
+				probs = append(probs, intake.Problem{Field: f.Name, Message: web.UnusableCharacters})
+				break
+			}
+		}
+	}
+	return probs
 }
 
 func (s *Server) intakePagePost(ir intakeRoute) http.HandlerFunc {
@@ -243,6 +284,7 @@ func (s *Server) intakePagePost(ir intakeRoute) http.HandlerFunc {
 		}
 		var post url.Values
 		var up *upload
+		bad := badFields(r)
 		if hasFile(p) {
 			if r.ContentLength > intake.MaxDocumentBytes+64<<10 {
 				// Refused before reading any of it.
@@ -251,13 +293,19 @@ func (s *Server) intakePagePost(ir intakeRoute) http.HandlerFunc {
 			} else {
 				var err error
 				if post, up, err = readMultipart(r); err != nil {
-					s.render(w, r, http.StatusBadRequest, web.NotFoundPage(s.layout(r, "")))
+					s.bodyError(w, r, err)
 					return
 				}
+				bad = web.CleanValues(post)
+			}
+			if up != nil && errors.Is(up.err, intake.ErrDocumentTooLarge) {
+				// The rest of the body is not read: close the connection
+				// after the answer instead of reading on through it.
+				s.refuseBody(w, r)
 			}
 		} else {
 			if err := r.ParseForm(); err != nil {
-				s.render(w, r, http.StatusBadRequest, web.NotFoundPage(s.layout(r, "")))
+				s.bodyError(w, r, err)
 				return
 			}
 			post = r.PostForm
@@ -316,6 +364,7 @@ func (s *Server) intakePagePost(ir intakeRoute) http.HandlerFunc {
 			return
 		}
 		probs := p.Check(v, file != "")
+		probs = withCleaned(p, probs, pageFormErrors(p, bad))
 		if uploadErr != nil {
 			probs = append(intake.Problems{{Field: "form_c", Message: uploadErr.Error()}}, dropField(probs, "form_c")...)
 		}
@@ -340,6 +389,34 @@ func (s *Server) intakePagePost(ir intakeRoute) http.HandlerFunc {
 		}
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	}
+}
+
+// withCleaned puts the message about removed characters in place of any
+// other problem with the same question, in the page's order.
+func withCleaned(p intake.Page, probs, cleaned intake.Problems) intake.Problems {
+	if len(cleaned) == 0 {
+		return probs
+	}
+	out := cleaned
+	for _, c := range cleaned {
+		probs = dropField(probs, c.Field)
+	}
+	out = append(out, probs...)
+	// Page order again: the others may have come before.
+	var ordered intake.Problems
+	for _, f := range p.Fields {
+		for _, x := range out {
+			if x.Field == f.Name {
+				ordered = append(ordered, x)
+			}
+		}
+	}
+	for _, x := range out {
+		if !slices.ContainsFunc(p.Fields, func(f intake.Field) bool { return f.Name == x.Field }) {
+			ordered = append(ordered, x)
+		}
+	}
+	return ordered
 }
 
 func dropField(probs intake.Problems, field string) intake.Problems {

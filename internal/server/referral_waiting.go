@@ -63,6 +63,7 @@ func (s *Server) referralCloseUnconfirmed(w http.ResponseWriter, r *http.Request
 	} else if referral.CountCharacters(reason) > 500 {
 		errs.Add("reason", "The reason must be 500 characters or fewer")
 	}
+	errs = withFormErrors(r, errs, "reason")
 	if errs.Any() {
 		p, err := s.staffReferralProps(r, c)
 		if err != nil {

@@ -87,6 +87,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	if (c.Owners.CaseManagerID != 0 || c.Owners.ReferrerEmail != "") && share != "yes" && share != "no" {
 		errs.Add("share", "Select whether we can tell them that you have withdrawn")
 	}
+	errs = withFormErrors(r, errs, "reason", "share")
 	if errs.Any() {
 		p, err := s.withdrawProps(ctx, c)
 		if err != nil {

@@ -90,10 +90,23 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 
 // serverError logs err with the request ID and shows the 500 page. Users see
 // only the reference, never the detail.
+//
+// Two failures are not this service's fault and are answered otherwise: a
+// client that went away (its request cancelled) is logged at info with
+// status 499, and a database that cannot be reached gets the 503 page.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.ErrorContext(r.Context(), "server error",
-		"request_id", middleware.GetReqID(r.Context()), "error", err.Error())
-	s.renderServerError(w, r)
+	switch {
+	case cancelled(r):
+		s.clientGone(w, r, err)
+	case databaseDown(err):
+		s.log.ErrorContext(r.Context(), "database unavailable",
+			"request_id", middleware.GetReqID(r.Context()), "error", err.Error())
+		s.renderUnavailable(w, r)
+	default:
+		s.log.ErrorContext(r.Context(), "server error",
+			"request_id", middleware.GetReqID(r.Context()), "error", err.Error())
+		s.renderServerError(w, r)
+	}
 }
 
 func (s *Server) renderServerError(w http.ResponseWriter, r *http.Request) {

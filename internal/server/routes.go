@@ -20,7 +20,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 
 	// Order matters: IDs and client address first so everything after can log
 	// them; logging outside recovery so a panic is still logged with its 500.
-	r.Use(middleware.RequestID)
+	r.Use(s.requestID)
 	r.Use(s.clientIP)
 	r.Use(s.logRequests)
 	r.Use(s.securityHeaders)
@@ -29,9 +29,10 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Use(s.limitInFlight(s.cfg.MaxInFlight))
 	r.Use(middleware.Timeout(s.cfg.RequestTimeout))
 	r.Use(compressPages())
-	r.Use(limitBody(defaultBodyLimit))
+	r.Use(s.limitBody(defaultBodyLimit))
 	r.Use(s.crossOrigin)
 	r.Use(sessionRead)
+	r.Use(guardSessions)
 	r.Use(s.sessions.LoadAndSave)
 	r.Use(s.loadActor)
 

@@ -10,10 +10,11 @@ import (
 
 // handle registers a route together with the rule that guards it. Every
 // route of the site goes through here (or is listed in openRoutes), and a
-// test walks the router to prove it.
+// test walks the router to prove it. A request the rule admits has its
+// form read and cleaned (readForms) before the handler runs.
 func (s *Server) handle(r chi.Router, method, pattern string, rule policy.Rule, h http.HandlerFunc) {
 	s.rules[method+" "+pattern] = rule
-	r.Method(method, pattern, s.enforce(rule, h))
+	r.Method(method, pattern, s.enforce(rule, s.readForms(h).ServeHTTP))
 }
 
 // enforce applies a route's rule before its handler runs.

@@ -37,6 +37,10 @@ type Server struct {
 	// as routes are registered; the route-walk test reads it.
 	rules map[string]policy.Rule
 
+	// bodyWindow and uploadWindow bound how long a request's body may take
+	// to arrive once it has a turn (limitInFlight); tests shorten them.
+	bodyWindow, uploadWindow time.Duration
+
 	// sessionStore is kept to stop its cleanup goroutine on Close.
 	sessionStore *store.SessionStore
 }
@@ -70,7 +74,7 @@ func New(d Deps) (*Server, error) {
 		now = time.Now
 	}
 	ss := store.NewSessionStore(d.Store.Pool(), sessStaffID, 10*time.Minute)
-	return &Server{
+	s := &Server{
 		cfg:          d.Config,
 		log:          d.Logger,
 		store:        d.Store.WithKeyring(keys),
@@ -82,7 +86,13 @@ func New(d Deps) (*Server, error) {
 		enqueue:      d.Enqueue,
 		rules:        map[string]policy.Rule{},
 		sessionStore: ss,
-	}, nil
+		bodyWindow:   bodyReadWindow,
+		uploadWindow: uploadReadWindow,
+	}
+	// A session that cannot be loaded or saved gets the 503 page and a
+	// JSON log line (not scs's bare text 500 on the standard logger).
+	s.sessions.ErrorFunc = s.sessionError
+	return s, nil
 }
 
 // Close stops background work started by New.

@@ -105,6 +105,7 @@ func (s *Server) staffSignIn(w http.ResponseWriter, r *http.Request) {
 	if password == "" {
 		f.Errors.Add("password", "Enter your password")
 	}
+	f.Errors = withFormErrors(r, f.Errors, "email", "password")
 	if f.Errors.Any() {
 		s.render(w, r, http.StatusUnprocessableEntity, web.StaffSignInPage(s.layout(r, ""), f))
 		return

@@ -118,6 +118,11 @@ func (s *Server) saveSummary(w http.ResponseWriter, r *http.Request) {
 	if submit && c.Owners.CaseManagerID != 0 && share != "yes" && share != "no" {
 		errs.Add("share", "Say whether we can share the summary with your Case Manager")
 	}
+	fields := []string{"self_awareness", "options", "decision"}
+	for i := 1; i <= summaryActions; i++ {
+		fields = append(fields, "action_"+strconv.Itoa(i), "by_"+strconv.Itoa(i))
+	}
+	errs = withFormErrors(r, errs, append(fields, "share")...)
 	if errs.Any() {
 		p := summaryProps(c, a, sum, c.Owners.CaseManagerID != 0)
 		p.Errors, p.Share = errs, share

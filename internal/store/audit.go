@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Audit outcomes.
@@ -32,9 +33,46 @@ type AuditEntry struct {
 	Detail     string
 }
 
+// Bounds on what one audit row holds. Some fields carry what a client sent
+// (the address typed into a failed sign-in, a reason typed by an admin), so
+// every field is cut to its bound here, in the one place rows are written:
+// nothing a client sends can write kilobytes into the audit log.
+const (
+	auditNameBytes   = 64   // action, record type, outcome
+	auditIDBytes     = 128  // record id
+	auditEmailBytes  = 320  // actor email (a valid address is at most 254)
+	auditDetailBytes = 4096 // detail
+)
+
+// auditText makes s fit a text column of at most n bytes: NUL bytes (which
+// PostgreSQL refuses in text) are dropped, invalid UTF-8 becomes U+FFFD, and
+// anything longer is cut at a character boundary and marked with "…".
+func auditText(s string, n int) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	const more = "…"
+	cut := n - len(more)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + more
+}
+
 // Audit appends a row. Run it in the same transaction as the change it
 // records, so the change and its record stand or fall together.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	e.ActorEmail = auditText(e.ActorEmail, auditEmailBytes)
+	e.Action = auditText(e.Action, auditNameBytes)
+	e.RecordType = auditText(e.RecordType, auditNameBytes)
+	e.RecordID = auditText(e.RecordID, auditIDBytes)
+	e.RequestID = auditText(e.RequestID, auditNameBytes)
+	e.Outcome = auditText(e.Outcome, auditNameBytes)
+	e.Detail = auditText(e.Detail, auditDetailBytes)
 	var ip *netip.Addr
 	if a, err := netip.ParseAddr(e.ClientIP); err == nil {
 		ip = &a
