@@ -956,7 +956,7 @@ func StaffReferralPage(l Layout, p StaffReferralProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.CoachName != "" {
-				templ_7745c5c3_Err = StaffAppointments(p.Row.Reference, p.Appointments, p.CanBook).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = StaffAppointments(p.Row.Reference, p.Appointments, p.CanBook, p.Can["summaries"]).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -82,12 +82,21 @@ func (s *Server) traineeCare(ctx context.Context, c store.ReferralCard) (*web.Tr
 // coordinator booking for them.
 func (s *Server) bookForm(staff bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.referralFor(w, r, policy.ViewReferral)
+		c, ok := s.bookingReferral(w, r, staff)
 		if !ok {
 			return
 		}
 		s.renderBook(w, r, http.StatusOK, c, staff, nil)
 	}
+}
+
+// bookingReferral loads the referral to book for: the trainee's own, or
+// for staff, one policy's change table lets them book on the trainee's behalf.
+func (s *Server) bookingReferral(w http.ResponseWriter, r *http.Request, staff bool) (store.ReferralCard, bool) {
+	if staff {
+		return s.referralChange(w, r, policy.BookFor)
+	}
+	return s.referralFor(w, r, policy.ViewReferral)
 }
 
 func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, c store.ReferralCard, staff bool, errs web.Errors) {
@@ -129,12 +138,8 @@ func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, 
 func (s *Server) book(staff bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		c, ok := s.referralFor(w, r, policy.ViewReferral)
+		c, ok := s.bookingReferral(w, r, staff)
 		if !ok {
-			return
-		}
-		if staff && !actorFrom(ctx).Has(policy.Coordinator) {
-			s.deny(w, r, "referral", c.Reference)
 			return
 		}
 		slotID, _ := strconv.ParseInt(r.PostFormValue("slot"), 10, 64)
@@ -399,9 +404,10 @@ func (s *Server) cancelLocked(ctx context.Context, st *store.Store, tx pgxTx, id
 	return s.sendInvites(ctx, tx, cur, true, subject)
 }
 
-// staffAppointment loads an appointment for a staff action, applying the
-// referral's policy (a coach only their own clients').
-func (s *Server) staffAppointment(w http.ResponseWriter, r *http.Request) (store.Appointment, store.ReferralCard, bool) {
+// staffAppointment loads an appointment for a staff action and applies
+// policy's change table to its referral: someone else's client's
+// appointment answers 404, an action the person's roles do not allow 403.
+func (s *Server) staffAppointment(w http.ResponseWriter, r *http.Request, act policy.Action) (store.Appointment, store.ReferralCard, bool) {
 	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	a, err := s.store.AppointmentByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -417,8 +423,7 @@ func (s *Server) staffAppointment(w http.ResponseWriter, r *http.Request) (store
 		s.serverError(w, r, err)
 		return a, c, false
 	}
-	if policy.Referral(actorFrom(r.Context()), policy.ViewReferral, c.Owners) != policy.Allow {
-		s.hide(w, r, "appointment", strconv.FormatInt(a.ID, 10))
+	if !s.allowChange(w, r, act, "appointment", strconv.FormatInt(a.ID, 10), c) {
 		return a, c, false
 	}
 	return a, c, true
@@ -427,7 +432,7 @@ func (s *Server) staffAppointment(w http.ResponseWriter, r *http.Request) (store
 // staffCancel is a cancellation by the coach or the unit: it never costs
 // the trainee a session.
 func (s *Server) staffCancel(w http.ResponseWriter, r *http.Request) {
-	a, c, ok := s.staffAppointment(w, r)
+	a, c, ok := s.staffAppointment(w, r, policy.CancelSession)
 	if !ok {
 		return
 	}
@@ -443,7 +448,7 @@ func (s *Server) staffCancel(w http.ResponseWriter, r *http.Request) {
 // counts as used (the ledger shows it as forfeited) unless waived.
 func (s *Server) recordAttendance(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, c, ok := s.staffAppointment(w, r)
+	a, c, ok := s.staffAppointment(w, r, policy.RecordAttendance)
 	if !ok {
 		return
 	}
@@ -502,12 +507,8 @@ func (s *Server) recordAttendance(w http.ResponseWriter, r *http.Request) {
 // session (a coordinator or PSU lead, with a reason).
 func (s *Server) waiveAppointment(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, c, ok := s.staffAppointment(w, r)
+	a, c, ok := s.staffAppointment(w, r, policy.WaiveForfeit)
 	if !ok {
-		return
-	}
-	if !actorFrom(ctx).HasAny(policy.Coordinator, policy.Lead) {
-		s.deny(w, r, "appointment", strconv.FormatInt(a.ID, 10))
 		return
 	}
 	reason := r.PostFormValue("waive-" + strconv.FormatInt(a.ID, 10))
@@ -555,10 +556,12 @@ func (s *Server) afterStaffAction(w http.ResponseWriter, r *http.Request, c stor
 // tells the Case Manager (if the referral has one) that the meeting happened.
 func (s *Server) confirmMeeting(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, c, ok := s.staffAppointment(w, r)
+	a, c, ok := s.staffAppointment(w, r, policy.ConfirmMeeting)
 	if !ok {
 		return
 	}
+	// Only the coach who held the session confirms it (after a move to
+	// another coach, the new coach cannot confirm the old coach's sessions).
 	if actorFrom(ctx).StaffID != a.CoachID {
 		s.deny(w, r, "appointment", strconv.FormatInt(a.ID, 10))
 		return

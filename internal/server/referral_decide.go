@@ -26,7 +26,7 @@ import (
 // referral has not changed since the form was shown.
 type decision struct {
 	action  triage.Action // "" for decisions that do not change the state
-	roles   []policy.Role
+	may     policy.Action // who may take it: policy's change table
 	check   func(r *http.Request, st store.ReferralState, errs *web.Errors)
 	apply   func(ctx context.Context, st *store.Store, tx pgxTx, r *http.Request, cur store.ReferralState, next string) error
 	done    string
@@ -43,13 +43,8 @@ func (e errConflictMsg) Error() string { return string(e) }
 func (s *Server) decide(d decision) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		c, ok := s.referralFor(w, r, policy.ViewReferral)
+		c, ok := s.referralChange(w, r, d.may)
 		if !ok {
-			return
-		}
-		a := actorFrom(ctx)
-		if len(d.roles) > 0 && !a.HasAny(d.roles...) {
-			s.deny(w, r, "referral", c.Reference)
 			return
 		}
 		if err := r.ParseForm(); err != nil {
@@ -173,10 +168,8 @@ func textField(r *http.Request, name, missing string, limit int, errs *web.Error
 	return v
 }
 
-var coordinatorOnly = []policy.Role{policy.Coordinator}
-
 func (s *Server) acceptReferral() http.HandlerFunc {
-	return s.decide(decision{action: triage.ActionAccept, roles: coordinatorOnly, done: "Referral accepted. Allocate a coach next",
+	return s.decide(decision{action: triage.ActionAccept, may: policy.Triage, done: "Referral accepted. Allocate a coach next",
 		apply: func(ctx context.Context, st *store.Store, _ pgxTx, _ *http.Request, cur store.ReferralState, next string) error {
 			return s.change(ctx, st, cur, store.Change{Status: next, FirstResponse: true}, "accepted", "Accepted")
 		}})
@@ -186,7 +179,7 @@ func (s *Server) declineReferral() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var reason, message string
-		s.decide(decision{action: triage.ActionDecline, roles: coordinatorOnly, fields: []string{"reason", "message"},
+		s.decide(decision{action: triage.ActionDecline, may: policy.Triage, fields: []string{"reason", "message"},
 			done: "Referral declined. We have emailed the trainee",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				reason = textField(r, "reason", "Enter the reason for declining", 1000, errs)
@@ -209,7 +202,7 @@ func (s *Server) requestInfo() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var question string
-		s.decide(decision{action: triage.ActionRequestInfo, roles: coordinatorOnly, fields: []string{"question"},
+		s.decide(decision{action: triage.ActionRequestInfo, may: policy.Triage, fields: []string{"question"},
 			done: "Question sent. The referral waits for the trainee's answer",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				question = textField(r, "question", "Enter your question for the trainee", 2000, errs)
@@ -239,7 +232,7 @@ func (s *Server) overrideEligibility() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var decisionValue, reason string
-		s.decide(decision{roles: coordinatorOnly, fields: []string{"decision", "override_reason"}, done: "Eligibility decision recorded",
+		s.decide(decision{may: policy.Triage, fields: []string{"decision", "override_reason"}, done: "Eligibility decision recorded",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				decisionValue = r.PostFormValue("decision")
 				if decisionValue != "eligible" && decisionValue != "not_eligible" && decisionValue != "needs_review" {
@@ -273,7 +266,7 @@ func (s *Server) allocate(action triage.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var coach store.CoachLoad
 		var sessions int
-		s.decide(decision{action: action, roles: coordinatorOnly, fields: []string{"coach", "sessions"},
+		s.decide(decision{action: action, may: policy.Triage, fields: []string{"coach", "sessions"},
 			done: "Coach allocated. We have told the trainee and the coach",
 			check: func(r *http.Request, cur store.ReferralState, errs *web.Errors) {
 				id, _ := strconv.ParseInt(r.PostFormValue("coach"), 10, 64)
@@ -340,7 +333,7 @@ func (s *Server) closeReferral() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var outcome triage.Outcome
 		var note string
-		s.decide(decision{action: triage.ActionClose, roles: coordinatorOnly, fields: []string{"outcome", "closing_note"},
+		s.decide(decision{action: triage.ActionClose, may: policy.Triage, fields: []string{"outcome", "closing_note"},
 			done: "Referral closed",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				outcome = triage.Outcome(r.PostFormValue("outcome"))
@@ -380,7 +373,7 @@ func (s *Server) reopenReferral() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var reason string
-		s.decide(decision{action: triage.ActionReopen, roles: []policy.Role{policy.Lead}, fields: []string{"reopen_reason"}, done: "Referral reopened",
+		s.decide(decision{action: triage.ActionReopen, may: policy.Reopen, fields: []string{"reopen_reason"}, done: "Referral reopened",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				reason = textField(r, "reopen_reason", "Enter why you are reopening it", 1000, errs)
 			},
@@ -394,7 +387,7 @@ func (s *Server) addNote() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var body string
-		s.decide(decision{roles: []policy.Role{policy.Coordinator, policy.Lead, policy.Coach}, fields: []string{"note_body"}, done: "Note added",
+		s.decide(decision{may: policy.AddNote, fields: []string{"note_body"}, done: "Note added",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				body = textField(r, "note_body", "Enter the note", 4000, errs)
 			},
@@ -416,7 +409,7 @@ func (s *Server) fundingDecision() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var approved bool
 		var ref, reason string
-		s.decide(decision{roles: []policy.Role{policy.Lead}, fields: []string{"funding", "funding_ref", "funding_reason"}, done: "Funding decision recorded",
+		s.decide(decision{may: policy.DecideFunding, fields: []string{"funding", "funding_ref", "funding_reason"}, done: "Funding decision recorded",
 			allowed: func(cur store.ReferralState) error {
 				if cur.FormDStatus != "requested" {
 					return errConflictMsg("This funding request has already been decided")
@@ -468,7 +461,7 @@ func (s *Server) requestExtension() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var sessions int
 		var why string
-		s.decide(decision{roles: []policy.Role{policy.Coordinator, policy.Coach}, fields: []string{"ext_sessions", "justification"},
+		s.decide(decision{may: policy.RequestExtension, fields: []string{"ext_sessions", "justification"},
 			done: "Request sent to the PSU leads",
 			allowed: func(cur store.ReferralState) error {
 				if cur.Status != string(triage.StateAllocated) && cur.Status != string(triage.StateActive) {
@@ -507,7 +500,7 @@ func (s *Server) decideExtension() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var approved bool
 		var note string
-		s.decide(decision{roles: []policy.Role{policy.Lead}, fields: []string{"decision", "note"}, done: "Decision recorded",
+		s.decide(decision{may: policy.DecideExtension, fields: []string{"decision", "note"}, done: "Decision recorded",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				switch r.PostFormValue("decision") {
 				case "approved":

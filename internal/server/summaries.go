@@ -262,17 +262,12 @@ func summaryText(a store.Appointment, sum store.Summary) string {
 // Every view is audited.
 func (s *Server) staffSummaries(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	c, ok := s.referralFor(w, r, policy.ViewReferral)
+	c, ok := s.referralChange(w, r, policy.ReadSummaries)
 	if !ok {
 		return
 	}
 	a := actorFrom(ctx)
-	isCoach := a.StaffID == c.Owners.CoachID
-	isCM := a.StaffID == c.Owners.CaseManagerID
-	if !isCoach && !isCM {
-		s.deny(w, r, "summaries", c.Reference)
-		return
-	}
+	isCoach := a.Has(policy.Coach) && a.StaffID == c.Owners.CoachID
 	sums, err := s.store.ReferralSummaries(ctx, c.ID)
 	if err != nil {
 		s.serverError(w, r, err)
