@@ -106,6 +106,8 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 			s.conflictPage(w, r, c, string(msg))
 		case errors.Is(err, store.ErrOverAllowance):
 			s.conflictPage(w, r, c, "That would use more sessions than the allowance")
+		case errors.Is(err, store.ErrAlreadyGranted):
+			s.conflictPage(w, r, c, "This referral has had its initial allowance. More sessions need an extension a PSU lead approves")
 		case err != nil:
 			s.serverError(w, r, err)
 		default:
@@ -293,14 +295,27 @@ func (s *Server) allocate(action triage.Action) http.HandlerFunc {
 			apply: func(ctx context.Context, st *store.Store, tx pgxTx, _ *http.Request, cur store.ReferralState, next string) error {
 				id := coach.ID
 				event, detail := "allocated", "Allocated to "+coach.Name+" with "+strconv.Itoa(sessions)+" session(s)"
+				grant := 0
+				if action == triage.ActionAllocate {
+					// The initial allowance is granted once in a referral's
+					// life; one that had it keeps what it has.
+					l, err := st.Ledger(ctx, cur.ID)
+					if err != nil {
+						return err
+					}
+					if grant = triage.InitialGrant(l, sessions); grant == 0 {
+						detail = "Allocated to " + coach.Name + "; the referral keeps the allowance it had (" + strconv.Itoa(l.Remaining) + " of " +
+							strconv.Itoa(l.Allowance) + " session(s) left). More sessions need an extension a PSU lead approves"
+					}
+				}
 				if action == triage.ActionReallocate {
 					event, detail = "reallocated", "Moved to "+coach.Name+"; history and remaining allowance kept"
 				}
 				if err := s.change(ctx, st, cur, store.Change{Status: next, CoachID: &id}, event, detail); err != nil {
 					return err
 				}
-				if action == triage.ActionAllocate {
-					if err := st.AddAllowance(ctx, cur.ID, "granted", sessions, actorFrom(ctx).StaffID, "Initial allowance", s.now()); err != nil {
+				if grant > 0 {
+					if err := st.AddAllowance(ctx, cur.ID, "granted", grant, actorFrom(ctx).StaffID, "Initial allowance", s.now()); err != nil {
 						return err
 					}
 				}
@@ -369,16 +384,37 @@ func (s *Server) closeReferral() http.HandlerFunc {
 	}
 }
 
+// reopenReferral is a PSU lead's reopening of a finished referral: it
+// carries on from where it was (triage.Reopen), with its coach and the
+// allowance it had; more sessions only through an extension.
 func (s *Server) reopenReferral() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var reason string
-		s.decide(decision{action: triage.ActionReopen, may: policy.Reopen, fields: []string{"reopen_reason"}, done: "Referral reopened",
+		s.decide(decision{may: policy.Reopen, fields: []string{"reopen_reason"}, done: "Referral reopened",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				reason = textField(r, "reopen_reason", "Enter why you are reopening it", 1000, errs)
 			},
-			apply: func(ctx context.Context, st *store.Store, _ pgxTx, _ *http.Request, cur store.ReferralState, next string) error {
-				return s.change(ctx, st, cur, store.Change{Status: next, Reopened: true}, "reopened", "Reopened: "+reason)
+			allowed: func(cur store.ReferralState) error {
+				if _, err := triage.Reopen(triage.State(cur.Status), triage.History{}); err != nil {
+					return errConflictMsg(err.Error())
+				}
+				return nil
+			},
+			apply: func(ctx context.Context, st *store.Store, _ pgxTx, _ *http.Request, cur store.ReferralState, _ string) error {
+				l, err := st.Ledger(ctx, cur.ID)
+				if err != nil {
+					return err
+				}
+				next, err := triage.Reopen(triage.State(cur.Status), triage.History{Coach: cur.CoachID != 0, Started: l.Booked > 0})
+				if err != nil {
+					return errConflictMsg(err.Error())
+				}
+				detail := "Reopened: " + reason + ". It carries on as " + strings.ToLower(next.Label())
+				if cur.CoachID != 0 {
+					detail += ", with the same coach and the allowance it had (" + strconv.Itoa(l.Remaining) + " of " + strconv.Itoa(l.Allowance) + " session(s) left)"
+				}
+				return s.change(ctx, st, cur, store.Change{Status: string(next), Reopened: true}, "reopened", detail)
 			}})(w, r)
 	}
 }
