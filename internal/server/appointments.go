@@ -99,6 +99,10 @@ func (s *Server) bookingReferral(w http.ResponseWriter, r *http.Request, staff b
 	return s.referralFor(w, r, policy.ViewReferral)
 }
 
+// renderBook shows the booking page. Visiting it when nothing can be booked
+// sends the person back with the reason; a refused booking (errs set) shows
+// the page again with the reason in the error summary, and the times that
+// are still free if booking is still possible.
 func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, c store.ReferralCard, staff bool, errs web.Errors) {
 	ctx := r.Context()
 	st, err := s.store.ReferralStateByID(ctx, c.ID)
@@ -110,24 +114,32 @@ func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, 
 	if staff {
 		back, action = "/staff/referrals/"+c.Reference, "/staff/referrals/"+c.Reference+"/book"
 	}
-	if ok, why := canBook(st); !ok {
+	ok, why := canBook(st)
+	if !ok && !errs.Any() {
 		s.flash(r, why)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	coach, err := s.store.StaffUserByID(ctx, st.CoachID)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
+	coachName := ""
+	if st.CoachID != 0 {
+		coach, err := s.store.StaffUserByID(ctx, st.CoachID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		coachName = coach.Name
 	}
-	free, err := s.store.FreeSlots(ctx, st.CoachID, s.now().Add(time.Hour), s.now().Add(bookingWindow))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	p := web.BookProps{Reference: c.Reference, Coach: coach.Name, Back: back, Action: action, Errors: errs, Staff: staff}
-	for _, f := range free {
-		p.Slots = append(p.Slots, web.SlotChoice{ID: f.ID, Start: f.Start, End: f.End, Mode: f.Mode, Place: f.Place})
+	p := web.BookProps{Reference: c.Reference, Coach: coachName, Back: back, Action: action, Errors: errs, Staff: staff,
+		Notice: booking.NoticeText(), Blocked: !ok}
+	if ok {
+		free, err := s.store.FreeSlots(ctx, st.CoachID, s.now().Add(booking.MinBookingNotice), s.now().Add(bookingWindow))
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		for _, f := range free {
+			p.Slots = append(p.Slots, web.SlotChoice{ID: f.ID, Start: f.Start, End: f.End, Mode: f.Mode, Place: f.Place})
+		}
 	}
 	s.render(w, r, status, web.BookPage(s.layout(r, ""), p))
 }
@@ -167,8 +179,11 @@ func (s *Server) book(staff bool) http.HandlerFunc {
 			if appt, err = st.AppointmentByID(ctx, id); err != nil {
 				return err
 			}
-			if appt.CoachID != cur.CoachID || !appt.Start.After(s.now()) {
-				return errConflictMsg("That time is not one of your coach's free times")
+			if appt.CoachID != cur.CoachID {
+				return errConflictMsg("That time is not one of your coach's free times. Choose another")
+			}
+			if !booking.Bookable(appt.Start, s.now()) {
+				return errConflictMsg("That time starts in less than " + booking.NoticeText() + ". Choose a time at least " + booking.NoticeText() + " from now")
 			}
 			for _, step := range booking.Book() {
 				if err := st.AddAllowance(ctx, c.ID, step.Kind, step.Sessions, actorFrom(ctx).StaffID, "Session "+web.TimeRange(appt.Start, appt.End), s.now()); err != nil {
@@ -200,6 +215,9 @@ func (s *Server) book(staff bool) http.HandlerFunc {
 		switch {
 		case errors.Is(err, store.ErrSlotTaken):
 			s.renderBook(w, r, http.StatusConflict, c, staff, web.Errors{{Field: "slot", Message: "Someone booked that time a moment ago. Choose another"}})
+		case errors.Is(err, store.ErrNotFound):
+			// No such slot, or one the coach has blocked.
+			s.renderBook(w, r, http.StatusConflict, c, staff, web.Errors{{Field: "slot", Message: "That time is not available any more. Choose another"}})
 		case errors.Is(err, store.ErrOverAllowance):
 			s.renderBook(w, r, http.StatusConflict, c, staff, web.Errors{{Field: "slot", Message: "All the sessions in the allowance are booked or used"}})
 		case errors.As(err, &msg):
