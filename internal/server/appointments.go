@@ -364,6 +364,20 @@ func (s *Server) traineeChange(rearrange bool) http.HandlerFunc {
 
 var errReasonNeeded = errors.New("a reason is needed for a late change")
 
+// sessionOutcome words what has already happened to a session that is no
+// longer booked, for the message that answers a repeated action.
+func sessionOutcome(a store.Appointment) string {
+	switch a.Status {
+	case "cancelled":
+		return "cancelled"
+	case "attended":
+		return "recorded as taken place"
+	case "not_attended":
+		return "recorded as missed"
+	}
+	return a.Status
+}
+
 // cancelAppointment cancels under the 24-hour rule, records the ledger
 // steps, the timeline and audit, and sends the cancelled invitations.
 func (s *Server) cancelAppointment(ctx context.Context, a store.Appointment, by booking.Who, change booking.Change, reason string) error {
@@ -383,7 +397,7 @@ func (s *Server) cancelLocked(ctx context.Context, st *store.Store, tx pgxTx, id
 		return err
 	}
 	if cur.Status != "booked" {
-		return errConflictMsg("This session has already been cancelled or recorded")
+		return errConflictMsg("This session is already " + sessionOutcome(cur) + ". Nothing was changed")
 	}
 	d := booking.Cancel(cur.Start, s.now(), by, change)
 	if d.TooLate {
@@ -480,7 +494,7 @@ func (s *Server) recordAttendance(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if cur.Status != "booked" {
-			return errConflictMsg("This session has already been recorded or cancelled")
+			return errConflictMsg("This session is already " + sessionOutcome(cur) + ". Nothing was changed")
 		}
 		if cur.Start.After(s.now()) {
 			return errConflictMsg("This session has not started yet")
@@ -538,6 +552,13 @@ func (s *Server) waiveAppointment(w http.ResponseWriter, r *http.Request) {
 		if _, err := st.LockReferral(ctx, a.ReferralID); err != nil {
 			return err
 		}
+		cur, err := st.LockAppointment(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if cur.WaivedAt != nil {
+			return errConflictMsg("This session was given back already, on " + web.DateTime(*cur.WaivedAt) + ". Nothing was changed")
+		}
 		if err := st.WaiveAppointment(ctx, a.ID, reason, s.now()); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return errConflictMsg("There is no lost session to give back for this appointment")
@@ -585,10 +606,17 @@ func (s *Server) confirmMeeting(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
+		cur, err := st.LockAppointment(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.MeetingConfirmedAt != nil:
+			return errConflictMsg("You confirmed this meeting already, on " + web.DateTime(*cur.MeetingConfirmedAt) + ". Nothing was changed")
+		case cur.Status != "attended":
+			return errConflictMsg("Record the session as taken place first, then confirm the meeting")
+		}
 		if err := st.ConfirmMeeting(ctx, a.ID, s.now()); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return errConflictMsg("Record the session as taken place first; it can be confirmed once")
-			}
 			return err
 		}
 		if err := st.AddEvent(ctx, a.ReferralID, s.now(), "meeting_confirmed", "staff", actorFrom(ctx).StaffID,

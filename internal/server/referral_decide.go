@@ -95,6 +95,8 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 				p.Form[f] = r.PostFormValue(f)
 			}
 			s.render(w, r, http.StatusUnprocessableEntity, web.StaffReferralPage(s.layout(r, ""), p))
+		case errors.Is(err, errNotHere):
+			s.hide(w, r, "extension_request", chi.URLParam(r, "id"))
 		case errors.Is(err, store.ErrStale):
 			who := cur.UpdatedByName
 			if who == "" {
@@ -118,6 +120,10 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 }
 
 var errInvalidForm = errors.New("form has errors")
+
+// errNotHere: the record named in the URL (an extension request) is not one
+// of this referral's; it answers 404 like a record that does not exist.
+var errNotHere = errors.New("no such record on this referral")
 
 // conflictPage answers 409 with the referral as it is now.
 func (s *Server) conflictPage(w http.ResponseWriter, r *http.Request, c store.ReferralCard, msg string) {
@@ -428,7 +434,9 @@ func (s *Server) addNote() http.HandlerFunc {
 				body = textField(r, "note_body", "Enter the note", 4000, errs)
 			},
 			apply: func(ctx context.Context, st *store.Store, _ pgxTx, _ *http.Request, cur store.ReferralState, _ string) error {
-				if err := st.AddNote(ctx, cur.ID, actorFrom(ctx).StaffID, body, s.now()); err != nil {
+				if err := st.AddNote(ctx, cur.ID, actorFrom(ctx).StaffID, body, s.now()); errors.Is(err, store.ErrConflict) {
+					return errConflictMsg("You added this note already, so it was not added twice")
+				} else if err != nil {
 					return err
 				}
 				if err := st.AddEvent(ctx, cur.ID, s.now(), "note", "staff", actorFrom(ctx).StaffID, "Internal note added"); err != nil {
@@ -552,10 +560,14 @@ func (s *Server) decideExtension() http.HandlerFunc {
 				id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 				x, err := st.LockExtension(ctx, id)
 				if errors.Is(err, store.ErrNotFound) || (err == nil && x.ReferralID != cur.ID) {
-					return errConflictMsg("That request has already been decided")
+					// No such request on this referral.
+					return errNotHere
 				}
 				if err != nil {
 					return err
+				}
+				if x.Status != "pending" {
+					return errConflictMsg("That request for extra sessions has already been " + x.Status + " by " + x.DecidedBy + ". Nothing was changed")
 				}
 				if err := st.DecideExtension(ctx, id, approved, note, actorFrom(ctx).StaffID, s.now()); err != nil {
 					return err

@@ -216,10 +216,19 @@ func (s *Store) CoachesWithLoad(ctx context.Context) ([]CoachLoad, error) {
 }
 
 // AddNote adds an internal note to a referral.
+//
+// The same author's same note again within an hour is a repeat (a double
+// click, a second tab): it is not added twice (ErrConflict). The caller
+// holds the referral's lock.
 func (s *Store) AddNote(ctx context.Context, id, author int64, body string, at time.Time) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO referral_notes (referral_id, at, author_id, body) VALUES ($1, $2, $3, $4)`, id, at, author, body)
+	tag, err := s.db.Exec(ctx, `INSERT INTO referral_notes (referral_id, at, author_id, body) SELECT $1, $2, $3, $4
+		WHERE NOT EXISTS (SELECT 1 FROM referral_notes WHERE referral_id = $1 AND author_id = $3 AND body = $4 AND at > $2::timestamptz - interval '1 hour')`,
+		id, at, author, body)
 	if err != nil {
 		return fmt.Errorf("note: %w", mapErr(err))
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("note: %w", ErrConflict)
 	}
 	return nil
 }
@@ -337,10 +346,11 @@ func (s *Store) PendingExtensions(ctx context.Context) ([]ExtensionRequest, erro
 	return s.extensions(ctx, `WHERE e.status = 'pending' ORDER BY e.requested_at, e.id LIMIT 200`)
 }
 
-// LockExtension reads a pending request under a lock (ErrNotFound if it is
-// not pending).
+// LockExtension reads a request under a lock, whatever its status
+// (ErrNotFound if there is no such request); the caller checks that it
+// belongs to the referral in hand and is still pending.
 func (s *Store) LockExtension(ctx context.Context, id int64) (ExtensionRequest, error) {
-	xs, err := s.extensions(ctx, `WHERE e.id = $1 AND e.status = 'pending' FOR UPDATE OF e`, id)
+	xs, err := s.extensions(ctx, `WHERE e.id = $1 FOR UPDATE OF e`, id)
 	if err != nil {
 		return ExtensionRequest{}, err
 	}
