@@ -83,7 +83,7 @@ func (s *Server) traineeCare(ctx context.Context, c store.ReferralCard) (*web.Tr
 // coordinator booking for them.
 func (s *Server) bookForm(staff bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.referralFor(w, r, policy.ViewReferral)
+		c, ok := s.bookingReferral(w, r, staff)
 		if !ok {
 			return
 		}
@@ -91,6 +91,19 @@ func (s *Server) bookForm(staff bool) http.HandlerFunc {
 	}
 }
 
+// bookingReferral loads the referral to book for: the trainee's own, or
+// for staff, one policy's change table lets them book on the trainee's behalf.
+func (s *Server) bookingReferral(w http.ResponseWriter, r *http.Request, staff bool) (store.ReferralCard, bool) {
+	if staff {
+		return s.referralChange(w, r, policy.BookFor)
+	}
+	return s.referralFor(w, r, policy.ViewReferral)
+}
+
+// renderBook shows the booking page. Visiting it when nothing can be booked
+// sends the person back with the reason; a refused booking (errs set) shows
+// the page again with the reason in the error summary, and the times that
+// are still free if booking is still possible.
 func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, c store.ReferralCard, staff bool, errs web.Errors) {
 	ctx := r.Context()
 	st, err := s.store.ReferralStateByID(ctx, c.ID)
@@ -102,24 +115,32 @@ func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, 
 	if staff {
 		back, action = "/staff/referrals/"+c.Reference, "/staff/referrals/"+c.Reference+"/book"
 	}
-	if ok, why := canBook(st); !ok {
+	ok, why := canBook(st)
+	if !ok && !errs.Any() {
 		s.flash(r, why)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	coach, err := s.store.StaffUserByID(ctx, st.CoachID)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
+	coachName := ""
+	if st.CoachID != 0 {
+		coach, err := s.store.StaffUserByID(ctx, st.CoachID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		coachName = coach.Name
 	}
-	free, err := s.store.FreeSlots(ctx, st.CoachID, s.now().Add(time.Hour), s.now().Add(bookingWindow))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	p := web.BookProps{Reference: c.Reference, Coach: coach.Name, Back: back, Action: action, Errors: errs, Staff: staff}
-	for _, f := range free {
-		p.Slots = append(p.Slots, web.SlotChoice{ID: f.ID, Start: f.Start, End: f.End, Mode: f.Mode, Place: f.Place})
+	p := web.BookProps{Reference: c.Reference, Coach: coachName, Back: back, Action: action, Errors: errs, Staff: staff,
+		Notice: booking.NoticeText(), Blocked: !ok}
+	if ok {
+		free, err := s.store.FreeSlots(ctx, st.CoachID, s.now().Add(booking.MinBookingNotice), s.now().Add(bookingWindow))
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		for _, f := range free {
+			p.Slots = append(p.Slots, web.SlotChoice{ID: f.ID, Start: f.Start, End: f.End, Mode: f.Mode, Place: f.Place})
+		}
 	}
 	s.render(w, r, status, web.BookPage(s.layout(r, ""), p))
 }
@@ -130,12 +151,8 @@ func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, 
 func (s *Server) book(staff bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		c, ok := s.referralFor(w, r, policy.ViewReferral)
+		c, ok := s.bookingReferral(w, r, staff)
 		if !ok {
-			return
-		}
-		if staff && !actorFrom(ctx).Has(policy.Coordinator) {
-			s.deny(w, r, "referral", c.Reference)
 			return
 		}
 		slotID, _ := strconv.ParseInt(r.PostFormValue("slot"), 10, 64)
@@ -163,8 +180,11 @@ func (s *Server) book(staff bool) http.HandlerFunc {
 			if appt, err = st.AppointmentByID(ctx, id); err != nil {
 				return err
 			}
-			if appt.CoachID != cur.CoachID || !appt.Start.After(s.now()) {
-				return errConflictMsg("That time is not one of your coach's free times")
+			if appt.CoachID != cur.CoachID {
+				return errConflictMsg("That time is not one of your coach's free times. Choose another")
+			}
+			if !booking.Bookable(appt.Start, s.now()) {
+				return errConflictMsg("That time starts in less than " + booking.NoticeText() + ". Choose a time at least " + booking.NoticeText() + " from now")
 			}
 			for _, step := range booking.Book() {
 				if err := st.AddAllowance(ctx, c.ID, step.Kind, step.Sessions, actorFrom(ctx).StaffID, "Session "+web.TimeRange(appt.Start, appt.End), s.now()); err != nil {
@@ -196,6 +216,9 @@ func (s *Server) book(staff bool) http.HandlerFunc {
 		switch {
 		case errors.Is(err, store.ErrSlotTaken):
 			s.renderBook(w, r, http.StatusConflict, c, staff, web.Errors{{Field: "slot", Message: "Someone booked that time a moment ago. Choose another"}})
+		case errors.Is(err, store.ErrNotFound):
+			// No such slot, or one the coach has blocked.
+			s.renderBook(w, r, http.StatusConflict, c, staff, web.Errors{{Field: "slot", Message: "That time is not available any more. Choose another"}})
 		case errors.Is(err, store.ErrOverAllowance):
 			s.renderBook(w, r, http.StatusConflict, c, staff, web.Errors{{Field: "slot", Message: "All the sessions in the allowance are booked or used"}})
 		case errors.As(err, &msg):
@@ -342,6 +365,20 @@ func (s *Server) traineeChange(rearrange bool) http.HandlerFunc {
 
 var errReasonNeeded = errors.New("a reason is needed for a late change")
 
+// sessionOutcome words what has already happened to a session that is no
+// longer booked, for the message that answers a repeated action.
+func sessionOutcome(a store.Appointment) string {
+	switch a.Status {
+	case "cancelled":
+		return "cancelled"
+	case "attended":
+		return "recorded as taken place"
+	case "not_attended":
+		return "recorded as missed"
+	}
+	return a.Status
+}
+
 // cancelAppointment cancels under the 24-hour rule, records the ledger
 // steps, the timeline and audit, and sends the cancelled invitations.
 func (s *Server) cancelAppointment(ctx context.Context, a store.Appointment, by booking.Who, change booking.Change, reason string) error {
@@ -361,7 +398,7 @@ func (s *Server) cancelLocked(ctx context.Context, st *store.Store, tx pgxTx, id
 		return err
 	}
 	if cur.Status != "booked" {
-		return errConflictMsg("This session has already been cancelled or recorded")
+		return errConflictMsg("This session is already " + sessionOutcome(cur) + ". Nothing was changed")
 	}
 	d := booking.Cancel(cur.Start, s.now(), by, change)
 	if d.TooLate {
@@ -400,9 +437,10 @@ func (s *Server) cancelLocked(ctx context.Context, st *store.Store, tx pgxTx, id
 	return s.sendInvites(ctx, tx, cur, true, subject)
 }
 
-// staffAppointment loads an appointment for a staff action, applying the
-// referral's policy (a coach only their own clients').
-func (s *Server) staffAppointment(w http.ResponseWriter, r *http.Request) (store.Appointment, store.ReferralCard, bool) {
+// staffAppointment loads an appointment for a staff action and applies
+// policy's change table to its referral: someone else's client's
+// appointment answers 404, an action the person's roles do not allow 403.
+func (s *Server) staffAppointment(w http.ResponseWriter, r *http.Request, act policy.Action) (store.Appointment, store.ReferralCard, bool) {
 	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	a, err := s.store.AppointmentByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -418,8 +456,7 @@ func (s *Server) staffAppointment(w http.ResponseWriter, r *http.Request) (store
 		s.serverError(w, r, err)
 		return a, c, false
 	}
-	if policy.Referral(actorFrom(r.Context()), policy.ViewReferral, c.Owners) != policy.Allow {
-		s.hide(w, r, "appointment", strconv.FormatInt(a.ID, 10))
+	if !s.allowChange(w, r, act, "appointment", strconv.FormatInt(a.ID, 10), c) {
 		return a, c, false
 	}
 	return a, c, true
@@ -428,7 +465,7 @@ func (s *Server) staffAppointment(w http.ResponseWriter, r *http.Request) (store
 // staffCancel is a cancellation by the coach or the unit: it never costs
 // the trainee a session.
 func (s *Server) staffCancel(w http.ResponseWriter, r *http.Request) {
-	a, c, ok := s.staffAppointment(w, r)
+	a, c, ok := s.staffAppointment(w, r, policy.CancelSession)
 	if !ok {
 		return
 	}
@@ -444,7 +481,7 @@ func (s *Server) staffCancel(w http.ResponseWriter, r *http.Request) {
 // counts as used (the ledger shows it as forfeited) unless waived.
 func (s *Server) recordAttendance(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, c, ok := s.staffAppointment(w, r)
+	a, c, ok := s.staffAppointment(w, r, policy.RecordAttendance)
 	if !ok {
 		return
 	}
@@ -458,7 +495,7 @@ func (s *Server) recordAttendance(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if cur.Status != "booked" {
-			return errConflictMsg("This session has already been recorded or cancelled")
+			return errConflictMsg("This session is already " + sessionOutcome(cur) + ". Nothing was changed")
 		}
 		if cur.Start.After(s.now()) {
 			return errConflictMsg("This session has not started yet")
@@ -503,12 +540,8 @@ func (s *Server) recordAttendance(w http.ResponseWriter, r *http.Request) {
 // session (a coordinator or PSU lead, with a reason).
 func (s *Server) waiveAppointment(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, c, ok := s.staffAppointment(w, r)
+	a, c, ok := s.staffAppointment(w, r, policy.WaiveForfeit)
 	if !ok {
-		return
-	}
-	if !actorFrom(ctx).HasAny(policy.Coordinator, policy.Lead) {
-		s.deny(w, r, "appointment", strconv.FormatInt(a.ID, 10))
 		return
 	}
 	reason := r.PostFormValue("waive-" + strconv.FormatInt(a.ID, 10))
@@ -519,6 +552,13 @@ func (s *Server) waiveAppointment(w http.ResponseWriter, r *http.Request) {
 	err := s.store.InTx(ctx, func(st *store.Store, _ pgxTx) error {
 		if _, err := st.LockReferral(ctx, a.ReferralID); err != nil {
 			return err
+		}
+		cur, err := st.LockAppointment(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if cur.WaivedAt != nil {
+			return errConflictMsg("This session was given back already, on " + web.DateTime(*cur.WaivedAt) + ". Nothing was changed")
 		}
 		if err := st.WaiveAppointment(ctx, a.ID, reason, s.now()); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -556,19 +596,28 @@ func (s *Server) afterStaffAction(w http.ResponseWriter, r *http.Request, c stor
 // tells the Case Manager (if the referral has one) that the meeting happened.
 func (s *Server) confirmMeeting(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, c, ok := s.staffAppointment(w, r)
+	a, c, ok := s.staffAppointment(w, r, policy.ConfirmMeeting)
 	if !ok {
 		return
 	}
+	// Only the coach who held the session confirms it (after a move to
+	// another coach, the new coach cannot confirm the old coach's sessions).
 	if actorFrom(ctx).StaffID != a.CoachID {
 		s.deny(w, r, "appointment", strconv.FormatInt(a.ID, 10))
 		return
 	}
 	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
+		cur, err := st.LockAppointment(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.MeetingConfirmedAt != nil:
+			return errConflictMsg("You confirmed this meeting already, on " + web.DateTime(*cur.MeetingConfirmedAt) + ". Nothing was changed")
+		case cur.Status != "attended":
+			return errConflictMsg("Record the session as taken place first, then confirm the meeting")
+		}
 		if err := st.ConfirmMeeting(ctx, a.ID, s.now()); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return errConflictMsg("Record the session as taken place first; it can be confirmed once")
-			}
 			return err
 		}
 		if err := st.AddEvent(ctx, a.ReferralID, s.now(), "meeting_confirmed", "staff", actorFrom(ctx).StaffID,

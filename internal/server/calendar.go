@@ -82,7 +82,8 @@ func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, status i
 		for _, sl := range slots {
 			if booking.DateOf(sl.Start) == d {
 				day.Slots = append(day.Slots, web.CalendarEntry{ID: sl.ID, Start: sl.Start, End: sl.End, Mode: sl.Mode, Place: sl.Place,
-					Blocked: sl.Blocked, Booked: sl.Appointment != 0, Trainee: sl.TraineeName, Reference: sl.Reference, Status: sl.Status})
+					Blocked: sl.Blocked, Booked: sl.Appointment != 0, Trainee: sl.TraineeName, Reference: sl.Reference, Status: sl.Status,
+					CanOpen: sl.OwnClient, CanRemove: !sl.EverBooked})
 			}
 		}
 		p.Days = append(p.Days, day)
@@ -212,11 +213,16 @@ func (s *Server) saveSlots(w http.ResponseWriter, r *http.Request, slots []booki
 	http.Redirect(w, r, "/staff/calendar"+from, http.StatusSeeOther)
 }
 
-// deleteSlot removes one of the coach's own slots that was never booked.
+// deleteSlot removes one of the coach's own slots that was never booked;
+// another coach's slot answers 404.
 func (s *Server) deleteSlot(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err := s.store.DeleteSlot(ctx, actorFrom(ctx).StaffID, id); errors.Is(err, store.ErrConflict) {
+	if err := s.store.DeleteSlot(ctx, actorFrom(ctx).StaffID, id); errors.Is(err, store.ErrNotFound) {
+		// Another coach's time, or one already removed: not theirs to see.
+		s.hide(w, r, "availability_slot", strconv.FormatInt(id, 10))
+		return
+	} else if errors.Is(err, store.ErrConflict) {
 		s.flash(r, "That time has a booking (or was booked before), so it stays. Cancel the session from the referral instead")
 	} else if err != nil {
 		s.serverError(w, r, err)

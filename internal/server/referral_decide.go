@@ -26,7 +26,7 @@ import (
 // referral has not changed since the form was shown.
 type decision struct {
 	action  triage.Action // "" for decisions that do not change the state
-	roles   []policy.Role
+	may     policy.Action // who may take it: policy's change table
 	check   func(r *http.Request, st store.ReferralState, errs *web.Errors)
 	apply   func(ctx context.Context, st *store.Store, tx pgxTx, r *http.Request, cur store.ReferralState, next string) error
 	done    string
@@ -43,13 +43,8 @@ func (e errConflictMsg) Error() string { return string(e) }
 func (s *Server) decide(d decision) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		c, ok := s.referralFor(w, r, policy.ViewReferral)
+		c, ok := s.referralChange(w, r, d.may)
 		if !ok {
-			return
-		}
-		a := actorFrom(ctx)
-		if len(d.roles) > 0 && !a.HasAny(d.roles...) {
-			s.deny(w, r, "referral", c.Reference)
 			return
 		}
 		if err := r.ParseForm(); err != nil {
@@ -105,6 +100,8 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 				p.Form[f] = r.PostFormValue(f)
 			}
 			s.render(w, r, http.StatusUnprocessableEntity, web.StaffReferralPage(s.layout(r, ""), p))
+		case errors.Is(err, errNotHere):
+			s.hide(w, r, "extension_request", chi.URLParam(r, "id"))
 		case errors.Is(err, store.ErrStale):
 			who := cur.UpdatedByName
 			if who == "" {
@@ -116,6 +113,8 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 			s.conflictPage(w, r, c, string(msg))
 		case errors.Is(err, store.ErrOverAllowance):
 			s.conflictPage(w, r, c, "That would use more sessions than the allowance")
+		case errors.Is(err, store.ErrAlreadyGranted):
+			s.conflictPage(w, r, c, "This referral has had its initial allowance. More sessions need an extension a PSU lead approves")
 		case err != nil:
 			s.serverError(w, r, err)
 		default:
@@ -126,6 +125,10 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 }
 
 var errInvalidForm = errors.New("form has errors")
+
+// errNotHere: the record named in the URL (an extension request) is not one
+// of this referral's; it answers 404 like a record that does not exist.
+var errNotHere = errors.New("no such record on this referral")
 
 // conflictPage answers 409 with the referral as it is now.
 func (s *Server) conflictPage(w http.ResponseWriter, r *http.Request, c store.ReferralCard, msg string) {
@@ -178,10 +181,8 @@ func textField(r *http.Request, name, missing string, limit int, errs *web.Error
 	return v
 }
 
-var coordinatorOnly = []policy.Role{policy.Coordinator}
-
 func (s *Server) acceptReferral() http.HandlerFunc {
-	return s.decide(decision{action: triage.ActionAccept, roles: coordinatorOnly, done: "Referral accepted. Allocate a coach next",
+	return s.decide(decision{action: triage.ActionAccept, may: policy.Triage, done: "Referral accepted. Allocate a coach next",
 		apply: func(ctx context.Context, st *store.Store, _ pgxTx, _ *http.Request, cur store.ReferralState, next string) error {
 			return s.change(ctx, st, cur, store.Change{Status: next, FirstResponse: true}, "accepted", "Accepted")
 		}})
@@ -191,7 +192,7 @@ func (s *Server) declineReferral() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var reason, message string
-		s.decide(decision{action: triage.ActionDecline, roles: coordinatorOnly, fields: []string{"reason", "message"},
+		s.decide(decision{action: triage.ActionDecline, may: policy.Triage, fields: []string{"reason", "message"},
 			done: "Referral declined. We have emailed the trainee",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				reason = textField(r, "reason", "Enter the reason for declining", 1000, errs)
@@ -214,7 +215,7 @@ func (s *Server) requestInfo() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var question string
-		s.decide(decision{action: triage.ActionRequestInfo, roles: coordinatorOnly, fields: []string{"question"},
+		s.decide(decision{action: triage.ActionRequestInfo, may: policy.Triage, fields: []string{"question"},
 			done: "Question sent. The referral waits for the trainee's answer",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				question = textField(r, "question", "Enter your question for the trainee", 2000, errs)
@@ -244,7 +245,7 @@ func (s *Server) overrideEligibility() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var decisionValue, reason string
-		s.decide(decision{roles: coordinatorOnly, fields: []string{"decision", "override_reason"}, done: "Eligibility decision recorded",
+		s.decide(decision{may: policy.Triage, fields: []string{"decision", "override_reason"}, done: "Eligibility decision recorded",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				decisionValue = r.PostFormValue("decision")
 				if decisionValue != "eligible" && decisionValue != "not_eligible" && decisionValue != "needs_review" {
@@ -278,7 +279,7 @@ func (s *Server) allocate(action triage.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var coach store.CoachLoad
 		var sessions int
-		s.decide(decision{action: action, roles: coordinatorOnly, fields: []string{"coach", "sessions"},
+		s.decide(decision{action: action, may: policy.Triage, fields: []string{"coach", "sessions"},
 			done: "Coach allocated. We have told the trainee and the coach",
 			check: func(r *http.Request, cur store.ReferralState, errs *web.Errors) {
 				id, _ := strconv.ParseInt(r.PostFormValue("coach"), 10, 64)
@@ -305,14 +306,27 @@ func (s *Server) allocate(action triage.Action) http.HandlerFunc {
 			apply: func(ctx context.Context, st *store.Store, tx pgxTx, _ *http.Request, cur store.ReferralState, next string) error {
 				id := coach.ID
 				event, detail := "allocated", "Allocated to "+coach.Name+" with "+strconv.Itoa(sessions)+" session(s)"
+				grant := 0
+				if action == triage.ActionAllocate {
+					// The initial allowance is granted once in a referral's
+					// life; one that had it keeps what it has.
+					l, err := st.Ledger(ctx, cur.ID)
+					if err != nil {
+						return err
+					}
+					if grant = triage.InitialGrant(l, sessions); grant == 0 {
+						detail = "Allocated to " + coach.Name + "; the referral keeps the allowance it had (" + strconv.Itoa(l.Remaining) + " of " +
+							strconv.Itoa(l.Allowance) + " session(s) left). More sessions need an extension a PSU lead approves"
+					}
+				}
 				if action == triage.ActionReallocate {
 					event, detail = "reallocated", "Moved to "+coach.Name+"; history and remaining allowance kept"
 				}
 				if err := s.change(ctx, st, cur, store.Change{Status: next, CoachID: &id}, event, detail); err != nil {
 					return err
 				}
-				if action == triage.ActionAllocate {
-					if err := st.AddAllowance(ctx, cur.ID, "granted", sessions, actorFrom(ctx).StaffID, "Initial allowance", s.now()); err != nil {
+				if grant > 0 {
+					if err := st.AddAllowance(ctx, cur.ID, "granted", grant, actorFrom(ctx).StaffID, "Initial allowance", s.now()); err != nil {
 						return err
 					}
 				}
@@ -345,7 +359,7 @@ func (s *Server) closeReferral() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var outcome triage.Outcome
 		var note string
-		s.decide(decision{action: triage.ActionClose, roles: coordinatorOnly, fields: []string{"outcome", "closing_note"},
+		s.decide(decision{action: triage.ActionClose, may: policy.Triage, fields: []string{"outcome", "closing_note"},
 			done: "Referral closed",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				outcome = triage.Outcome(r.PostFormValue("outcome"))
@@ -381,16 +395,37 @@ func (s *Server) closeReferral() http.HandlerFunc {
 	}
 }
 
+// reopenReferral is a PSU lead's reopening of a finished referral: it
+// carries on from where it was (triage.Reopen), with its coach and the
+// allowance it had; more sessions only through an extension.
 func (s *Server) reopenReferral() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var reason string
-		s.decide(decision{action: triage.ActionReopen, roles: []policy.Role{policy.Lead}, fields: []string{"reopen_reason"}, done: "Referral reopened",
+		s.decide(decision{may: policy.Reopen, fields: []string{"reopen_reason"}, done: "Referral reopened",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				reason = textField(r, "reopen_reason", "Enter why you are reopening it", 1000, errs)
 			},
-			apply: func(ctx context.Context, st *store.Store, _ pgxTx, _ *http.Request, cur store.ReferralState, next string) error {
-				return s.change(ctx, st, cur, store.Change{Status: next, Reopened: true}, "reopened", "Reopened: "+reason)
+			allowed: func(cur store.ReferralState) error {
+				if _, err := triage.Reopen(triage.State(cur.Status), triage.History{}); err != nil {
+					return errConflictMsg(err.Error())
+				}
+				return nil
+			},
+			apply: func(ctx context.Context, st *store.Store, _ pgxTx, _ *http.Request, cur store.ReferralState, _ string) error {
+				l, err := st.Ledger(ctx, cur.ID)
+				if err != nil {
+					return err
+				}
+				next, err := triage.Reopen(triage.State(cur.Status), triage.History{Coach: cur.CoachID != 0, Started: l.Booked > 0})
+				if err != nil {
+					return errConflictMsg(err.Error())
+				}
+				detail := "Reopened: " + reason + ". It carries on as " + strings.ToLower(next.Label())
+				if cur.CoachID != 0 {
+					detail += ", with the same coach and the allowance it had (" + strconv.Itoa(l.Remaining) + " of " + strconv.Itoa(l.Allowance) + " session(s) left)"
+				}
+				return s.change(ctx, st, cur, store.Change{Status: string(next), Reopened: true}, "reopened", detail)
 			}})(w, r)
 	}
 }
@@ -399,12 +434,14 @@ func (s *Server) addNote() http.HandlerFunc {
 	// The form's values live per request.
 	return func(w http.ResponseWriter, r *http.Request) {
 		var body string
-		s.decide(decision{roles: []policy.Role{policy.Coordinator, policy.Lead, policy.Coach}, fields: []string{"note_body"}, done: "Note added",
+		s.decide(decision{may: policy.AddNote, fields: []string{"note_body"}, done: "Note added",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				body = textField(r, "note_body", "Enter the note", 4000, errs)
 			},
 			apply: func(ctx context.Context, st *store.Store, _ pgxTx, _ *http.Request, cur store.ReferralState, _ string) error {
-				if err := st.AddNote(ctx, cur.ID, actorFrom(ctx).StaffID, body, s.now()); err != nil {
+				if err := st.AddNote(ctx, cur.ID, actorFrom(ctx).StaffID, body, s.now()); errors.Is(err, store.ErrConflict) {
+					return errConflictMsg("You added this note already, so it was not added twice")
+				} else if err != nil {
 					return err
 				}
 				if err := st.AddEvent(ctx, cur.ID, s.now(), "note", "staff", actorFrom(ctx).StaffID, "Internal note added"); err != nil {
@@ -421,7 +458,7 @@ func (s *Server) fundingDecision() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var approved bool
 		var ref, reason string
-		s.decide(decision{roles: []policy.Role{policy.Lead}, fields: []string{"funding", "funding_ref", "funding_reason"}, done: "Funding decision recorded",
+		s.decide(decision{may: policy.DecideFunding, fields: []string{"funding", "funding_ref", "funding_reason"}, done: "Funding decision recorded",
 			allowed: func(cur store.ReferralState) error {
 				if cur.FormDStatus != "requested" {
 					return errConflictMsg("This funding request has already been decided")
@@ -473,7 +510,7 @@ func (s *Server) requestExtension() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var sessions int
 		var why string
-		s.decide(decision{roles: []policy.Role{policy.Coordinator, policy.Coach}, fields: []string{"ext_sessions", "justification"},
+		s.decide(decision{may: policy.RequestExtension, fields: []string{"ext_sessions", "justification"},
 			done: "Request sent to the PSU leads",
 			allowed: func(cur store.ReferralState) error {
 				if cur.Status != string(triage.StateAllocated) && cur.Status != string(triage.StateActive) {
@@ -512,7 +549,7 @@ func (s *Server) decideExtension() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var approved bool
 		var note string
-		s.decide(decision{roles: []policy.Role{policy.Lead}, fields: []string{"decision", "note"}, done: "Decision recorded",
+		s.decide(decision{may: policy.DecideExtension, fields: []string{"decision", "note"}, done: "Decision recorded",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				switch r.PostFormValue("decision") {
 				case "approved":
@@ -528,10 +565,14 @@ func (s *Server) decideExtension() http.HandlerFunc {
 				id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 				x, err := st.LockExtension(ctx, id)
 				if errors.Is(err, store.ErrNotFound) || (err == nil && x.ReferralID != cur.ID) {
-					return errConflictMsg("That request has already been decided")
+					// No such request on this referral.
+					return errNotHere
 				}
 				if err != nil {
 					return err
+				}
+				if x.Status != "pending" {
+					return errConflictMsg("That request for extra sessions has already been " + x.Status + " by " + x.DecidedBy + ". Nothing was changed")
 				}
 				if err := st.DecideExtension(ctx, id, approved, note, actorFrom(ctx).StaffID, s.now()); err != nil {
 					return err

@@ -16,7 +16,7 @@ import (
 // still waiting for them.
 func (s *Server) referralChase(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	c, ok := s.referralFor(w, r, policy.ViewReferral)
+	c, ok := s.referralChange(w, r, policy.Triage)
 	if !ok {
 		return
 	}
@@ -52,7 +52,7 @@ func (s *Server) referralChase(w http.ResponseWriter, r *http.Request) {
 // with a recorded reason.
 func (s *Server) referralCloseUnconfirmed(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	c, ok := s.referralFor(w, r, policy.ViewReferral)
+	c, ok := s.referralChange(w, r, policy.Triage)
 	if !ok {
 		return
 	}

@@ -154,7 +154,9 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 		s.flash(r, "You have withdrawn this referral")
 		http.Redirect(w, r, "/your-referrals/"+c.Reference, http.StatusSeeOther)
 	case errors.As(err, &msg):
-		s.conflict(w, r, c, string(msg))
+		// The trainee's own page with the reason (s.conflict is the staff page).
+		s.flash(r, string(msg))
+		http.Redirect(w, r, "/your-referrals/"+c.Reference, http.StatusSeeOther)
 	case err != nil:
 		s.serverError(w, r, err)
 	default:

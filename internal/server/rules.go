@@ -1,11 +1,14 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
 	"careers/internal/policy"
+	"careers/internal/store"
+	"careers/web"
 )
 
 // handle registers a route together with the rule that guards it. Every
@@ -51,7 +54,60 @@ func (s *Server) askToSignIn(w http.ResponseWriter, r *http.Request, staff bool)
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, recordType, recordID string) {
 	s.log.WarnContext(r.Context(), "access denied", "request_id", requestID(r), "record_type", recordType)
 	_ = s.auditView(r, "deny", recordType, recordID, "denied")
-	s.renderForbidden(w, r)
+	s.renderNoAccess(w, r)
+}
+
+// renderNoAccess answers 403 for a refusal because of who the person is
+// (not the CSRF refusal, which has its own page), with a link to their home.
+func (s *Server) renderNoAccess(w http.ResponseWriter, r *http.Request) {
+	home := "/"
+	switch actorFrom(r.Context()).Kind {
+	case policy.Staff:
+		home = "/staff"
+	case policy.Public:
+		home = "/your-referrals"
+	}
+	s.render(w, r, http.StatusForbidden, web.NoAccessPage(s.layout(r, "You do not have access to this page"), home))
+}
+
+// referralChange loads the referral in the URL for a change (or another
+// action in policy's change table): someone else's referral answers 404,
+// one the person may read but not change this way 403.
+func (s *Server) referralChange(w http.ResponseWriter, r *http.Request, act policy.Action) (store.ReferralCard, bool) {
+	c, err := s.store.ReferralCardByReference(r.Context(), chi.URLParam(r, "reference"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderNotFound(w, r)
+		return c, false
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return c, false
+	}
+	return c, s.allowChange(w, r, act, "referral", c.Reference, c)
+}
+
+// allowChange applies the change table to a loaded referral (recordType
+// and recordID name what the refusal is audited against); on refusal it
+// has answered. An allowed change is audited as a view of the referral, as
+// every opening of a confidential record is.
+func (s *Server) allowChange(w http.ResponseWriter, r *http.Request, act policy.Action, recordType, recordID string, c store.ReferralCard) bool {
+	switch policy.Change(actorFrom(r.Context()), act, c.Owners) {
+	case policy.Allow:
+	case policy.Forbid:
+		s.deny(w, r, recordType, recordID)
+		return false
+	case policy.SignIn:
+		s.askToSignIn(w, r, true)
+		return false
+	default:
+		s.hide(w, r, recordType, recordID)
+		return false
+	}
+	if err := s.auditView(r, string(policy.ViewReferral), "referral", c.Reference, store.OutcomeSuccess); err != nil {
+		s.serverError(w, r, err)
+		return false
+	}
+	return true
 }
 
 // hide answers a request for someone else's record exactly as for a record

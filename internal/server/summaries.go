@@ -18,6 +18,14 @@ import (
 
 const summaryActions = 3
 
+// Repeats of a summary action that has already happened, answered with a
+// message on the summary page.
+var (
+	errAlreadySubmitted = errors.New("summary already submitted")
+	errNotSubmitted     = errors.New("summary not submitted yet")
+	errSameChoice       = errors.New("sharing choice unchanged")
+)
+
 func summaryProps(c store.ReferralCard, a store.Appointment, sum store.Summary, hasCM bool) web.SummaryProps {
 	p := web.SummaryProps{Reference: c.Reference, When: web.TimeRange(a.Start, a.End), Coach: a.CoachName,
 		SelfAwareness: sum.SelfAwareness, Options: sum.Options, Decision: sum.Decision, Submitted: sum.SubmittedAt != nil,
@@ -130,6 +138,13 @@ func (s *Server) saveSummary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
+		// A submitted summary no longer changes: a second submission (or a
+		// draft saved from a stale page) is answered, not silently dropped.
+		if prev, err := st.LockSummary(ctx, a.ID); err == nil && prev.SubmittedAt != nil {
+			return errAlreadySubmitted
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		if err := st.SaveSummary(ctx, sum, submit, s.now()); err != nil {
 			return err
 		}
@@ -149,7 +164,12 @@ func (s *Server) saveSummary(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.sendSummaryIfDue(ctx, st, tx, a.ID)
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errAlreadySubmitted):
+		s.flash(r, "You submitted this summary already, so nothing was changed. You can still change whether it is shared until it is sent")
+		http.Redirect(w, r, "/your-referrals/"+c.Reference+"/appointments/"+strconv.FormatInt(a.ID, 10)+"/summary", http.StatusSeeOther)
+		return
+	case err != nil:
 		s.serverError(w, r, err)
 		return
 	}
@@ -175,6 +195,16 @@ func (s *Server) changeShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
+		prev, err := st.LockSummary(ctx, a.ID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && prev.SubmittedAt == nil) {
+			return errNotSubmitted
+		}
+		if err != nil {
+			return err
+		}
+		if prev.SentAt == nil && prev.ShareChangedAt != nil && prev.Share == (share == "yes") {
+			return errSameChoice
+		}
 		if err := st.SetShare(ctx, a.ID, share == "yes", s.now()); err != nil {
 			return err
 		}
@@ -191,6 +221,10 @@ func (s *Server) changeShare(w http.ResponseWriter, r *http.Request) {
 		return s.sendSummaryIfDue(ctx, st, tx, a.ID)
 	})
 	switch {
+	case errors.Is(err, errNotSubmitted):
+		s.flash(r, "Submit your summary first; you choose whether it is shared when you submit it")
+	case errors.Is(err, errSameChoice):
+		s.flash(r, "That was already your choice, so nothing was changed")
 	case errors.Is(err, store.ErrConflict):
 		s.flash(r, "Your summary has already been sent, so this can no longer change")
 	case err != nil:
@@ -268,7 +302,7 @@ func summaryText(a store.Appointment, sum store.Summary) string {
 // Every view is audited.
 func (s *Server) staffSummaries(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	c, ok := s.referralFor(w, r, policy.ViewReferral)
+	c, ok := s.referralChange(w, r, policy.ReadSummaries)
 	if !ok {
 		return
 	}

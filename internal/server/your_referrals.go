@@ -239,7 +239,7 @@ func (s *Server) referralPageProps(r *http.Request, pg store.ReferralPage) web.S
 		}
 	}
 	p.Timeline = timelineFor(au, d.Events, pg.Notifications)
-	p.Waiting = d.Status == "awaiting_trainee" && actorFrom(r.Context()).Has(policy.Coordinator)
+	p.Waiting = d.Status == "awaiting_trainee" && policy.Can(actorFrom(r.Context()), policy.Triage, d.Owners)
 	if au.Full(policy.InfoInternal) {
 		p.ClosingNote = pg.ClosingNote
 	}
@@ -265,21 +265,23 @@ func (s *Server) triageProps(r *http.Request, au policy.Audience, pg store.Refer
 	d, st := pg.Detail, pg.State
 	p.Version = st.Version
 	state := triage.State(st.Status)
+	// Buttons and links follow policy's change table, as the routes do.
+	may := func(act policy.Action) bool { return policy.Can(a, act, d.Owners) }
 	can := map[string]bool{}
 	for _, act := range triage.Allowed(state) {
-		switch {
-		case a.Has(policy.Coordinator) && (act == triage.ActionAccept || act == triage.ActionDecline || act == triage.ActionRequestInfo ||
-			act == triage.ActionAllocate || act == triage.ActionReallocate || act == triage.ActionClose):
-			can[string(act)] = true
-		case a.Has(policy.Lead) && act == triage.ActionReopen:
-			can[string(act)] = true
+		switch act {
+		case triage.ActionAccept, triage.ActionDecline, triage.ActionRequestInfo, triage.ActionAllocate, triage.ActionReallocate, triage.ActionClose:
+			can[string(act)] = may(policy.Triage)
+		case triage.ActionReopen:
+			can[string(act)] = may(policy.Reopen)
 		}
 	}
-	can["override"] = a.Has(policy.Coordinator) && triage.IsOpen(state)
-	can["note"] = a.HasAny(policy.Coordinator, policy.Lead, policy.Coach)
-	can["funding"] = a.Has(policy.Lead) && st.FormDStatus == "requested"
-	can["extension"] = a.HasAny(policy.Coordinator, policy.Coach) && (state == triage.StateAllocated || state == triage.StateActive)
-	can["decide_extension"] = a.Has(policy.Lead)
+	can["override"] = may(policy.Triage) && triage.IsOpen(state)
+	can["note"] = may(policy.AddNote)
+	can["funding"] = may(policy.DecideFunding) && st.FormDStatus == "requested"
+	can["extension"] = may(policy.RequestExtension) && (state == triage.StateAllocated || state == triage.StateActive)
+	can["decide_extension"] = may(policy.DecideExtension)
+	can["summaries"] = may(policy.ReadSummaries)
 	p.Can = can
 
 	start := d.SubmittedAt
@@ -319,7 +321,7 @@ func (s *Server) triageProps(r *http.Request, au policy.Audience, pg store.Refer
 	}
 
 	if au.Full(policy.InfoAppointments) {
-		s.appointmentProps(a, st, pg, p)
+		s.appointmentProps(a, may, st, pg, p)
 	}
 	if au.Full(policy.InfoInternal) {
 		for _, n := range pg.Notes {
@@ -358,21 +360,19 @@ func (s *Server) triageProps(r *http.Request, au policy.Audience, pg store.Refer
 // appointmentProps adds the sessions and the allowance ledger, with what
 // this person may do to each session, for those who see appointments in
 // full.
-func (s *Server) appointmentProps(a policy.Actor, st store.ReferralState, pg store.ReferralPage, p *web.StaffReferralProps) {
+func (s *Server) appointmentProps(a policy.Actor, may func(policy.Action) bool, st store.ReferralState, pg store.ReferralPage, p *web.StaffReferralProps) {
 	p.ShowSessions = st.CoachID != 0
 	appts := pg.Appointments
-	coordinatorOrLead := a.HasAny(policy.Coordinator, policy.Lead)
 	for _, ap := range appts {
 		row := apptRow(ap)
-		isCoach := a.StaffID == ap.CoachID
 		started := !ap.Start.After(s.now())
-		row.CanChange = ap.Status == "booked" && !started && (a.Has(policy.Coordinator) || isCoach)
-		row.CanAttendance = ap.Status == "booked" && started && (a.Has(policy.Coordinator) || isCoach)
-		row.CanConfirm = ap.Status == "attended" && ap.MeetingConfirmedAt == nil && isCoach
-		row.CanWaive = coordinatorOrLead && ap.WaivedAt == nil && (ap.Late || ap.Status == "not_attended")
+		row.CanChange = ap.Status == "booked" && !started && may(policy.CancelSession)
+		row.CanAttendance = ap.Status == "booked" && started && may(policy.RecordAttendance)
+		row.CanConfirm = ap.Status == "attended" && ap.MeetingConfirmedAt == nil && may(policy.ConfirmMeeting) && a.StaffID == ap.CoachID
+		row.CanWaive = may(policy.WaiveForfeit) && ap.WaivedAt == nil && (ap.Late || ap.Status == "not_attended")
 		p.Appointments = append(p.Appointments, row)
 	}
-	if ok, _ := canBook(st); ok && a.Has(policy.Coordinator) {
+	if ok, _ := canBook(st); ok && may(policy.BookFor) {
 		p.CanBook = true
 	}
 

@@ -44,14 +44,24 @@ func (s *Store) AddSlots(ctx context.Context, coachID int64, slots []NewSlot) (i
 	return added, err
 }
 
-// DeleteSlot removes a coach's own slot that has never been booked.
+// DeleteSlot removes a coach's own slot that has never been booked:
+// ErrNotFound when the coach has no such slot (someone else's, or gone),
+// ErrConflict when an appointment (even a cancelled one) refers to it.
 func (s *Store) DeleteSlot(ctx context.Context, coachID, slotID int64) error {
-	tag, err := s.db.Exec(ctx, `DELETE FROM availability_slots s WHERE s.id = $1 AND s.coach_id = $2
-		AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id)`, slotID, coachID)
-	if err != nil {
+	var found, deleted int
+	err := s.db.QueryRow(ctx, `WITH target AS (
+			SELECT id FROM availability_slots WHERE id = $1 AND coach_id = $2 FOR UPDATE
+		), gone AS (
+			DELETE FROM availability_slots s USING target WHERE s.id = target.id
+				AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id) RETURNING s.id
+		)
+		SELECT (SELECT count(*) FROM target), (SELECT count(*) FROM gone)`, slotID, coachID).Scan(&found, &deleted)
+	switch {
+	case err != nil:
 		return fmt.Errorf("delete slot: %w", mapErr(err))
-	}
-	if tag.RowsAffected() != 1 {
+	case found == 0:
+		return fmt.Errorf("delete slot: %w", ErrNotFound)
+	case deleted == 0:
 		return fmt.Errorf("delete slot: %w", ErrConflict)
 	}
 	return nil
@@ -68,13 +78,16 @@ type CalendarSlot struct {
 	Reference   string
 	TraineeName string
 	Status      string
+	OwnClient   bool // the booked referral is allocated to this coach now
+	EverBooked  bool // some appointment (even a cancelled one) used the slot
 }
 
 // CoachCalendar lists a coach's slots from from to to, with the live
 // appointment in each (one query).
 func (s *Store) CoachCalendar(ctx context.Context, coachID int64, from, to time.Time) ([]CalendarSlot, error) {
 	rows, err := s.db.Query(ctx, `SELECT sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, sl.blocked,
-			coalesce(a.id, 0), coalesce(r.reference, ''), coalesce(r.trainee_name, ''), coalesce(a.status, '')
+			coalesce(a.id, 0), coalesce(r.reference, ''), coalesce(r.trainee_name, ''), coalesce(a.status, ''),
+			coalesce(r.coach_id = sl.coach_id, false), EXISTS (SELECT 1 FROM appointments x WHERE x.coach_id = sl.coach_id AND x.starts_at = sl.starts_at AND x.slot_id = sl.id)
 		FROM availability_slots sl
 		LEFT JOIN appointments a ON a.slot_id = sl.id AND a.status <> 'cancelled'
 		LEFT JOIN referrals r ON r.id = a.referral_id
@@ -86,7 +99,7 @@ func (s *Store) CoachCalendar(ctx context.Context, coachID int64, from, to time.
 	var out []CalendarSlot
 	for rows.Next() {
 		var c CalendarSlot
-		if err := rows.Scan(&c.ID, &c.Start, &c.End, &c.Mode, &c.Place, &c.Blocked, &c.Appointment, &c.Reference, &c.TraineeName, &c.Status); err != nil {
+		if err := rows.Scan(&c.ID, &c.Start, &c.End, &c.Mode, &c.Place, &c.Blocked, &c.Appointment, &c.Reference, &c.TraineeName, &c.Status, &c.OwnClient, &c.EverBooked); err != nil {
 			return nil, fmt.Errorf("calendar: %w", err)
 		}
 		out = append(out, c)

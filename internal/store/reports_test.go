@@ -115,7 +115,13 @@ func TestReportFigures(t *testing.T) {
 	ledger("R10", "granted", 2, "2025-05-07T10:00:00Z")
 	ledger("R10", "attended", 1, "2025-05-10T11:00:00Z")
 	ledger("R1", "extended", 1, "2025-06-01T10:00:00Z")
-	ledger("R10", "granted", 1, "2025-06-10T10:00:00Z") // a second grant is not an allocation
+	// A second grant is not an allocation. The store now refuses one
+	// (ErrAlreadyGranted); a database may still hold them from before, as
+	// written here directly.
+	if _, err := pool.Exec(ctx, `INSERT INTO allowance_events (referral_id, at, kind, sessions, note) VALUES ($1, $2, 'granted', 1, '')`,
+		ids["R10"], at("2025-06-10T10:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
 	ledger("R7", "granted", 2, "2025-06-30T23:00:00Z")  // midnight at the period's end: out
 	appointment("R9", "attended", "2025-04-02T10:00:00Z")
 	appointment("R1", "cancelled", "2025-04-20T09:00:00Z")

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"careers/internal/triage"
 )
 
 // ErrStale means the referral changed since the person opened it.
@@ -112,10 +114,18 @@ func (s *Store) DecideFormD(ctx context.Context, id int64, status, reference str
 		version = version + 1, updated_by = $4, updated_at = $5 WHERE id = $1 AND form_d_status = 'requested'`, id, status, reference, by, at)
 }
 
+// ErrAlreadyGranted means an initial allowance was asked for a referral
+// that has had one: it is granted once in a referral's life (triage.InitialGrant).
+var ErrAlreadyGranted = errors.New("the initial allowance was granted already")
+
 // AddAllowance records a ledger event; the database refuses one that would
-// use more sessions than granted (ErrOverAllowance).
+// use more sessions than granted (ErrOverAllowance), and a second initial
+// grant is refused here (ErrAlreadyGranted). The caller holds the
+// referral's lock, so the check and the insert are one decision.
 func (s *Store) AddAllowance(ctx context.Context, id int64, kind string, sessions int, by int64, note string, at time.Time) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO allowance_events (referral_id, at, kind, sessions, actor_id, note) VALUES ($1, $2, $3, $4, nullif($5, 0), $6)`,
+	tag, err := s.db.Exec(ctx, `INSERT INTO allowance_events (referral_id, at, kind, sessions, actor_id, note)
+		SELECT $1, $2, $3, $4, nullif($5, 0), $6
+		WHERE $3 <> 'granted' OR NOT EXISTS (SELECT 1 FROM allowance_events WHERE referral_id = $1 AND kind = 'granted')`,
 		id, at, kind, sessions, by, note)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.ConstraintName == "referrals_sessions_within_allowance" {
@@ -124,7 +134,23 @@ func (s *Store) AddAllowance(ctx context.Context, id int64, kind string, session
 	if err != nil {
 		return fmt.Errorf("allowance: %w", mapErr(err))
 	}
+	if tag.RowsAffected() != 1 {
+		return ErrAlreadyGranted
+	}
 	return nil
+}
+
+// Ledger is a referral's allowance as the triage rules count it.
+func (s *Store) Ledger(ctx context.Context, id int64) (triage.Ledger, error) {
+	events, err := s.Allowance(ctx, id)
+	if err != nil {
+		return triage.Ledger{}, err
+	}
+	les := make([]triage.LedgerEvent, len(events))
+	for i, e := range events {
+		les[i] = triage.LedgerEvent{Kind: triage.LedgerKind(e.Kind), Sessions: e.Sessions}
+	}
+	return triage.Tally(les), nil
 }
 
 // AllowanceEvent is one line of the ledger.
@@ -190,10 +216,19 @@ func (s *Store) CoachesWithLoad(ctx context.Context) ([]CoachLoad, error) {
 }
 
 // AddNote adds an internal note to a referral.
+//
+// The same author's same note again within an hour is a repeat (a double
+// click, a second tab): it is not added twice (ErrConflict). The caller
+// holds the referral's lock.
 func (s *Store) AddNote(ctx context.Context, id, author int64, body string, at time.Time) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO referral_notes (referral_id, at, author_id, body) VALUES ($1, $2, $3, $4)`, id, at, author, body)
+	tag, err := s.db.Exec(ctx, `INSERT INTO referral_notes (referral_id, at, author_id, body) SELECT $1, $2, $3, $4
+		WHERE NOT EXISTS (SELECT 1 FROM referral_notes WHERE referral_id = $1 AND author_id = $3 AND body = $4 AND at > $2::timestamptz - interval '1 hour')`,
+		id, at, author, body)
 	if err != nil {
 		return fmt.Errorf("note: %w", mapErr(err))
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("note: %w", ErrConflict)
 	}
 	return nil
 }
@@ -311,10 +346,11 @@ func (s *Store) PendingExtensions(ctx context.Context) ([]ExtensionRequest, erro
 	return s.extensions(ctx, `WHERE e.status = 'pending' ORDER BY e.requested_at, e.id LIMIT 200`)
 }
 
-// LockExtension reads a pending request under a lock (ErrNotFound if it is
-// not pending).
+// LockExtension reads a request under a lock, whatever its status
+// (ErrNotFound if there is no such request); the caller checks that it
+// belongs to the referral in hand and is still pending.
 func (s *Store) LockExtension(ctx context.Context, id int64) (ExtensionRequest, error) {
-	xs, err := s.extensions(ctx, `WHERE e.id = $1 AND e.status = 'pending' FOR UPDATE OF e`, id)
+	xs, err := s.extensions(ctx, `WHERE e.id = $1 FOR UPDATE OF e`, id)
 	if err != nil {
 		return ExtensionRequest{}, err
 	}

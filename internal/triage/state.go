@@ -184,12 +184,16 @@ func FirstResponse(a Action) bool {
 //     later sessions do not change the state.
 //   - Close (with an outcome) is for accepted work and for unconfirmed
 //     referrals; withdraw is open to the trainee from every open state.
-//   - Reopen always lands on accepted, whatever came before: a PSU lead
-//     reopens so that more work can happen, and accepted is where a
-//     coordinator allocates a coach (the same one or another). The
-//     allowance is whatever the ledger holds; a lead adds sessions through
-//     an extension. Reopening a referral that was declined or never
-//     confirmed is therefore also the lead's decision to accept it.
+//   - Reopen restores the referral to where it can carry on, with the
+//     allowance it had: allocated to its coach if it had one, active if
+//     sessions had begun, accepted only if it never had a coach (so a
+//     coordinator allocates one and the initial allowance for the first
+//     time). It never lands where a coordinator would grant a second
+//     initial allowance; more sessions come only through an extension a
+//     PSU lead approves. Because the target depends on that history, Next
+//     refuses reopen and Reopen decides it (the table below says only
+//     which states may be reopened). Reopening a referral that was
+//     declined or never confirmed is also the lead's decision to accept it.
 var transitions = []struct {
 	From   State
 	Action Action
@@ -222,8 +226,54 @@ var transitions = []struct {
 	{StateActive, ActionClose, StateClosed},
 	{StateActive, ActionWithdraw, StateWithdrawn},
 
-	{StateClosed, ActionReopen, StateAccepted},
-	{StateWithdrawn, ActionReopen, StateAccepted},
+	{StateClosed, ActionReopen, stateResumed},
+	{StateWithdrawn, ActionReopen, stateResumed},
+}
+
+// stateResumed marks the reopen transitions: where they land is decided by
+// Reopen from the referral's history, not by the table.
+const stateResumed State = "(resumed)"
+
+// ErrReopenNeedsHistory is Next's answer for reopen on a state that may be
+// reopened: where it lands depends on the referral's history, so call Reopen.
+var ErrReopenNeedsHistory = errors.New("triage: reopening depends on the referral's history: use Reopen")
+
+// History is what a reopened referral had when it finished.
+type History struct {
+	// Coach: a coach was allocated (and with it the initial allowance).
+	Coach bool
+	// Started: sessions had begun (one was ever booked).
+	Started bool
+}
+
+// Reopen is the state a finished referral carries on from when a PSU lead
+// reopens it: active with its coach if sessions had begun, allocated to its
+// coach if it had one, accepted if it never had a coach. From any other
+// state it returns an *IllegalError wrapping ErrIllegal.
+func Reopen(from State, h History) (State, error) {
+	if _, ok := permitted(from, ActionReopen); !ok {
+		return "", &IllegalError{From: from, Action: ActionReopen}
+	}
+	switch {
+	case h.Coach && h.Started:
+		return StateActive, nil
+	case h.Coach:
+		return StateAllocated, nil
+	default:
+		return StateAccepted, nil
+	}
+}
+
+// InitialGrant is how many sessions an allocation adds to a referral whose
+// ledger is l when the coordinator chose asked: the initial allowance is
+// granted once in a referral's life. A referral that already had it (one
+// reopened before this rule, or allocated again by any route) keeps what it
+// has and gets more only through an extension a PSU lead approves.
+func InitialGrant(l Ledger, asked int) int {
+	if l.Granted > 0 {
+		return 0
+	}
+	return asked
 }
 
 // ErrIllegal is wrapped by every error Next returns: the action is not
@@ -256,13 +306,28 @@ func (e *IllegalError) Unwrap() error { return ErrIllegal }
 // Next is the state a referral in state from moves to when a is done; when
 // from does not allow a it returns "" and an *IllegalError wrapping
 // ErrIllegal.
+//
+// Reopen is decided by Reopen: for a state that may be reopened Next
+// returns ErrReopenNeedsHistory.
 func Next(from State, a Action) (State, error) {
+	to, ok := permitted(from, a)
+	switch {
+	case !ok:
+		return "", &IllegalError{From: from, Action: a}
+	case to == stateResumed:
+		return "", ErrReopenNeedsHistory
+	}
+	return to, nil
+}
+
+// permitted looks the pair up in the table.
+func permitted(from State, a Action) (State, bool) {
 	for _, t := range transitions {
 		if t.From == from && t.Action == a {
-			return t.To, nil
+			return t.To, true
 		}
 	}
-	return "", &IllegalError{From: from, Action: a}
+	return "", false
 }
 
 // Allowed lists the actions state from allows, in the order of Actions (the
@@ -271,7 +336,7 @@ func Next(from State, a Action) (State, error) {
 func Allowed(from State) []Action {
 	var out []Action
 	for _, a := range Actions {
-		if _, err := Next(from, a); err == nil {
+		if _, ok := permitted(from, a); ok {
 			out = append(out, a)
 		}
 	}

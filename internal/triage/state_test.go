@@ -20,7 +20,8 @@ const (
 	active   = triage.StateActive
 	closed   = triage.StateClosed
 	withdr   = triage.StateWithdrawn
-	illegal  = triage.State("") // the action is refused
+	illegal  = triage.State("")        // the action is refused
+	resumes  = triage.State("resumes") // reopen: Reopen decides from the history
 )
 
 // TestNextEveryStateEveryAction is the state machine written out in full:
@@ -40,8 +41,8 @@ func TestNextEveryStateEveryAction(t *testing.T) {
 		accepted: {illegal, illegal, illegal, illegal, illegal, alloc, illegal, illegal, closed, withdr, illegal},
 		alloc:    {illegal, illegal, illegal, illegal, illegal, illegal, active, alloc, closed, withdr, illegal},
 		active:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, active, closed, withdr, illegal},
-		closed:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, accepted},
-		withdr:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, accepted},
+		closed:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, resumes},
+		withdr:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, resumes},
 	}
 	if !slices.Equal(actions, triage.Actions) {
 		t.Fatalf("the table's columns %q are not triage.Actions %q", actions, triage.Actions)
@@ -64,6 +65,12 @@ func TestNextEveryStateEveryAction(t *testing.T) {
 					checkIllegal(t, err, from, a)
 					if got != "" {
 						t.Errorf("refused Next returned state %q, want \"\"", got)
+					}
+					return
+				}
+				if row[i] == resumes {
+					if !errors.Is(err, triage.ErrReopenNeedsHistory) || got != "" {
+						t.Fatalf("Next = %q, %v; want ErrReopenNeedsHistory (Reopen decides)", got, err)
 					}
 					return
 				}
@@ -226,6 +233,63 @@ func TestEveryStateReachable(t *testing.T) {
 		}
 		if triage.IsOpen(s) && !slices.Contains(triage.Allowed(s), triage.ActionWithdraw) {
 			t.Errorf("the trainee cannot withdraw from %q", s)
+		}
+	}
+}
+
+// A reopened referral carries on from where it was, with the allowance it
+// had: never from where a coordinator would grant a second initial
+// allowance once it had a coach.
+func TestReopenRestores(t *testing.T) {
+	cases := []struct {
+		from triage.State
+		h    triage.History
+		want triage.State
+	}{
+		{closed, triage.History{}, accepted},                         // declined, or closed before a coach
+		{withdr, triage.History{}, accepted},                         // withdrew before a coach
+		{closed, triage.History{Coach: true}, alloc},                 // had a coach, no session booked
+		{withdr, triage.History{Coach: true}, alloc},                 //
+		{closed, triage.History{Coach: true, Started: true}, active}, // sessions had begun
+		{withdr, triage.History{Coach: true, Started: true}, active}, //
+		{closed, triage.History{Started: true}, accepted},            // no coach now: a coordinator allocates one
+	}
+	for _, c := range cases {
+		got, err := triage.Reopen(c.from, c.h)
+		if err != nil || got != c.want {
+			t.Errorf("Reopen(%q, %+v) = %q, %v; want %q", c.from, c.h, got, err, c.want)
+		}
+		// Where it lands, allocating (which grants the initial allowance)
+		// is refused whenever the referral had a coach.
+		if _, err := triage.Next(got, triage.ActionAllocate); c.h.Coach && err == nil {
+			t.Errorf("Reopen(%q, %+v) lands on %q, where a coordinator can allocate again", c.from, c.h, got)
+		}
+	}
+	for _, from := range triage.States {
+		if from == closed || from == withdr {
+			continue
+		}
+		_, err := triage.Reopen(from, triage.History{Coach: true})
+		checkIllegal(t, err, from, triage.ActionReopen)
+	}
+}
+
+// The initial allowance is granted once in a referral's life.
+func TestInitialGrant(t *testing.T) {
+	cases := []struct {
+		events []triage.LedgerEvent
+		asked  int
+		want   int
+	}{
+		{nil, 3, 3},
+		{nil, 1, 1},
+		{[]triage.LedgerEvent{{Kind: triage.KindGranted, Sessions: 2}}, 3, 0},
+		{[]triage.LedgerEvent{{Kind: triage.KindGranted, Sessions: 2}, {Kind: triage.KindBooked, Sessions: 2}}, 2, 0},
+		{[]triage.LedgerEvent{{Kind: triage.KindGranted, Sessions: 1}, {Kind: triage.KindExtended, Sessions: 2}}, 1, 0},
+	}
+	for _, c := range cases {
+		if got := triage.InitialGrant(triage.Tally(c.events), c.asked); got != c.want {
+			t.Errorf("InitialGrant(%v, %d) = %d, want %d", c.events, c.asked, got, c.want)
 		}
 	}
 }
