@@ -15,6 +15,7 @@ import (
 	"careers/internal/config"
 	cmail "careers/internal/mail"
 	"careers/internal/mail/mailtest"
+	"careers/internal/testdb"
 )
 
 func testOrigin(replyTo bool) cmail.Origin {
@@ -340,6 +341,7 @@ func TestProductionRefusesAMailServerWithoutSTARTTLS(t *testing.T) {
 		if env == "production" {
 			vars["BASE_URL"] = "https://careers.example.nhs.uk"
 			vars["DATABASE_URL"] = "postgres://careers_app@db.example.nhs.uk/careers?sslmode=verify-full"
+			vars["SECRET_KEY"] = testdb.SecretKey
 		}
 		cfg, err := config.Load(func(k string) string { return vars[k] })
 		if err != nil {
