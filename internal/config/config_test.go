@@ -41,7 +41,7 @@ func TestValidValues(t *testing.T) {
 		"ENV": "production", "ADDR": "0.0.0.0:9000", "BASE_URL": "https://careers.example.nhs.uk/",
 		"DATABASE_URL": "postgres://app:secret@db:5432/careers?sslmode=verify-full", "LOG_LEVEL": "warn",
 		"MIGRATE_DATABASE_URL": "postgres://owner:secret@db:5432/careers?sslmode=verify-full",
-		"NHS_WEB_FONT": "true", "TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7/32",
+		"NHS_WEB_FONT":         "true", "TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7/32",
 		"DB_MAX_CONNS": "25", "REQUEST_TIMEOUT": "15s", "SHUTDOWN_TIMEOUT": "1m",
 		"SMTP_URL": "smtp://relay:pw@mail.example.nhs.uk:587", "MAIL_FROM": "Careers support <careers@example.nhs.uk>",
 		"MAIL_REPLY_TO": "psu@example.nhs.uk", "RUN_WORKERS": "false", "RETENTION_MONTHS": "84",

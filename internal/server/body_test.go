@@ -49,6 +49,9 @@ func rawRequest(t *testing.T, addr, head string, body []byte) net.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	// A browser names the server as it reached it: host and port (the
+	// development server answers only for its own address).
+	head = strings.Replace(head, "\nHost: localhost", "\nHost: "+addr, 1)
 	if _, err := io.WriteString(c, strings.ReplaceAll(head, "\n", "\r\n")+"\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}

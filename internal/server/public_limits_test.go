@@ -214,7 +214,12 @@ func TestExpiredConfirmationLinkCanBeRenewed(t *testing.T) {
 func serverWithoutWorkers(t *testing.T) *testServer {
 	t.Helper()
 	pool := testdb.NewPool(t)
-	cfg, err := config.Load(func(string) string { return "" })
+	cfg, err := config.Load(func(k string) string {
+		if k == "SECRET_KEY" {
+			return testdb.SecretKey
+		}
+		return ""
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,9 +421,14 @@ func TestSharedAddressIsNotAPerson(t *testing.T) {
 	checkPublicLimitPage(t, "one draft hammered", limited)
 
 	// The address's ceiling on link requests, when it is reached.
-	if _, err := ts.pool.Exec(ctx, `UPDATE auth_throttle SET failures = $2 WHERE key = $1`,
-		auth.PublicFormKey("sign-in", "127.0.0.1"), auth.LinkFormCeiling); err != nil {
+	// The table holds each key keyed with the service's secret.
+	keys, err := auth.NewKeyring(mustParseKey(t, testdb.SecretKey))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if tag, err := ts.pool.Exec(ctx, `UPDATE auth_throttle SET failures = $2 WHERE key = $1`,
+		keys.ThrottleKey(auth.PublicFormKey("sign-in", "127.0.0.1")), auth.LinkFormCeiling); err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("set the address's count: %v, %d rows", err, tag.RowsAffected())
 	}
 	checkPublicLimitPage(t, "the address's ceiling", b.Post(t, "/sign-in", url.Values{"email": {"trainee1@example.com"}}))
 }

@@ -123,7 +123,7 @@ func CurrentRole(ctx context.Context, pool *pgxpool.Pool) (string, error) {
 // docs/operations.md describes. Production refuses to start otherwise.
 func (s *Store) CheckLeastPrivilege(ctx context.Context) error {
 	var (
-		role                                  string
+		role                                   string
 		super, create, owns, auditW, registerW bool
 	)
 	err := s.pool.QueryRow(ctx, `

@@ -122,7 +122,7 @@ func TestReportFigures(t *testing.T) {
 		ids["R10"], at("2025-06-10T10:00:00Z")); err != nil {
 		t.Fatal(err)
 	}
-	ledger("R7", "granted", 2, "2025-06-30T23:00:00Z")  // midnight at the period's end: out
+	ledger("R7", "granted", 2, "2025-06-30T23:00:00Z") // midnight at the period's end: out
 	appointment("R9", "attended", "2025-04-02T10:00:00Z")
 	appointment("R1", "cancelled", "2025-04-20T09:00:00Z")
 	appointment("R1", "booked", "2025-04-30T09:00:00Z")       // 16 -> 30 April: 14 days
