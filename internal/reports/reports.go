@@ -96,6 +96,31 @@ func Percent(num, den int) string {
 	return strconv.Itoa((200*num+den)/(2*den)) + "%"
 }
 
+// ExactPercent is num out of den as a whole percentage, never withheld:
+// for the unit's own service figures (how quickly it answers, how long
+// people wait), which describe the unit's performance rather than people
+// by their characteristics. With den 0 there is nothing to show.
+func ExactPercent(num, den int) string {
+	if den == 0 {
+		return "none to count"
+	}
+	return strconv.Itoa((200*num+den)/(2*den)) + "%"
+}
+
+// ExactMedianDays is MedianDays without the small-number rule, for the
+// service figures (see ExactPercent).
+func ExactMedianDays(bins []Bin) string {
+	m, _, ok := Median(bins)
+	if !ok {
+		return "none to count"
+	}
+	s := strconv.FormatFloat(m, 'f', -1, 64)
+	if m == 1 {
+		return s + " day"
+	}
+	return s + " days"
+}
+
 // Bin is how many (N) have one value (Value), such as 7 referrals answered
 // in 3 days: the database sends histograms, not one row per person.
 type Bin struct {

@@ -338,3 +338,35 @@ func TestBarChart(t *testing.T) {
 		t.Errorf("smallest shown bar width %d, want 2", b.Width)
 	}
 }
+
+// The unit's service figures are exact, however few: the small-number
+// rule is for people in breakdowns, not for how quickly the unit answers.
+func TestServiceFiguresAreExact(t *testing.T) {
+	for _, c := range []struct {
+		num, den int
+		want     string
+	}{
+		{0, 0, "none to count"}, {1, 1, "100%"}, {1, 3, "33%"}, {2, 3, "67%"}, {5, 6, "83%"}, {29, 35, "83%"}, {0, 4, "0%"},
+	} {
+		if got := reports.ExactPercent(c.num, c.den); got != c.want {
+			t.Errorf("ExactPercent(%d, %d) = %q, want %q", c.num, c.den, got, c.want)
+		}
+		// The same figures under the rule are withheld when small.
+		if c.den > 0 && c.den < reports.Threshold && reports.Percent(c.num, c.den) != reports.Withheld {
+			t.Errorf("Percent(%d, %d) is not withheld", c.num, c.den)
+		}
+	}
+	for _, c := range []struct {
+		bins []reports.Bin
+		want string
+	}{
+		{nil, "none to count"},
+		{[]reports.Bin{{Value: 1, N: 1}}, "1 day"},
+		{[]reports.Bin{{Value: 3, N: 2}, {Value: 10, N: 1}}, "3 days"},
+		{[]reports.Bin{{Value: 2, N: 1}, {Value: 5, N: 1}}, "3.5 days"},
+	} {
+		if got := reports.ExactMedianDays(c.bins); got != c.want {
+			t.Errorf("ExactMedianDays(%v) = %q, want %q", c.bins, got, c.want)
+		}
+	}
+}

@@ -271,35 +271,29 @@ func (s *Server) reportTables(ctx context.Context, p reports.Period) ([]reports.
 	}
 	tables[0].Rows = append(tables[0].Rows, []string{"All referrals received", total})
 
+	// The service figures: how quickly the unit answers and how long people
+	// wait. They describe the unit's own performance, not people by their
+	// characteristics, so they are exact (docs/reports.md): a 14-day share
+	// withheld for a quarter of 35 referrals would hide what the unit is
+	// measured on. Nothing else on the page adds up to or from them.
 	due := reports.Total(resp.Answered) + resp.Overdue
 	onTime := resp.OnTime(triage.ResponseDays)
-	// On time and late add up to the total shown above them.
-	parts, safe := reports.Breakdown([]int{onTime, due - onTime})
-	dueShown := reports.Count(due)
-	if !safe {
-		dueShown = reports.Hidden
-	}
 	tables = append(tables, reports.Table{Name: tableResponses, Caption: "First response within 14 days",
 		Columns: []string{"Measure", "Figure"}, Rows: [][]string{
-			{"Referrals whose response clock started in the period and whose response was due or made", dueShown},
-			{"Answered by the due day", parts[0]},
-			{"Answered after the due day, or not yet answered and overdue", parts[1]},
-			{"Share answered within 14 days", reports.Percent(onTime, due)},
-			{"Median days from the clock starting to the first response", reports.MedianDays(resp.Answered)},
+			{"Referrals whose response clock started in the period and whose response was due or made", reports.Exact(due)},
+			{"Answered by the due day", reports.Exact(onTime)},
+			{"Answered after the due day, or not yet answered and overdue", reports.Exact(due - onTime)},
+			{"Share answered within 14 days", reports.ExactPercent(onTime, due)},
+			{"Median days from the clock starting to the first response", reports.ExactMedianDays(resp.Answered)},
 		}})
 
 	seen := reports.Total(waits.Seen)
-	wparts, wsafe := reports.Breakdown([]int{seen, waits.Waiting})
-	allocated := reports.Count(seen + waits.Waiting)
-	if !wsafe {
-		allocated = reports.Hidden
-	}
 	tables = append(tables, reports.Table{Name: tableWaits, Caption: "Wait from allocation to the first session",
 		Columns: []string{"Measure", "Figure"}, Rows: [][]string{
-			{"Referrals allocated a coach and sessions in the period", allocated},
-			{"With a first session booked or held", wparts[0]},
-			{"No session booked yet", wparts[1]},
-			{"Median days from allocation to the first session", reports.MedianDays(waits.Seen)},
+			{"Referrals allocated a coach and sessions in the period", reports.Exact(seen + waits.Waiting)},
+			{"With a first session booked or held", reports.Exact(seen)},
+			{"No session booked yet", reports.Exact(waits.Waiting)},
+			{"Median days from allocation to the first session", reports.ExactMedianDays(waits.Seen)},
 		}})
 
 	sessions := reports.Table{Name: tableSessions, Caption: "Sessions and requests for extra sessions",
@@ -412,10 +406,10 @@ func reportSections(tables []reports.Table, p reports.Period) []web.ReportSectio
 			}},
 		{ID: "response", Title: "Responding within 14 days",
 			Intro:  "Referrals whose 14-day clock started in the period: at submission for self-referrals, when the trainee confirmed for the other routes. A referral counts once it has had its first response or its due day has passed. Days are calendar days in UK time.",
-			Tables: []web.ReportTable{table(tableResponses, false, 0, "")}},
+			Tables: []web.ReportTable{table(tableResponses, false, 0, serviceFiguresNote)}},
 		{ID: "waits", Title: "Waiting for the first session",
 			Intro:  "Referrals allocated a coach and sessions in the period, and the day of their first session that was not cancelled.",
-			Tables: []web.ReportTable{table(tableWaits, false, 0, "")}},
+			Tables: []web.ReportTable{table(tableWaits, false, 0, serviceFiguresNote)}},
 		{ID: "sessions", Title: "Sessions",
 			Intro:  "Movements in the sessions allowance recorded in the period, and requests for extra sessions made or approved in it.",
 			Tables: []web.ReportTable{table(tableSessions, true, len(sessionKinds), "")}},
@@ -428,3 +422,6 @@ func reportSections(tables []reports.Table, p reports.Period) []web.ReportSectio
 				"These are exact numbers: they describe the unit's own staff and their work, not trainees, so the small-number rule does not apply.")}},
 	}
 }
+
+// serviceFiguresNote says under the service figures why they are exact.
+const serviceFiguresNote = "These are exact numbers: they measure the unit's own service (how quickly it answers, how long people wait), not people by their characteristics, so the small-number rule does not apply."

@@ -102,9 +102,9 @@ func TestReportsFiguresSmallNumbersAndCSV(t *testing.T) {
 		// The chart's description: one small count in a breakdown that adds
 		// up to the total, so the next smallest is withheld with it.
 		"Self-referral: not shown (to protect a small number); Supervisor referral: fewer than 5; Case Manager referral: 0.",
-		// 5 of 6 answered within 14 days: with 6 shown, 83% would give
-		// the one late answer away, so the rate and the parts are withheld.
-		"not shown (fewer than 5 referrals)",
+		// 5 of 6 answered within 14 days: a service figure, shown exactly.
+		"83%",
+		"These are exact numbers: they measure the unit",
 		"3 days", // the median
 		"fewer than 5",
 		"Small numbers are not shown",
@@ -117,9 +117,16 @@ func TestReportsFiguresSmallNumbersAndCSV(t *testing.T) {
 			t.Errorf("the page does not show %q", want)
 		}
 	}
-	// Above the caseloads (exact by design), the two supervisor referrals
-	// and the one overdue show only as "fewer than 5", and draw no bar.
-	figures, _, _ := strings.Cut(p.Body, `id="caseloads"`)
+	// In the breakdowns (not the service figures or the caseloads, exact
+	// by design), the two supervisor referrals show only as "fewer than
+	// 5", and draw no bar.
+	received, rest, _ := strings.Cut(p.Body, `id="response"`)
+	_, rest, _ = strings.Cut(rest, `id="sessions"`)
+	rest, _, _ = strings.Cut(rest, `id="caseloads"`)
+	figures := received + rest
+	if !strings.Contains(figures, "Supervisor referral") {
+		t.Fatal("the page's sections are not where the test looks for them")
+	}
 	for _, small := range []string{">1<", ">2<"} {
 		if strings.Contains(figures, small) {
 			t.Errorf("a small count (%s) is shown on the page", small)
@@ -157,12 +164,13 @@ func TestReportsFiguresSmallNumbersAndCSV(t *testing.T) {
 
 	rows, _ = csvRows(t, b, "response-times")
 	for label, want := range map[string]string{
-		// 5 on time and 1 late: hiding the 5 is not enough while the 6 is
-		// shown (6 - 5 = 1), so the total goes too.
-		"Referrals whose response clock started in the period and whose response was due or made": "not shown (to protect a small number)",
-		"Answered by the due day":                                     "not shown (to protect a small number)",
-		"Answered after the due day, or not yet answered and overdue": "fewer than 5",
-		"Share answered within 14 days":                               "not shown (fewer than 5 referrals)",
+		// The unit's own service figures are exact, small or not: 5 on
+		// time and 1 late (the small-number rule protects people in the
+		// breakdowns by their characteristics, not the unit's performance).
+		"Referrals whose response clock started in the period and whose response was due or made": "6",
+		"Answered by the due day":                                     "5",
+		"Answered after the due day, or not yet answered and overdue": "1",
+		"Share answered within 14 days":                               "83%",
 		"Median days from the clock starting to the first response":   "3 days",
 	} {
 		if r := row(rows, label); r == nil || r[1] != want {
