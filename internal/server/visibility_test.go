@@ -177,7 +177,7 @@ func TestWhoSeesWhatOnEveryPage(t *testing.T) {
 		{text: "MARK-NOTE", info: policy.InfoInternal},
 		{text: "MARK-CLOSING-NOTE", info: policy.InfoInternal},
 		{text: "MARK-UNKNOWN-EVENT", info: policy.InfoInternal},
-		{text: "MARK-LEDGER-NOTE", info: policy.InfoAppointments},
+		{text: "MARK-LEDGER-NOTE", info: policy.InfoTriage}, // the team's reason for a movement (a lead's note on an extension, a waiver)
 		{text: "MARK-CANCEL-REASON", info: policy.InfoAppointments,
 			notShown: map[policy.Viewer]string{policy.ViewerTeam: noPage, policy.ViewerCoach: noPage}},
 		{text: web.TimeRange(confirmedAt, confirmedAt.Add(time.Hour)), info: policy.InfoAppointments, with: []policy.Access{policy.MeetingsTookPlace}},

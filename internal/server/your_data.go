@@ -442,6 +442,16 @@ func subjectReferralFor(au policy.Audience, ref store.SubjectReferral) store.Sub
 	}
 	if !au.Full(policy.InfoAppointments) {
 		out.Appointments, out.Allowance = nil, nil
+	} else if !au.Full(policy.InfoTriage) {
+		// The ledger's notes are the team's reasons (a lead's note on an
+		// extension, a waiver's reason): triage, which this reader sees
+		// only as far as it was sent to them. The movements themselves
+		// are theirs.
+		out.Allowance = make([]store.SubjectAllowance, len(ref.Allowance))
+		copy(out.Allowance, ref.Allowance)
+		for i := range out.Allowance {
+			out.Allowance[i].Note = ""
+		}
 	}
 	out.Summaries = nil
 	for _, sum := range ref.Summaries {
