@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"careers/internal/jobs"
+	"careers/internal/policy"
 	"careers/internal/store"
 	"careers/web"
 )
@@ -25,12 +26,21 @@ func (s *Server) messagesList(w http.ResponseWriter, r *http.Request) {
 	}
 	p := web.MessagesProps{}
 	now := time.Now()
+	// What the reader's role may see of a referral (the audience table):
+	// a message about a referral whose content they may not read (a
+	// trainee's summary going to their Case Manager) is listed, so it can
+	// be sent again, without saying what it is.
+	au := policy.AudienceOf(actorFrom(r.Context()), policy.ReferralOwners{})
 	for _, n := range ns {
 		to := make([]string, len(n.To))
 		for i, rc := range n.To {
 			to[i] = strings.TrimSpace(rc.Name + " <" + rc.Email + ">")
 		}
-		m := web.UndeliveredMessage{ID: n.ID, Kind: n.Kind, To: strings.Join(to, ", "), Subject: n.Subject,
+		kind, subject := n.Kind, n.Subject
+		if n.ReferralReference != "" && !au.SeesEmail(n.Kind) {
+			kind, subject = "referral_message", "A message about this referral that your role does not see"
+		}
+		m := web.UndeliveredMessage{ID: n.ID, Kind: kind, To: strings.Join(to, ", "), Subject: subject,
 			Status: n.Status, Attempts: n.Attempts, LastError: n.LastError, CreatedAt: n.CreatedAt, Reference: n.ReferralReference}
 		m.State, m.StartedAt, m.RetryBy = deliveryState(n, now)
 		p.Messages = append(p.Messages, m)

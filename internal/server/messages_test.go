@@ -206,3 +206,41 @@ func TestMessagesPageShowsDeliveriesInterruptedByACrash(t *testing.T) {
 		time.Sleep(25 * time.Millisecond)
 	}
 }
+
+// The undelivered-messages page lists every message, so coordinators can
+// send it again, but not what a message is when the audience table keeps
+// its content from them (a trainee's summary on its way to their Case
+// Manager).
+func TestMessagesPageFollowsTheAudienceTable(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	cm := ts.MustStaff(t, "cm@example.nhs.uk", policy.CaseManager)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	ts.MustReferral(t, "CR-MSGS-0001", "t@example.com", "", cm.ID, 0)
+	ctx := context.Background()
+	for _, m := range []struct{ kind, subject string }{
+		{"summary_to_case_manager", "MARK-SUMMARY-SUBJECT"},
+		{"referral_declined", "MARK-DECLINE-SUBJECT"},
+	} {
+		if _, err := ts.pool.Exec(ctx, `INSERT INTO notifications (key, kind, referral_id, recipients, subject, body_text, body_html, status, attempts, last_error, failed_at)
+			SELECT $1, $1, id, '[{"name":"Case Manager","email":"cm@example.nhs.uk"}]', $2, 'body', '<p>body</p>', 'failed', 12, 'could not connect to the mail server', now()
+			FROM referrals WHERE reference = 'CR-MSGS-0001'`, m.kind, m.subject); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, "coord@example.nhs.uk", "")
+	p := c.Get(t, "/staff/messages")
+	if p.Status != http.StatusOK {
+		t.Fatalf("messages page: %d", p.Status)
+	}
+	if strings.Contains(p.Body, "MARK-SUMMARY-SUBJECT") || strings.Contains(p.Body, "summary_to_case_manager") {
+		t.Error("coordinators read what a summary message is, which the audience table keeps from them")
+	}
+	if !strings.Contains(p.Body, "your role does not see") || strings.Count(p.Body, "CR-MSGS-0001") < 2 {
+		t.Error("the summary message is not listed (without its subject) beside the decline")
+	}
+	if !strings.Contains(p.Body, "MARK-DECLINE-SUBJECT") {
+		t.Error("a message coordinators may read is not shown in full")
+	}
+}
