@@ -296,6 +296,20 @@ func (au Audience) Sees(i Info, restricted ...Access) bool {
 // to (its status): at least StatusOnly of triage.
 func (au Audience) Status() bool { return au.Any(InfoTriage) }
 
+// StatusOf is the referral's status as this audience may see it ("" for
+// none). A withdrawal is an outcome ("withdrew"), which a referrer sees
+// only if the trainee agreed, so those who see the status but not the
+// outcome read it as closed: the referral has ended, nothing more.
+func (au Audience) StatusOf(status string) string {
+	switch {
+	case !au.Status():
+		return ""
+	case status == "withdrawn" && !au.Full(InfoOutcome) && !au.Is(ViewerTrainee):
+		return "closed"
+	}
+	return status
+}
+
 // Entry is what a kind of timeline entry holds: the kind of information
 // its detail is, whether it was sent to or came from the trainee, and what
 // it says to someone who may see only a brief form of it.
@@ -328,7 +342,7 @@ var entries = map[string]Entry{
 	"reallocated":         {Info: InfoTriage, Brief: "Moved to another coach", BriefInfo: InfoTriage},
 	"reopened":            {Info: InfoTriage, Brief: "Reopened", BriefInfo: InfoTriage},
 	"closed":              {Info: InfoInternal, Brief: "Closed", BriefInfo: InfoTriage},
-	"withdrawn":           {Info: InfoTriage, ToTrainee: true, Brief: "Withdrawn by the trainee", BriefInfo: InfoTriage},
+	"withdrawn":           {Info: InfoTriage, ToTrainee: true, Brief: "Closed", BriefInfo: InfoTriage},
 	"extension_requested": {Info: InfoTriage, Brief: "Extra sessions were asked for", BriefInfo: InfoTriage},
 	"extension_decided":   {Info: InfoTriage, Brief: "A PSU lead decided on a request for extra sessions", BriefInfo: InfoTriage},
 	"funding":             {Info: InfoReferrerSent, Brief: "Form D funding decided", BriefInfo: InfoTriage},

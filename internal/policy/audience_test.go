@@ -229,3 +229,28 @@ func TestEveryEmailFitsItsRecipient(t *testing.T) {
 		t.Error("emails in the history are not filtered by the table")
 	}
 }
+
+// A withdrawal is an outcome: those who see only the status read it as
+// closed; the trainee and those who see outcomes read it as it is.
+func TestStatusOfAWithdrawal(t *testing.T) {
+	for _, c := range []struct {
+		v    policy.Viewer
+		want string
+	}{
+		{policy.ViewerTrainee, "withdrawn"},
+		{policy.ViewerSupervisor, "closed"},
+		{policy.ViewerCaseManager, "closed"},
+		{policy.ViewerTeam, "withdrawn"},
+		{policy.ViewerCoach, "withdrawn"},
+	} {
+		if got := policy.AudienceFor(c.v).StatusOf("withdrawn"); got != c.want {
+			t.Errorf("%v: %q, want %q", c.v, got, c.want)
+		}
+		if got := policy.AudienceFor(c.v).StatusOf("active"); got != "active" {
+			t.Errorf("%v: active reads %q", c.v, got)
+		}
+	}
+	if got := policy.AudienceFor().StatusOf("active"); got != "" {
+		t.Errorf("nobody reads the status as %q", got)
+	}
+}

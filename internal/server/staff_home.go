@@ -42,9 +42,7 @@ func (s *Server) staffHome(w http.ResponseWriter, r *http.Request) {
 // of a referral may see: policy's triage row).
 func cardRow(au policy.Audience, c store.ReferralCard) web.ReferralRow {
 	row := web.ReferralRow{Reference: c.Reference, TraineeName: c.TraineeName, Route: c.Route, SubmittedAt: c.SubmittedAt}
-	if au.Status() {
-		row.Status = c.Status
-	}
+	row.Status = au.StatusOf(c.Status)
 	return row
 }
 

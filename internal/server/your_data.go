@@ -60,6 +60,11 @@ func (s *Server) yourDataDownload(format string) http.HandlerFunc {
 			d.Referrals[i] = subjectReferralFor(policy.AudienceOf(a, policy.ReferralOwners{TraineeEmail: ref.TraineeEmail,
 				ReferrerEmail: ref.ReferrerEmail}), ref)
 		}
+		// The referrals they made for someone else: the status as their
+		// column gives it (a withdrawal reads as closed).
+		for i, ref := range d.AsReferrer {
+			d.AsReferrer[i].Status = policy.AudienceFor(policy.ViewerSupervisor).StatusOf(ref.Status)
+		}
 		d.NotesLeftOut = true
 		s.sendSubjectData(w, r, d, format, "export_own_data")
 	}

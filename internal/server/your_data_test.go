@@ -354,6 +354,23 @@ func TestWithdrawal(t *testing.T) {
 		if p := cmB.Get(t, "/staff/referrals/"+tc.ref); p.Status != http.StatusOK || strings.Contains(p.Body, "new post") {
 			t.Errorf("the Case Manager's view of the referral: %d, shows the reason: %v", p.Status, strings.Contains(p.Body, "new post"))
 		}
+		// Withdrawing is an outcome ("withdrew"), which a referrer sees only if
+		// the trainee agreed (no such agreement is recorded): the Case
+		// Manager and the supervisor read that the referral has closed.
+		if p := cmB.Get(t, "/staff/referrals/"+tc.ref); strings.Contains(p.Body, "Withdrawn") || !strings.Contains(p.Body, "Closed") {
+			t.Errorf("%s: the Case Manager's page says the trainee withdrew, or not that it closed", tc.ref)
+		}
+		if p := cmB.Get(t, "/staff/case-manager"); strings.Contains(p.Body, "Withdrawn") {
+			t.Errorf("%s: the Case Manager's home says the trainee withdrew", tc.ref)
+		}
+		sup := ts.NewBrowser(t)
+		sup.SignInPublic(t, "sup@example.nhs.uk")
+		if p := sup.Get(t, "/your-referrals/"+tc.ref); p.Status != http.StatusOK || strings.Contains(p.Body, "Withdrawn") || !strings.Contains(p.Body, "Closed") {
+			t.Errorf("%s: the supervisor's page (%d) says the trainee withdrew, or not that it closed", tc.ref, p.Status)
+		}
+		if p := sup.Get(t, "/your-data/download.json"); strings.Contains(p.Body, `"withdrawn"`) {
+			t.Errorf("%s: the supervisor's download says the trainee withdrew", tc.ref)
+		}
 		if p := coordB.Get(t, "/staff/referrals/"+tc.ref); !strings.Contains(p.Body, "Found a new post") {
 			t.Error("the coordinator does not see why the trainee withdrew")
 		}

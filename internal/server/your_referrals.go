@@ -30,9 +30,7 @@ var londonTZ = func() *time.Location {
 func publicReferral(au policy.Audience, c store.ReferralCard, email string) web.PublicReferral {
 	p := web.PublicReferral{Reference: c.Reference, TraineeName: c.TraineeName,
 		SubmittedAt: web.Date(c.SubmittedAt), AsReferrer: !au.Is(policy.ViewerTrainee), Email: email}
-	if au.Status() {
-		p.Status = c.Status
-	}
+	p.Status = au.StatusOf(c.Status)
 	return p
 }
 
