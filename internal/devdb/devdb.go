@@ -193,6 +193,13 @@ func (s *Server) EnsureRoles(ctx context.Context, database string) error {
 		return fmt.Errorf("devdb: ensure roles: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	// One caller at a time (two instances starting together): concurrent
+	// ALTER ... OWNER of the same catalogue row fails with "tuple
+	// concurrently updated". The lock is this connection's, held until it
+	// closes, after the schema below is handed over.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtext('careers devdb: ensure roles'))`); err != nil {
+		return fmt.Errorf("devdb: ensure roles: %w", err)
+	}
 	for _, role := range []string{OwnerRole, ServiceRole} {
 		_, err := conn.Exec(ctx, "CREATE ROLE "+pgx.Identifier{role}.Sanitize()+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
 		var pgErr *pgconn.PgError
