@@ -10,16 +10,23 @@ PASSWORD_LIST := internal/auth/commonpasswords/data/common-passwords.txt.gz
 GO_INPUTS    := go.mod go.sum $(shell find cmd internal web migrations -name '*.go' -o -name '*.sql' 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build assets generate lint vulncheck verify docker clean bench bench-smoke
+.PHONY: help setup run test build assets generate lint vulncheck verify docker clean bench bench-smoke
+
+# What scripts/setup.sh looks for (run, test or ci); test sets its own.
+SETUP_FOR ?= run
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: build ## start the service with demo data on http://127.0.0.1:8080 (or ADDR)
+setup: ## find (as root, install) what run and test need: Go, Node.js and npm, PostgreSQL, Chromium (scripts/setup.sh)
+	@bash scripts/setup.sh $(SETUP_FOR)
+
+run: setup build ## start the service with demo data on http://127.0.0.1:8080 (or ADDR)
 	./$(BIN) seed
 	DEMO_SKIP_SECOND_FACTOR=$${DEMO_SKIP_SECOND_FACTOR:-true} exec ./$(BIN) serve
 
-test: assets ## run every test: real PostgreSQL (private unless TEST_DATABASE_URL is set), real SMTP, headless Chromium
+test: SETUP_FOR = test
+test: setup assets ## run every test: real PostgreSQL (private unless TEST_DATABASE_URL is set), real SMTP, headless Chromium
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		$(GO) test -count=1 -timeout 20m ./... ; \
 	else \
@@ -28,12 +35,12 @@ test: assets ## run every test: real PostgreSQL (private unless TEST_DATABASE_UR
 
 build: $(BIN) ## build bin/careers (assets embedded)
 
-$(BIN): assets $(GO_INPUTS)
+$(BIN): assets $(GO_INPUTS) | setup
 	$(GO) build -trimpath -o $(BIN) ./cmd/careers
 
 assets: web/static/dist/manifest.json $(PASSWORD_LIST) ## build the NHS stylesheet, scripts and images, and the common-password list, from the pinned npm packages
 
-node_modules/.package-lock.json: package-lock.json
+node_modules/.package-lock.json: package-lock.json | setup
 	npm ci --no-audit --no-fund
 
 web/static/dist/manifest.json: node_modules/.package-lock.json $(ASSET_INPUTS)
