@@ -66,6 +66,13 @@ have_chromium() {
 	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1
 }
 
+# The Liberation fonts: Debian's folder, or where other systems put them.
+have_fonts() {
+	[ -d "$root/usr/share/fonts/truetype/liberation" ] ||
+		compgen -G "$root/usr/share/fonts/liberation*" >/dev/null ||
+		compgen -G "$root/usr/share/fonts/*/[Ll]iberation*" >/dev/null
+}
+
 pkgs=()  # Debian packages to install
 stops=() # what no package fixes, each with what to do
 
@@ -90,8 +97,9 @@ probe() {
 			stops+=("Go is not installed: install Go $want or later from https://go.dev/dl/ (Debian's golang package is older than go.mod's $want)")
 		fi
 	else
+		# Asked outside the module (an older go refuses to read go.mod), with
 		# GOTOOLCHAIN=local unless set, so looking never downloads a toolchain.
-		have=$(GOTOOLCHAIN=${GOTOOLCHAIN:-local} go env GOVERSION 2>/dev/null || true)
+		have=$(cd / && GOTOOLCHAIN=${GOTOOLCHAIN:-local} go env GOVERSION 2>/dev/null || true)
 		have=${have#go}
 		if [ -z "$have" ] || ! version_ge "${have%%[-+ ]*}" "$want"; then
 			stops+=("Go ${have:-(version unknown)} is older than go.mod's $want: install Go $want or later from https://go.dev/dl/, or let Go fetch it with GOTOOLCHAIN=go$want+auto")
@@ -127,7 +135,7 @@ probe() {
 			pkgs+=(chromium)
 		fi
 		# Text in screenshots and axe-core's contrast checks needs real fonts.
-		[ -d "$root/usr/share/fonts/truetype/liberation" ] || pkgs+=(fonts-liberation)
+		have_fonts || pkgs+=(fonts-liberation)
 	fi
 
 	if [ "$purpose" = ci ]; then

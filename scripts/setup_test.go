@@ -248,6 +248,14 @@ func TestSetupDecisions(t *testing.T) {
 			prepare: func(m *machine) { m.everything(); m.env["CHROMIUM_PATH"] = "/no/chrome" }},
 		{name: "fonts alone", args: []string{"--check", "test"}, install: "fonts-liberation", code: 1,
 			prepare: func(m *machine) { m.everything(); _ = os.RemoveAll(filepath.Join(m.root, "usr/share")) }},
+		{name: "fonts where other systems keep them", args: []string{"--check", "test"},
+			prepare: func(m *machine) {
+				m.everything()
+				_ = os.RemoveAll(filepath.Join(m.root, "usr/share"))
+				if err := os.MkdirAll(filepath.Join(m.root, "usr/share/fonts/liberation-sans"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}},
 		{name: "npm alone", args: []string{"--check", "run"}, install: "npm", code: 1,
 			prepare: func(m *machine) { m.everything(); m.remove("npm") }},
 		{name: "Node.js too old is a stop", args: []string{"--check", "run"}, code: 1,
