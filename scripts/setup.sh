@@ -134,7 +134,8 @@ probe() {
 		elif ! have_chromium; then
 			pkgs+=(chromium)
 		fi
-		# Text in screenshots and axe-core's contrast checks needs real fonts.
+		# Debian's chromium does not bring a font of its own; without one it
+		# lays text out with none (.ci/run always installed these).
 		have_fonts || pkgs+=(fonts-liberation)
 	fi
 
