@@ -45,6 +45,8 @@ func (t *appTelemetry) serveMetrics(ctx context.Context, cfg config.Config, pool
 	if cfg.MetricsAddr == "" {
 		return nil
 	}
+	// A web instance without workers still reports the queue's kinds.
+	t.metrics.JobKinds(jobs.Kinds()...)
 	t.metrics.CollectDatabase(pool, nil)
 	return t.metrics.ServeMetrics(ctx, cfg.MetricsAddr, t.log)
 }

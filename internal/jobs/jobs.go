@@ -112,6 +112,12 @@ func WithMetrics(m *telemetry.Metrics) Option { return func(o *options) { o.metr
 // nil leaves tracing off.
 func WithTracing(t *telemetry.Tracing) Option { return func(o *options) { o.tracing = t } }
 
+// Kinds are the kinds of job the client works (the metrics' kind label).
+func Kinds() []string {
+	return []string{deliverArgs{}.Kind(), digestArgs{}.Kind(), remindArgs{}.Kind(), linkRequestArgs{}.Kind(),
+		apptRemindArgs{}.Kind(), retentionArgs{}.Kind()}
+}
+
 // New prepares a client over pool; Start runs it. sender delivers the
 // messages (mail.NewSender picks SMTP or the development mailbox). cfg gives
 // the public address used in links.
@@ -192,8 +198,7 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 
 	// Each kind's counters show from the start; tracing (when on) is
 	// outermost, so the counting middleware's work is inside the job's span.
-	o.metrics.JobKinds(deliverArgs{}.Kind(), digestArgs{}.Kind(), remindArgs{}.Kind(), linkRequestArgs{}.Kind(),
-		apptRemindArgs{}.Kind(), retentionArgs{}.Kind())
+	o.metrics.JobKinds(Kinds()...)
 	var middleware []rivertype.Middleware
 	if o.tracing != nil {
 		middleware = append(middleware, o.tracing.JobMiddleware())

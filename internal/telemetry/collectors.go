@@ -29,7 +29,7 @@ func (m *Metrics) CollectDatabase(pool *pgxpool.Pool, now func() time.Time) {
 	if now == nil {
 		now = time.Now
 	}
-	m.reg.MustRegister(newPoolCollector(pool), &figuresCollector{st: store.New(pool), now: now, failed: m.queryErrs})
+	m.reg.MustRegister(newPoolCollector(pool), &figuresCollector{st: store.New(pool), now: now, m: m})
 }
 
 // poolCollector reports pgxpool's Stat().
@@ -97,9 +97,9 @@ const queueRowLimit = 200
 // figuresCollector reports River's queue depth and the operations figures,
 // read at scrape time and reused for figuresTTL.
 type figuresCollector struct {
-	st     *store.Store
-	now    func() time.Time
-	failed *prometheus.CounterVec
+	st  *store.Store
+	now func() time.Time
+	m   *Metrics
 
 	mu      sync.Mutex
 	readAt  time.Time
@@ -125,6 +125,9 @@ var (
 		"Age of the oldest referral still waiting for its trainee's confirmation (0 when none waits).", nil, nil)
 )
 
+// queueStates are the unfinished states QueueDepth counts.
+var queueStates = []string{"available", "scheduled", "retryable", "running", "pending"}
+
 // undeliveredStatuses always show, so an alert on failed > 0 has a series.
 var undeliveredStatuses = []string{"queued", "failed"}
 
@@ -142,10 +145,27 @@ func (c *figuresCollector) Collect(ch chan<- prometheus.Metric) {
 		c.read(now)
 	}
 	if c.queueOK {
+		// The known kinds show in every state (0 when none), so an alert
+		// on a state has a series before its first job.
+		type key struct{ state, kind string }
+		seen := map[key]bool{}
+		aged := map[string]bool{}
 		for _, q := range c.queue {
+			seen[key{q.State, q.Kind}] = true
 			ch <- prometheus.MustNewConstMetric(queueJobsDesc, prometheus.GaugeValue, float64(q.Count), q.State, q.Kind)
 			if q.State == "available" {
+				aged[q.Kind] = true
 				ch <- prometheus.MustNewConstMetric(queueAgeDesc, prometheus.GaugeValue, max(0, now.Sub(q.OldestAvailable).Seconds()), q.Kind)
+			}
+		}
+		for _, k := range c.m.jobKinds() {
+			for _, st := range queueStates {
+				if !seen[key{st, k}] {
+					ch <- prometheus.MustNewConstMetric(queueJobsDesc, prometheus.GaugeValue, 0, st, k)
+				}
+			}
+			if !aged[k] {
+				ch <- prometheus.MustNewConstMetric(queueAgeDesc, prometheus.GaugeValue, 0, k)
 			}
 		}
 	}
@@ -180,11 +200,11 @@ func (c *figuresCollector) read(now time.Time) {
 	q, err := c.st.QueueDepth(ctx, queueRowLimit)
 	c.queue, c.queueOK = q, err == nil
 	if err != nil {
-		c.failed.WithLabelValues("queue_depth").Inc()
+		c.m.queryErrs.WithLabelValues("queue_depth").Inc()
 	}
 	ops, err := c.st.Operations(ctx, now.In(london))
 	c.ops, c.opsOK = ops, err == nil
 	if err != nil {
-		c.failed.WithLabelValues("operations").Inc()
+		c.m.queryErrs.WithLabelValues("operations").Inc()
 	}
 }

@@ -16,7 +16,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,6 +78,9 @@ type Metrics struct {
 	jobs      *prometheus.CounterVec
 	retries   *prometheus.CounterVec
 	queryErrs *prometheus.CounterVec
+
+	kindsMu sync.Mutex
+	kinds   []string // job kinds named by JobKinds, for the queue's zeros
 }
 
 // NewMetrics makes the metrics on a fresh registry, with the Go runtime and
@@ -204,15 +209,27 @@ func (m *Metrics) EmailFailed(final bool) {
 	m.emailFail.WithLabelValues(strconv.FormatBool(final)).Inc()
 }
 
-// JobKinds makes each kind's outcome and retry counters show (as 0)
-// before its first run.
+// JobKinds makes each kind's outcome and retry counters, and its queue
+// depth, show (as 0) before its first run.
 func (m *Metrics) JobKinds(kinds ...string) {
+	m.kindsMu.Lock()
+	defer m.kindsMu.Unlock()
 	for _, k := range kinds {
+		if slices.Contains(m.kinds, k) {
+			continue
+		}
+		m.kinds = append(m.kinds, k)
 		for _, o := range []string{JobCompleted, JobFailed, JobCancelled, JobSnoozed, JobPanicked} {
 			m.jobs.WithLabelValues(k, o)
 		}
 		m.retries.WithLabelValues(k)
 	}
+}
+
+func (m *Metrics) jobKinds() []string {
+	m.kindsMu.Lock()
+	defer m.kindsMu.Unlock()
+	return slices.Clone(m.kinds)
 }
 
 // JobMiddleware is River worker middleware that counts each job attempt's
