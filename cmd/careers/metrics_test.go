@@ -83,13 +83,13 @@ func TestServeMetrics(t *testing.T) {
 		}
 	}
 	for series, least := range map[string]float64{
-		`careers_http_requests_total{method="GET",route="/",status="200"}`:                            1,
+		`careers_http_requests_total{method="GET",route="/",status="200"}`:                           1,
 		`careers_http_requests_total{method="GET",route="/your-referrals/{reference}",status="303"}`: 1,
-		`careers_http_requests_total{method="POST",route="/staff/sign-in",status="401"}`:              1,
-		`careers_sign_in_failures_total{step="staff_password"}`:                                       1,
-		`careers_db_pool_max_conns`:                                                                   10,
-		`careers_referrals_past_deadline`:                                                             0,
-		`careers_emails_undelivered{status="failed"}`:                                                 0,
+		`careers_http_requests_total{method="POST",route="/staff/sign-in",status="401"}`:             1,
+		`careers_sign_in_failures_total{step="staff_password"}`:                                      1,
+		`careers_db_pool_max_conns`:                   10,
+		`careers_referrals_past_deadline`:             0,
+		`careers_emails_undelivered{status="failed"}`: 0,
 	} {
 		if v := value(body, series); v < least {
 			t.Errorf("%s = %v, want at least %v", series, v, least)

@@ -2,16 +2,20 @@ package jobs_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	dto "github.com/prometheus/client_model/go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"careers/internal/jobs"
 	"careers/internal/mail/mailtest"
 	"careers/internal/store"
 	"careers/internal/telemetry"
+	"careers/internal/testdb"
 )
 
 // sample is the value of the metric name with exactly labels in m's
@@ -103,4 +107,45 @@ func TestMetricsCountDeliveriesRetriesAndOutcomes(t *testing.T) {
 		return sample(t, m, "careers_emails_sent_total", nil) == 1 &&
 			sample(t, m, "careers_jobs_total", map[string]string{"kind": kind, "outcome": "completed"}) == 1, nil
 	})
+}
+
+// With tracing on, each job worked is a span (River's OpenTelemetry
+// middleware) and the delivery's SQL statements are its children.
+func TestJobsAreTraced(t *testing.T) {
+	t.Parallel()
+	exp := tracetest.NewInMemoryExporter()
+	tr := telemetry.NewTracingWith(sdktrace.NewSimpleSpanProcessor(exp), "careers-test", 1)
+	t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+	db := testdb.New(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	pool, err := store.Open(ctx, db.URL, 4, tr.DBTracing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	srv := mailtest.Start(t)
+	MustStartClient(t, pool, MustSMTPSender(t, srv), jobs.WithTracing(tr))
+
+	id := MustEnqueue(t, pool, jobs.Notification{Key: "traced:1", Kind: "trace_test", Message: testMessage("Traced")})
+	waitStatus(t, pool, id, store.NotificationSent)
+	var work *tracetest.SpanStub
+	Eventually(t, 5*time.Second, "the delivery's span", func() (bool, error) {
+		for _, s := range exp.GetSpans() {
+			if s.Name == "river.work/notification_deliver" {
+				work = &s
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	children := 0
+	for _, s := range exp.GetSpans() {
+		if s.Parent.SpanID() == work.SpanContext.SpanID() && strings.HasPrefix(s.Name, "db ") {
+			children++
+		}
+	}
+	if children == 0 {
+		t.Errorf("no SQL spans under the job's span")
+	}
 }

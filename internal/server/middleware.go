@@ -391,29 +391,30 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 					s.renderBusy(w, r)
 					return
 				}
-				done := s.metrics.Waiting()
+				s.metrics.WaitStarted()
 				t := time.NewTimer(inFlightWait)
 				select {
 				case sem <- struct{}{}:
 					t.Stop()
 					<-waiting
-					done()
+					s.metrics.WaitEnded()
 				case <-t.C:
 					<-waiting
-					done()
+					s.metrics.WaitEnded()
 					s.metrics.Busy(telemetry.BusyWaited)
 					s.renderBusy(w, r)
 					return
 				case <-r.Context().Done():
 					t.Stop()
 					<-waiting
-					done()
+					s.metrics.WaitEnded()
 					s.clientGone(w, r, nil)
 					return
 				}
 			}
 			defer func() { <-sem }()
-			defer s.metrics.InFlight()()
+			s.metrics.TurnTaken()
+			defer s.metrics.TurnGiven()
 			next.ServeHTTP(w, r)
 		})
 	}

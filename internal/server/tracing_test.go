@@ -116,7 +116,7 @@ func TestRequestTracing(t *testing.T) {
 	}
 	for _, s := range spans {
 		for _, a := range s.Attributes {
-			if v := a.Value.Emit(); strings.Contains(v, token) || strings.Contains(v, "someone") {
+			if v := a.Value.String(); strings.Contains(v, token) || strings.Contains(v, "someone") {
 				t.Errorf("span %q attribute %s = %q", s.Name, a.Key, v)
 			}
 		}
@@ -162,7 +162,7 @@ func attrValue(as []attribute.KeyValue, key string) string {
 	v := ""
 	for _, a := range as {
 		if string(a.Key) == key {
-			v = a.Value.Emit()
+			v = a.Value.String()
 		}
 	}
 	return v

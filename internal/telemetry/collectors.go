@@ -36,7 +36,7 @@ func (m *Metrics) CollectDatabase(pool *pgxpool.Pool, now func() time.Time) {
 type poolCollector struct {
 	pool *pgxpool.Pool
 
-	acquired, idle, total, constructing, max          *prometheus.Desc
+	acquired, idle, total, constructing, max           *prometheus.Desc
 	acquires, emptyAcquires, canceledAcquires, newConn *prometheus.Desc
 	acquireSeconds, emptyWaitSeconds                   *prometheus.Desc
 	lifetimeDestroys, idleDestroys                     *prometheus.Desc
@@ -74,7 +74,9 @@ func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.pool.Stat()
 	g := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
-	n := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v) }
+	n := func(d *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v)
+	}
 	g(c.acquired, float64(s.AcquiredConns()))
 	g(c.idle, float64(s.IdleConns()))
 	g(c.total, float64(s.TotalConns()))

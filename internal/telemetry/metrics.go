@@ -180,17 +180,17 @@ func (m *Metrics) ObserveRequest(method, route string, status int, took time.Dur
 	m.latency.WithLabelValues(method, route, code).Observe(took.Seconds())
 }
 
-// InFlight counts a request that got its turn; the returned func ends it.
-func (m *Metrics) InFlight() func() {
-	m.inFlight.Inc()
-	return m.inFlight.Dec
-}
+// TurnTaken and TurnGiven count a request that holds one of the turns.
+func (m *Metrics) TurnTaken() { m.inFlight.Inc() }
 
-// Waiting counts a request waiting for a turn; the returned func ends it.
-func (m *Metrics) Waiting() func() {
-	m.waiting.Inc()
-	return m.waiting.Dec
-}
+// TurnGiven ends what TurnTaken counted.
+func (m *Metrics) TurnGiven() { m.inFlight.Dec() }
+
+// WaitStarted and WaitEnded count a request waiting for a turn.
+func (m *Metrics) WaitStarted() { m.waiting.Inc() }
+
+// WaitEnded ends what WaitStarted counted.
+func (m *Metrics) WaitEnded() { m.waiting.Dec() }
 
 // Busy counts a request turned away busy.
 func (m *Metrics) Busy(reason string) { m.busy.WithLabelValues(reason).Inc() }

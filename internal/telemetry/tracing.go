@@ -10,8 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/rivercontrib/otelriver"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -170,8 +170,9 @@ func sqlState(err error) string {
 // has the job counts): they go to a no-op meter.
 func (t *Tracing) JobMiddleware() rivertype.Middleware {
 	return otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
-		TracerProvider: t.provider,
-		MeterProvider:  metricnoop.NewMeterProvider(),
+		EnableWorkSpanJobKindSuffix: true, // "river.work/notification_deliver"
+		TracerProvider:              t.provider,
+		MeterProvider:               metricnoop.NewMeterProvider(),
 	})
 }
 
