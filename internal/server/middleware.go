@@ -214,15 +214,18 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
 		took := time.Since(start)
-		route := telemetry.Unmatched
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		route := telemetry.NotRouted
+		if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
+			route = telemetry.Unmatched
+		}
 		if rc := chi.RouteContext(r.Context()); rc != nil {
 			if p := rc.RoutePattern(); p != "" {
 				route = p
 			}
-		}
-		status := ww.Status()
-		if status == 0 {
-			status = http.StatusOK
 		}
 		method := logMethod(r.Method)
 		s.metrics.ObserveRequest(method, route, status, took)

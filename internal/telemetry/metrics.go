@@ -28,8 +28,13 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// Unmatched is the route label of a request no route matched.
-const Unmatched = "(unmatched)"
+// Unmatched is the route label of a request no route matched (404, 405);
+// NotRouted, of one answered before routing (busy, too large, refused as
+// cross-origin).
+const (
+	Unmatched = "(unmatched)"
+	NotRouted = "(not routed)"
+)
 
 // Reasons a request is turned away busy (limitInFlight).
 const (
