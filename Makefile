@@ -23,7 +23,7 @@ setup: ## find (as root, install) what run and test need: Go, Node.js and npm, P
 
 run: setup build ## start the service with demo data on http://127.0.0.1:8080 (or ADDR)
 	./$(BIN) seed
-	DEMO_SKIP_SECOND_FACTOR=$${DEMO_SKIP_SECOND_FACTOR:-true} exec ./$(BIN) serve
+	DEMO_SKIP_SECOND_FACTOR=$${DEMO_SKIP_SECOND_FACTOR:-true} METRICS_ADDR=$${METRICS_ADDR-127.0.0.1:9464} exec ./$(BIN) serve
 
 test: SETUP_FOR = test
 test: setup assets ## run every test: real PostgreSQL (private unless TEST_DATABASE_URL is set), real SMTP, headless Chromium

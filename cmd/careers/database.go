@@ -79,13 +79,14 @@ func resolveDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (
 		serviceRole: devdb.ServiceRole, stop: stop}, nil
 }
 
-// openDatabase resolves the endpoints and connects to the service's.
-func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database, error) {
+// openDatabase resolves the endpoints and connects to the service's; each
+// option adjusts the pool's configuration (the query tracer, when tracing).
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, options ...func(*pgxpool.Config)) (*database, error) {
 	ep, err := resolveDatabase(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	pool, err := store.Open(ctx, ep.serviceURL, cfg.DBMaxConns)
+	pool, err := store.Open(ctx, ep.serviceURL, cfg.DBMaxConns, options...)
 	if err != nil {
 		ep.stop(context.WithoutCancel(ctx))
 		return nil, err

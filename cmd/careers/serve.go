@@ -34,6 +34,14 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 	}
 	log := newLogger(stdout, cfg.LogLevel)
 	captureStandardLog(log)
+	tel, err := startTelemetry(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	// Deferred first, so it runs last: spans of the final requests and
+	// jobs are flushed after both have stopped.
+	defer tel.stop(context.WithoutCancel(ctx))
+	log = tel.log
 	if getenv("GOMEMLIMIT") == "" {
 		// A soft limit on the Go heap: as it nears, the collector works
 		// harder rather than letting garbage from a burst of requests push
@@ -53,7 +61,7 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 		return err
 	}
 
-	db, err := openDatabase(ctx, cfg, log)
+	db, err := openDatabase(ctx, cfg, log, tel.tracing.DBTracing())
 	if err != nil {
 		return err
 	}
@@ -70,7 +78,7 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 	}
 
 	if cfg.RunWorkers {
-		jc, err := startJobs(ctx, cfg, db.pool, log)
+		jc, err := startJobs(ctx, cfg, db.pool, log, tel.jobOptions()...)
 		if err != nil {
 			return err
 		}
@@ -85,7 +93,8 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 		}()
 	}
 
-	srv, err := server.New(server.Deps{Config: cfg, Logger: log, Store: store.New(db.pool), Assets: assets, Enqueue: enqueue})
+	srv, err := server.New(server.Deps{Config: cfg, Logger: log, Store: store.New(db.pool), Assets: assets, Enqueue: enqueue,
+		Metrics: tel.metrics, Tracing: tel.tracing})
 	if err != nil {
 		return err
 	}
@@ -103,6 +112,9 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 			"count", up.UnreadableTOTP)
 	}
 
+	if err := tel.serveMetrics(ctx, cfg, db.pool); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ADDR: cannot listen on %s: %w", cfg.Addr, err)

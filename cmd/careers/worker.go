@@ -31,7 +31,13 @@ func cmdWorker(ctx context.Context, getenv func(string) string, stdout io.Writer
 	}
 	log := newLogger(stdout, cfg.LogLevel)
 	captureStandardLog(log)
-	db, err := openDatabase(ctx, cfg, log)
+	tel, err := startTelemetry(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tel.stop(context.WithoutCancel(ctx))
+	log = tel.log
+	db, err := openDatabase(ctx, cfg, log, tel.tracing.DBTracing())
 	if err != nil {
 		return err
 	}
@@ -46,8 +52,11 @@ func cmdWorker(ctx context.Context, getenv func(string) string, stdout io.Writer
 		return err
 	}
 
-	jc, err := startJobs(ctx, cfg, db.pool, log)
+	jc, err := startJobs(ctx, cfg, db.pool, log, tel.jobOptions()...)
 	if err != nil {
+		return err
+	}
+	if err := tel.serveMetrics(ctx, cfg, db.pool); err != nil {
 		return err
 	}
 	<-ctx.Done()
@@ -61,12 +70,12 @@ func cmdWorker(ctx context.Context, getenv func(string) string, stdout io.Writer
 // SMTP_URL is set, otherwise (development only) into the development
 // mailbox. serve calls it too when RUN_WORKERS is true. The caller stops the
 // client (Stop) before closing the pool.
-func startJobs(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (*jobs.Client, error) {
+func startJobs(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.Logger, opts ...jobs.Option) (*jobs.Client, error) {
 	sender, err := mail.NewSender(cfg, store.New(pool))
 	if err != nil {
 		return nil, err
 	}
-	jc, err := jobs.New(pool, cfg, log, sender)
+	jc, err := jobs.New(pool, cfg, log, sender, opts...)
 	if err != nil {
 		return nil, err
 	}

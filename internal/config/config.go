@@ -79,6 +79,18 @@ type Config struct {
 	// development key in DATA_DIR/secret-key.
 	SecretKey          []byte
 	PreviousSecretKeys [][]byte
+
+	// MetricsAddr is where Prometheus metrics are served (GET /metrics), on
+	// a listener of their own; empty: no metrics listener.
+	MetricsAddr string
+	// OTLPEndpoint is the OpenTelemetry collector's base URL (traces go to
+	// its /v1/traces over OTLP/HTTP); nil: tracing is off.
+	OTLPEndpoint *url.URL
+	// ServiceName names the service in traces (OTEL_SERVICE_NAME).
+	ServiceName string
+	// TraceSampleRatio is the share of new traces recorded (a trace begun
+	// by a trusted proxy follows the proxy's decision).
+	TraceSampleRatio float64
 }
 
 // Vars documents each variable: its name, default and meaning. The README's
@@ -104,6 +116,10 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"DEMO_SKIP_SECOND_FACTOR", "false", "development only: demo staff users from `careers seed` sign in without TOTP (`make run` sets it); refused in production"},
 	{"MAX_IN_FLIGHT", "64", "most requests handled at once; more wait up to 2 seconds for a turn, then get a 503 \"busy\" page (bounds memory under overload)"},
 	{"RETENTION_MONTHS", "72", "months a closed or withdrawn referral is kept before the daily retention job destroys it (docs/decisions/0003-retention.md says why six years)"},
+	{"METRICS_ADDR", "(unset)", "address (host:port) of a separate listener serving Prometheus metrics at `/metrics` (no personal data); unset: off; `make run` sets `127.0.0.1:9464`; keep it reachable only by the monitoring system (docs/operations.md, Monitoring)"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "(unset)", "base URL of an OpenTelemetry collector (OTLP over HTTP, e.g. `http://otel-collector:4318`); traces go to its `/v1/traces`; unset: tracing is off. The exporter also reads `OTEL_EXPORTER_OTLP_HEADERS`, `_TIMEOUT` and `_CERTIFICATE` from the environment"},
+	{"OTEL_SERVICE_NAME", "careers", "the service's name in traces"},
+	{"OTEL_TRACES_SAMPLER_ARG", "1", "share of requests traced, from 0 to 1 (parent-based ratio sampling: a trace begun by a trusted proxy keeps the proxy's decision)"},
 	{"DB_MAX_CONNS", "10", "most connections in the database pool"},
 	{"REQUEST_TIMEOUT", "30s", "longest time a request may take before it is cancelled"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may run after SIGTERM/SIGINT before the server closes"},
@@ -259,6 +275,37 @@ func Load(getenv func(string) string) (Config, error) {
 		} else {
 			c.PreviousSecretKeys = append(c.PreviousSecretKeys, k)
 		}
+	}
+	if c.MetricsAddr = get("METRICS_ADDR", ""); c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("METRICS_ADDR", "must be host:port such as 127.0.0.1:9464, got %q", c.MetricsAddr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("METRICS_ADDR", "port must be a number from 0 to 65535, got %q", port)
+		} else if c.MetricsAddr == c.Addr && n != 0 {
+			bad("METRICS_ADDR", "must differ from ADDR (metrics have a listener of their own), got %q", c.MetricsAddr)
+		}
+	}
+	if raw := get("OTEL_EXPORTER_OTLP_ENDPOINT", ""); raw != "" {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			bad("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an http:// or https:// URL such as http://otel-collector:4318, got %q", raw)
+		case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+			// Credentials belong in OTEL_EXPORTER_OTLP_HEADERS, not the URL
+			// (which is logged); the value is not repeated here.
+			bad("OTEL_EXPORTER_OTLP_ENDPOINT", "must be a scheme, host and optional path, with no user, query or fragment (put credentials in OTEL_EXPORTER_OTLP_HEADERS)")
+		default:
+			c.OTLPEndpoint = u
+		}
+	}
+	c.ServiceName = get("OTEL_SERVICE_NAME", "careers")
+	if len(c.ServiceName) > 100 {
+		bad("OTEL_SERVICE_NAME", "must be at most 100 characters")
+	}
+	if f, err := strconv.ParseFloat(get("OTEL_TRACES_SAMPLER_ARG", "1"), 64); err != nil || f < 0 || f > 1 {
+		bad("OTEL_TRACES_SAMPLER_ARG", "must be a number from 0 to 1, got %q", getenv("OTEL_TRACES_SAMPLER_ARG"))
+	} else {
+		c.TraceSampleRatio = f
 	}
 	c.RequestTimeout = duration(get("REQUEST_TIMEOUT", "30s"), "REQUEST_TIMEOUT", bad)
 	c.ShutdownTimeout = duration(get("SHUTDOWN_TIMEOUT", "20s"), "SHUTDOWN_TIMEOUT", bad)

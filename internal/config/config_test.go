@@ -102,6 +102,16 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 		{"SECRET_KEY", "not base64!"},
 		{"SECRET_KEY", "c2hvcnQ="}, // 5 bytes
 		{"SECRET_KEY_PREVIOUS", "c2hvcnQ="},
+		{"METRICS_ADDR", "9464"},
+		{"METRICS_ADDR", "127.0.0.1:metrics"},
+		{"METRICS_ADDR", "127.0.0.1:8080"}, // the service's own ADDR
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "otel-collector:4318"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "grpc://otel-collector:4317"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:pw@otel.example.nhs.uk"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://otel.example.nhs.uk?api-key=pw"},
+		{"OTEL_SERVICE_NAME", strings.Repeat("x", 101)},
+		{"OTEL_TRACES_SAMPLER_ARG", "1.5"},
+		{"OTEL_TRACES_SAMPLER_ARG", "half"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -113,10 +123,33 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 			if len(lines) != 1 || !strings.HasPrefix(lines[0], tc.name+": ") {
 				t.Errorf("error = %q, want one line starting %q", err, tc.name+": ")
 			}
-			if strings.HasSuffix(tc.name, "DATABASE_URL") && strings.Contains(err.Error(), "pw") {
+			if (strings.HasSuffix(tc.name, "DATABASE_URL") || strings.HasPrefix(tc.name, "OTEL_")) && strings.Contains(err.Error(), "pw") {
 				t.Errorf("error leaks the password: %q", err)
 			}
 		})
+	}
+}
+
+// Metrics and tracing are off unless their variables are set; set, they
+// are read as given.
+func TestMetricsAndTracingSettings(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "" || c.OTLPEndpoint != nil || c.ServiceName != "careers" || c.TraceSampleRatio != 1 {
+		t.Errorf("defaults: metrics %q, endpoint %v, service %q, ratio %v", c.MetricsAddr, c.OTLPEndpoint, c.ServiceName, c.TraceSampleRatio)
+	}
+	c, err = config.Load(env(map[string]string{
+		"METRICS_ADDR": "0.0.0.0:9464", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.monitoring:4318",
+		"OTEL_SERVICE_NAME": "careers-web", "OTEL_TRACES_SAMPLER_ARG": "0.25",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "0.0.0.0:9464" || c.OTLPEndpoint.String() != "http://otel-collector.monitoring:4318" ||
+		c.ServiceName != "careers-web" || c.TraceSampleRatio != 0.25 {
+		t.Errorf("set: metrics %q, endpoint %v, service %q, ratio %v", c.MetricsAddr, c.OTLPEndpoint, c.ServiceName, c.TraceSampleRatio)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"careers/internal/mail"
 	"careers/internal/store"
+	"careers/internal/telemetry"
 )
 
 // Delivery retries. A message is tried DefaultMaxAttempts times; the wait
@@ -61,6 +62,7 @@ type deliverWorker struct {
 	log         *slog.Logger
 	maxAttempts int
 	backoff     func(attempt int) time.Duration
+	metrics     *telemetry.Metrics
 }
 
 // Timeout bounds one attempt: the SMTP conversation has its own shorter
@@ -107,6 +109,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 		if err := tx.Commit(ctx); err != nil {
 			return fmt.Errorf("deliver notification %d: commit: %w", id, err)
 		}
+		w.metrics.EmailSent()
 		w.log.InfoContext(ctx, "notification sent", "notification_id", id, "kind", n.Kind, "attempt", job.Attempt)
 		return nil
 	}
@@ -114,6 +117,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	_ = tx.Rollback(ctx)
 	summary := failureText(sendErr)
 	final := mail.IsPermanent(sendErr) || job.Attempt >= min(job.MaxAttempts, w.maxAttempts)
+	w.metrics.EmailFailed(final)
 	if err := w.st.RecordNotificationFailure(ctx, id, summary, final); err != nil && !errors.Is(err, store.ErrNotFound) {
 		w.log.ErrorContext(ctx, "recording a delivery failure", "notification_id", id, "error", err.Error())
 	}

@@ -25,11 +25,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"careers/internal/auth"
 	"careers/internal/config"
 	"careers/internal/mail"
 	"careers/internal/store"
+	"careers/internal/telemetry"
 )
 
 // QueueEmail is the River queue of email deliveries; other work runs on
@@ -73,6 +75,8 @@ type options struct {
 	maxAttempts  int
 	pollInterval time.Duration
 	emailWorkers int
+	metrics      *telemetry.Metrics
+	tracing      *telemetry.Tracing
 }
 
 // Option adjusts a Client; the defaults suit production.
@@ -100,6 +104,20 @@ func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll
 // so keep it well under DB_MAX_CONNS.
 func WithEmailWorkers(n int) Option { return func(o *options) { o.emailWorkers = n } }
 
+// WithMetrics counts job outcomes, retries and emails in m (default: a set
+// of the client's own that nothing serves).
+func WithMetrics(m *telemetry.Metrics) Option { return func(o *options) { o.metrics = m } }
+
+// WithTracing traces each job worked (River's OpenTelemetry middleware);
+// nil leaves tracing off.
+func WithTracing(t *telemetry.Tracing) Option { return func(o *options) { o.tracing = t } }
+
+// Kinds are the kinds of job the client works (the metrics' kind label).
+func Kinds() []string {
+	return []string{deliverArgs{}.Kind(), digestArgs{}.Kind(), remindArgs{}.Kind(), linkRequestArgs{}.Kind(),
+		apptRemindArgs{}.Kind(), retentionArgs{}.Kind()}
+}
+
 // New prepares a client over pool; Start runs it. sender delivers the
 // messages (mail.NewSender picks SMTP or the development mailbox). cfg gives
 // the public address used in links.
@@ -123,6 +141,9 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.metrics == nil {
+		o.metrics = telemetry.NewMetrics()
+	}
 	if o.maxAttempts < 1 || o.emailWorkers < 1 || o.pollInterval <= 0 {
 		return nil, errors.New("jobs: max attempts, email workers and poll interval must be positive")
 	}
@@ -140,7 +161,7 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &deliverWorker{
-		pool: pool, st: st, sender: sender, log: log, maxAttempts: o.maxAttempts, backoff: o.backoff,
+		pool: pool, st: st, sender: sender, log: log, maxAttempts: o.maxAttempts, backoff: o.backoff, metrics: o.metrics,
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -175,7 +196,17 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 
+	// Each kind's counters show from the start; tracing (when on) is
+	// outermost, so the counting middleware's work is inside the job's span.
+	o.metrics.JobKinds(Kinds()...)
+	var middleware []rivertype.Middleware
+	if o.tracing != nil {
+		middleware = append(middleware, o.tracing.JobMiddleware())
+	}
+	middleware = append(middleware, o.metrics.JobMiddleware())
+
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Middleware: middleware,
 		// River logs job ids, kinds and the errors our workers return (safe
 		// summaries), never job arguments.
 		Logger: logger.With("component", "river"),

@@ -30,3 +30,33 @@ func (s *Server) SetBodyWindows(d time.Duration) { s.bodyWindow, s.uploadWindow 
 func (s *Server) ServerError(w http.ResponseWriter, r *http.Request, err error) {
 	s.serverError(w, r, err)
 }
+
+// MetricValue is the value of the metric name with exactly labels in the
+// server's registry, or -1 when there is no such series.
+func (s *Server) MetricValue(name string, labels map[string]string) float64 {
+	families, err := s.metrics.Registry().Gather()
+	if err != nil {
+		return -1
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			if len(m.GetLabel()) != len(labels) {
+				continue
+			}
+			for _, l := range m.GetLabel() {
+				if labels[l.GetName()] != l.GetValue() {
+					continue series
+				}
+			}
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	return -1
+}

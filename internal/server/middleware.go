@@ -18,6 +18,10 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	kgzip "github.com/klauspost/compress/gzip"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"careers/internal/telemetry"
 )
 
 type ctxKey int
@@ -199,28 +203,43 @@ func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 }
 
 // logRequests writes one JSON line per request: the request ID, method, route
-// pattern, status and duration. It never logs the path or query string, which
-// could carry personal data or one-time tokens.
+// pattern, status and duration (and, when tracing is on, the trace and span
+// IDs). It never logs the path or query string, which could carry personal
+// data or one-time tokens. The same figures go to the request metrics
+// (count and latency by method, route pattern and status), and name the
+// request's trace span after its route pattern.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
-		route := "(unmatched)"
-		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-			route = rc.RoutePattern()
-		}
+		took := time.Since(start)
 		status := ww.Status()
 		if status == 0 {
 			status = http.StatusOK
 		}
+		route := telemetry.NotRouted
+		if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
+			route = telemetry.Unmatched
+		}
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			if p := rc.RoutePattern(); p != "" {
+				route = p
+			}
+		}
+		method := logMethod(r.Method)
+		s.metrics.ObserveRequest(method, route, status, took)
+		if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+			span.SetName(method + " " + route)
+			span.SetAttributes(attribute.String("http.route", route))
+		}
 		s.log.LogAttrs(r.Context(), levelFor(status), "request",
 			slog.String("request_id", middleware.GetReqID(r.Context())),
-			slog.String("method", logMethod(r.Method)),
+			slog.String("method", method),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Int("bytes", ww.BytesWritten()),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 		)
 	})
 }
@@ -344,6 +363,7 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			// few slow or hostile connections cannot take them all.
 			client := clientIPFrom(r.Context())
 			if !clients.take(client, perClient) {
+				s.metrics.Busy(telemetry.BusyClientShare)
 				s.renderBusy(w, r)
 				return
 			}
@@ -370,26 +390,34 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 				select {
 				case waiting <- struct{}{}:
 				default:
+					s.metrics.Busy(telemetry.BusyQueueFull)
 					s.renderBusy(w, r)
 					return
 				}
+				s.metrics.WaitStarted()
 				t := time.NewTimer(inFlightWait)
 				select {
 				case sem <- struct{}{}:
 					t.Stop()
 					<-waiting
+					s.metrics.WaitEnded()
 				case <-t.C:
 					<-waiting
+					s.metrics.WaitEnded()
+					s.metrics.Busy(telemetry.BusyWaited)
 					s.renderBusy(w, r)
 					return
 				case <-r.Context().Done():
 					t.Stop()
 					<-waiting
+					s.metrics.WaitEnded()
 					s.clientGone(w, r, nil)
 					return
 				}
 			}
 			defer func() { <-sem }()
+			s.metrics.TurnTaken()
+			defer s.metrics.TurnGiven()
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"careers/internal/auth"
 	"careers/internal/jobs"
 	"careers/internal/store"
+	"careers/internal/telemetry"
 	"careers/web"
 )
 
@@ -52,6 +53,7 @@ func (s *Server) overDraftLimit(w http.ResponseWriter, r *http.Request, token st
 
 func (s *Server) publicTooMany(w http.ResponseWriter, r *http.Request, form string, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+	s.metrics.Throttled(telemetry.ThrottlePublic)
 	s.log.WarnContext(r.Context(), "public form rate limit", "request_id", requestID(r), "form", form)
 	s.render(w, r, http.StatusTooManyRequests, web.PublicTooManyPage(s.layout(r, ""), int(wait/time.Minute)))
 }

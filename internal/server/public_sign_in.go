@@ -6,6 +6,7 @@ import (
 
 	"careers/internal/auth"
 	"careers/internal/store"
+	"careers/internal/telemetry"
 	"careers/web"
 )
 
@@ -72,6 +73,7 @@ func (s *Server) publicLink(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, err := s.store.ConsumeToken(ctx, store.PurposeSignIn, auth.HashToken(r.URL.Query().Get("token")), s.now())
 	if errors.Is(err, store.ErrNotFound) {
+		s.metrics.SignInFailed(telemetry.SignInLink)
 		_ = s.auditView(r, "link_refused", "auth_token", store.PurposeSignIn, store.OutcomeFailure)
 		s.render(w, r, http.StatusNotFound, web.LinkProblemPage(s.layout(r, ""), "/sign-in"))
 		return

@@ -204,5 +204,5 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	if extra != nil {
 		r.Group(extra)
 	}
-	return r
+	return s.traced(r)
 }

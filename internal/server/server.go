@@ -17,6 +17,7 @@ import (
 	"careers/internal/jobs"
 	"careers/internal/policy"
 	"careers/internal/store"
+	"careers/internal/telemetry"
 	"careers/web"
 )
 
@@ -43,6 +44,11 @@ type Server struct {
 
 	// sessionStore is kept to stop its cleanup goroutine on Close.
 	sessionStore *store.SessionStore
+
+	// metrics records requests, turns and sign-in failures; tracing is nil
+	// when tracing is off (then no tracing wrapper is installed).
+	metrics *telemetry.Metrics
+	tracing *telemetry.Tracing
 }
 
 // Deps are the parts a Server is built from.
@@ -55,6 +61,12 @@ type Deps struct {
 	Now func() time.Time
 	// Enqueue puts notifications on the durable queue.
 	Enqueue Enqueue
+	// Metrics is where the server's Prometheus metrics go; nil: a set of
+	// its own that nothing serves.
+	Metrics *telemetry.Metrics
+	// Tracing, when not nil, traces each request (OpenTelemetry) and puts
+	// the trace ID in the log lines.
+	Tracing *telemetry.Tracing
 }
 
 // New builds a Server. Close must be called to stop its background work.
@@ -74,9 +86,15 @@ func New(d Deps) (*Server, error) {
 		now = time.Now
 	}
 	ss := store.NewSessionStore(d.Store.Pool(), sessStaffID, 10*time.Minute)
+	m := d.Metrics
+	if m == nil {
+		m = telemetry.NewMetrics()
+	}
 	s := &Server{
 		cfg:          d.Config,
 		log:          d.Logger,
+		metrics:      m,
+		tracing:      d.Tracing,
 		store:        d.Store.WithKeyring(keys),
 		keys:         keys,
 		assets:       d.Assets,
@@ -88,6 +106,9 @@ func New(d Deps) (*Server, error) {
 		sessionStore: ss,
 		bodyWindow:   bodyReadWindow,
 		uploadWindow: uploadReadWindow,
+	}
+	if d.Tracing != nil {
+		s.log = slog.New(d.Tracing.LogHandler(d.Logger.Handler()))
 	}
 	// A session that cannot be loaded or saved gets the 503 page and a
 	// JSON log line (not scs's bare text 500 on the standard logger).

@@ -278,6 +278,9 @@ func TestBusyServerAnswers503AndRecovers(t *testing.T) {
 	if resp, _ := ts.Do(t, "GET", "/healthz", nil, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("healthz while busy: %d", resp.StatusCode)
 	}
+	if n := ts.srv.MetricValue("careers_http_requests_in_flight", nil); n != 1 {
+		t.Errorf("in flight while busy: %v, want 1", n)
+	}
 	began := time.Now()
 	waited := make(chan time.Duration, 1)
 	go func() {
@@ -303,5 +306,23 @@ func TestBusyServerAnswers503AndRecovers(t *testing.T) {
 	}
 	if resp, _ := ts.Do(t, "GET", "/", nil, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("after the turn freed up: %d", resp.StatusCode)
+	}
+	// Both refusals are counted by reason, and the turns are all given back.
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"careers_http_requests_busy_total", map[string]string{"reason": "client_share"}, 1},
+		{"careers_http_requests_busy_total", map[string]string{"reason": "waited"}, 1},
+		{"careers_http_requests_busy_total", map[string]string{"reason": "queue_full"}, 0},
+		{"careers_http_requests_in_flight", nil, 0},
+		{"careers_http_requests_waiting", nil, 0},
+		// Turned away before routing: no route pattern yet.
+		{"careers_http_requests_total", map[string]string{"method": "GET", "route": "(not routed)", "status": "503"}, 2},
+	} {
+		if got := ts.srv.MetricValue(c.name, c.labels); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
 	}
 }

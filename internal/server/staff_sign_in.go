@@ -11,6 +11,7 @@ import (
 
 	"careers/internal/auth"
 	"careers/internal/store"
+	"careers/internal/telemetry"
 	"careers/web"
 )
 
@@ -78,6 +79,7 @@ func (s *Server) throttled(w http.ResponseWriter, r *http.Request, keys ...strin
 	if until.IsZero() {
 		return false
 	}
+	s.metrics.Throttled(telemetry.ThrottleStaff)
 	wait := until.Sub(now)
 	minutes := int((wait + time.Minute - 1) / time.Minute)
 	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
@@ -155,6 +157,7 @@ func (s *Server) staffSignIn(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
+		s.metrics.SignInFailed(telemetry.SignInPassword)
 		s.log.InfoContext(ctx, "staff sign-in failed", "request_id", requestID(r))
 		f.Errors.Add("email", signInFailed)
 		s.render(w, r, http.StatusUnauthorized, web.StaffSignInPage(s.layout(r, ""), f))
@@ -319,6 +322,7 @@ func (s *Server) staffVerify(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+		s.metrics.SignInFailed(telemetry.SignInSecondFactor)
 		e := s.auditEntry(ctx, "second_factor_failed", "staff_user", idOrEmpty(u.ID), store.OutcomeFailure)
 		e.ActorEmail = u.Email
 		if err := s.store.Audit(ctx, e); err != nil {

@@ -232,6 +232,8 @@ func TestPlansOnRealisticData(t *testing.T) {
 			_, err := st.CoachCalendar(ctx, coachID, now.AddDate(0, 0, -7), now)
 			return err
 		}},
+		{"metrics scrape: Operations", func() error { _, err := st.Operations(ctx, now.In(london)); return err }},
+		{"metrics scrape: QueueDepth", func() error { _, err := st.QueueDepth(ctx, 200); return err }},
 		{"trainee's page: ReferralCardsForEmail", func() error { _, err := st.ReferralCardsForEmail(ctx, email); return err }},
 		{"trainee's data: SubjectCountsFor", func() error { _, err := st.SubjectCountsFor(ctx, email); return err }},
 		{"trainee's data: SubjectData", func() error { _, err := st.SubjectData(ctx, email, time.Now()); return err }},

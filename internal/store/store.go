@@ -95,7 +95,9 @@ func mapErr(err error) error {
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // Open connects a pool to databaseURL and checks that the server answers.
-func Open(ctx context.Context, databaseURL string, maxConns int32) (*pgxpool.Pool, error) {
+// Each option adjusts the pool's configuration first (the query tracer of
+// telemetry.DBTracing, when tracing is on).
+func Open(ctx context.Context, databaseURL string, maxConns int32, options ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, errors.New("store: DATABASE_URL is not a valid connection string")
@@ -106,6 +108,9 @@ func Open(ctx context.Context, databaseURL string, maxConns int32) (*pgxpool.Poo
 	cfg.ConnConfig.RuntimeParams["application_name"] = "careers"
 	// Every stored time is UTC; conversion to Europe/London happens on display.
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	for _, o := range options {
+		o(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)

@@ -1,0 +1,177 @@
+package server_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"careers/internal/config"
+	"careers/internal/server"
+	"careers/internal/store"
+	"careers/internal/telemetry"
+	"careers/internal/testdb"
+	"careers/web"
+)
+
+// tracedServer is the real service with tracing on, exporting to memory,
+// over a pool whose queries are traced as production's are.
+func tracedServer(t *testing.T) (*testServer, *tracetest.InMemoryExporter) {
+	t.Helper()
+	exp := tracetest.NewInMemoryExporter()
+	tr := telemetry.NewTracingWith(sdktrace.NewSimpleSpanProcessor(exp), "careers-test", 1)
+	t.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	pool, err := store.Open(ctx, testdb.URL(t), 4, tr.DBTracing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	cfg, err := config.Load(func(k string) string {
+		if k == "SECRET_KEY" {
+			return testdb.SecretKey
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, err := web.NewAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	clock := &testClock{}
+	mb := newMailbox(t, pool, cfg, clock.Now)
+	st := store.New(pool)
+	srv, err := server.New(server.Deps{
+		Config: cfg, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Store: st, Assets: assets,
+		Now: clock.Now, Enqueue: mb.enqueue, Tracing: tr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	return &testServer{Server: ts, logs: logs, srv: srv, pool: pool, store: st, clock: clock, mail: mb}, exp
+}
+
+// A traced request: one server span named after the route pattern, with
+// the database's queries as its children, and the request's log line
+// carrying the same trace ID. No span holds the path's or query string's
+// values (a one-time token here), and a trace context sent by a client
+// that is not a trusted proxy is not followed.
+func TestRequestTracing(t *testing.T) {
+	t.Parallel()
+	ts, exp := tracedServer(t)
+	const token = "secret-token-value-0123456789"
+	const foreignTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+	resp, _ := ts.Do(t, "GET", "/sign-in/link?token="+token, nil, map[string]string{
+		"Traceparent": "00-" + foreignTrace + "-00f067aa0ba902b7-01",
+		"User-Agent":  "a-browser-of-someone",
+	})
+	if resp.StatusCode != 404 {
+		t.Fatalf("an unknown link: %d", resp.StatusCode)
+	}
+
+	spans := exp.GetSpans()
+	var server *tracetest.SpanStub
+	for i, s := range spans {
+		if s.SpanKind.String() == "server" {
+			if server != nil {
+				t.Fatalf("two server spans: %q and %q", server.Name, s.Name)
+			}
+			server = &spans[i]
+		}
+	}
+	if server == nil {
+		t.Fatalf("no server span among %d spans", len(spans))
+	}
+	if server.Name != "GET /sign-in/link" || !hasAttr(server.Attributes, "http.route", "/sign-in/link") {
+		t.Errorf("server span %q, attributes %v: want the route pattern as its name and http.route", server.Name, server.Attributes)
+	}
+	if server.SpanContext.TraceID().String() == foreignTrace || server.Parent.IsValid() {
+		t.Error("the span follows a trace context sent by an untrusted client")
+	}
+	tokenQuery := false
+	for _, s := range spans {
+		if s.Parent.SpanID() == server.SpanContext.SpanID() && hasAttr(s.Attributes, "db.system.name", "postgresql") {
+			tokenQuery = tokenQuery || strings.Contains(attrValue(s.Attributes, "db.query.text"), "FROM auth_tokens")
+		}
+	}
+	if !tokenQuery {
+		t.Errorf("no database span under the server span reads the token; spans: %v", spanNames(spans))
+	}
+	// The client's address, if recorded, is blanked (the server's own is
+	// not personal).
+	if v := attrValue(server.Attributes, "client.address"); v != "" && v != "redacted" {
+		t.Errorf("server span records the client's address %q", v)
+	}
+	for _, s := range spans {
+		for _, a := range s.Attributes {
+			if v := a.Value.String(); strings.Contains(v, token) || strings.Contains(v, "someone") {
+				t.Errorf("span %q attribute %s = %q", s.Name, a.Key, v)
+			}
+		}
+	}
+
+	var line map[string]any
+	for _, l := range ts.logs.Lines(t) {
+		if l["msg"] == "request" && l["route"] == "/sign-in/link" {
+			line = l
+		}
+	}
+	if line == nil {
+		t.Fatalf("no request log line:\n%s", ts.logs.String())
+	}
+	if line["trace_id"] != server.SpanContext.TraceID().String() || line["span_id"] != server.SpanContext.SpanID().String() {
+		t.Errorf("log line trace %v span %v, server span %s %s", line["trace_id"], line["span_id"],
+			server.SpanContext.TraceID(), server.SpanContext.SpanID())
+	}
+
+	// The probes are not traced.
+	exp.Reset()
+	ts.Do(t, "GET", "/healthz", nil, nil)
+	if n := len(exp.GetSpans()); n != 0 {
+		t.Errorf("/healthz made %d spans", n)
+	}
+}
+
+// With tracing off, the log lines carry no trace ID (and no wrapper runs).
+func TestNoTracingNoTraceIDs(t *testing.T) {
+	t.Parallel()
+	ts := mustServer(t, nil, nil, nil)
+	ts.Do(t, "GET", "/", nil, nil)
+	for _, l := range ts.logs.Lines(t) {
+		if _, ok := l["trace_id"]; ok {
+			t.Fatalf("a log line has a trace ID with tracing off: %v", l)
+		}
+	}
+}
+
+func hasAttr(as []attribute.KeyValue, key, want string) bool { return attrValue(as, key) == want }
+
+func attrValue(as []attribute.KeyValue, key string) string {
+	v := ""
+	for _, a := range as {
+		if string(a.Key) == key {
+			v = a.Value.String()
+		}
+	}
+	return v
+}
+
+func spanNames(ss tracetest.SpanStubs) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Name)
+	}
+	return out
+}
