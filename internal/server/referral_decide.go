@@ -117,6 +117,8 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 			s.conflictPage(w, r, c, "This referral has had its initial allowance. More sessions need an extension a PSU lead approves")
 		case err != nil:
 			s.serverError(w, r, err)
+		case d.action == triage.ActionAccept && r.PostFormValue("then") == "next":
+			s.openNextReferral(w, r, c.ID, c.Reference, d.done)
 		default:
 			s.flash(r, d.done)
 			http.Redirect(w, r, "/staff/referrals/"+c.Reference, http.StatusSeeOther)

@@ -72,32 +72,8 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 		}
 		switch role {
 		case policy.Coordinator:
-			counts, err := s.store.ReferralCountsByStatus(ctx)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			for _, st := range []string{"new", "awaiting_trainee", "info_requested", "allocated", "active"} {
-				p.Counts = append(p.Counts, web.Count{Label: web.StatusLabel(st), N: counts[st]})
-			}
-			cards, err := s.store.NewestReferralCards(ctx, "new", 20)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			waiting, err := s.store.NewestReferralCards(ctx, "awaiting_trainee", 20)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			p.Intro = "Referrals that need a decision. Each should have an answer within 14 days."
-			p.Lists = []web.HomeList{
-				{Title: "New referrals", Empty: "There are no new referrals.", Rows: cardRows(r, cards)},
-				{Title: "Waiting for the trainee to confirm", Empty: "No referrals are waiting for a trainee.", Rows: cardRows(r, waiting)},
-			}
-			p.Links = []web.NavItem{{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"},
-				{Href: "/staff/messages", Text: "Messages that could not be delivered"},
-				{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"}}
+			s.coordinatorHome(w, r) // coordinator_home.go
+			return
 		case policy.Coach:
 			cards, err := s.store.ReferralCardsForCoach(ctx, u.ID)
 			if err != nil {
