@@ -20,11 +20,9 @@ CREATE INDEX referrals_search_trgm_idx ON referrals USING gin (search_text gin_t
 
 -- The queue's lists (store.QueueNeeds and its neighbours), by deadline:
 -- the expression must stay exactly as queueDeadlineKey writes it. The
--- default list, referrals that need a coordinator, also newest first.
+-- newest-first sort of a list reads referrals_queue_received_open_idx.
 CREATE INDEX referrals_queue_needs_idx ON referrals
     ((coalesce(CASE WHEN route = 'self' THEN submitted_at ELSE confirmed_at END, 'infinity')), id)
-    WHERE status IN ('new', 'accepted');
-CREATE INDEX referrals_queue_needs_received_idx ON referrals (submitted_at DESC, id DESC)
     WHERE status IN ('new', 'accepted');
 CREATE INDEX referrals_queue_waiting_idx ON referrals
     ((coalesce(CASE WHEN route = 'self' THEN submitted_at ELSE confirmed_at END, 'infinity')), id)
@@ -49,7 +47,6 @@ DROP INDEX appointments_unconfirmed_idx;
 DROP INDEX appointments_unwaived_idx;
 DROP INDEX referrals_queue_underway_idx;
 DROP INDEX referrals_queue_waiting_idx;
-DROP INDEX referrals_queue_needs_received_idx;
 DROP INDEX referrals_queue_needs_idx;
 DROP INDEX referrals_search_trgm_idx;
 ALTER TABLE referrals DROP COLUMN search_text;

@@ -363,7 +363,9 @@ func QueueSQL(q QueueQuery) (string, []any) {
 	case utf8.RuneCountInString(s.Value) >= SearchShortest:
 		// Anywhere in the name, reference, addresses or registration
 		// number: the trigram index of migration 00018 on search_text.
-		where = append(where, "r.search_text LIKE "+arg("%"+likeEscape(strings.ToLower(s.Value))+"%"))
+		// lower() on both sides, so the database's idea of case applies
+		// to the text and the term alike.
+		where = append(where, "r.search_text LIKE '%' || lower("+arg(likeEscape(s.Value))+") || '%'")
 	default:
 		// A range on the text_pattern_ops index (byte order: every string
 		// with the prefix sorts between the prefix and the prefix followed
