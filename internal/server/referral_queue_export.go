@@ -13,7 +13,9 @@ import (
 	"careers/web"
 )
 
-const queueExportPath = "/staff/referrals/export.csv"
+// queueExportPath sits beside the queue, not under it, so it can never be
+// taken for a referral's reference.
+const queueExportPath = "/staff/referrals.csv"
 
 // exportLondon is where the download's dates are written.
 var exportLondon = func() *time.Location {
