@@ -38,10 +38,13 @@ CREATE INDEX appointments_unwaived_idx ON appointments (starts_at, referral_id)
     WHERE waived_at IS NULL AND (late OR status = 'not_attended');
 CREATE INDEX appointments_unconfirmed_idx ON appointments (ends_at, referral_id)
     WHERE status = 'attended' AND meeting_confirmed_at IS NULL;
+-- The PSU lead's home: funding requests (Form D) waiting for a decision.
+CREATE INDEX referrals_funding_pending_idx ON referrals (submitted_at, id) WHERE form_d_status = 'requested';
 -- Questions the trainee has not answered yet, by when they were asked.
 CREATE INDEX info_requests_open_idx ON info_requests (asked_at, referral_id) WHERE answered_at IS NULL;
 
 -- +goose Down
+DROP INDEX referrals_funding_pending_idx;
 DROP INDEX info_requests_open_idx;
 DROP INDEX appointments_unconfirmed_idx;
 DROP INDEX appointments_unwaived_idx;

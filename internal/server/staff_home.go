@@ -93,29 +93,8 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 			p.Lists = []web.HomeList{{Title: "Your referrals", Empty: "You have not referred anyone yet.", Rows: cardRows(r, cards)}}
 			p.Links = []web.NavItem{{Href: "/staff/referrals/new", Text: "Refer a trainee for careers support"}}
 		case policy.Lead:
-			funding, err := s.store.PendingFunding(ctx)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			xs, err := s.store.PendingExtensions(ctx)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			var extRows []web.ReferralRow
-			for _, x := range xs {
-				extRows = append(extRows, web.ReferralRow{Reference: x.Reference, TraineeName: x.TraineeName, Route: "extension",
-					Status: "extension", SubmittedAt: x.RequestedAt})
-			}
-			p.Intro = "Funding requests (Form D) and requests for extra sessions wait here for your decision."
-			p.Links = []web.NavItem{{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"},
-				{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"}}
-			p.Counts = []web.Count{{Label: "Funding requests", N: len(funding)}, {Label: "Extra sessions requests", N: len(xs)}}
-			p.Lists = []web.HomeList{
-				{Title: "Funding requests (Form D)", Empty: "No funding requests are waiting.", Rows: cardRows(r, funding)},
-				{Title: "Requests for extra sessions", Empty: "No requests for extra sessions are waiting.", Rows: extRows},
-			}
+			s.leadHome(w, r) // lead_home.go
+			return
 		case policy.Admin:
 			p.Intro = "Manage staff accounts, read the audit log, answer requests for a person's data, and oversee retention."
 			p.Links = []web.NavItem{{Href: "/staff/admin/users", Text: "Staff accounts"}, {Href: "/staff/admin/audit", Text: "Audit log"},

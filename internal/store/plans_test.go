@@ -246,6 +246,7 @@ func TestPlansOnRealisticData(t *testing.T) {
 			return err
 		}},
 		{"coordinator's home: CoordinatorToDo", func() error { _, err := st.CoordinatorToDo(ctx, now); return err }},
+		{"lead's home: LeadRequests", func() error { _, err := st.LeadRequests(ctx); return err }},
 		{"referral page: ReferralPageByReference, with the coaches", func() error { _, err := st.ReferralPageByReference(ctx, reference, true); return err }},
 		{"referral page: ReferralPageByReference", func() error { _, err := st.ReferralPageByReference(ctx, reference, false); return err }},
 		{"referral page: ReferralDetailByID", func() error { _, err := st.ReferralDetailByID(ctx, referralID); return err }},
