@@ -388,18 +388,33 @@ func TestAcceptAndOpenTheNext(t *testing.T) {
 	}
 	b := ts.NewBrowser(t)
 	b.SignInStaff(t, "coord@example.nhs.uk", "")
-	accept := func(ref string) page {
+	listField := regexp.MustCompile(`name="list" value="([^"]*)"`)
+	// accept opens a referral's page at path (as a queue row links it) and
+	// presses "Accept and open the next".
+	accept := func(path string) page {
 		t.Helper()
-		page := b.Get(t, "/staff/referrals/"+ref)
+		page := b.Get(t, path)
 		if !strings.Contains(page.Body, `name="then" value="next"`) {
-			t.Fatalf("%s: no accept-and-next button", ref)
+			t.Fatalf("%s: no accept-and-next button", path)
 		}
-		return b.Post(t, "/staff/referrals/"+ref+"/accept", url.Values{"version": {version(t, b, ref)}, "then": {"next"}})
+		ref, _, _ := strings.Cut(strings.TrimPrefix(path, "/staff/referrals/"), "?")
+		form := url.Values{"version": {versionRe.FindStringSubmatch(page.Body)[1]}, "then": {"next"}}
+		if m := listField.FindStringSubmatch(page.Body); m != nil {
+			form.Set("list", strings.ReplaceAll(m[1], "&amp;", "&"))
+		}
+		return b.Post(t, "/staff/referrals/"+ref+"/accept", form)
+	}
+	rowLink := func(list, ref string) string {
+		t.Helper()
+		m := regexp.MustCompile(`href="(/staff/referrals/` + ref + `[^"]*)"`).FindStringSubmatch(b.Get(t, list).Body)
+		if m == nil {
+			t.Fatalf("%s is not in %s", ref, list)
+		}
+		return strings.ReplaceAll(m[1], "&amp;", "&")
 	}
 
 	// The default list, by deadline.
-	b.Get(t, "/staff/referrals")
-	p := accept("CR-AAAA-0001")
+	p := accept(rowLink("/staff/referrals", "CR-AAAA-0001"))
 	if p.Status != http.StatusSeeOther || p.Location != "/staff/referrals/CR-BBBB-0002" {
 		t.Fatalf("accept and next: %d to %q", p.Status, p.Location)
 	}
@@ -411,21 +426,28 @@ func TestAcceptAndOpenTheNext(t *testing.T) {
 		t.Errorf("the first referral is %s", s.Status)
 	}
 
-	// A filtered list: supervisors' referrals only, and a search.
-	b.Get(t, "/staff/referrals?route=supervisor")
-	if p := accept("CR-BBBB-0002"); p.Location != "/staff/referrals/CR-DDDD-0004" {
-		t.Errorf("in the supervisor list, the next after CR-BBBB-0002 is %q", p.Location)
+	// A filtered list: supervisors' referrals only. The row links carry
+	// the filter, and so does the way to the next.
+	link := rowLink("/staff/referrals?route=supervisor", "CR-BBBB-0002")
+	if link != "/staff/referrals/CR-BBBB-0002?route=supervisor" {
+		t.Errorf("the row links to %q", link)
+	}
+	p = accept(link)
+	if p.Location != "/staff/referrals/CR-DDDD-0004?route=supervisor" {
+		t.Fatalf("in the supervisor list, the next after CR-BBBB-0002 is %q", p.Location)
 	}
 	// The last in its list: back to that list, with its filters.
-	if p := accept("CR-DDDD-0004"); p.Location != "/staff/referrals?route=supervisor" ||
+	if p := accept(p.Location); p.Location != "/staff/referrals?route=supervisor" ||
 		!strings.Contains(b.Follow(t, p).Body, "That was the last referral in your list") {
 		t.Errorf("after the last: %q", p.Location)
 	}
-	// A search is kept in the session and followed too.
+	// A search is kept in the session, never in a URL, and followed too:
+	// the only result, accepted, is the last.
 	b.Follow(t, b.Post(t, "/staff/referrals", url.Values{"q": {"Third"}}))
-	if p := accept("CR-CCCC-0003"); p.Location != "/staff/referrals" {
+	if p := accept(rowLink("/staff/referrals", "CR-CCCC-0003")); p.Location != "/staff/referrals" {
 		t.Errorf("the only result of a search, accepted: to %q", p.Location)
 	}
+	b.Post(t, "/staff/referrals", url.Values{"clear": {"1"}})
 	// A plain accept still goes back to the referral.
 	ts.mustQueueRow(t, queueTestRow{Ref: "CR-EEEE-0005"})
 	if p := b.Post(t, "/staff/referrals/CR-EEEE-0005/accept", url.Values{"version": {version(t, b, "CR-EEEE-0005")}}); p.Location != "/staff/referrals/CR-EEEE-0005" {

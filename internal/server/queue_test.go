@@ -87,7 +87,8 @@ func queueURLs(body string) []string {
 	return out
 }
 
-var queueRowLink = regexp.MustCompile(`href="/staff/referrals/([^"/?]+)"`)
+// A row links to its referral, with the list's filters when there are any.
+var queueRowLink = regexp.MustCompile(`href="/staff/referrals/([^"/?]+)(?:\?[^"]*)?"`)
 
 func queueRefsOn(body string) []string {
 	var out []string

@@ -96,6 +96,7 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 				return
 			}
 			p.Errors, p.Form = errs, map[string]string{}
+			p.QueueList = postedQueueList(r).values().Encode()
 			for _, f := range d.fields {
 				p.Form[f] = r.PostFormValue(f)
 			}

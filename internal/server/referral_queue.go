@@ -23,11 +23,6 @@ import (
 // where they can be bookmarked.
 const sessQueueSearch = "queue_search"
 
-// Session key for the queue's filters as last viewed (a query string with
-// no search text and no cursor), so "accept and open the next" on a
-// referral's page follows the list the coordinator came from.
-const sessQueueFilters = "queue_filters"
-
 const (
 	queuePath       = "/staff/referrals"
 	queuePageSize   = 50
@@ -164,24 +159,15 @@ func (s *Server) referralQueue(w http.ResponseWriter, r *http.Request) {
 	} else if c, ok := store.ParseQueueCursor(r.URL.Query().Get("before")); ok {
 		q.Before = &c
 	}
-	s.rememberQueueFilters(r, f)
 	s.showQueue(w, r, http.StatusOK, f, q, search, nil)
 }
 
-// rememberQueueFilters keeps the filters in the session, writing it only
-// when they change (a session write is a statement, and paging or coming
-// back to the same list should not cost one).
-func (s *Server) rememberQueueFilters(r *http.Request, f queueFilters) {
-	v := f.values().Encode()
-	if s.sessions.GetString(r.Context(), sessQueueFilters) != v {
-		s.sessions.Put(r.Context(), sessQueueFilters, v)
-	}
-}
-
-// rememberedQueueFilters are the filters of the list last viewed.
-func (s *Server) rememberedQueueFilters(r *http.Request) queueFilters {
-	v, _ := url.ParseQuery(s.sessions.GetString(r.Context(), sessQueueFilters))
-	return readQueueFilters(v)
+// referralHref links a queue row to its referral with the list's filters
+// (never the search, never a cursor), so the referral page's "accept and
+// open the next" follows the list the coordinator came from. Filters are
+// not personal; they carry no name.
+func (f queueFilters) referralHref(reference string) string {
+	return f.urlAt("/staff/referrals/"+reference, "", nil)
 }
 
 // referralQueueSearch keeps the search text in the session and goes back
@@ -255,7 +241,7 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, status int, f
 	}
 	for _, row := range page.Rows {
 		p.Rows = append(p.Rows, web.QueueRow{
-			Reference: row.Reference, TraineeName: row.TraineeName, Route: row.Route, Status: row.Status,
+			Href: f.referralHref(row.Reference), Reference: row.Reference, TraineeName: row.TraineeName, Route: row.Route, Status: row.Status,
 			Eligibility: row.Eligibility, EligibilityLabel: eligibility.Outcome(row.Eligibility).Label(),
 			Coach: row.CoachName, SubmittedAt: row.SubmittedAt, Deadline: deadlineCell(row, now),
 		})
