@@ -333,7 +333,7 @@ func QueuePage(l Layout, p QueueProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = TextInput(Input{ID: "q", Label: "Search referrals", Type: "search", Autocomplete: "off", Value: p.Search, Error: p.Errors.For("q"),
-				Hint: "A reference, the start of the trainee's name, an email address or a registration number"}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "Any part of a name, a reference, an email address or a registration number"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
