@@ -58,6 +58,7 @@ func baselineHandler(d baselineDeps) http.Handler {
 	})
 	mux.HandleFunc("GET /{$}", d.start)
 	mux.HandleFunc("GET /queue", d.queue)
+	mux.HandleFunc("GET /coordinator-home", d.coordinatorHome)
 	mux.HandleFunc("GET /referral/{reference}", d.referral)
 	mux.HandleFunc("GET /your-referrals", d.yourReferrals)
 	mux.HandleFunc("GET /calendar", d.calendar)
@@ -93,7 +94,7 @@ func (d baselineDeps) queue(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	q := store.QueueQuery{Status: v.Get("status"), Region: v.Get("region"), Search: v.Get("q"), Sort: v.Get("sort"), Limit: 50, Now: time.Now()}
 	if q.Status == "" {
-		q.Status = store.QueueOpen
+		q.Status = store.QueueNeeds // the list that needs a coordinator
 		if q.Search != "" {
 			q.Status = store.QueueAll
 		}
@@ -148,6 +149,33 @@ func (d baselineDeps) queue(w http.ResponseWriter, r *http.Request) {
 	if err := d.st.Audit(ctx, d.audit(r, "view", "referral_queue", "")); err != nil {
 		fail(w, err)
 		return
+	}
+	_ = bw.Flush()
+}
+
+// coordinatorHome runs the coordinator's home's statements: the to-do
+// counts, the most urgent referrals, and the audit row for the view.
+func (d baselineDeps) coordinatorHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	now := time.Now()
+	t, err := d.st.CoordinatorToDo(ctx, now)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	urgent, err := d.st.Queue(ctx, store.QueueQuery{Status: store.QueueNeeds, Deadline: store.DeadlineDue, Limit: 5, Now: now})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if err := d.st.Audit(ctx, d.audit(r, "view", "coordinator_home", "")); err != nil {
+		fail(w, err)
+		return
+	}
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "%+v\n", t)
+	for _, row := range urgent.Rows {
+		fmt.Fprintf(bw, "%s\t%s\t%s\n", row.Reference, row.TraineeName, row.Status)
 	}
 	_ = bw.Flush()
 }

@@ -116,6 +116,13 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 	if e.search, err = withSearch(service.base, searchers, e.searchText, e.searchQuery); err != nil {
 		return err
 	}
+	surnamers, err := signInStaff(service.base, o.sessions)
+	if err != nil {
+		return err
+	}
+	if e.surname, err = withSearch(service.base, surnamers, e.surnameText, nil); err != nil {
+		return err
+	}
 	if e.trainee, err = signInTrainees(ctx, store.New(db.pool), service.base, e.traineeEmails); err != nil {
 		return err
 	}

@@ -208,6 +208,8 @@ func (db *database) fixtures(ctx context.Context, e *targetEnv, sessions int) (c
 	// among closed referrals in London (the biggest slice of the data).
 	e.searchText = "Sam"
 	e.searchQuery = map[string][]string{"status": {"closed"}, "region": {"london"}}
+	// A surname, found anywhere in the name (the trigram index).
+	e.surnameText = "Shah"
 	return u.ID, nil
 }
 

@@ -50,6 +50,13 @@ func runProfile(ctx context.Context, o options, db *database, e targetEnv, coord
 	if e.search, err = withSearch(svcURL, e.coordinator, e.searchText, e.searchQuery); err != nil {
 		return err
 	}
+	surnamers, err := signInStaff(svcURL, o.sessions)
+	if err != nil {
+		return err
+	}
+	if e.surname, err = withSearch(svcURL, surnamers, e.surnameText, nil); err != nil {
+		return err
+	}
 	if e.trainee, err = signInTrainees(ctx, store.New(db.pool), svcURL, e.traineeEmails); err != nil {
 		return err
 	}

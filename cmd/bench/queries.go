@@ -179,6 +179,13 @@ func countQueries(ctx context.Context, db *database, e targetEnv, rs []route, co
 	if e.search, err = withSearch(svcURL, e.coordinator, e.searchText, e.searchQuery); err != nil {
 		return nil, nil, err
 	}
+	surnamers, err := signInStaff(svcURL, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.surname, err = withSearch(svcURL, surnamers, e.surnameText, nil); err != nil {
+		return nil, nil, err
+	}
 	if e.trainee, err = signInTrainees(ctx, store.New(db.pool), svcURL, e.traineeEmails[:1]); err != nil {
 		return nil, nil, err
 	}

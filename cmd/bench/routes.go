@@ -58,6 +58,8 @@ type targetEnv struct {
 	deepCursor        string
 	searchQuery       url.Values // the filters in the URL (the text is in the session)
 	searchText        string
+	surname           []*http.Cookie // sessions searching for surnameText
+	surnameText       string
 	drafts            *draftSupply
 	seed              uint64
 }
@@ -132,6 +134,24 @@ var routes = []route{
 			}
 			return get(e.baseline, "/queue?"+q.Encode(), nil)
 		},
+	},
+	{
+		key: "queue-surname", request: "GET /staff/referrals (search \"Shah\", part of a name, in the session)", name: "Queue, search anywhere in a name",
+		page: true, budget: 100 * time.Millisecond, expect: 200,
+		service: func(e *targetEnv, i uint64) vegeta.Target {
+			return get(e.service, "/staff/referrals", at(e.surname, i))
+		},
+		baseline: func(e *targetEnv, _ uint64) vegeta.Target {
+			return get(e.baseline, "/queue?"+url.Values{"q": {e.surnameText}}.Encode(), nil)
+		},
+	},
+	{
+		key: "coordinator-home", request: "GET /staff/coordinator", name: "Coordinator's home (to-do list)", page: true,
+		budget: 100 * time.Millisecond, expect: 200, smoke: true,
+		service: func(e *targetEnv, i uint64) vegeta.Target {
+			return get(e.service, "/staff/coordinator", at(e.coordinator, i))
+		},
+		baseline: func(e *targetEnv, _ uint64) vegeta.Target { return get(e.baseline, "/coordinator-home", nil) },
 	},
 	{
 		key: "referral", request: "GET /staff/referrals/{reference} (1,000 references)", name: "Referral page", page: true, budget: 100 * time.Millisecond, expect: 200, smoke: true,

@@ -220,7 +220,8 @@ func (s *Server) EnsureRoles(ctx context.Context, database string) error {
 	}
 	defer db.Close(context.WithoutCancel(ctx))
 	// Tables (with their indexes, and the sequences their columns own),
-	// then any other sequences, functions and types.
+	// then any other sequences, functions and types. An extension's
+	// functions (pg_trgm, migration 00018) stay with the extension's owner.
 	_, err = db.Exec(ctx, `
 		DO $$
 		DECLARE r record;
@@ -237,6 +238,7 @@ func (s *Server) EnsureRoles(ctx context.Context, database string) error {
 			END LOOP;
 			FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 				WHERE n.nspname = 'public' AND p.proowner <> '`+OwnerRole+`'::regrole
+					AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
 			LOOP
 				EXECUTE format('ALTER ROUTINE %s OWNER TO `+OwnerRole+`', r.name);
 			END LOOP;

@@ -419,6 +419,7 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 
 		// Reports, messages, administration.
 		{route: "GET /staff/reports/{table}.csv", path: "/staff/reports/coach-caseloads.csv", want: staffRoute(F, ok, ok, F, F, F, F)},
+		{route: "GET /staff/referrals.csv", path: "/staff/referrals.csv", want: staffRoute(F, ok, F, F, F, F, F)},
 		{route: "POST /staff/messages/{id}/retry", path: "/staff/messages/999999/retry", form: form(), want: staffRoute(F, 404, F, F, F, F, F)},
 		{route: "GET /staff/admin/users/{id}", path: "/staff/admin/users/" + strconvI(coachB.ID), want: staffRoute(ok, F, F, F, F, F, F)},
 		{route: "POST /staff/admin/users/new", path: "/staff/admin/users/new", form: form("email", "new@example.nhs.uk", "name", "New", "roles", "coach"), want: staffRoute(E, F, F, F, F, F, F)},

@@ -87,7 +87,8 @@ func queueURLs(body string) []string {
 	return out
 }
 
-var queueRowLink = regexp.MustCompile(`href="/staff/referrals/([^"/?]+)"`)
+// A row links to its referral, with the list's filters when there are any.
+var queueRowLink = regexp.MustCompile(`href="/staff/referrals/([^"/?]+)(?:\?[^"]*)?"`)
 
 func queueRefsOn(body string) []string {
 	var out []string
@@ -312,7 +313,9 @@ func TestQueueDeadlineFlags(t *testing.T) {
 	type want struct{ class, text string }
 	expect := func(when string, wants map[string]want) {
 		t.Helper()
-		body := b.Get(t, "/staff/referrals").Body
+		// Every open referral: the default list leaves out those waiting
+		// for the trainee or answered (TestQueueDefaultList).
+		body := b.Get(t, "/staff/referrals?status=open").Body
 		for ref, w := range wants {
 			cell := queueCell(t, body, ref)
 			if w.class == "" {
@@ -330,7 +333,7 @@ func TestQueueDeadlineFlags(t *testing.T) {
 		"Q-LEFT-4":    {"", "4 days left"},
 		"Q-LEFT-3":    {"nhsuk-tag--orange", "3 days left"},
 		"Q-DUE-TODAY": {"nhsuk-tag--orange", "Due today"},
-		"Q-LATE-1":    {"nhsuk-tag--red", "Overdue by 1 day"},
+		"Q-LATE-1":    {"nhsuk-tag--red", "1 day overdue"},
 		"Q-ANSWERED":  {"nhsuk-tag--green", "Responded"},
 		"Q-WAITING":   {"nhsuk-tag--grey", "Waiting for trainee"},
 	})
@@ -338,8 +341,8 @@ func TestQueueDeadlineFlags(t *testing.T) {
 	expect("a day later", map[string]want{
 		"Q-LEFT-4":    {"nhsuk-tag--orange", "3 days left"},
 		"Q-LEFT-3":    {"nhsuk-tag--orange", "2 days left"},
-		"Q-DUE-TODAY": {"nhsuk-tag--red", "Overdue by 1 day"},
-		"Q-LATE-1":    {"nhsuk-tag--red", "Overdue by 2 days"},
+		"Q-DUE-TODAY": {"nhsuk-tag--red", "1 day overdue"},
+		"Q-LATE-1":    {"nhsuk-tag--red", "2 days overdue"},
 		"Q-ANSWERED":  {"nhsuk-tag--green", "Responded"},
 		"Q-WAITING":   {"nhsuk-tag--grey", "Waiting for trainee"},
 	})
@@ -382,9 +385,13 @@ func TestQueueCounts(t *testing.T) {
 			}
 		}
 	}
-	// The default view is the open referrals: 6 of the 10.
-	if got := len(queueRefsOn(b.Get(t, "/staff/referrals").Body)); got != 6 {
-		t.Errorf("the default view lists %d referrals, want the 6 open", got)
+	// The default view is the referrals that need a coordinator: the 3
+	// new ones of the 10; every open one is a filter away.
+	if got := len(queueRefsOn(b.Get(t, "/staff/referrals").Body)); got != 3 {
+		t.Errorf("the default view lists %d referrals, want the 3 new", got)
+	}
+	if got := len(queueRefsOn(b.Get(t, "/staff/referrals?status=open").Body)); got != 6 {
+		t.Errorf("the open filter lists %d referrals, want 6", got)
 	}
 	if got := len(queueRefsOn(b.Get(t, "/staff/referrals?status=closed").Body)); got != 4 {
 		t.Errorf("the closed filter lists %d referrals, want 4", got)

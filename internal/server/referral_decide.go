@@ -96,6 +96,7 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 				return
 			}
 			p.Errors, p.Form = errs, map[string]string{}
+			p.QueueList = postedQueueList(r).values().Encode()
 			for _, f := range d.fields {
 				p.Form[f] = r.PostFormValue(f)
 			}
@@ -117,6 +118,12 @@ func (s *Server) decide(d decision) http.HandlerFunc {
 			s.conflictPage(w, r, c, "This referral has had its initial allowance. More sessions need an extension a PSU lead approves")
 		case err != nil:
 			s.serverError(w, r, err)
+		case (d.may == policy.DecideFunding || d.may == policy.DecideExtension) && r.PostFormValue("then") == "lead":
+			// Decided from the PSU lead's home: back to the rest of the list.
+			s.flash(r, d.done+" for "+c.Reference)
+			http.Redirect(w, r, "/staff/lead", http.StatusSeeOther)
+		case d.action == triage.ActionAccept && r.PostFormValue("then") == "next":
+			s.openNextReferral(w, r, c.ID, c.Reference, d.done)
 		default:
 			s.flash(r, d.done)
 			http.Redirect(w, r, "/staff/referrals/"+c.Reference, http.StatusSeeOther)

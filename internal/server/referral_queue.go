@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"careers/internal/eligibility"
+	"careers/internal/policy"
 	"careers/internal/referral"
 	"careers/internal/store"
 	"careers/internal/triage"
@@ -32,7 +33,7 @@ const (
 // every value is checked against its list, and anything else means "no
 // filter".
 type queueFilters struct {
-	Status      string // "" (open, or any status while searching), "open", "all" or a status
+	Status      string // "" (needs a coordinator, or any status while searching), a list, "open", "all" or a status
 	Route       string
 	Region      string
 	Eligibility string
@@ -45,6 +46,7 @@ var (
 	queueRoutes      = []string{"self", "supervisor", "case_manager"}
 	queueEligibility = []eligibility.Outcome{eligibility.Eligible, eligibility.NotEligible, eligibility.NeedsReview}
 	queueDeadlines   = []struct{ value, label string }{
+		{store.DeadlineDue, "Overdue or due within " + strconv.Itoa(triage.SoonDays) + " days"},
 		{store.DeadlineOverdue, "Overdue"},
 		{store.DeadlineSoon, "Due within " + strconv.Itoa(triage.SoonDays) + " days"},
 		{store.DeadlineWaiting, "Waiting for trainee"},
@@ -65,7 +67,7 @@ func readQueueFilters(v url.Values) queueFilters {
 	}
 	return queueFilters{
 		Status: pick("status", func(x string) bool {
-			return x == store.QueueOpen || x == store.QueueAll || slices.Contains(store.QueueStatuses, x)
+			return x == store.QueueOpen || x == store.QueueAll || slices.Contains(store.QueueLists, x) || slices.Contains(store.QueueStatuses, x)
 		}),
 		Route:       pick("route", in(queueRoutes)),
 		Region:      pick("region", func(x string) bool { return referral.Region(x).Valid() }),
@@ -98,17 +100,28 @@ func (f queueFilters) pairs() [][2]string {
 // url is the queue with these filters, plus a cursor if given. It is the
 // only way the page builds its links, and it has no room for the search.
 func (f queueFilters) url(cursorKey string, c *store.QueueCursor) string {
+	return f.urlAt(queuePath, cursorKey, c)
+}
+
+// values are the filters that are set, as a query.
+func (f queueFilters) values() url.Values {
 	v := url.Values{}
 	for _, kv := range f.pairs() {
 		v.Set(kv[0], kv[1])
 	}
+	return v
+}
+
+// urlAt is path with these filters, plus a cursor if given.
+func (f queueFilters) urlAt(path, cursorKey string, c *store.QueueCursor) string {
+	v := f.values()
 	if c != nil {
 		v.Set(cursorKey, c.String())
 	}
 	if len(v) == 0 {
-		return queuePath
+		return path
 	}
-	return queuePath + "?" + v.Encode()
+	return path + "?" + v.Encode()
 }
 
 // query is the store's query for these filters and search at now.
@@ -120,7 +133,7 @@ func (f queueFilters) query(search string, now time.Time) store.QueueQuery {
 	if q.Status == "" {
 		// A search finds closed referrals too, unless a status is chosen:
 		// someone phoning with their reference may have an old one.
-		q.Status = store.QueueOpen
+		q.Status = store.QueueNeeds
 		if search != "" {
 			q.Status = store.QueueAll
 		}
@@ -147,6 +160,14 @@ func (s *Server) referralQueue(w http.ResponseWriter, r *http.Request) {
 		q.Before = &c
 	}
 	s.showQueue(w, r, http.StatusOK, f, q, search, nil)
+}
+
+// referralHref links a queue row to its referral with the list's filters
+// (never the search, never a cursor), so the referral page's "accept and
+// open the next" follows the list the coordinator came from. Filters are
+// not personal; they carry no name.
+func (f queueFilters) referralHref(reference string) string {
+	return f.urlAt("/staff/referrals/"+reference, "", nil)
 }
 
 // referralQueueSearch keeps the search text in the session and goes back
@@ -198,6 +219,10 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, status int, f
 		Errors:    errs,
 		Filters:   queueSelects(f, coaches, searching),
 		Caption:   queueCaption(q),
+		Lists:     queueListLinks(f),
+	}
+	if actorFrom(ctx).Has(policy.Coordinator) {
+		p.Export = f.urlAt(queueExportPath, "", nil)
 	}
 	if searching {
 		p.SearchKind = searchKindLabel(store.ParseQueueSearch(q.Search).Kind)
@@ -216,7 +241,7 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, status int, f
 	}
 	for _, row := range page.Rows {
 		p.Rows = append(p.Rows, web.QueueRow{
-			Reference: row.Reference, TraineeName: row.TraineeName, Route: row.Route, Status: row.Status,
+			Href: f.referralHref(row.Reference), Reference: row.Reference, TraineeName: row.TraineeName, Route: row.Route, Status: row.Status,
 			Eligibility: row.Eligibility, EligibilityLabel: eligibility.Outcome(row.Eligibility).Label(),
 			Coach: row.CoachName, SubmittedAt: row.SubmittedAt, Deadline: deadlineCell(row, now),
 		})
@@ -249,7 +274,7 @@ func deadlineCell(row store.QueueRow, now time.Time) web.QueueDeadline {
 	case triage.FlagWaiting:
 		return web.QueueDeadline{Text: "Waiting for trainee", Tag: "nhsuk-tag--grey"}
 	case triage.FlagOverdue:
-		return web.QueueDeadline{Text: "Overdue by " + plural(-d.DaysLeft, "day"), Tag: "nhsuk-tag--red", Due: d.Due}
+		return web.QueueDeadline{Text: plural(-d.DaysLeft, "day") + " overdue", Tag: "nhsuk-tag--red", Due: d.Due}
 	case triage.FlagSoon:
 		return web.QueueDeadline{Text: daysLeft(d.DaysLeft), Tag: "nhsuk-tag--orange", Due: d.Due}
 	}
@@ -279,13 +304,16 @@ func searchKindLabel(kind string) string {
 	case store.SearchRegistration:
 		return "registration number"
 	}
-	return "start of the trainee's name"
+	return "name, or part of a reference, email address or registration number"
 }
 
 // queueCaption says what the table holds, for the table's caption.
 func queueCaption(q store.QueueQuery) string {
 	var what string
 	switch q.Status {
+	case store.QueueNeeds, store.QueueWaiting, store.QueueUnderway, store.QueueAnswered, store.QueueChase,
+		store.QueueForfeits, store.QueueUnconfirmed:
+		what = queueListLabel(q.Status)
 	case store.QueueOpen:
 		what = "Open referrals"
 	case store.QueueAll:
@@ -304,11 +332,15 @@ func queueSelects(f queueFilters, coaches []store.QueueCoach, searching bool) []
 	opt := func(value, label, current string) web.Option {
 		return web.Option{Value: value, Label: label, Checked: value == current}
 	}
-	status := web.QueueSelect{Name: "status", Label: "Status"}
+	status := web.QueueSelect{Name: "status", Label: "List or status"}
 	if searching {
-		status.Options = []web.Option{opt("", "Any status", f.Status), opt(store.QueueOpen, "Open referrals", f.Status)}
+		status.Options = []web.Option{opt("", "Any status", f.Status), opt(store.QueueNeeds, queueListLabel(store.QueueNeeds), f.Status)}
 	} else {
-		status.Options = []web.Option{opt("", "Open referrals", f.Status), opt(store.QueueAll, "Any status", f.Status)}
+		status.Options = []web.Option{opt("", queueListLabel(store.QueueNeeds), f.Status), opt(store.QueueAll, "Any status", f.Status)}
+	}
+	status.Options = append(status.Options, opt(store.QueueOpen, "Open referrals", f.Status))
+	for _, l := range store.QueueLists[1:] {
+		status.Options = append(status.Options, opt(l, queueListLabel(l), f.Status))
 	}
 	for _, st := range store.QueueStatuses {
 		status.Options = append(status.Options, opt(st, web.StatusLabel(st), f.Status))
@@ -337,4 +369,40 @@ func queueSelects(f queueFilters, coaches []store.QueueCoach, searching bool) []
 	sort := web.QueueSelect{Name: "sort", Label: "Sort by", Options: []web.Option{
 		opt("", "Deadline, earliest first", f.Sort), opt(store.SortReceived, "Received, newest first", f.Sort)}}
 	return []web.QueueSelect{status, route, region, elig, coach, deadline, sort}
+}
+
+// queueListLabel names one of the queue's lists.
+func queueListLabel(list string) string {
+	switch list {
+	case store.QueueNeeds:
+		return "Needs a coordinator"
+	case store.QueueWaiting:
+		return "Waiting for the trainee"
+	case store.QueueUnderway:
+		return "Allocated or active"
+	case store.QueueAnswered:
+		return "The trainee answered a question"
+	case store.QueueChase:
+		return "Waiting for the trainee for more than " + strconv.Itoa(triage.ChaseAfterDays) + " days"
+	case store.QueueForfeits:
+		return "Lost sessions waiting for a decision to give back"
+	case store.QueueUnconfirmed:
+		return "Sessions held but not confirmed by the coach after " + plural(triage.ConfirmWithinDays, "day")
+	}
+	return list
+}
+
+// queueListLinks are the three main lists, one link each, the current one
+// marked; the default list is the one that needs a coordinator.
+func queueListLinks(f queueFilters) []web.QueueCount {
+	var out []web.QueueCount
+	for _, l := range []string{store.QueueNeeds, store.QueueWaiting, store.QueueUnderway} {
+		g := queueFilters{Sort: f.Sort}
+		if l != store.QueueNeeds {
+			g.Status = l
+		}
+		cur := f.Status == l || (l == store.QueueNeeds && f.Status == "")
+		out = append(out, web.QueueCount{Label: queueListLabel(l), Href: g.url("", nil), Current: cur})
+	}
+	return out
 }

@@ -117,6 +117,17 @@ func TestReportsFiguresSmallNumbersAndCSV(t *testing.T) {
 			t.Errorf("the page does not show %q", want)
 		}
 	}
+	// The page says which tables the small-number rule applies to, and
+	// which it does not (issue 14).
+	flat := strings.Join(strings.Fields(p.Body), " ")
+	for _, want := range []string{
+		"In the referrals received (by route, region, professional group and reason), the sessions and the outcomes, a count from 1 to 4 shows as",
+		"The figures on responding within 14 days and waiting for a first session measure the unit",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
 	// In the breakdowns (not the service figures or the caseloads, exact
 	// by design), the two supervisor referrals show only as "fewer than
 	// 5", and draw no bar.

@@ -132,6 +132,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	coordinatorsAndLeads := policy.StaffWith(policy.Coordinator, policy.Lead)
 	h("GET", "/staff/referrals", coordinatorsAndLeads, s.referralQueue)
 	h("POST", "/staff/referrals", coordinatorsAndLeads, s.referralQueueSearch)
+	h("GET", queueExportPath, coordinators, s.referralQueueExport)
 	h("GET", "/staff/referrals/{reference}", referralStaff, s.staffReferral)
 	h("GET", "/staff/referrals/{reference}/form-c", referralStaff, s.referralFormC)
 	h("POST", "/staff/referrals/{reference}/chase", triaging, s.referralChase)

@@ -72,32 +72,8 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 		}
 		switch role {
 		case policy.Coordinator:
-			counts, err := s.store.ReferralCountsByStatus(ctx)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			for _, st := range []string{"new", "awaiting_trainee", "info_requested", "allocated", "active"} {
-				p.Counts = append(p.Counts, web.Count{Label: web.StatusLabel(st), N: counts[st]})
-			}
-			cards, err := s.store.NewestReferralCards(ctx, "new", 20)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			waiting, err := s.store.NewestReferralCards(ctx, "awaiting_trainee", 20)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			p.Intro = "Referrals that need a decision. Each should have an answer within 14 days."
-			p.Lists = []web.HomeList{
-				{Title: "New referrals", Empty: "There are no new referrals.", Rows: cardRows(r, cards)},
-				{Title: "Waiting for the trainee to confirm", Empty: "No referrals are waiting for a trainee.", Rows: cardRows(r, waiting)},
-			}
-			p.Links = []web.NavItem{{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"},
-				{Href: "/staff/messages", Text: "Messages that could not be delivered"},
-				{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"}}
+			s.coordinatorHome(w, r) // coordinator_home.go
+			return
 		case policy.Coach:
 			cards, err := s.store.ReferralCardsForCoach(ctx, u.ID)
 			if err != nil {
@@ -117,29 +93,8 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 			p.Lists = []web.HomeList{{Title: "Your referrals", Empty: "You have not referred anyone yet.", Rows: cardRows(r, cards)}}
 			p.Links = []web.NavItem{{Href: "/staff/referrals/new", Text: "Refer a trainee for careers support"}}
 		case policy.Lead:
-			funding, err := s.store.PendingFunding(ctx)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			xs, err := s.store.PendingExtensions(ctx)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			var extRows []web.ReferralRow
-			for _, x := range xs {
-				extRows = append(extRows, web.ReferralRow{Reference: x.Reference, TraineeName: x.TraineeName, Route: "extension",
-					Status: "extension", SubmittedAt: x.RequestedAt})
-			}
-			p.Intro = "Funding requests (Form D) and requests for extra sessions wait here for your decision."
-			p.Links = []web.NavItem{{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"},
-				{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"}}
-			p.Counts = []web.Count{{Label: "Funding requests", N: len(funding)}, {Label: "Extra sessions requests", N: len(xs)}}
-			p.Lists = []web.HomeList{
-				{Title: "Funding requests (Form D)", Empty: "No funding requests are waiting.", Rows: cardRows(r, funding)},
-				{Title: "Requests for extra sessions", Empty: "No requests for extra sessions are waiting.", Rows: extRows},
-			}
+			s.leadHome(w, r) // lead_home.go
+			return
 		case policy.Admin:
 			p.Intro = "Manage staff accounts, read the audit log, answer requests for a person's data, and oversee retention."
 			p.Links = []web.NavItem{{Href: "/staff/admin/users", Text: "Staff accounts"}, {Href: "/staff/admin/audit", Text: "Audit log"},

@@ -199,6 +199,7 @@ func (s *Server) staffReferral(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	p.QueueList = queueListOf(r) // referral_queue_next.go
 	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), p))
 }
 

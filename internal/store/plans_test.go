@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -154,11 +155,12 @@ func TestPlansOnRealisticData(t *testing.T) {
 	st := store.New(traced)
 
 	// Real values to search for and page from.
-	var email, registration, namePrefix string
+	var email, registration, namePrefix, surname string
 	var referralID, coachID int64
 	var reference string
-	if err := pool.QueryRow(ctx, `SELECT trainee_email, registration_number, left(trainee_name, 3) FROM referrals
-		WHERE registration_body = 'gmc' ORDER BY id LIMIT 1 OFFSET 1000`).Scan(&email, &registration, &namePrefix); err != nil {
+	if err := pool.QueryRow(ctx, `SELECT trainee_email, registration_number, left(trainee_name, 3),
+		split_part(trainee_name, ' ', array_length(string_to_array(trainee_name, ' '), 1)) FROM referrals
+		WHERE registration_body = 'gmc' ORDER BY id LIMIT 1 OFFSET 1000`).Scan(&email, &registration, &namePrefix, &surname); err != nil {
 		t.Fatal(err)
 	}
 	// The referral with the most to show: a coach, a ledger, a Form C.
@@ -218,6 +220,33 @@ func TestPlansOnRealisticData(t *testing.T) {
 		{"queue: name search", queue(store.QueueQuery{Status: store.QueueAll, Search: namePrefix})},
 		{"queue: email search", queue(store.QueueQuery{Status: store.QueueAll, Search: strings.ToUpper(email)})},
 		{"queue: registration number search", queue(store.QueueQuery{Status: store.QueueAll, Search: registration})},
+		// Issue 14: the default list, the other lists, and searching
+		// anywhere in a name, reference, address or number.
+		{"queue: waiting for the trainee", queue(store.QueueQuery{Status: store.QueueWaiting})},
+		{"queue: allocated or active", queue(store.QueueQuery{Status: store.QueueUnderway})},
+		{"queue: the trainee answered", queue(store.QueueQuery{Status: store.QueueAnswered})},
+		{"queue: waiting long for the trainee", queue(store.QueueQuery{Status: store.QueueChase})},
+		{"queue: lost sessions to decide on", queue(store.QueueQuery{Status: store.QueueForfeits})},
+		{"queue: sessions not confirmed", queue(store.QueueQuery{Status: store.QueueUnconfirmed})},
+		{"queue: overdue or due soon", queue(store.QueueQuery{Deadline: store.DeadlineDue})},
+		{"queue: surname search", queue(store.QueueQuery{Status: store.QueueAll, Search: surname})},
+		{"queue: surname search in the default list", queue(store.QueueQuery{Search: surname})},
+		{"queue: part of an email address", queue(store.QueueQuery{Status: store.QueueAll, Search: email[:strings.Index(email, "@")+2]})},
+		{"queue: part of a reference", queue(store.QueueQuery{Status: store.QueueAll, Search: reference[3:9]})},
+		{"queue: part of a registration number", queue(store.QueueQuery{Status: store.QueueAll, Search: registration[1:]})},
+		{"queue: next referral after one", func() error {
+			_, err := st.QueueNext(ctx, store.QueueQuery{Now: now}, referralID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			return err
+		}},
+		{"queue: CSV export of the default list", func() error {
+			_, _, err := st.QueueExport(ctx, store.QueueQuery{Now: now})
+			return err
+		}},
+		{"coordinator's home: CoordinatorToDo", func() error { _, err := st.CoordinatorToDo(ctx, now); return err }},
+		{"lead's home: LeadRequests", func() error { _, err := st.LeadRequests(ctx); return err }},
 		{"referral page: ReferralPageByReference, with the coaches", func() error { _, err := st.ReferralPageByReference(ctx, reference, true); return err }},
 		{"referral page: ReferralPageByReference", func() error { _, err := st.ReferralPageByReference(ctx, reference, false); return err }},
 		{"referral page: ReferralDetailByID", func() error { _, err := st.ReferralDetailByID(ctx, referralID); return err }},

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -20,11 +22,77 @@ import (
 // the same on the first page as on the thousandth. The sort keys match the
 // indexes of migrations 00007 and 00008.
 
-// Queue status selections besides a single status.
+// Queue status selections besides a single status: the queue's lists.
 const (
 	QueueOpen = "open" // every status but closed and withdrawn
 	QueueAll  = "all"  // every status
+	// QueueNeeds is the default list: referrals that need a coordinator's
+	// decision (new, or accepted and waiting for a coach).
+	QueueNeeds = "needs"
+	// QueueWaiting: waiting for the trainee (to confirm, or to answer).
+	QueueWaiting = "waiting"
+	// QueueUnderway: allocated to a coach, or with sessions begun.
+	QueueUnderway = "underway"
+	// QueueAnswered: new again because the trainee answered a question.
+	QueueAnswered = "answered"
+	// QueueChase: waiting for the trainee for more than
+	// triage.ChaseAfterDays days.
+	QueueChase = "chase"
+	// QueueForfeits: open referrals with a lost session from the last
+	// triage.WaiveWindowDays days not given back (a waive decision).
+	QueueForfeits = "forfeits"
+	// QueueUnconfirmed: referrals with a session held more than
+	// triage.ConfirmWithinDays days ago that its coach has not confirmed.
+	QueueUnconfirmed = "unconfirmed"
 )
+
+// QueueLists are the named lists besides QueueOpen and QueueAll, in the
+// order the queue offers them.
+var QueueLists = []string{QueueNeeds, QueueWaiting, QueueUnderway, QueueAnswered, QueueChase, QueueForfeits, QueueUnconfirmed}
+
+// queueListWhere is each list's condition. Status sets are written as
+// literals (never parameters) so the planner matches the partial indexes
+// of migration 00018; the bounds come from worklistBounds.
+func queueListWhere(list string, arg func(any) string, now time.Time) string {
+	b := worklistBoundsAt(now)
+	switch list {
+	case QueueNeeds:
+		return `r.status IN ('new', 'accepted')`
+	case QueueWaiting:
+		return `r.status IN ('awaiting_trainee', 'info_requested')`
+	case QueueUnderway:
+		return `r.status IN ('allocated', 'active')`
+	case QueueAnswered:
+		return `r.status = 'new' AND EXISTS (SELECT 1 FROM info_requests i WHERE i.referral_id = r.id AND i.answered_at IS NOT NULL)`
+	case QueueChase:
+		p := arg(b.chase)
+		return `((r.status = 'awaiting_trainee' AND r.submitted_at < ` + p + `)
+		OR (r.status = 'info_requested' AND EXISTS (SELECT 1 FROM info_requests i
+			WHERE i.referral_id = r.id AND i.answered_at IS NULL AND i.asked_at < ` + p + `)))`
+	case QueueForfeits:
+		return queueOpenStatus + ` AND EXISTS (SELECT 1 FROM appointments a WHERE a.referral_id = r.id
+			AND a.waived_at IS NULL AND (a.late OR a.status = 'not_attended') AND a.starts_at >= ` + arg(b.waiveFrom) + `)`
+	case QueueUnconfirmed:
+		return `EXISTS (SELECT 1 FROM appointments a WHERE a.referral_id = r.id
+			AND a.status = 'attended' AND a.meeting_confirmed_at IS NULL AND a.ends_at < ` + arg(b.confirmBefore) + `)`
+	}
+	return ""
+}
+
+// worklistBounds are the moments the waiting lists count from.
+type worklistBounds struct {
+	chase         time.Time // waiting since before this: chase
+	waiveFrom     time.Time // lost sessions from this on wait for a decision
+	confirmBefore time.Time // sessions ended before this should be confirmed
+}
+
+func worklistBoundsAt(now time.Time) worklistBounds {
+	return worklistBounds{
+		chase:         now.AddDate(0, 0, -triage.ChaseAfterDays),
+		waiveFrom:     now.AddDate(0, 0, -triage.WaiveWindowDays),
+		confirmBefore: now.AddDate(0, 0, -triage.ConfirmWithinDays),
+	}
+}
 
 // QueueStatuses are the referral states in the order the queue shows them.
 var QueueStatuses = []string{"awaiting_trainee", "new", "info_requested", "accepted", "allocated", "active", "closed", "withdrawn"}
@@ -45,6 +113,9 @@ const (
 	DeadlineSoon      = "soon"      // no response, triage.SoonDays days or fewer left
 	DeadlineWaiting   = "waiting"   // no clock yet: the trainee has not confirmed
 	DeadlineResponded = "responded" // the first response has been made
+	// DeadlineDue: no response, overdue or due within triage.SoonDays
+	// days: the coordinator's most urgent work.
+	DeadlineDue = "due"
 )
 
 // CoachUnallocated as QueueQuery.CoachID selects referrals with no coach.
@@ -52,7 +123,8 @@ const CoachUnallocated = -1
 
 // QueueQuery selects a page of the queue. Empty fields do not filter.
 type QueueQuery struct {
-	// Status is QueueOpen (also when empty), QueueAll, or one status.
+	// Status is a list (QueueNeeds, also when empty; one of QueueLists),
+	// QueueOpen, QueueAll, or one status.
 	Status      string
 	Route       string
 	Region      string
@@ -67,6 +139,9 @@ type QueueQuery struct {
 	// it. Neither: the first page.
 	After, Before *QueueCursor
 	Limit         int // rows a page; 50 when 0
+	// Export asks for every row of the selection (up to QueueExportMost),
+	// for the CSV download, instead of a page.
+	Export bool
 	// Now is the moment deadline states are judged at.
 	Now time.Time
 }
@@ -145,6 +220,9 @@ type QueuePage struct {
 	Prev, Next *QueueCursor
 }
 
+// QueueExportMost is the most rows one CSV download of the queue holds.
+const QueueExportMost = 5000
+
 // Search kinds, as ParseQueueSearch detects them.
 const (
 	SearchNone         = ""
@@ -153,6 +231,11 @@ const (
 	SearchRegistration = "registration"
 	SearchName         = "name"
 )
+
+// SearchShortest is the fewest characters a search looks for anywhere in
+// a name, reference, address or number (the trigram index needs three);
+// a shorter search matches the start of the trainee's name.
+const SearchShortest = 3
 
 // QueueSearch is a search box's text, understood.
 type QueueSearch struct {
@@ -235,10 +318,12 @@ func QueueSQL(q QueueQuery) (string, []any) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 
-	switch q.Status {
-	case QueueAll:
-	case QueueOpen:
+	switch {
+	case q.Status == QueueAll:
+	case q.Status == QueueOpen:
 		where = append(where, queueOpenStatus)
+	case slices.Contains(QueueLists, q.Status):
+		where = append(where, queueListWhere(q.Status, arg, q.Now))
 	default:
 		where = append(where, "r.status = "+arg(q.Status))
 	}
@@ -264,21 +349,24 @@ func QueueSQL(q QueueQuery) (string, []any) {
 	case DeadlineSoon:
 		where = append(where, "r.first_response_at IS NULL",
 			queueDeadlineKey+" >= "+arg(overdueBefore), queueDeadlineKey+" < "+arg(soonBefore))
+	case DeadlineDue:
+		where = append(where, "r.first_response_at IS NULL", queueDeadlineKey+" < "+arg(soonBefore))
 	case DeadlineWaiting:
 		where = append(where, "r.first_response_at IS NULL", queueDeadlineKey+" = 'infinity'")
 	case DeadlineResponded:
 		where = append(where, "r.first_response_at IS NOT NULL")
 	}
-	switch s := ParseQueueSearch(q.Search); s.Kind {
-	case SearchReference:
+	switch s := ParseQueueSearch(q.Search); {
+	case s.Kind == SearchNone:
+	case s.Kind == SearchReference:
 		where = append(where, "r.reference = "+arg(s.Value))
-	case SearchEmail:
-		p := arg(s.Value)
-		where = append(where, "(r.trainee_email = "+p+" OR r.referrer_email = "+p+")")
-	case SearchRegistration:
-		// The literal <> '' lets the planner use the partial index.
-		where = append(where, "r.registration_number = "+arg(s.Value), "r.registration_number <> ''")
-	case SearchName:
+	case utf8.RuneCountInString(s.Value) >= SearchShortest:
+		// Anywhere in the name, reference, addresses or registration
+		// number: the trigram index of migration 00018 on search_text.
+		// lower() on both sides, so the database's idea of case applies
+		// to the text and the term alike.
+		where = append(where, "r.search_text LIKE '%' || lower("+arg(likeEscape(s.Value))+") || '%'")
+	default:
 		// A range on the text_pattern_ops index (byte order: every string
 		// with the prefix sorts between the prefix and the prefix followed
 		// by the highest code point), which works with any plan; then
@@ -340,14 +428,17 @@ func QueueSQL(q QueueQuery) (string, []any) {
 // normalised fills in the defaults and drops values that are not allowed,
 // so nothing unexpected reaches the SQL.
 func (q QueueQuery) normalised() QueueQuery {
-	if q.Status == "" || (q.Status != QueueAll && !slices.Contains(QueueStatuses, q.Status)) {
-		q.Status = QueueOpen
+	if q.Status != QueueAll && q.Status != QueueOpen && !slices.Contains(QueueLists, q.Status) && !slices.Contains(QueueStatuses, q.Status) {
+		q.Status = QueueNeeds
 	}
 	if q.Sort != SortReceived {
 		q.Sort = SortDeadline
 	}
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
+	}
+	if q.Export {
+		q.Limit = QueueExportMost
 	}
 	if q.Now.IsZero() {
 		q.Now = time.Now()
@@ -448,4 +539,58 @@ func (s *Store) QueueCoaches(ctx context.Context) ([]QueueCoach, error) {
 		return nil, fmt.Errorf("queue coaches: %w", err)
 	}
 	return out, nil
+}
+
+// likeEscape makes text match itself in a LIKE pattern (backslash is
+// LIKE's default escape character).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// QueueExport returns every row of the queue's current selection (its
+// list, filters, search and sort; no cursor), up to QueueExportMost, for
+// the coordinators' CSV download; more reports whether rows were left out.
+func (s *Store) QueueExport(ctx context.Context, q QueueQuery) (rows []QueueRow, more bool, err error) {
+	q.Export, q.After, q.Before = true, nil, nil
+	q = q.normalised()
+	rows, err = s.queueRows(ctx, q)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(rows) > q.Limit {
+		return rows[:q.Limit], true, nil
+	}
+	return rows, false, nil
+}
+
+// QueueNext is the referral after id in the queue's selection and order
+// (q's list, filters, search and sort), for "accept and open the next":
+// ErrNotFound when id is the last, or is no referral.
+func (s *Store) QueueNext(ctx context.Context, q QueueQuery, id int64) (string, error) {
+	var clock *time.Time
+	var submitted time.Time
+	err := s.db.QueryRow(ctx, `SELECT `+queueClock+`, r.submitted_at FROM referrals r WHERE r.id = $1`, id).Scan(&clock, &submitted)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("queue next: %w", err)
+	}
+	q = q.normalised()
+	c := QueueCursor{ID: id, Key: submitted}
+	if q.Sort != SortReceived {
+		c.Key = time.Time{}
+		if clock != nil {
+			c.Key = *clock
+		}
+	}
+	q.After, q.Before, q.Limit = &c, nil, 1
+	rows, err := s.queueRows(ctx, q)
+	if err != nil {
+		return "", fmt.Errorf("queue next: %w", err)
+	}
+	if len(rows) == 0 {
+		return "", ErrNotFound
+	}
+	return rows[0].Reference, nil
 }

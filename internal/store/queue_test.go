@@ -130,35 +130,41 @@ func TestQueueFilters(t *testing.T) {
 	}
 	open := []string{"A-NEW", "A-WAIT", "A-INFO", "A-ALLOC", "A-ACTIVE", "A-OVERDUE", "A-SOON"}
 	all := append(slices.Clone(open), "A-CLOSED", "A-WITHDRAWN")
+	needs := []string{"A-NEW", "A-OVERDUE", "A-SOON"}
+	o := store.QueueOpen
 	for _, c := range []struct {
 		name string
 		q    store.QueueQuery
 		want []string
 	}{
-		{"default: the open ones", store.QueueQuery{}, open},
+		{"default: the ones that need a coordinator", store.QueueQuery{}, needs},
+		{"needs a coordinator", store.QueueQuery{Status: store.QueueNeeds}, needs},
+		{"waiting for the trainee", store.QueueQuery{Status: store.QueueWaiting}, []string{"A-WAIT", "A-INFO"}},
+		{"allocated or active", store.QueueQuery{Status: store.QueueUnderway}, []string{"A-ALLOC", "A-ACTIVE"}},
 		{"open", store.QueueQuery{Status: store.QueueOpen}, open},
 		{"all", store.QueueQuery{Status: store.QueueAll}, all},
-		{"unknown status is the default", store.QueueQuery{Status: "nonsense"}, open},
+		{"unknown status is the default", store.QueueQuery{Status: "nonsense"}, needs},
 		{"status new", store.QueueQuery{Status: "new"}, []string{"A-NEW", "A-OVERDUE", "A-SOON"}},
 		{"status closed", store.QueueQuery{Status: "closed"}, []string{"A-CLOSED"}},
 		{"status withdrawn", store.QueueQuery{Status: "withdrawn"}, []string{"A-WITHDRAWN"}},
-		{"route supervisor", store.QueueQuery{Route: "supervisor"}, []string{"A-WAIT", "A-ACTIVE"}},
-		{"route case manager", store.QueueQuery{Route: "case_manager"}, []string{"A-INFO"}},
-		{"region kss", store.QueueQuery{Region: "kss"}, []string{"A-WAIT", "A-ACTIVE"}},
+		{"route supervisor", store.QueueQuery{Status: o, Route: "supervisor"}, []string{"A-WAIT", "A-ACTIVE"}},
+		{"route case manager", store.QueueQuery{Status: o, Route: "case_manager"}, []string{"A-INFO"}},
+		{"region kss", store.QueueQuery{Status: o, Region: "kss"}, []string{"A-WAIT", "A-ACTIVE"}},
 		{"region elsewhere, any status", store.QueueQuery{Status: store.QueueAll, Region: "elsewhere"}, []string{"A-INFO", "A-WITHDRAWN"}},
 		{"eligible: the override wins", store.QueueQuery{Status: store.QueueAll, Eligibility: "eligible"},
 			[]string{"A-NEW", "A-ALLOC", "A-ACTIVE", "A-WITHDRAWN", "A-OVERDUE", "A-SOON"}},
 		{"not eligible: the override wins", store.QueueQuery{Status: store.QueueAll, Eligibility: "not_eligible"}, []string{"A-INFO", "A-CLOSED"}},
-		{"needs review", store.QueueQuery{Eligibility: "needs_review"}, []string{"A-WAIT"}},
-		{"coach", store.QueueQuery{CoachID: ann}, []string{"A-ALLOC"}},
-		{"unallocated", store.QueueQuery{CoachID: store.CoachUnallocated},
+		{"needs review", store.QueueQuery{Status: o, Eligibility: "needs_review"}, []string{"A-WAIT"}},
+		{"coach", store.QueueQuery{Status: o, CoachID: ann}, []string{"A-ALLOC"}},
+		{"unallocated", store.QueueQuery{Status: o, CoachID: store.CoachUnallocated},
 			[]string{"A-NEW", "A-WAIT", "A-INFO", "A-OVERDUE", "A-SOON"}},
-		{"overdue", store.QueueQuery{Deadline: store.DeadlineOverdue}, []string{"A-OVERDUE"}},
-		{"due soon", store.QueueQuery{Deadline: store.DeadlineSoon}, []string{"A-SOON"}},
-		{"waiting for the trainee", store.QueueQuery{Deadline: store.DeadlineWaiting}, []string{"A-WAIT"}},
-		{"responded", store.QueueQuery{Deadline: store.DeadlineResponded}, []string{"A-INFO", "A-ALLOC", "A-ACTIVE"}},
-		{"filters combine", store.QueueQuery{Route: "supervisor", Region: "kss", CoachID: bob}, []string{"A-ACTIVE"}},
-		{"filters combine to nothing", store.QueueQuery{Route: "self", Region: "kss"}, nil},
+		{"overdue", store.QueueQuery{Status: o, Deadline: store.DeadlineOverdue}, []string{"A-OVERDUE"}},
+		{"due soon", store.QueueQuery{Status: o, Deadline: store.DeadlineSoon}, []string{"A-SOON"}},
+		{"no clock: waiting for the trainee", store.QueueQuery{Status: o, Deadline: store.DeadlineWaiting}, []string{"A-WAIT"}},
+		{"due: overdue or soon", store.QueueQuery{Deadline: store.DeadlineDue}, []string{"A-OVERDUE", "A-SOON"}},
+		{"responded", store.QueueQuery{Status: o, Deadline: store.DeadlineResponded}, []string{"A-INFO", "A-ALLOC", "A-ACTIVE"}},
+		{"filters combine", store.QueueQuery{Status: o, Route: "supervisor", Region: "kss", CoachID: bob}, []string{"A-ACTIVE"}},
+		{"filters combine to nothing", store.QueueQuery{Status: o, Route: "self", Region: "kss"}, nil},
 	} {
 		if got := queueRefs(t, st, c.q); !queueSameSet(got, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
@@ -225,7 +231,7 @@ func TestQueueDeadlineFiltersMatchTheRule(t *testing.T) {
 		store.DeadlineResponded: {"RESPONDED-LATE"},
 	}
 	for state, flag := range flags {
-		p, err := st.Queue(context.Background(), store.QueueQuery{Deadline: state, Now: queueNow})
+		p, err := st.Queue(context.Background(), store.QueueQuery{Status: store.QueueOpen, Deadline: state, Now: queueNow})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +247,7 @@ func TestQueueDeadlineFiltersMatchTheRule(t *testing.T) {
 		}
 	}
 	// And the rule agrees with the names.
-	p, err := st.Queue(context.Background(), store.QueueQuery{Now: queueNow})
+	p, err := st.Queue(context.Background(), store.QueueQuery{Status: store.QueueOpen, Now: queueNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,19 +284,32 @@ func TestQueueSearch(t *testing.T) {
 		{"CR7K4M2Q9X", store.SearchReference, []string{"CR-7K4M-2Q9X"}},
 		{" cr-7k4m-2q9x ", store.SearchReference, []string{"CR-7K4M-2Q9X"}},
 		{"CR-7K4M-2Q9Y", store.SearchReference, nil},
-		{"ALEX", store.SearchName, []string{"CR-AAAA-BBBB", "CR-CCCC-DDDD"}},
+		// Anywhere in the name: a surname too (issue 14).
+		{"ALEX", store.SearchName, []string{"CR-AAAA-BBBB", "CR-CCCC-DDDD", "CR-EEEE-FFFF"}},
+		{"Shah", store.SearchName, []string{"CR-7K4M-2Q9X"}},
+		{"priya sh", store.SearchName, []string{"CR-7K4M-2Q9X"}},
+		{"jones", store.SearchName, []string{"CR-AAAA-BBBB"}}, // a surname
+		// Fewer than three characters: the start of the name.
+		{"Al", store.SearchName, []string{"CR-AAAA-BBBB", "CR-CCCC-DDDD", "CR-GGGG-HHHH"}},
 		{"alex s", store.SearchName, []string{"CR-CCCC-DDDD"}},
 		{"  Alex   Smith ", store.SearchName, []string{"CR-CCCC-DDDD"}},
-		{"Alexander", store.SearchName, nil}, // a prefix, not anywhere in the name
+		{"Alexander", store.SearchName, []string{"CR-EEEE-FFFF"}},
 		{"al_", store.SearchName, []string{"CR-GGGG-HHHH"}},
 		{"al%", store.SearchName, nil},
 		{"ålex", store.SearchName, []string{"CR-JJJJ-KKKK"}},
 		{"Priya@Example.org", store.SearchEmail, []string{"CR-7K4M-2Q9X"}},
 		{"boss@example.nhs.uk", store.SearchEmail, []string{"CR-EEEE-FFFF"}},
-		{"priya@example", store.SearchEmail, nil},
+		{"priya@example", store.SearchEmail, []string{"CR-7K4M-2Q9X"}}, // part of an address
+		{"@example.nhs", store.SearchEmail, []string{"CR-EEEE-FFFF"}},
+		// Part of a reference, with or without its hyphen.
+		{"7k4m", store.SearchRegistration, []string{"CR-7K4M-2Q9X"}},
+		{"K4M-2Q", store.SearchRegistration, []string{"CR-7K4M-2Q9X"}},
+		{"k4m2q", store.SearchRegistration, []string{"CR-7K4M-2Q9X"}},
 		{"12a 3456b", store.SearchRegistration, []string{"CR-AAAA-BBBB"}},
 		{"1234567", store.SearchRegistration, []string{"CR-CCCC-DDDD"}},
-		{"123456", store.SearchRegistration, nil},
+		{"123456", store.SearchRegistration, []string{"CR-CCCC-DDDD"}}, // part of a number
+		{"3456b", store.SearchRegistration, []string{"CR-AAAA-BBBB"}},
+		{"9999", store.SearchRegistration, nil},
 	} {
 		if k := store.ParseQueueSearch(c.text).Kind; k != c.kind {
 			t.Errorf("%q is a %s search, want %s", c.text, k, c.kind)
@@ -300,7 +319,7 @@ func TestQueueSearch(t *testing.T) {
 		}
 	}
 	// Search and filters combine.
-	if got := queueRefs(t, st, store.QueueQuery{Search: "alex"}); !queueSameSet(got, []string{"CR-AAAA-BBBB"}) {
+	if got := queueRefs(t, st, store.QueueQuery{Status: store.QueueOpen, Search: "alex"}); !queueSameSet(got, []string{"CR-AAAA-BBBB", "CR-EEEE-FFFF"}) {
 		t.Errorf("open referrals named alex: %v", got)
 	}
 }
@@ -390,7 +409,7 @@ func TestQueueKeysetPagination(t *testing.T) {
 	const open = 120 + 35 + 4
 	for _, sort := range []string{store.SortDeadline, store.SortReceived} {
 		t.Run(sort, func(t *testing.T) {
-			q := store.QueueQuery{Sort: sort}
+			q := store.QueueQuery{Status: store.QueueOpen, Sort: sort}
 			forwards, backwards := queueWalk(t, st, q)
 			if len(forwards) != 4 {
 				t.Errorf("%d pages of 50 for %d rows", len(forwards), open)
@@ -445,14 +464,14 @@ func TestQueueSortOrder(t *testing.T) {
 		mustQueueReferral(t, pool, r)
 	}
 	want := []string{"SELF-8", "SELF-5", "CM-CONFIRMED-3", "SUPERVISOR-CONFIRMED-2", "WAITING-30", "WAITING-1"}
-	if got := queueRefs(t, st, store.QueueQuery{Sort: store.SortDeadline}); !slices.Equal(got, want) {
+	if got := queueRefs(t, st, store.QueueQuery{Status: store.QueueOpen, Sort: store.SortDeadline}); !slices.Equal(got, want) {
 		t.Errorf("by deadline: %v\nwant %v", got, want)
 	}
-	if got := queueRefs(t, st, store.QueueQuery{}); !slices.Equal(got, want) {
+	if got := queueRefs(t, st, store.QueueQuery{Status: store.QueueOpen}); !slices.Equal(got, want) {
 		t.Errorf("the default sort is not by deadline: %v", got)
 	}
 	want = []string{"WAITING-1", "CM-CONFIRMED-3", "SELF-5", "SELF-8", "SUPERVISOR-CONFIRMED-2", "WAITING-30"}
-	if got := queueRefs(t, st, store.QueueQuery{Sort: store.SortReceived}); !slices.Equal(got, want) {
+	if got := queueRefs(t, st, store.QueueQuery{Status: store.QueueOpen, Sort: store.SortReceived}); !slices.Equal(got, want) {
 		t.Errorf("by received: %v\nwant %v", got, want)
 	}
 }
@@ -500,14 +519,16 @@ func TestQueuePlansUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A cursor in the middle of the open referrals, for each sort.
-	mid := func(sort string) *store.QueueCursor {
-		p, err := st.Queue(ctx, store.QueueQuery{Sort: sort, Limit: 200, Now: queueNow})
+	mid := func(status, sort string) *store.QueueCursor {
+		p, err := st.Queue(ctx, store.QueueQuery{Status: status, Sort: sort, Limit: 200, Now: queueNow})
 		if err != nil || p.Next == nil {
 			t.Fatalf("first page: %v", err)
 		}
 		return p.Next
 	}
-	dl, rc := mid(store.SortDeadline), mid(store.SortReceived)
+	open := store.QueueOpen
+	dl, rc := mid(open, store.SortDeadline), mid(open, store.SortReceived)
+	ndl, nrc := mid(store.QueueNeeds, store.SortDeadline), mid(store.QueueNeeds, store.SortReceived)
 	// ordered: the page is read off an index in order (no sort), as the
 	// budget asks of the default view and the received sort. The rest may
 	// sort the few rows an index found, but never scan the table.
@@ -516,24 +537,49 @@ func TestQueuePlansUseIndexes(t *testing.T) {
 		q       store.QueueQuery
 		ordered bool
 	}{
-		{"default", store.QueueQuery{}, true},
-		{"default, next page", store.QueueQuery{After: dl}, true},
-		{"default, previous page", store.QueueQuery{Before: dl}, true},
-		{"received", store.QueueQuery{Sort: store.SortReceived}, true},
-		{"received, next page", store.QueueQuery{Sort: store.SortReceived, After: rc}, true},
-		{"received, previous page", store.QueueQuery{Sort: store.SortReceived, Before: rc}, true},
+		{"default: needs a coordinator", store.QueueQuery{}, true},
+		{"default, newest first", store.QueueQuery{Sort: store.SortReceived}, true},
+		// The list that needs a coordinator holds the unit's current work
+		// (new and accepted referrals, a few hundred at most, whatever the
+		// years of history), so PostgreSQL may sort the rows its partial
+		// index finds for a later page; never more.
+		{"default, next page", store.QueueQuery{After: ndl}, false},
+		{"default, previous page", store.QueueQuery{Before: ndl}, false},
+		{"default newest first, next page", store.QueueQuery{Sort: store.SortReceived, After: nrc}, false},
+		{"default newest first, previous page", store.QueueQuery{Sort: store.SortReceived, Before: nrc}, false},
+		{"waiting for the trainee", store.QueueQuery{Status: store.QueueWaiting}, true},
+		{"allocated or active", store.QueueQuery{Status: store.QueueUnderway}, true},
+		{"the trainee answered", store.QueueQuery{Status: store.QueueAnswered}, false},
+		{"waiting long", store.QueueQuery{Status: store.QueueChase}, false},
+		{"lost sessions", store.QueueQuery{Status: store.QueueForfeits}, false},
+		{"sessions not confirmed", store.QueueQuery{Status: store.QueueUnconfirmed}, false},
+		{"overdue or due soon", store.QueueQuery{Deadline: store.DeadlineDue}, false},
+		{"search anywhere in the name", store.QueueQuery{Search: "d3b07", Status: store.QueueAll}, false},
+		{"search anywhere, in the default list", store.QueueQuery{Search: "d3b07"}, false},
+		{"search for part of an email address", store.QueueQuery{Search: "t77@example", Status: store.QueueAll}, false},
+		{"search for part of a reference", store.QueueQuery{Search: "P-2999", Status: store.QueueAll}, false},
+		// Open referrals (the default before issue 14) grow with the
+		// unit: read in order off the index, every page.
+		{"open", store.QueueQuery{Status: open}, true},
+		{"open, next page", store.QueueQuery{Status: open, After: dl}, true},
+		{"open, previous page", store.QueueQuery{Status: open, Before: dl}, true},
+		{"received", store.QueueQuery{Status: open, Sort: store.SortReceived}, true},
+		{"received, next page", store.QueueQuery{Status: open, Sort: store.SortReceived, After: rc}, true},
+		{"received, previous page", store.QueueQuery{Status: open, Sort: store.SortReceived, Before: rc}, true},
 		{"one status by deadline", store.QueueQuery{Status: "new"}, true},
 		{"one status by received", store.QueueQuery{Status: "new", Sort: store.SortReceived}, true},
 		{"any status by deadline", store.QueueQuery{Status: store.QueueAll}, true},
 		{"any status by received", store.QueueQuery{Status: store.QueueAll, Sort: store.SortReceived}, true},
 		{"overdue", store.QueueQuery{Deadline: store.DeadlineOverdue}, false},
-		{"filters", store.QueueQuery{Route: "self", Region: "london", Eligibility: "needs_review", CoachID: store.CoachUnallocated}, false},
+		{"overdue, open", store.QueueQuery{Status: open, Deadline: store.DeadlineOverdue}, false},
+		{"filters", store.QueueQuery{Status: open, Route: "self", Region: "london", Eligibility: "needs_review", CoachID: store.CoachUnallocated}, false},
 		{"a coach's referrals", store.QueueQuery{CoachID: coach, Status: store.QueueAll}, false},
 		{"search by name", store.QueueQuery{Search: "trainee a", Status: store.QueueAll}, false},
 		{"search by email", store.QueueQuery{Search: "T77@example.org", Status: store.QueueAll}, false},
 		{"search by registration", store.QueueQuery{Search: "0000077", Status: store.QueueAll}, false},
 		{"search by reference", store.QueueQuery{Search: "CR-7K4M-2Q9X", Status: store.QueueAll}, false},
 		{"search and filter", store.QueueQuery{Search: "trainee b", Route: "supervisor"}, false},
+		{"search and filter, open", store.QueueQuery{Status: open, Search: "trainee b", Route: "supervisor"}, false},
 	} {
 		name, q := c.name, c.q
 		q.Now = queueNow
