@@ -16,6 +16,9 @@ import (
 // feedHistory is how far back the calendar feed goes.
 const feedHistory = 90 * 24 * time.Hour
 
+// feedTokenLen is the length of a feed token (32 bytes in unpadded base64url).
+const feedTokenLen = 43
+
 // feedPage shows whether the coach has a calendar subscription, and lets
 // them make, replace or stop it.
 func (s *Server) feedPage(w http.ResponseWriter, r *http.Request) {
@@ -88,13 +91,17 @@ func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := chi.URLParam(r, "token")
+	if len(token) != feedTokenLen {
+		s.renderNotFound(w, r)
+		return
+	}
 	hash := s.keys.FeedTokenHash(token)
 	stored, events, err := s.store.CalendarFeed(ctx, hash, s.now().Add(-feedHistory))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if len(token) < 40 || !s.keys.FeedTokenMatches(token, stored) {
+	if !s.keys.FeedTokenMatches(token, stored) {
 		s.renderNotFound(w, r)
 		return
 	}
@@ -107,11 +114,13 @@ func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request) {
 		} else {
 			fe.UID = booking.AppointmentUID(e.ID, host)
 			fe.Summary = "Careers session: " + booking.Initials(e.TraineeName) + " (" + e.Reference + "), " + web.ModeLabel(e.Mode)
+			if !e.OwnClient {
+				fe.Summary = "Careers session (a trainee now with another coach)"
+			}
 		}
 		out = append(out, fe)
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	w.Header().Set("Cache-Control", "private, max-age=300")
 	w.Header().Set("Content-Disposition", `inline; filename="careers-sessions.ics"`)
 	_, _ = w.Write(booking.Feed("Careers support sessions", out))
 }

@@ -63,7 +63,7 @@ func (s *Store) CoachWeek(ctx context.Context, coachID int64, from, to time.Time
 const CoachWeekSQL = `SELECT 'slot', sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, sl.blocked,
 		coalesce(a.id, 0), coalesce(r.reference, ''), coalesce(r.trainee_name, ''), coalesce(a.status, ''),
 		coalesce(r.coach_id = sl.coach_id, false),
-		a.id IS NOT NULL OR EXISTS (SELECT 1 FROM appointments x WHERE x.slot_id = sl.id), ''
+		a.id IS NOT NULL OR EXISTS (SELECT 1 FROM appointments x WHERE x.coach_id = sl.coach_id AND x.starts_at = sl.starts_at AND x.slot_id = sl.id), ''
 	FROM availability_slots sl
 	LEFT JOIN appointments a ON a.slot_id = sl.id AND a.status <> 'cancelled'
 	LEFT JOIN referrals r ON r.id = a.referral_id
@@ -89,7 +89,7 @@ func (s *Store) AddTimeOff(ctx context.Context, coachID int64, start, end time.T
 			return mapErr(err)
 		}
 		tag, err := st.db.Exec(ctx, `DELETE FROM availability_slots s WHERE s.coach_id = $1 AND s.starts_at < $3 AND s.ends_at > $2
-			AND s.starts_at > $4 AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id)`, coachID, start, end, now)
+			AND s.starts_at > $4 AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.coach_id = s.coach_id AND a.starts_at = s.starts_at AND a.slot_id = s.id)`, coachID, start, end, now)
 		removed = int(tag.RowsAffected())
 		return err
 	})
@@ -150,7 +150,7 @@ func (s *Store) DeleteFutureSlot(ctx context.Context, coachID, slotID int64, now
 			SELECT id FROM availability_slots WHERE id = $1 AND coach_id = $2 FOR UPDATE
 		), gone AS (
 			DELETE FROM availability_slots s USING target WHERE s.id = target.id AND s.starts_at > $3
-				AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id) RETURNING s.id
+				AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.coach_id = s.coach_id AND a.starts_at = s.starts_at AND a.slot_id = s.id) RETURNING s.id
 		)
 		SELECT (SELECT count(*) FROM target), (SELECT count(*) FROM gone)`, slotID, coachID, now).Scan(&found, &deleted)
 	switch {

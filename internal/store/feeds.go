@@ -49,6 +49,7 @@ type FeedEvent struct {
 	Sequence    int
 	Status      string
 	Updated     time.Time
+	OwnClient   bool // the referral is allocated to the coach now
 }
 
 // CalendarFeed reads, in one statement, the feed whose token hashes to
@@ -67,28 +68,30 @@ func (s *Store) CalendarFeed(ctx context.Context, tokenHash []byte, since time.T
 		var start, end, updated *time.Time
 		var mode, ref, name, status *string
 		var seq *int
-		if err := rows.Scan(&stored, &kind, &id, &start, &end, &mode, &ref, &name, &seq, &status, &updated); err != nil {
+		var own *bool
+		if err := rows.Scan(&stored, &kind, &id, &start, &end, &mode, &ref, &name, &seq, &status, &updated, &own); err != nil {
 			return nil, nil, fmt.Errorf("calendar feed: %w", err)
 		}
 		if kind == nil {
 			continue // a feed with nothing in it
 		}
-		e.TimeOff, e.ID, e.Start, e.End, e.Mode, e.Reference, e.TraineeName, e.Sequence, e.Status, e.Updated =
-			*kind == "off", *id, *start, *end, *mode, *ref, *name, *seq, *status, *updated
+		e.TimeOff, e.ID, e.Start, e.End, e.Mode, e.Reference, e.TraineeName, e.Sequence, e.Status, e.Updated, e.OwnClient =
+			*kind == "off", *id, *start, *end, *mode, *ref, *name, *seq, *status, *updated, *own
 		events = append(events, e)
 	}
 	return stored, events, rows.Err()
 }
 
 // CalendarFeedSQL is CalendarFeed's statement ($1 token hash, $2 since).
-const CalendarFeedSQL = `SELECT f.token_hash, e.kind, e.id, e.starts_at, e.ends_at, e.mode, e.reference, e.trainee_name, e.seq, e.status, e.updated_at
+const CalendarFeedSQL = `SELECT f.token_hash, e.kind, e.id, e.starts_at, e.ends_at, e.mode, e.reference, e.trainee_name, e.seq, e.status, e.updated_at, e.own
 	FROM calendar_feeds f
 	LEFT JOIN LATERAL (
-		SELECT 'session' AS kind, a.id, a.starts_at, a.ends_at, a.mode, r.reference, r.trainee_name, a.ical_sequence AS seq, a.status, a.updated_at
+		SELECT 'session' AS kind, a.id, a.starts_at, a.ends_at, a.mode, r.reference, r.trainee_name, a.ical_sequence AS seq, a.status, a.updated_at,
+			coalesce(r.coach_id = a.coach_id, false) AS own
 		FROM appointments a JOIN referrals r ON r.id = a.referral_id
 		WHERE a.coach_id = f.coach_id AND a.status <> 'cancelled' AND a.ends_at > $2
 		UNION ALL
-		SELECT 'off', t.id, t.starts_at, t.ends_at, '', '', '', 0, '', t.created_at
+		SELECT 'off', t.id, t.starts_at, t.ends_at, '', '', '', 0, '', t.created_at, true
 		FROM coach_time_off t WHERE t.coach_id = f.coach_id AND t.ends_at > $2
 	) e ON true
 	WHERE f.token_hash = $1

@@ -59,7 +59,7 @@ func (s *Store) AddPattern(ctx context.Context, coachID int64, p NewPattern, slo
 const patternColumns = `p.id, p.starts_on, p.ends_on, p.weekdays, p.start_time, p.length_minutes, p.per_day, p.mode, p.place,
 	(SELECT count(*) FROM availability_slots s WHERE s.pattern_id = p.id AND s.starts_at > $2
 		AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled')),
-	(SELECT count(*) FROM availability_slots s JOIN appointments a ON a.slot_id = s.id AND a.status = 'booked'
+	(SELECT count(*) FROM availability_slots s JOIN appointments a ON a.slot_id = s.id AND a.status <> 'cancelled' AND a.status = 'booked'
 		WHERE s.pattern_id = p.id AND s.starts_at > $2)`
 
 func scanPattern(row interface{ Scan(...any) error }) (Pattern, error) {
@@ -114,7 +114,7 @@ func (s *Store) EndPattern(ctx context.Context, coachID, id int64, from, lastDay
 			return mapErr(err)
 		}
 		tag, err := st.db.Exec(ctx, `DELETE FROM availability_slots s WHERE s.pattern_id = $1 AND s.starts_at >= $2 AND s.starts_at > $3
-			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id)`, id, from, now)
+			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.coach_id = s.coach_id AND a.starts_at = s.starts_at AND a.slot_id = s.id)`, id, from, now)
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (s *Store) RemovePatternFreeTimes(ctx context.Context, coachID, id int64, n
 			return mapErr(err)
 		}
 		tag, err := st.db.Exec(ctx, `DELETE FROM availability_slots s WHERE s.pattern_id = $1 AND s.starts_at > $2
-			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id)`, id, now)
+			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.coach_id = s.coach_id AND a.starts_at = s.starts_at AND a.slot_id = s.id)`, id, now)
 		removed = int(tag.RowsAffected())
 		return err
 	})
