@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"careers/internal/booking"
 	"careers/internal/browsertest"
 	"careers/internal/policy"
+	"careers/internal/store"
 )
 
 // displayOf is the computed CSS display of the first element css matches.
@@ -41,6 +43,10 @@ func TestBrowserCoachCalendar(t *testing.T) {
 	mustSlots(t, ts, coach.ID, londonAt(day, 10), londonAt(day, 14), londonAt(day.AddDays(1), 11))
 	_, ref := allocated(t, ts, "CR-WEEK-2345", "jo@example.com", coach.ID, 3)
 	mustBook(t, ts, ref, coach.ID, londonAt(day, 14))
+	if _, _, err := ts.store.AddPattern(context.Background(), coach.ID, store.NewPattern{From: monday.AddDays(14).Midnight(), Until: monday.AddDays(20).Midnight(),
+		Weekdays: []int16{1, 3}, Start: "09:30", LengthMinutes: 45, PerDay: 2, Mode: "telephone"}, nil); err != nil {
+		t.Fatal(err)
+	}
 
 	co := &tab{t: t, ctx: browsertest.New(t, browsertest.WithTimeout(120*time.Second)), ts: ts}
 	defer saveScreenshot(t, co.ctx, "calendar-coach")
@@ -100,5 +106,19 @@ func TestBrowserCoachCalendar(t *testing.T) {
 	}
 	if !strings.Contains(co.text(".app-week__list"), "Tam Trainee") {
 		t.Error("the day list lacks the booked time")
+	}
+
+	// The weekly pattern and the subscription pages, by links.
+	co.submit(`a[href="/staff/calendar/patterns"]`)
+	co.submit(`main .nhsuk-card a`)
+	if !strings.Contains(co.text("main"), "Change it from a date") {
+		t.Errorf("pattern page: %q", co.text("main"))
+	}
+	co.submit(`a.nhsuk-back-link`)
+	co.submit(`a.nhsuk-back-link`)
+	co.submit(`a[href="/staff/calendar/feed"]`)
+	co.submit(`form[action="/staff/calendar/feed"] button`)
+	if !strings.Contains(co.text("main"), "copy it now") {
+		t.Errorf("feed page: %q", co.text("main"))
 	}
 }
