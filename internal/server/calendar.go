@@ -311,7 +311,38 @@ func (s *Server) addSingle(w http.ResponseWriter, r *http.Request) {
 		s.renderCalendar(w, r, http.StatusUnprocessableEntity, web.Errors{{Field: "date", Message: "Choose a time in the future"}}, form)
 		return
 	}
-	s.saveSlots(w, r, []booking.Slot{{Start: start.UTC(), End: start.Add(time.Duration(minutes) * time.Minute).UTC(), Mode: booking.Mode(mode), Place: form["single_place"]}}, blocked)
+	slot := booking.Slot{Start: start.UTC(), End: start.Add(time.Duration(minutes) * time.Minute).UTC(), Mode: booking.Mode(mode), Place: form["single_place"]}
+	if blocked {
+		s.blockTime(w, r, slot)
+		return
+	}
+	s.saveSlots(w, r, []booking.Slot{slot}, false)
+}
+
+// blockTime blocks one period: the free times inside it are replaced by
+// the block; a booked time inside it keeps the block out, and the coach is
+// sent to time off, which lists booked sessions to cancel.
+func (s *Server) blockTime(w http.ResponseWriter, r *http.Request, sl booking.Slot) {
+	ctx := r.Context()
+	removed, added, err := s.store.AddBlockedSlot(ctx, actorFrom(ctx).StaffID,
+		store.NewSlot{Start: sl.Start, End: sl.End, Mode: string(sl.Mode), Place: sl.Place, Blocked: true}, s.now())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	_ = s.auditView(r, "add_availability", "staff_user", idOrEmpty(actorFrom(ctx).StaffID), store.OutcomeSuccess)
+	msg := "Time blocked"
+	if removed > 0 {
+		msg += ": " + strconv.Itoa(removed) + " free time(s) inside it removed"
+	}
+	if added == 0 {
+		msg = "Not blocked: a booked session or time off is already there. To block time over a booked session, add time off: it lists the sessions so you can cancel them"
+		if removed > 0 {
+			msg += ". " + strconv.Itoa(removed) + " free time(s) in that period were removed"
+		}
+	}
+	s.flash(r, msg)
+	http.Redirect(w, r, "/staff/calendar?from="+booking.DateOf(sl.Start).String(), http.StatusSeeOther)
 }
 
 func (s *Server) saveSlots(w http.ResponseWriter, r *http.Request, slots []booking.Slot, blocked bool) {

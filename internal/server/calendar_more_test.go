@@ -400,3 +400,28 @@ func TestCalendarFeed(t *testing.T) {
 		t.Errorf("address after stopping: %d", g.Status)
 	}
 }
+
+// Blocking a morning that has free times replaces them (not "0 added, 1
+// left out").
+func TestBlockingReplacesFreeTimes(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	cb := ts.NewBrowser(t)
+	cb.SignInStaff(t, coach.Email, "")
+	day := booking.DateOf(ts.clock.Now()).AddDays(4)
+	mustSlots(t, ts, coach.ID, londonAt(day, 9), londonAt(day, 10), londonAt(day, 12))
+	p := cb.Post(t, "/staff/calendar/single", url.Values{"date": {day.String()}, "single_start": {"09:00"}, "single_length": {"120"}, "block": {"yes"}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("block: %d %s", p.Status, errorSummary(p.Body))
+	}
+	if g := cb.Get(t, p.Location); !strings.Contains(g.Body, "Time blocked: 2 free time(s) inside it removed") {
+		t.Error("the coach is not told the free times were replaced")
+	}
+	var blocked, free int
+	ts.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE NOT blocked) FROM availability_slots WHERE coach_id = $1`, coach.ID).Scan(&blocked, &free)
+	if blocked != 1 || free != 1 {
+		t.Errorf("%d blocked and %d free after blocking 9 to 11; want 1 and the noon time", blocked, free)
+	}
+}

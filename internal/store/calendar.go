@@ -163,3 +163,31 @@ func (s *Store) DeleteFutureSlot(ctx context.Context, coachID, slotID int64, now
 	}
 	return nil
 }
+
+// AddBlockedSlot blocks one period as a blocked slot, first removing the
+// coach's free times inside it that are still to come and were never
+// booked (so blocking a time that has a free slot replaces it rather than
+// being left out). A booked time inside it stays, and then the block is not
+// added (added is 0).
+func (s *Store) AddBlockedSlot(ctx context.Context, coachID int64, sl NewSlot, now time.Time) (removed, added int, err error) {
+	err = s.InTx(ctx, func(st *Store, _ pgx.Tx) error {
+		if err := st.lockCoach(ctx, coachID); err != nil {
+			return err
+		}
+		tag, err := st.db.Exec(ctx, `DELETE FROM availability_slots s WHERE s.coach_id = $1 AND s.starts_at < $3 AND s.ends_at > $2
+			AND s.starts_at > $4 AND NOT s.blocked
+			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.coach_id = s.coach_id AND a.starts_at = s.starts_at AND a.slot_id = s.id)`,
+			coachID, sl.Start, sl.End, now)
+		if err != nil {
+			return err
+		}
+		removed = int(tag.RowsAffected())
+		tag, err = st.db.Exec(ctx, insertSlotSQL, coachID, sl.Start, sl.End, sl.Mode, sl.Place, true, nil)
+		added = int(tag.RowsAffected())
+		return mapErr(err)
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("block time: %w", err)
+	}
+	return removed, added, nil
+}
