@@ -257,8 +257,9 @@ func (d baselineDeps) yourReferrals(w http.ResponseWriter, r *http.Request) {
 	_ = bw.Flush()
 }
 
-// calendar runs the coach's week's one statement (the service knows the
-// coach from the session; here the id comes in the query).
+// calendar runs the coach's week's one statement, store.CoachWeekSQL: the
+// slots with their bookings and the time off (the service knows the coach
+// from the session; here the id comes in the query).
 func (d baselineDeps) calendar(w http.ResponseWriter, r *http.Request) {
 	coach, err := strconv.ParseInt(r.URL.Query().Get("coach"), 10, 64)
 	if err != nil {
@@ -266,7 +267,7 @@ func (d baselineDeps) calendar(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	from, to := booking.Week(time.Now())
-	slots, err := d.st.CoachCalendar(r.Context(), coach, from, to)
+	slots, off, err := d.st.CoachWeek(r.Context(), coach, from, to)
 	if err != nil {
 		fail(w, err)
 		return
@@ -274,6 +275,9 @@ func (d baselineDeps) calendar(w http.ResponseWriter, r *http.Request) {
 	bw := bufio.NewWriter(w)
 	for _, s := range slots {
 		fmt.Fprintf(bw, "%s\t%s\t%v\t%s\t%s\n", s.Start.Format(time.RFC3339), s.Mode, s.Blocked, s.TraineeName, s.Status)
+	}
+	for _, o := range off {
+		fmt.Fprintf(bw, "%s\t%s\toff\n", o.Start.Format(time.RFC3339), o.End.Format(time.RFC3339))
 	}
 	_ = bw.Flush()
 }

@@ -37,3 +37,8 @@ func PublicFormKey(form, ip string) string { return ThrottleKey("public-"+form, 
 
 // DraftKey is the throttle key of one referral draft (by its token hash).
 func DraftKey(draftTokenHash []byte) string { return ThrottleKey("draft", string(draftTokenHash)) }
+
+// FeedCeiling is how many calendar feed requests one client address may
+// make per PublicFormWindow. Calendar services (Outlook, Google) fetch
+// every coach's feed from a few addresses of their own, so it is high.
+const FeedCeiling = 3000

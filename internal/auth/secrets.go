@@ -26,6 +26,7 @@ const SecretKeySize = 32
 type Keyring struct {
 	keys     []ringKey // keys[0] is the current key
 	throttle []byte    // HMAC key for throttle keys (current key only)
+	feed     []byte    // HMAC key for calendar feed tokens (current key only)
 }
 
 type ringKey struct {
@@ -80,6 +81,7 @@ func NewKeyring(current []byte, previous ...[]byte) (*Keyring, error) {
 		kr.keys = append(kr.keys, ringKey{id: id, aead: aead})
 		if i == 0 {
 			kr.throttle = derive(secret, "throttle hmac-sha256 v1", 32)
+			kr.feed = derive(secret, "calendar feed hmac-sha256 v1", 32)
 		}
 	}
 	return kr, nil

@@ -130,6 +130,9 @@ func TestAccessMatrix(t *testing.T) {
 		{"/staff/admin/data-requests", map[string]int{"admin": ok, "coordinator": forbid, "lead": forbid, "coach A": forbid, "trainee": signIn, "anonymous": signIn}},
 		{"/staff/reports", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 		{"/staff/reports/coach-caseloads.csv", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
+		{"/staff/calendar", map[string]int{"coach A": ok, "coordinator": forbid, "lead": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
+		{"/staff/calendar/patterns", map[string]int{"coach A": ok, "coordinator": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
+		{"/staff/calendar/feed", map[string]int{"coach A": ok, "coordinator": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 	}
 	for _, row := range matrix {
 		for actor, want := range row.want {
@@ -277,6 +280,13 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		return strconv.FormatInt(id, 10)
 	}
 	slotA, slotB := slot(coachA.ID, now.Add(100*time.Hour)), slot(coachB.ID, now.Add(100*time.Hour))
+	// Coach B's time off and weekly pattern: coach A's to refuse.
+	var offB, patternB int64
+	ts.pool.QueryRow(ctx, `INSERT INTO coach_time_off (coach_id, starts_at, ends_at, note) VALUES ($1, $2, $3, 'Leave') RETURNING id`,
+		coachB.ID, now.Add(200*time.Hour), now.Add(210*time.Hour)).Scan(&offB)
+	ts.pool.QueryRow(ctx, `INSERT INTO availability_patterns (coach_id, starts_on, ends_on, weekdays, start_time, length_minutes, per_day, mode)
+		VALUES ($1, $2, $3, '{2}', '14:00', 60, 1, 'virtual') RETURNING id`, coachB.ID, now.AddDate(0, 0, 1), now.AddDate(0, 1, 0)).Scan(&patternB)
+	offPath, patternPath := "/staff/calendar/time-off/"+strconvI(offB), "/staff/calendar/patterns/"+strconvI(patternB)
 
 	actors := map[string]*browser{"anonymous": ts.NewBrowser(t)}
 	for name, email := range map[string]string{
@@ -416,6 +426,18 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		{route: "POST /staff/calendar/pattern", path: "/staff/calendar/pattern", form: form(), want: staffRoute(F, F, F, A, A, F, F)},
 		{route: "POST /staff/calendar/single", path: "/staff/calendar/single", form: form(), want: staffRoute(F, F, F, A, A, F, F)},
 		{route: "POST /staff/calendar/slots/{id}/delete", path: "/staff/calendar/slots/" + slotB + "/delete", form: form(), want: staffRoute(F, F, F, H, A, F, F)},
+		{route: "POST /staff/calendar/time-off", path: "/staff/calendar/time-off", form: form(), want: staffRoute(F, F, F, A, A, F, F)},
+		{route: "GET /staff/calendar/time-off/{id}", path: offPath, want: staffRoute(F, F, F, H, ok, F, F)},
+		{route: "POST /staff/calendar/time-off/{id}/delete", path: offPath + "/delete", form: form(), want: staffRoute(F, F, F, H, E, F, F)},
+		{route: "GET /staff/calendar/patterns/{id}", path: patternPath, want: staffRoute(F, F, F, H, ok, F, F)},
+		{route: "POST /staff/calendar/patterns/{id}/change", path: patternPath + "/change", form: form(), want: staffRoute(F, F, F, H, A, F, F)},
+		{route: "POST /staff/calendar/patterns/{id}/end", path: patternPath + "/end", form: form(), want: staffRoute(F, F, F, H, A, F, F)},
+		{route: "POST /staff/calendar/patterns/{id}/remove-free", path: patternPath + "/remove-free", form: form(), want: staffRoute(F, F, F, H, E, F, F)},
+		// Each coach's own subscription (the actor's own row: nobody else's to reach).
+		{route: "POST /staff/calendar/feed", path: "/staff/calendar/feed", form: form(), want: staffRoute(F, F, F, E, E, F, F)},
+		{route: "POST /staff/calendar/feed/revoke", path: "/staff/calendar/feed/revoke", form: form(), want: staffRoute(F, F, F, E, E, F, F)},
+		// The subscription itself: public, 404 without its secret token.
+		{route: "GET /calendar-feed/{token}.ics", path: "/calendar-feed/" + strings.Repeat("A", 43) + ".ics", want: map[string]int{"anonymous": 404, "coach A": 404, "trainee": 404}},
 
 		// Reports, messages, administration.
 		{route: "GET /staff/reports/{table}.csv", path: "/staff/reports/coach-caseloads.csv", want: staffRoute(F, ok, ok, F, F, F, F)},
@@ -465,7 +487,7 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 	// on in the background).
 	tables := []string{"referrals", "appointments", "allowance_events", "extension_requests", "referral_notes", "info_requests",
 		"availability_slots", "summaries", "referral_events", "staff_users", "coach_profiles", "referral_drafts",
-		"documents", "destruction_register", "auth_tokens"}
+		"documents", "destruction_register", "auth_tokens", "coach_time_off", "availability_patterns", "calendar_feeds"}
 	ts.mail.settle(t)
 	snapshot := func() string {
 		var b strings.Builder

@@ -25,7 +25,7 @@ func modeOptionsFor(checked string) []web.Option {
 }
 
 // calendarRange works out the period shown: the week (Monday to Monday,
-// London) or the month holding the date in ?from=.
+// London) or the month holding the date in ?from= (today without one).
 func (s *Server) calendarRange(r *http.Request) (from, to time.Time, month bool) {
 	month = r.URL.Query().Get("view") == "month"
 	at := s.now()
@@ -48,58 +48,142 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, status int, errs web.Errors, form map[string]string) {
 	ctx := r.Context()
 	from, to, month := s.calendarRange(r)
-	slots, err := s.store.CoachCalendar(ctx, actorFrom(ctx).StaffID, from, to)
+	slots, off, err := s.store.CoachWeek(ctx, actorFrom(ctx).StaffID, from, to)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	p := web.CalendarProps{Month: month, Errors: errs, Form: form, Modes: modeOptionsFor(form["mode"])}
-	for _, wd := range weekdays {
-		checked := false
-		if form != nil {
-			for _, v := range strings.Split(form["weekdays"], ",") {
-				checked = checked || v == strconv.Itoa(int(wd))
-			}
-		}
-		p.Weekdays = append(p.Weekdays, web.Option{Value: strconv.Itoa(int(wd)), Label: wd.String(), Checked: checked})
-	}
+	p.Weekdays = weekdayOptions(form["weekdays"])
+	now := s.now()
 	fromDate := booking.DateOf(from)
-	view := ""
 	if month {
-		view = "&view=month"
 		p.Title = from.In(londonTZ).Format("January 2006")
-		p.Prev = "/staff/calendar?from=" + booking.DateOf(from.AddDate(0, -1, 0)).String() + view
-		p.Next = "/staff/calendar?from=" + booking.DateOf(to).String() + view
+		p.Prev = "/staff/calendar?from=" + booking.DateOf(from.AddDate(0, -1, 0)).String() + "&view=month"
+		p.Next = "/staff/calendar?from=" + booking.DateOf(to).String() + "&view=month"
 		p.Switch = "/staff/calendar?from=" + fromDate.String()
+		if !now.Before(from) && now.Before(to) {
+			p.Switch = "/staff/calendar"
+		}
 	} else {
 		p.Title = "Week of " + from.In(londonTZ).Format("Monday 2 January 2006")
 		p.Prev = "/staff/calendar?from=" + fromDate.AddDays(-7).String()
 		p.Next = "/staff/calendar?from=" + fromDate.AddDays(7).String()
-		p.Switch = "/staff/calendar?from=" + fromDate.String() + "&view=month"
+		// The month of the week's Thursday (the month most of the week is
+		// in), or this month for the week holding today.
+		p.Switch = "/staff/calendar?from=" + fromDate.AddDays(3).String() + "&view=month"
+		if !now.Before(from) && now.Before(to) {
+			p.Switch = "/staff/calendar?view=month"
+		}
+	}
+	entries := make([]web.CalendarEntry, len(slots))
+	for i, sl := range slots {
+		inOff := false
+		for _, o := range off {
+			inOff = inOff || (o.Start.Before(sl.End) && sl.Start.Before(o.End))
+		}
+		past := !sl.Start.After(now)
+		entries[i] = web.CalendarEntry{ID: sl.ID, Start: sl.Start, End: sl.End, Mode: sl.Mode, Place: sl.Place,
+			Blocked: sl.Blocked, Booked: sl.Appointment != 0, Appointment: sl.Appointment, Trainee: sl.TraineeName,
+			Reference: sl.Reference, Status: sl.Status, Past: past, InTimeOff: inOff,
+			CanOpen: sl.OwnClient, CanRemove: !sl.EverBooked && !past}
 	}
 	for d := fromDate; d.Midnight().Before(to); d = d.AddDays(1) {
 		day := web.CalendarDay{Date: d.Midnight()}
-		for _, sl := range slots {
-			if booking.DateOf(sl.Start) == d {
-				day.Slots = append(day.Slots, web.CalendarEntry{ID: sl.ID, Start: sl.Start, End: sl.End, Mode: sl.Mode, Place: sl.Place,
-					Blocked: sl.Blocked, Booked: sl.Appointment != 0, Trainee: sl.TraineeName, Reference: sl.Reference, Status: sl.Status,
-					CanOpen: sl.OwnClient, CanRemove: !sl.EverBooked})
+		next := d.AddDays(1).Midnight()
+		for _, e := range entries {
+			if booking.DateOf(e.Start) == d {
+				day.Slots = append(day.Slots, e)
+			}
+		}
+		for _, o := range off {
+			if o.Start.Before(next) && day.Date.Before(o.End) {
+				day.TimeOff = append(day.TimeOff, web.TimeOffEntry{ID: o.ID, Start: o.Start, End: o.End, Note: o.Note})
+				p.AnyOff = true
 			}
 		}
 		p.Days = append(p.Days, day)
 	}
+	if !month {
+		p.Rows = weekRows(p.Days)
+	}
 	s.render(w, r, status, web.CalendarPage(s.layout(r, ""), p))
 }
 
-// addPattern publishes a weekly pattern of slots.
+// weekRows lays the week's entries out by the hour they start in (London),
+// from the earliest hour with an entry (9am at the latest) to the latest
+// (5pm at the earliest), so a working day always shows.
+func weekRows(days []web.CalendarDay) []web.CalendarRow {
+	first, last := 9, 17
+	for _, d := range days {
+		for _, e := range d.Slots {
+			h := e.Start.In(londonTZ).Hour()
+			first, last = min(first, h), max(last, h)
+		}
+	}
+	var rows []web.CalendarRow
+	for h := first; h <= last; h++ {
+		row := web.CalendarRow{Cells: make([][]web.CalendarEntry, len(days))}
+		if len(days) > 0 {
+			m := days[0].Date.In(londonTZ)
+			row.Hour = time.Date(m.Year(), m.Month(), m.Day(), h, 0, 0, 0, londonTZ)
+		}
+		for i, d := range days {
+			for _, e := range d.Slots {
+				if e.Start.In(londonTZ).Hour() == h {
+					row.Cells[i] = append(row.Cells[i], e)
+				}
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// weekdayOptions are the days of the week as checkboxes, with those in
+// checked (comma-separated numbers, Sunday 0) ticked.
+func weekdayOptions(checked string) []web.Option {
+	var out []web.Option
+	for _, wd := range weekdays {
+		on := false
+		for _, v := range strings.Split(checked, ",") {
+			on = on || v == strconv.Itoa(int(wd))
+		}
+		out = append(out, web.Option{Value: strconv.Itoa(int(wd)), Label: wd.String(), Checked: on})
+	}
+	return out
+}
+
+// addPattern publishes a weekly pattern of slots, kept as one pattern.
 func (s *Server) addPattern(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		s.renderNotFound(w, r)
 		return
 	}
+	p, form, errs := readPattern(r, "")
+	if errs.Any() {
+		s.renderCalendar(w, r, http.StatusUnprocessableEntity, errs, form)
+		return
+	}
+	ctx := r.Context()
+	slots := s.futureSlots(p.Slots())
+	_, n, err := s.store.AddPattern(ctx, actorFrom(ctx).StaffID, storedPattern(p), slots)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.afterAdding(w, r, slots, n, len(p.Slots()))
+}
+
+// readPattern reads a weekly pattern from the form; from, when given, is
+// its first day (a change from a date), otherwise the form's.
+func readPattern(r *http.Request, from string) (booking.Pattern, map[string]string, web.Errors) {
 	form := map[string]string{"kind": "pattern"}
 	for _, k := range []string{"from", "until", "start", "length", "count", "mode", "place"} {
 		form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	if from != "" {
+		form["from"] = from
 	}
 	form["weekdays"] = strings.Join(r.PostForm["weekdays"], ",")
 	var errs web.Errors
@@ -130,11 +214,54 @@ func (s *Server) addPattern(w http.ResponseWriter, r *http.Request) {
 			errs.Add("from", err.Error())
 		}
 	}
-	if errs.Any() {
-		s.renderCalendar(w, r, http.StatusUnprocessableEntity, errs, form)
-		return
+	return p, form, errs
+}
+
+// storedPattern is a valid pattern as the store keeps it.
+func storedPattern(p booking.Pattern) store.NewPattern {
+	seen := map[time.Weekday]bool{}
+	var days []int16
+	for _, d := range p.Weekdays {
+		if !seen[d] {
+			seen[d] = true
+			days = append(days, int16(d))
+		}
 	}
-	s.saveSlots(w, r, p.Slots(), false)
+	return store.NewPattern{From: dateUTC(p.From), Until: dateUTC(p.Until), Weekdays: days, Start: p.Start,
+		LengthMinutes: int(p.Length / time.Minute), PerDay: max(p.Count, 1), Mode: string(p.Mode), Place: strings.TrimSpace(p.Place)}
+}
+
+// dateUTC is a date as the database's date columns take it.
+func dateUTC(d booking.Date) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+}
+
+// futureSlots are the slots that start after now, as the store adds them.
+func (s *Server) futureSlots(slots []booking.Slot) []store.NewSlot {
+	var add []store.NewSlot
+	for _, sl := range slots {
+		if sl.Start.After(s.now()) {
+			add = append(add, store.NewSlot{Start: sl.Start, End: sl.End, Mode: string(sl.Mode), Place: sl.Place})
+		}
+	}
+	return add
+}
+
+// afterAdding audits an addition of times, says how many were added and
+// why any were left out, and shows the week of the first.
+func (s *Server) afterAdding(w http.ResponseWriter, r *http.Request, add []store.NewSlot, n, asked int) {
+	ctx := r.Context()
+	_ = s.auditView(r, "add_availability", "staff_user", idOrEmpty(actorFrom(ctx).StaffID), store.OutcomeSuccess)
+	msg := strconv.Itoa(n) + " time(s) added"
+	if skipped := asked - n; skipped > 0 {
+		msg += "; " + strconv.Itoa(skipped) + " left out because they are in the past, in your time off, or overlap times you already have"
+	}
+	s.flash(r, msg)
+	from := ""
+	if len(add) > 0 {
+		from = "?from=" + booking.DateOf(add[0].Start).String()
+	}
+	http.Redirect(w, r, "/staff/calendar"+from, http.StatusSeeOther)
 }
 
 // patternField maps a pattern's field names to the form's ids.
@@ -184,46 +311,66 @@ func (s *Server) addSingle(w http.ResponseWriter, r *http.Request) {
 		s.renderCalendar(w, r, http.StatusUnprocessableEntity, web.Errors{{Field: "date", Message: "Choose a time in the future"}}, form)
 		return
 	}
-	s.saveSlots(w, r, []booking.Slot{{Start: start.UTC(), End: start.Add(time.Duration(minutes) * time.Minute).UTC(), Mode: booking.Mode(mode), Place: form["single_place"]}}, blocked)
+	slot := booking.Slot{Start: start.UTC(), End: start.Add(time.Duration(minutes) * time.Minute).UTC(), Mode: booking.Mode(mode), Place: form["single_place"]}
+	if blocked {
+		s.blockTime(w, r, slot)
+		return
+	}
+	s.saveSlots(w, r, []booking.Slot{slot}, false)
+}
+
+// blockTime blocks one period: the free times inside it are replaced by
+// the block; a booked time inside it keeps the block out, and the coach is
+// sent to time off, which lists booked sessions to cancel.
+func (s *Server) blockTime(w http.ResponseWriter, r *http.Request, sl booking.Slot) {
+	ctx := r.Context()
+	removed, added, err := s.store.AddBlockedSlot(ctx, actorFrom(ctx).StaffID,
+		store.NewSlot{Start: sl.Start, End: sl.End, Mode: string(sl.Mode), Place: sl.Place, Blocked: true}, s.now())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	_ = s.auditView(r, "add_availability", "staff_user", idOrEmpty(actorFrom(ctx).StaffID), store.OutcomeSuccess)
+	msg := "Time blocked"
+	if removed > 0 {
+		msg += ": " + strconv.Itoa(removed) + " free time(s) inside it removed"
+	}
+	if added == 0 {
+		msg = "Not blocked: a booked session or time off is already there. To block time over a booked session, add time off: it lists the sessions so you can cancel them"
+		if removed > 0 {
+			msg += ". " + strconv.Itoa(removed) + " free time(s) in that period were removed"
+		}
+	}
+	s.flash(r, msg)
+	http.Redirect(w, r, "/staff/calendar?from="+booking.DateOf(sl.Start).String(), http.StatusSeeOther)
 }
 
 func (s *Server) saveSlots(w http.ResponseWriter, r *http.Request, slots []booking.Slot, blocked bool) {
 	ctx := r.Context()
-	var add []store.NewSlot
-	for _, sl := range slots {
-		if sl.Start.After(s.now()) {
-			add = append(add, store.NewSlot{Start: sl.Start, End: sl.End, Mode: string(sl.Mode), Place: sl.Place, Blocked: blocked})
-		}
+	add := s.futureSlots(slots)
+	for i := range add {
+		add[i].Blocked = blocked
 	}
 	n, err := s.store.AddSlots(ctx, actorFrom(ctx).StaffID, add)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	_ = s.auditView(r, "add_availability", "staff_user", idOrEmpty(actorFrom(ctx).StaffID), store.OutcomeSuccess)
-	msg := strconv.Itoa(n) + " time(s) added"
-	if skipped := len(slots) - n; skipped > 0 {
-		msg += "; " + strconv.Itoa(skipped) + " left out because they are in the past or overlap times you already have"
-	}
-	s.flash(r, msg)
-	from := ""
-	if len(add) > 0 {
-		from = "?from=" + booking.DateOf(add[0].Start).String()
-	}
-	http.Redirect(w, r, "/staff/calendar"+from, http.StatusSeeOther)
+	s.afterAdding(w, r, add, n, len(slots))
 }
 
-// deleteSlot removes one of the coach's own slots that was never booked;
-// another coach's slot answers 404.
+// deleteSlot removes one of the coach's own slots that was never booked
+// and has not started (past times are read-only); another coach's slot
+// answers 404.
 func (s *Server) deleteSlot(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err := s.store.DeleteSlot(ctx, actorFrom(ctx).StaffID, id); errors.Is(err, store.ErrNotFound) {
+	if err := s.store.DeleteFutureSlot(ctx, actorFrom(ctx).StaffID, id, s.now()); errors.Is(err, store.ErrNotFound) {
 		// Another coach's time, or one already removed: not theirs to see.
 		s.hide(w, r, "availability_slot", strconv.FormatInt(id, 10))
 		return
 	} else if errors.Is(err, store.ErrConflict) {
-		s.flash(r, "That time has a booking (or was booked before), so it stays. Cancel the session from the referral instead")
+		s.flash(r, "That time has passed, or has a booking (or was booked before), so it stays. To cancel a session, open its referral")
 	} else if err != nil {
 		s.serverError(w, r, err)
 		return

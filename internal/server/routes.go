@@ -164,6 +164,20 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/calendar/pattern", coachesOnly, s.addPattern)
 	h("POST", "/staff/calendar/single", coachesOnly, s.addSingle)
 	h("POST", "/staff/calendar/slots/{id}/delete", coachesOnly, s.deleteSlot)
+	h("POST", "/staff/calendar/time-off", coachesOnly, s.addTimeOff)
+	h("GET", "/staff/calendar/time-off/{id}", coachesOnly, s.timeOffPage)
+	h("POST", "/staff/calendar/time-off/{id}/delete", coachesOnly, s.deleteTimeOff)
+	h("GET", "/staff/calendar/patterns", coachesOnly, s.patternsPage)
+	h("GET", "/staff/calendar/patterns/{id}", coachesOnly, s.patternPage)
+	h("POST", "/staff/calendar/patterns/{id}/change", coachesOnly, s.changePattern)
+	h("POST", "/staff/calendar/patterns/{id}/end", coachesOnly, s.endPattern)
+	h("POST", "/staff/calendar/patterns/{id}/remove-free", coachesOnly, s.removePatternFree)
+	h("GET", "/staff/calendar/feed", coachesOnly, s.feedPage)
+	h("POST", "/staff/calendar/feed", coachesOnly, s.makeFeed)
+	h("POST", "/staff/calendar/feed/revoke", coachesOnly, s.revokeFeed)
+	// The coach's calendar subscription: public, gated by the secret token
+	// in the address (only its HMAC is stored; the log never has the path).
+	h("GET", "/calendar-feed/{token}.ics", anyone, s.calendarFeed)
 
 	// The unit's figures: aggregates only, for coordinators and PSU leads.
 	h("GET", "/staff/reports", coordinatorsAndLeads, s.reportsPage)

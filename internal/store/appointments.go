@@ -21,19 +21,16 @@ type NewSlot struct {
 }
 
 // AddSlots adds a coach's slots, skipping any that would overlap one they
-// already have; it returns how many were added. Adds for one coach are taken
+// already have or their time off; it returns how many were added. Adds for one coach are taken
 // one at a time (the coach's row is locked), so two at once cannot overlap.
 func (s *Store) AddSlots(ctx context.Context, coachID int64, slots []NewSlot) (int, error) {
 	added := 0
 	err := s.InTx(ctx, func(st *Store, _ Tx) error {
-		if _, err := st.db.Exec(ctx, `SELECT 1 FROM staff_users WHERE id = $1 FOR UPDATE`, coachID); err != nil {
+		if err := st.lockCoach(ctx, coachID); err != nil {
 			return err
 		}
 		for _, sl := range slots {
-			tag, err := st.db.Exec(ctx, `INSERT INTO availability_slots (coach_id, starts_at, ends_at, mode, place, blocked)
-				SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (
-					SELECT 1 FROM availability_slots WHERE coach_id = $1 AND starts_at < $3 AND ends_at > $2)`,
-				coachID, sl.Start, sl.End, sl.Mode, sl.Place, sl.Blocked)
+			tag, err := st.db.Exec(ctx, insertSlotSQL, coachID, sl.Start, sl.End, sl.Mode, sl.Place, sl.Blocked, nil)
 			if err != nil {
 				return fmt.Errorf("add slots: %w", mapErr(err))
 			}
@@ -80,6 +77,7 @@ type CalendarSlot struct {
 	Status      string
 	OwnClient   bool // the booked referral is allocated to this coach now
 	EverBooked  bool // some appointment (even a cancelled one) used the slot
+	InTimeOff   bool // the slot overlaps the coach's time off: never offered
 }
 
 // CoachCalendar lists a coach's slots from from to to, with the live
@@ -87,7 +85,8 @@ type CalendarSlot struct {
 func (s *Store) CoachCalendar(ctx context.Context, coachID int64, from, to time.Time) ([]CalendarSlot, error) {
 	rows, err := s.db.Query(ctx, `SELECT sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, sl.blocked,
 			coalesce(a.id, 0), coalesce(r.reference, ''), coalesce(r.trainee_name, ''), coalesce(a.status, ''),
-			coalesce(r.coach_id = sl.coach_id, false), EXISTS (SELECT 1 FROM appointments x WHERE x.coach_id = sl.coach_id AND x.starts_at = sl.starts_at AND x.slot_id = sl.id)
+			coalesce(r.coach_id = sl.coach_id, false), EXISTS (SELECT 1 FROM appointments x WHERE x.coach_id = sl.coach_id AND x.starts_at = sl.starts_at AND x.slot_id = sl.id),
+			EXISTS (SELECT 1 FROM coach_time_off t WHERE t.coach_id = sl.coach_id AND t.starts_at < sl.ends_at AND t.ends_at > sl.starts_at)
 		FROM availability_slots sl
 		LEFT JOIN appointments a ON a.slot_id = sl.id AND a.status <> 'cancelled'
 		LEFT JOIN referrals r ON r.id = a.referral_id
@@ -99,7 +98,7 @@ func (s *Store) CoachCalendar(ctx context.Context, coachID int64, from, to time.
 	var out []CalendarSlot
 	for rows.Next() {
 		var c CalendarSlot
-		if err := rows.Scan(&c.ID, &c.Start, &c.End, &c.Mode, &c.Place, &c.Blocked, &c.Appointment, &c.Reference, &c.TraineeName, &c.Status, &c.OwnClient, &c.EverBooked); err != nil {
+		if err := rows.Scan(&c.ID, &c.Start, &c.End, &c.Mode, &c.Place, &c.Blocked, &c.Appointment, &c.Reference, &c.TraineeName, &c.Status, &c.OwnClient, &c.EverBooked, &c.InTimeOff); err != nil {
 			return nil, fmt.Errorf("calendar: %w", err)
 		}
 		out = append(out, c)
@@ -115,7 +114,7 @@ func (s *Store) FreeSlots(ctx context.Context, coachID int64, from, to time.Time
 	}
 	var out []CalendarSlot
 	for _, c := range all {
-		if !c.Blocked && c.Appointment == 0 {
+		if !c.Blocked && c.Appointment == 0 && !c.InTimeOff {
 			out = append(out, c)
 		}
 	}
@@ -205,6 +204,7 @@ func (s *Store) BookSlot(ctx context.Context, referralID, slotID int64, bookedBy
 	err := s.db.QueryRow(ctx, `INSERT INTO appointments (referral_id, slot_id, coach_id, starts_at, ends_at, mode, place, booked_by, booked_by_staff, created_at, updated_at)
 		SELECT $1, sl.id, sl.coach_id, sl.starts_at, sl.ends_at, sl.mode, sl.place, $3, nullif($4, 0), $5, $5
 		FROM availability_slots sl WHERE sl.id = $2 AND NOT sl.blocked
+			AND NOT EXISTS (SELECT 1 FROM coach_time_off t WHERE t.coach_id = sl.coach_id AND t.starts_at < sl.ends_at AND t.ends_at > sl.starts_at)
 		RETURNING id`, referralID, slotID, bookedBy, staffID, at).Scan(&id)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.ConstraintName == "appointments_one_per_slot" {

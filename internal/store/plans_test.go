@@ -263,6 +263,18 @@ func TestPlansOnRealisticData(t *testing.T) {
 		}},
 		{"metrics scrape: Operations", func() error { _, err := st.Operations(ctx, now.In(london)); return err }},
 		{"metrics scrape: QueueDepth", func() error { _, err := st.QueueDepth(ctx, 200); return err }},
+		{"coach's calendar: CoachWeek", func() error {
+			_, _, err := st.CoachWeek(ctx, coachID, now.AddDate(0, 0, -7), now)
+			return err
+		}},
+		{"coach's weekly patterns: CoachPatterns", func() error {
+			_, err := st.CoachPatterns(ctx, coachID, now, now.Truncate(24*time.Hour))
+			return err
+		}},
+		{"coach's calendar feed: CalendarFeed", func() error {
+			_, _, err := st.CalendarFeed(ctx, make([]byte, 32), now.AddDate(0, 0, -90))
+			return err
+		}},
 		{"trainee's page: ReferralCardsForEmail", func() error { _, err := st.ReferralCardsForEmail(ctx, email); return err }},
 		{"trainee's data: SubjectCountsFor", func() error { _, err := st.SubjectCountsFor(ctx, email); return err }},
 		{"trainee's data: SubjectData", func() error { _, err := st.SubjectData(ctx, email, time.Now()); return err }},
