@@ -79,6 +79,11 @@ type Config struct {
 	// development key in DATA_DIR/secret-key.
 	SecretKey          []byte
 	PreviousSecretKeys [][]byte
+	// BookingMinNotice is how soon a session may start when it is booked,
+	// and BookingHorizon how far ahead times are offered: the booking page
+	// and the server read the same two values (booking.Window).
+	BookingMinNotice time.Duration
+	BookingHorizon   time.Duration
 }
 
 // Vars documents each variable: its name, default and meaning. The README's
@@ -106,6 +111,8 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"RETENTION_MONTHS", "72", "months a closed or withdrawn referral is kept before the daily retention job destroys it (docs/decisions/0003-retention.md says why six years)"},
 	{"DB_MAX_CONNS", "10", "most connections in the database pool"},
 	{"REQUEST_TIMEOUT", "30s", "longest time a request may take before it is cancelled"},
+	{"BOOKING_MIN_NOTICE", "12h", "how soon a session may start when it is booked: the booking page offers no time sooner, and the server refuses one"},
+	{"BOOKING_HORIZON", "1344h", "how far ahead times are offered and may be booked (1344h is 8 weeks)"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may run after SIGTERM/SIGINT before the server closes"},
 }
 
@@ -262,6 +269,11 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.RequestTimeout = duration(get("REQUEST_TIMEOUT", "30s"), "REQUEST_TIMEOUT", bad)
 	c.ShutdownTimeout = duration(get("SHUTDOWN_TIMEOUT", "20s"), "SHUTDOWN_TIMEOUT", bad)
+	c.BookingMinNotice = duration(get("BOOKING_MIN_NOTICE", "12h"), "BOOKING_MIN_NOTICE", bad)
+	c.BookingHorizon = duration(get("BOOKING_HORIZON", "1344h"), "BOOKING_HORIZON", bad)
+	if c.BookingMinNotice > 0 && c.BookingHorizon > 0 && c.BookingHorizon <= c.BookingMinNotice {
+		bad("BOOKING_HORIZON", "must be longer than BOOKING_MIN_NOTICE")
+	}
 
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
