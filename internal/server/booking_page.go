@@ -149,7 +149,7 @@ func fillWeek(p *web.BookProps, free []store.FreeSlot, q weekQuery, pref booking
 	for _, f := range shown {
 		switch {
 		case f.Start.Before(from):
-			p.Earlier = link(latest(start.AddDays(-daysShown), today, booking.DateOf(f.Start)), mode)
+			p.Earlier = link(latest(start.AddDays(-daysShown), today), mode)
 			continue
 		case !f.Start.Before(to):
 			if p.Later == "" {
