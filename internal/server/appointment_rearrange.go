@@ -137,7 +137,7 @@ func (s *Server) rearrange(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.sendInvitesSaying(ctx, tx, moved, false, "Your careers support session has moved",
 			"Your careers support session has moved from "+web.TimeRange(old.Start, old.End)+" to "+web.TimeRange(moved.Start, moved.End)+
-				", "+whereText(moved)+", with "+moved.CoachName+". The attached invitation updates it in your calendar.")
+				", "+whereText(moved)+", with "+moved.CoachName+".")
 	})
 	still := " Your session on " + web.TimeRange(a.Start, a.End) + " is still booked."
 	var msg errConflictMsg

@@ -230,6 +230,10 @@ func (s *Server) sendInvitesSaying(ctx context.Context, tx pgxTx, a store.Appoin
 	if saying != "" {
 		line = saying
 	}
+	add := "Add to calendar: open the attached invitation (session.ics) to add or update it in Outlook, Google or Apple calendars."
+	if cancel {
+		add = "Open the attached file (session.ics) to remove it from your calendar."
+	}
 	key := "appointment:" + strconv.FormatInt(a.ID, 10) + ":" + strconv.Itoa(a.Sequence) + ":" + method
 	for _, to := range []struct {
 		who  mail.Address
@@ -237,9 +241,9 @@ func (s *Server) sendInvitesSaying(ctx context.Context, tx pgxTx, a store.Appoin
 		l    notify.Letter
 	}{
 		{mail.Address{Name: a.TraineeName, Email: a.TraineeEmail}, "appointment_trainee", notify.Letter{Subject: subject, Greeting: "Dear " + a.TraineeName + ",",
-			Paragraphs: []string{line, rule}, Link: s.cfg.BaseURL.String() + "/your-referrals/" + a.Reference, LinkLabel: "See or change your sessions (sign-in needed)"}},
+			Paragraphs: []string{line, add, rule}, Link: s.cfg.BaseURL.String() + "/your-referrals/" + a.Reference, LinkLabel: "See or change your sessions (sign-in needed)"}},
 		{mail.Address{Name: a.CoachName, Email: a.CoachEmail}, "appointment_coach", notify.Letter{Subject: subject + " (referral " + a.Reference + ")", Greeting: "Dear " + a.CoachName + ",",
-			Paragraphs: []string{line}, Link: s.cfg.BaseURL.String() + "/staff/calendar", LinkLabel: "Your calendar"}},
+			Paragraphs: []string{line, add}, Link: s.cfg.BaseURL.String() + "/staff/calendar", LinkLabel: "Your calendar"}},
 	} {
 		m, err := notify.Write(ctx, to.l)
 		if err != nil {
