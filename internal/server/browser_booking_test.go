@@ -89,3 +89,48 @@ func TestBrowserBookAndRearrange(t *testing.T) {
 	}
 	narrow("the rearrange page with an error")
 }
+
+// With JavaScript off, a trainee pages to the next week, filters, books
+// and moves the session: links and plain forms only.
+func TestBrowserBookingWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	coach := ts.MustStaff(t, "kofi@example.nhs.uk", policy.Coach)
+	start := ts.clock.Now().Truncate(time.Hour).Add(72 * time.Hour)
+	addSlot(t, ts, coach.ID, start, "virtual")
+	addSlot(t, ts, coach.ID, start.Add(8*24*time.Hour), "telephone")
+	addSlot(t, ts, coach.ID, start.Add(8*24*time.Hour+2*time.Hour), "virtual")
+	ts.MustReferral(t, "CR-NOJS-2345", "nojs@example.com", "", 0, coach.ID)
+	var id int64
+	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'allocated', trainee_name = 'No Script' WHERE reference = 'CR-NOJS-2345' RETURNING id`).Scan(&id)
+	ts.store.AddAllowance(ctx, id, "granted", 1, 0, "", time.Now())
+
+	tr := &tab{t: t, ctx: browsertest.New(t, browsertest.WithJavaScriptDisabled(), browsertest.WithTimeout(120*time.Second)), ts: ts, noJS: true}
+	defer saveScreenshot(t, tr.ctx, "book-nojs")
+	tr.open("/sign-in")
+	tr.fill("email", "nojs@example.com")
+	tr.submit("form button[type=submit]")
+	tr.open(ts.mail.MustLink(t, "nojs@example.com"))
+	tr.submit("form button[type=submit]")
+	tr.open("/your-referrals/CR-NOJS-2345")
+	tr.submit(`a[href="/your-referrals/CR-NOJS-2345/book"]`)
+	tr.submit(`a.nhsuk-pagination__link--next`)
+	tr.submit(`nav[aria-label="Way of meeting"] a[href*="mode=telephone"]`)
+	tr.click(`label[for="slot"]`)
+	tr.submit("main form button[type=submit]")
+	if !strings.Contains(tr.text(".nhsuk-notification-banner"), "Session booked") {
+		t.Fatal("no booking confirmation without JavaScript")
+	}
+	var mode string
+	ts.pool.QueryRow(ctx, `SELECT mode FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&mode)
+	if mode != "telephone" {
+		t.Errorf("booked a %q time, want the telephone one", mode)
+	}
+	tr.submit(`a[href$="/rearrange"]`)
+	tr.click(`label[for="slot"]`)
+	tr.submit("main form button[type=submit]")
+	if !strings.Contains(tr.text(".nhsuk-notification-banner"), "Your session has moved") {
+		t.Fatalf("no confirmation of the move: %q", tr.text("main"))
+	}
+}
