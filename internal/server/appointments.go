@@ -35,7 +35,8 @@ func canBook(st store.ReferralState) (bool, string) {
 
 func apptRow(a store.Appointment) web.ApptRow {
 	return web.ApptRow{ID: a.ID, Start: a.Start, End: a.End, Mode: a.Mode, Place: a.Place, Status: a.Status, Coach: a.CoachName,
-		Trainee: a.TraineeName, Reference: a.Reference, Late: a.Late, Waived: a.WaivedAt != nil, Confirmed: a.MeetingConfirmedAt != nil}
+		Trainee: a.TraineeName, Reference: a.Reference, Late: a.Late, Waived: a.WaivedAt != nil, Confirmed: a.MeetingConfirmedAt != nil,
+		Moved: a.RearrangedTo != 0}
 }
 
 // traineeCare builds the trainee's view of their sessions.

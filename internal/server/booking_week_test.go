@@ -296,6 +296,9 @@ func TestRearrangeInOneStep(t *testing.T) {
 	if got := ledger(t, ts, id); got != "granted:1,booked:1,released:1,booked:1" {
 		t.Errorf("ledger %s", got)
 	}
+	if home := trainee.Get(t, "/your-referrals/CR-MOVE-2345"); !strings.Contains(home.Body, "Moved to another time") {
+		t.Error("the trainee's page does not say the old time was moved")
+	}
 	// One email each, with the updated invitation.
 	if after := len(ts.mail.To(t, "move@example.com")) + len(ts.mail.To(t, coach.Email)); after != mailsBefore+2 {
 		t.Errorf("%d emails for a rearrangement, want 2", after-mailsBefore)
