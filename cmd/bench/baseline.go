@@ -62,6 +62,7 @@ func baselineHandler(d baselineDeps) http.Handler {
 	mux.HandleFunc("GET /referral/{reference}", d.referral)
 	mux.HandleFunc("GET /your-referrals", d.yourReferrals)
 	mux.HandleFunc("GET /calendar", d.calendar)
+	mux.HandleFunc("GET /book/{reference}", d.book)
 	mux.HandleFunc("POST /refer/self/about", d.about)
 	mux.HandleFunc("POST /refer/self/check", d.submit)
 	return mux
@@ -278,6 +279,46 @@ func (d baselineDeps) calendar(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, o := range off {
 		fmt.Fprintf(bw, "%s\t%s\toff\n", o.Start.Format(time.RFC3339), o.End.Format(time.RFC3339))
+	}
+	_ = bw.Flush()
+}
+
+// book runs the trainee's booking page's statements: the card for the
+// policy, the audit row for the view, the referral with its coach and the
+// trainee's preferences, and the coach's free times in the booking window
+// (the service knows the trainee from the session).
+func (d baselineDeps) book(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c, err := d.st.ReferralCardByReference(ctx, r.PathValue("reference"))
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if err := d.st.Audit(ctx, d.audit(r, "view_referral", "referral", c.Reference)); err != nil {
+		fail(w, err)
+		return
+	}
+	st, err := d.st.BookingStateByID(ctx, c.ID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	var win booking.Window
+	now := time.Now()
+	free, err := d.st.FreeSlots(ctx, st.CoachID, win.From(now), win.To(now))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	pref := booking.ParsePreference(st.PrefMode, st.PrefTimes)
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "%s\t%s\n", st.Reference, st.CoachName)
+	for _, f := range free {
+		fmt.Fprintf(bw, "%s\t%s\t%s\t%v\n", f.Start.Format(time.RFC3339), f.Mode, f.Place, pref.Matches(f.Start, booking.Mode(f.Mode)))
 	}
 	_ = bw.Flush()
 }

@@ -129,6 +129,9 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 	if e.coach, err = signInAs(service.base, demoCoach, o.sessions); err != nil {
 		return err
 	}
+	if e.booker, err = signInTrainees(ctx, store.New(db.pool), service.base, e.bookEmails); err != nil {
+		return err
+	}
 	for _, p := range []struct {
 		name, path string
 		session    []*http.Cookie
@@ -137,6 +140,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 		{"Queue", "/staff/referrals", e.coordinator},
 		{"Referral page", "/staff/referrals/" + e.refs[0], e.coordinator},
 		{"Trainee's own page", "/your-referrals", e.trainee},
+		{"Trainee's booking page", "/your-referrals/" + e.bookRefs[0] + "/book", e.booker},
 		{"Coach's calendar", "/staff/calendar", e.coach},
 	} {
 		var c *http.Cookie

@@ -183,6 +183,32 @@ func (db *database) fixtures(ctx context.Context, e *targetEnv, sessions int) (c
 	if e.traineeEmails, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
 		return 0, err
 	}
+	// Referrals whose trainee can book now, with the coach's free times in
+	// the booking window: allocated or active, a session left, funding
+	// approved where it is needed.
+	rows, err = db.pool.Query(ctx, `SELECT r.reference, r.trainee_email FROM referrals r
+		WHERE r.status IN ('allocated', 'active') AND r.coach_id IS NOT NULL AND r.sessions_used < r.sessions_granted
+			AND (r.route <> 'case_manager' OR r.form_d_status = 'approved')
+			AND EXISTS (SELECT 1 FROM availability_slots s WHERE s.coach_id = r.coach_id AND NOT s.blocked
+				AND s.starts_at > now() + interval '1 day' AND s.starts_at < now() + interval '7 weeks')
+		ORDER BY r.id LIMIT $1`, sessions)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var ref, email string
+		if err := rows.Scan(&ref, &email); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		e.bookRefs, e.bookEmails = append(e.bookRefs, ref), append(e.bookEmails, email)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(e.bookRefs) == 0 {
+		return 0, fmt.Errorf("the dataset has no referral whose trainee can book")
+	}
 	if len(e.refs) == 0 || len(e.traineeEmails) == 0 {
 		return 0, fmt.Errorf("the dataset has no referrals to ask for")
 	}

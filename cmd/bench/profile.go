@@ -63,6 +63,9 @@ func runProfile(ctx context.Context, o options, db *database, e targetEnv, coord
 	if e.coach, err = signInAs(svcURL, demoCoach, o.sessions); err != nil {
 		return err
 	}
+	if e.booker, err = signInTrainees(ctx, store.New(db.pool), svcURL, e.bookEmails); err != nil {
+		return err
+	}
 	if r.drafts {
 		tokens, err := db.makeDrafts(ctx, o.seed, 800_000_000, int(float64(rate)*(o.step+o.warmup).Seconds()*1.3)+20)
 		if err != nil {

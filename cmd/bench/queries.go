@@ -192,6 +192,10 @@ func countQueries(ctx context.Context, db *database, e targetEnv, rs []route, co
 	if e.coach, err = signInAs(svcURL, demoCoach, 1); err != nil {
 		return nil, nil, err
 	}
+	e.bookRefs, e.bookEmails = e.bookRefs[:1], e.bookEmails[:1]
+	if e.booker, err = signInTrainees(ctx, store.New(db.pool), svcURL, e.bookEmails); err != nil {
+		return nil, nil, err
+	}
 	tokens, err := db.makeDrafts(ctx, e.seed, 900_000_000, 20)
 	if err != nil {
 		return nil, nil, err

@@ -54,14 +54,19 @@ type targetEnv struct {
 	search            []*http.Cookie
 	trainee           []*http.Cookie
 	traineeEmails     []string
-	refs              []string
-	deepCursor        string
-	searchQuery       url.Values // the filters in the URL (the text is in the session)
-	searchText        string
-	surname           []*http.Cookie // sessions searching for surnameText
-	surnameText       string
-	drafts            *draftSupply
-	seed              uint64
+	// bookRefs are referrals whose trainee can book now, and booker their
+	// trainees' sessions, pair by pair.
+	bookRefs    []string
+	bookEmails  []string
+	booker      []*http.Cookie
+	refs        []string
+	deepCursor  string
+	searchQuery url.Values // the filters in the URL (the text is in the session)
+	searchText  string
+	surname     []*http.Cookie // sessions searching for surnameText
+	surnameText string
+	drafts      *draftSupply
+	seed        uint64
 }
 
 // clientAddrs gives every request its own client address (sent as
@@ -175,6 +180,14 @@ var routes = []route{
 		baseline: func(e *targetEnv, i uint64) vegeta.Target {
 			return get(e.baseline, "/your-referrals?email="+url.QueryEscape(at(e.traineeEmails, i)), nil)
 		},
+	},
+	{
+		key: "book", request: "GET /your-referrals/{reference}/book (trainees who can book)", name: "Trainee's booking page", page: true,
+		budget: 100 * time.Millisecond, expect: 200,
+		service: func(e *targetEnv, i uint64) vegeta.Target {
+			return get(e.service, "/your-referrals/"+at(e.bookRefs, i)+"/book", at(e.booker, i))
+		},
+		baseline: func(e *targetEnv, i uint64) vegeta.Target { return get(e.baseline, "/book/"+at(e.bookRefs, i), nil) },
 	},
 	{
 		key: "refer-about", request: "POST /refer/self/about (new draft each)", name: "Self-referral, first page POST", budget: 150 * time.Millisecond, expect: 303,

@@ -13,6 +13,7 @@ import (
 const (
 	MethodRequest   = "REQUEST"   // a new or changed appointment
 	MethodCancel    = "CANCEL"    // a cancelled appointment
+	MethodPublish   = "PUBLISH"   // a copy to add to one's own calendar (a download), not an invitation to answer
 	StatusConfirmed = "CONFIRMED" // the appointment stands
 	StatusCancelled = "CANCELLED" // the appointment is off
 )
@@ -28,7 +29,8 @@ type Person struct {
 type Invite struct {
 	UID      string // stable for the appointment's life, see AppointmentUID
 	Sequence int    // 0 at booking, raised by one with every change and the cancellation
-	// Method is MethodRequest or MethodCancel; anything else is MethodRequest.
+	// Method is MethodRequest, MethodCancel or MethodPublish; anything
+	// else is MethodRequest.
 	Method     string
 	Start, End time.Time // written as Europe/London wall-clock times
 	Summary    string    // one line; line breaks become spaces
@@ -86,8 +88,11 @@ var vtimezone = []string{
 // into them can add a property.
 func (i Invite) ICS() []byte {
 	method, status := MethodRequest, StatusConfirmed
-	if strings.EqualFold(strings.TrimSpace(i.Method), MethodCancel) {
+	switch m := strings.TrimSpace(i.Method); {
+	case strings.EqualFold(m, MethodCancel):
 		method = MethodCancel
+	case strings.EqualFold(m, MethodPublish):
+		method = MethodPublish
 	}
 	if method == MethodCancel || strings.EqualFold(strings.TrimSpace(i.Status), StatusCancelled) {
 		status = StatusCancelled

@@ -156,6 +156,8 @@ func TestInviteMethodAndStatus(t *testing.T) {
 		{"cancel", "CONFIRMED", "CANCEL", "CANCELLED"},
 		{"REQUEST", "cancelled", "REQUEST", "CANCELLED"},
 		{"PUBLISH\r\nX-EVIL:1", "TENTATIVE\r\nX-EVIL:1", "REQUEST", "CONFIRMED"},
+		{"PUBLISH", "", "PUBLISH", "CONFIRMED"}, // the "Add to calendar" download
+		{" publish ", "cancelled", "PUBLISH", "CANCELLED"},
 	}
 	for _, c := range cases {
 		inv := sampleInvite(t)
@@ -170,6 +172,10 @@ func TestInviteMethodAndStatus(t *testing.T) {
 		}
 		if bytes.Contains(b, []byte("X-EVIL")) {
 			t.Errorf("%q/%q: passed through", c.method, c.status)
+		}
+		// Only a request asks the attendee to answer.
+		if rsvp := bytes.Contains(bytes.ReplaceAll(b, []byte("\r\n "), nil), []byte("RSVP=TRUE")); rsvp != (c.wantMethod == "REQUEST") {
+			t.Errorf("%q/%q: RSVP %v", c.method, c.status, rsvp)
 		}
 	}
 }

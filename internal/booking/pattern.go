@@ -183,8 +183,9 @@ func (p Pattern) Validate() error {
 // London wall-clock time across clock changes, so 14:00 is 14:00 UTC in
 // winter and 13:00 UTC in summer. A start time that does not exist on a
 // day (01:00 to 01:59 when the clocks go forward) has no slot that day; one
-// that happens twice (01:00 to 01:59 when they go back) is the first. An
-// invalid pattern has no slots.
+// that happens twice (01:00 to 01:59 when they go back) is the first. A
+// bank holiday in England (see BankHoliday) has no slots: a weekly pattern
+// never offers one. An invalid pattern has no slots.
 func (p Pattern) Slots() []Slot {
 	if p.Validate() != nil {
 		return nil
@@ -198,6 +199,9 @@ func (p Pattern) Slots() []Slot {
 	var slots []Slot
 	for d := p.From; d.Compare(p.Until) <= 0; d = d.AddDays(1) {
 		if !on[d.Weekday()] {
+			continue
+		}
+		if _, holiday := BankHoliday(d); holiday {
 			continue
 		}
 		for i := range n {

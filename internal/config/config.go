@@ -91,6 +91,11 @@ type Config struct {
 	// TraceSampleRatio is the share of new traces recorded (a trace begun
 	// by a trusted proxy follows the proxy's decision).
 	TraceSampleRatio float64
+	// BookingMinNotice is how soon a session may start when it is booked,
+	// and BookingHorizon how far ahead times are offered: the booking page
+	// and the server read the same two values (booking.Window).
+	BookingMinNotice time.Duration
+	BookingHorizon   time.Duration
 }
 
 // Vars documents each variable: its name, default and meaning. The README's
@@ -122,6 +127,8 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"OTEL_TRACES_SAMPLER_ARG", "1", "share of requests traced, from 0 to 1 (parent-based ratio sampling: a trace begun by a trusted proxy keeps the proxy's decision)"},
 	{"DB_MAX_CONNS", "10", "most connections in the database pool"},
 	{"REQUEST_TIMEOUT", "30s", "longest time a request may take before it is cancelled"},
+	{"BOOKING_MIN_NOTICE", "12h", "how soon a session may start when it is booked: the booking page offers no time sooner, and the server refuses one"},
+	{"BOOKING_HORIZON", "1344h", "how far ahead times are offered and may be booked (1344h is 8 weeks)"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may run after SIGTERM/SIGINT before the server closes"},
 }
 
@@ -309,6 +316,11 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.RequestTimeout = duration(get("REQUEST_TIMEOUT", "30s"), "REQUEST_TIMEOUT", bad)
 	c.ShutdownTimeout = duration(get("SHUTDOWN_TIMEOUT", "20s"), "SHUTDOWN_TIMEOUT", bad)
+	c.BookingMinNotice = duration(get("BOOKING_MIN_NOTICE", "12h"), "BOOKING_MIN_NOTICE", bad)
+	c.BookingHorizon = duration(get("BOOKING_HORIZON", "1344h"), "BOOKING_HORIZON", bad)
+	if c.BookingMinNotice > 0 && c.BookingHorizon > 0 && c.BookingHorizon <= c.BookingMinNotice {
+		bad("BOOKING_HORIZON", "must be longer than BOOKING_MIN_NOTICE")
+	}
 
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)

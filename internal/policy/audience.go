@@ -351,6 +351,7 @@ var entries = map[string]Entry{
 	"legal_hold_lifted":   {Info: InfoInternal},
 	"booked":              {Info: InfoAppointments},
 	"cancelled":           {Info: InfoAppointments},
+	"rearranged":          {Info: InfoAppointments},
 	"attendance":          {Info: InfoAppointments},
 	"waived":              {Info: InfoAppointments},
 	"meeting_confirmed":   {Info: InfoAppointments, Brief: "A session took place (confirmed by the coach)", BriefInfo: InfoAppointments},

@@ -368,6 +368,9 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		{route: "GET /your-referrals/{reference}/appointments/{id}/cancel", path: yr + "/appointments/" + future + "/cancel", want: publicRoute(ok, F, H)},
 		{route: "GET /your-referrals/{reference}/appointments/{id}/rearrange", path: yr + "/appointments/" + future + "/rearrange", want: publicRoute(ok, F, H)},
 		{route: "GET /your-referrals/{reference}/appointments/{id}/summary", path: yr + "/appointments/" + held + "/summary", want: publicRoute(ok, F, H)},
+		{route: "GET /your-referrals/{reference}/appointments/{id}/calendar.ics", path: yr + "/appointments/" + future + "/calendar.ics", want: publicRoute(ok, F, H)},
+		{route: "GET /your-referrals/{reference}/appointments/{id}/calendar.ics", path: "/your-referrals/" + other + "/appointments/" + future + "/calendar.ics",
+			want: map[string]int{"other trainee": H}},
 		{route: "GET /your-referrals/{reference}/withdraw", path: yr + "/withdraw", want: publicRoute(ok, F, H)},
 		// Another referral's appointment under one's own referral: 404.
 		{route: "GET /your-referrals/{reference}/appointments/{id}/cancel", path: "/your-referrals/" + other + "/appointments/" + future + "/cancel",

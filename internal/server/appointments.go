@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -19,9 +18,6 @@ import (
 	"careers/internal/triage"
 	"careers/web"
 )
-
-// bookingWindow is how far ahead free times are offered.
-const bookingWindow = 8 * 7 * 24 * time.Hour
 
 // canBook says whether a referral can have a session booked now, and if
 // not, why (in words for the person).
@@ -39,7 +35,8 @@ func canBook(st store.ReferralState) (bool, string) {
 
 func apptRow(a store.Appointment) web.ApptRow {
 	return web.ApptRow{ID: a.ID, Start: a.Start, End: a.End, Mode: a.Mode, Place: a.Place, Status: a.Status, Coach: a.CoachName,
-		Trainee: a.TraineeName, Reference: a.Reference, Late: a.Late, Waived: a.WaivedAt != nil, Confirmed: a.MeetingConfirmedAt != nil}
+		Trainee: a.TraineeName, Reference: a.Reference, Late: a.Late, Waived: a.WaivedAt != nil, Confirmed: a.MeetingConfirmedAt != nil,
+		Moved: a.RearrangedTo != 0}
 }
 
 // traineeCare builds the trainee's view of their sessions.
@@ -100,51 +97,6 @@ func (s *Server) bookingReferral(w http.ResponseWriter, r *http.Request, staff b
 	return s.referralFor(w, r, policy.ViewReferral)
 }
 
-// renderBook shows the booking page. Visiting it when nothing can be booked
-// sends the person back with the reason; a refused booking (errs set) shows
-// the page again with the reason in the error summary, and the times that
-// are still free if booking is still possible.
-func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, c store.ReferralCard, staff bool, errs web.Errors) {
-	ctx := r.Context()
-	st, err := s.store.ReferralStateByID(ctx, c.ID)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	back, action := "/your-referrals/"+c.Reference, "/your-referrals/"+c.Reference+"/book"
-	if staff {
-		back, action = "/staff/referrals/"+c.Reference, "/staff/referrals/"+c.Reference+"/book"
-	}
-	ok, why := canBook(st)
-	if !ok && !errs.Any() {
-		s.flash(r, why)
-		http.Redirect(w, r, back, http.StatusSeeOther)
-		return
-	}
-	coachName := ""
-	if st.CoachID != 0 {
-		coach, err := s.store.StaffUserByID(ctx, st.CoachID)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		coachName = coach.Name
-	}
-	p := web.BookProps{Reference: c.Reference, Coach: coachName, Back: back, Action: action, Errors: errs, Staff: staff,
-		Notice: booking.NoticeText(), Blocked: !ok}
-	if ok {
-		free, err := s.store.FreeSlots(ctx, st.CoachID, s.now().Add(booking.MinBookingNotice), s.now().Add(bookingWindow))
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		for _, f := range free {
-			p.Slots = append(p.Slots, web.SlotChoice{ID: f.ID, Start: f.Start, End: f.End, Mode: f.Mode, Place: f.Place})
-		}
-	}
-	s.render(w, r, status, web.BookPage(s.layout(r, ""), p))
-}
-
 // book books a free slot: under the referral's lock, the slot's unique
 // index and the ledger's check settle any race; the first booking makes
 // the referral active. Both people get a calendar invitation.
@@ -183,8 +135,8 @@ func (s *Server) book(staff bool) http.HandlerFunc {
 			if appt.CoachID != cur.CoachID {
 				return errConflictMsg("That time is not one of your coach's free times. Choose another")
 			}
-			if !booking.Bookable(appt.Start, s.now()) {
-				return errConflictMsg("That time starts in less than " + booking.NoticeText() + ". Choose a time at least " + booking.NoticeText() + " from now")
+			if msg := s.bookableError(appt.Start); msg != "" {
+				return errConflictMsg(msg)
 			}
 			for _, step := range booking.Book() {
 				if err := st.AddAllowance(ctx, c.ID, step.Kind, step.Sessions, actorFrom(ctx).StaffID, "Session "+web.TimeRange(appt.Start, appt.End), s.now()); err != nil {
@@ -236,9 +188,30 @@ func (s *Server) book(staff bool) http.HandlerFunc {
 	}
 }
 
+// appointmentInvite is the calendar invitation of an appointment as it
+// stands: the emails attach it, and the "Add to calendar" download serves
+// it. The UID is the first appointment's of a rearranged chain, so
+// calendars update one event.
+func (s *Server) appointmentInvite(a store.Appointment, method, status string) booking.Invite {
+	where := web.ModeLabel(a.Mode)
+	if a.Place != "" {
+		where += ": " + a.Place
+	}
+	return booking.Invite{UID: booking.AppointmentUID(a.InviteID, s.cfg.BaseURL.Hostname()), Sequence: a.Sequence, Method: method,
+		Start: a.Start, End: a.End, Summary: "Careers support session", Description: "Careers support session (referral " + a.Reference + ")",
+		Location: where, Organizer: booking.Person{Name: "Careers support", Email: s.cfg.MailFrom.Address},
+		Attendee: booking.Person{Name: a.TraineeName, Email: a.TraineeEmail}, Status: status, Stamp: s.now()}
+}
+
 // sendInvites emails the trainee and the coach the appointment with a
 // calendar invitation (or its cancellation): the same UID, a rising SEQUENCE.
 func (s *Server) sendInvites(ctx context.Context, tx pgxTx, a store.Appointment, cancel bool, subject string) error {
+	return s.sendInvitesSaying(ctx, tx, a, cancel, subject, "")
+}
+
+// sendInvitesSaying is sendInvites with the emails' first line given
+// (when not ""), such as a rearrangement's "moved from ... to ...".
+func (s *Server) sendInvitesSaying(ctx context.Context, tx pgxTx, a store.Appointment, cancel bool, subject, saying string) error {
 	method, status := "REQUEST", "CONFIRMED"
 	if cancel {
 		method, status = "CANCEL", "CANCELLED"
@@ -248,15 +221,19 @@ func (s *Server) sendInvites(ctx context.Context, tx pgxTx, a store.Appointment,
 	if a.Place != "" {
 		where += ": " + a.Place
 	}
-	inv := booking.Invite{UID: booking.AppointmentUID(a.ID, s.cfg.BaseURL.Hostname()), Sequence: a.Sequence, Method: method,
-		Start: a.Start, End: a.End, Summary: "Careers support session", Description: "Careers support session (referral " + a.Reference + ")",
-		Location: where, Organizer: booking.Person{Name: "Careers support", Email: s.cfg.MailFrom.Address},
-		Attendee: booking.Person{Name: a.TraineeName, Email: a.TraineeEmail}, Status: status, Stamp: s.now()}
+	inv := s.appointmentInvite(a, method, status)
 	ics := mail.Attachment{Filename: "session.ics", ContentType: "text/calendar; method=" + method + "; charset=UTF-8", Content: inv.ICS()}
 	rule := "You can cancel or rearrange up to 24 hours before the session and keep it. Later than that you can still change it, but you must say why and you lose a session from your allowance unless a coordinator decides otherwise; a missed session counts as used."
 	line := "Your careers support session: " + when + ", " + where + ", with " + a.CoachName + "."
 	if cancel {
 		line = "This session has been cancelled: " + when + " with " + a.CoachName + "."
+	}
+	if saying != "" {
+		line = saying
+	}
+	add := "Add to calendar: open the attached invitation (session.ics) to add or update it in Outlook, Google or Apple calendars."
+	if cancel {
+		add = "Open the attached file (session.ics) to remove it from your calendar."
 	}
 	key := "appointment:" + strconv.FormatInt(a.ID, 10) + ":" + strconv.Itoa(a.Sequence) + ":" + method
 	for _, to := range []struct {
@@ -265,9 +242,9 @@ func (s *Server) sendInvites(ctx context.Context, tx pgxTx, a store.Appointment,
 		l    notify.Letter
 	}{
 		{mail.Address{Name: a.TraineeName, Email: a.TraineeEmail}, "appointment_trainee", notify.Letter{Subject: subject, Greeting: "Dear " + a.TraineeName + ",",
-			Paragraphs: []string{line, rule}, Link: s.cfg.BaseURL.String() + "/your-referrals/" + a.Reference, LinkLabel: "See or change your sessions (sign-in needed)"}},
+			Paragraphs: []string{line, add, rule}, Link: s.cfg.BaseURL.String() + "/your-referrals/" + a.Reference, LinkLabel: "See or change your sessions (sign-in needed)"}},
 		{mail.Address{Name: a.CoachName, Email: a.CoachEmail}, "appointment_coach", notify.Letter{Subject: subject + " (referral " + a.Reference + ")", Greeting: "Dear " + a.CoachName + ",",
-			Paragraphs: []string{line}, Link: s.cfg.BaseURL.String() + "/staff/calendar", LinkLabel: "Your calendar"}},
+			Paragraphs: []string{line, add}, Link: s.cfg.BaseURL.String() + "/staff/calendar", LinkLabel: "Your calendar"}},
 	} {
 		m, err := notify.Write(ctx, to.l)
 		if err != nil {

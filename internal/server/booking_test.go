@@ -25,7 +25,7 @@ func TestRefusedBookingShowsTheReason(t *testing.T) {
 	now := ts.clock.Now().Truncate(time.Hour)
 	far := now.Add(72 * time.Hour)
 	mustSlots(t, ts, coach.ID, far, far.Add(2*time.Hour), far.Add(4*time.Hour))
-	inside := ts.clock.Now().Add(booking.MinBookingNotice - 10*time.Minute)
+	inside := ts.clock.Now().Add(booking.DefaultNotice - 10*time.Minute)
 	mustSlots(t, ts, coach.ID, inside)
 	mustSlots(t, ts, other.ID, far)
 	trainee, id := allocated(t, ts, "CR-REFU-2345", "refused@example.com", coach.ID, 1)
@@ -46,12 +46,12 @@ func TestRefusedBookingShowsTheReason(t *testing.T) {
 
 	// The page states the notice and does not offer the time inside it.
 	book := trainee.Get(t, "/your-referrals/CR-REFU-2345/book")
-	if !strings.Contains(book.Body, "up to "+booking.NoticeText()+" before it starts") || strings.Contains(book.Body, `value="`+strconv.FormatInt(slotInside, 10)+`"`) {
+	if !strings.Contains(book.Body, "at least 12 hours from now") || strings.Contains(book.Body, `value="`+strconv.FormatInt(slotInside, 10)+`"`) {
 		t.Error("the booking page does not state the notice, or offers a time inside it")
 	}
 	// A posted time inside the notice is refused by the server.
 	refused("inside the notice", trainee.Post(t, "/your-referrals/CR-REFU-2345/book", url.Values{"slot": {strconv.FormatInt(slotInside, 10)}}),
-		http.StatusConflict, "less than "+booking.NoticeText())
+		http.StatusConflict, "less than 12 hours")
 	// Another coach's time, and no such time.
 	refused("another coach's time", trainee.Post(t, "/your-referrals/CR-REFU-2345/book", url.Values{"slot": {strconv.FormatInt(slotOther, 10)}}),
 		http.StatusConflict, "not one of your coach")

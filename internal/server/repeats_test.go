@@ -122,7 +122,7 @@ func TestRepeatedActionsAreAnswered(t *testing.T) {
 	}
 
 	// A late cancellation forfeits a session; waiving it twice.
-	late := ts.clock.Now().Truncate(time.Hour).Add(10 * time.Hour)
+	late := ts.clock.Now().Truncate(time.Hour).Add(14 * time.Hour) // inside 24 hours, past the 12-hour booking notice
 	mustSlots(t, ts, coach.ID, late)
 	book = trainee.Get(t, "/your-referrals/"+ref+"/book")
 	if p := trainee.Post(t, "/your-referrals/"+ref+"/book", url.Values{"slot": {slotAt(t, ts, book.Body, late)}}); p.Status != http.StatusSeeOther {

@@ -106,21 +106,6 @@ func (s *Store) CoachCalendar(ctx context.Context, coachID int64, from, to time.
 	return out, rows.Err()
 }
 
-// FreeSlots lists a coach's bookable slots starting after from and before to.
-func (s *Store) FreeSlots(ctx context.Context, coachID int64, from, to time.Time) ([]CalendarSlot, error) {
-	all, err := s.CoachCalendar(ctx, coachID, from, to)
-	if err != nil {
-		return nil, err
-	}
-	var out []CalendarSlot
-	for _, c := range all {
-		if !c.Blocked && c.Appointment == 0 && !c.InTimeOff {
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
 // Appointment is a booked session.
 type Appointment struct {
 	ID                 int64
@@ -144,17 +129,23 @@ type Appointment struct {
 	WaivedAt           *time.Time
 	Sequence           int
 	MeetingConfirmedAt *time.Time
+	// InviteID is the appointment whose calendar UID this one's invitations
+	// use: its own ID, or after a rearrangement the first of the chain.
+	InviteID int64
+	// RearrangedTo is the appointment this one was moved to (0: none).
+	RearrangedTo int64
 }
 
 const appointmentColumns = `a.id, a.referral_id, r.reference, r.trainee_name, r.trainee_email, a.slot_id, a.coach_id, u.name, u.email,
 	a.starts_at, a.ends_at, a.mode, a.place, a.status, a.booked_by, a.cancelled_at, coalesce(a.cancelled_by, ''),
-	coalesce(a.cancel_reason, ''), a.late, a.waived_at, a.ical_sequence, a.meeting_confirmed_at`
+	coalesce(a.cancel_reason, ''), a.late, a.waived_at, a.ical_sequence, a.meeting_confirmed_at,
+	coalesce(a.invite_of, a.id), coalesce(a.rearranged_to, 0)`
 
 func scanAppointment(row interface{ Scan(...any) error }) (Appointment, error) {
 	var a Appointment
 	err := row.Scan(&a.ID, &a.ReferralID, &a.Reference, &a.TraineeName, &a.TraineeEmail, &a.SlotID, &a.CoachID, &a.CoachName, &a.CoachEmail,
 		&a.Start, &a.End, &a.Mode, &a.Place, &a.Status, &a.BookedBy, &a.CancelledAt, &a.CancelledBy, &a.CancelReason, &a.Late,
-		&a.WaivedAt, &a.Sequence, &a.MeetingConfirmedAt)
+		&a.WaivedAt, &a.Sequence, &a.MeetingConfirmedAt, &a.InviteID, &a.RearrangedTo)
 	return a, mapErr(err)
 }
 

@@ -275,6 +275,8 @@ func TestPlansOnRealisticData(t *testing.T) {
 			_, _, err := st.CalendarFeed(ctx, make([]byte, 32), now.AddDate(0, 0, -90))
 			return err
 		}},
+		{"booking page: BookingStateByID", func() error { _, err := st.BookingStateByID(ctx, referralID); return err }},
+		{"booking page: FreeSlots", func() error { _, err := st.FreeSlots(ctx, coachID, now, now.Add(8*7*24*time.Hour)); return err }},
 		{"trainee's page: ReferralCardsForEmail", func() error { _, err := st.ReferralCardsForEmail(ctx, email); return err }},
 		{"trainee's data: SubjectCountsFor", func() error { _, err := st.SubjectCountsFor(ctx, email); return err }},
 		{"trainee's data: SubjectData", func() error { _, err := st.SubjectData(ctx, email, time.Now()); return err }},

@@ -1,0 +1,233 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"careers/internal/booking"
+	"careers/internal/store"
+	"careers/internal/triage"
+	"careers/web"
+)
+
+// window is the booking window the page and the server share.
+func (s *Server) window() booking.Window {
+	return booking.Window{Notice: s.cfg.BookingMinNotice, Horizon: s.cfg.BookingHorizon}.WithDefaults()
+}
+
+// canMove says whether a booked session of the referral can be moved to a
+// new time: while a coach is allocated. Neither the allowance (an in-time
+// move uses no extra session; a late one is settled by the ledger's own
+// check in the same transaction) nor the funding (the session was booked
+// already) is checked here.
+func canMove(st store.ReferralState) (bool, string) {
+	if st.CoachID == 0 || (st.Status != string(triage.StateAllocated) && st.Status != string(triage.StateActive)) {
+		return false, "Sessions can be changed while a coach is allocated. Contact the careers support team."
+	}
+	return true, ""
+}
+
+// bookView is what a booking page shows besides the free times: for whom,
+// where it posts, and the session being moved, if any.
+type bookView struct {
+	staff      bool
+	back       string
+	action     string
+	moving     *store.Appointment
+	movingLate bool
+	reason     string
+}
+
+// renderBook shows the booking page. Visiting it when nothing can be booked
+// sends the person back with the reason; a refused booking (errs set) shows
+// the page again with the reason in the error summary, and the times that
+// are still free if booking is still possible.
+func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, c store.ReferralCard, staff bool, errs web.Errors) {
+	v := bookView{staff: staff, back: "/your-referrals/" + c.Reference, action: "/your-referrals/" + c.Reference + "/book"}
+	if staff {
+		v.back, v.action = "/staff/referrals/"+c.Reference, "/staff/referrals/"+c.Reference+"/book"
+	}
+	s.renderBookView(w, r, status, c, v, errs)
+}
+
+// renderBookView shows the free times a week at a time, grouped by day,
+// filtered by way of meeting, with those that match what the trainee told
+// us marked. Three statements: the referral with its coach and
+// preferences, and the coach's free times in the booking window (the
+// session and the referral's access check come before).
+func (s *Server) renderBookView(w http.ResponseWriter, r *http.Request, status int, c store.ReferralCard, v bookView, errs web.Errors) {
+	ctx := r.Context()
+	st, err := s.store.BookingStateByID(ctx, c.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	ok, why := canBook(st.ReferralState)
+	if v.moving != nil {
+		ok, why = canMove(st.ReferralState)
+	}
+	if !ok && !errs.Any() {
+		s.flash(r, why)
+		http.Redirect(w, r, v.back, http.StatusSeeOther)
+		return
+	}
+	win := s.window()
+	p := web.BookProps{Reference: c.Reference, Coach: st.CoachName, Back: v.back, Action: v.action, Errors: errs, Staff: v.staff,
+		Notice: win.NoticeText(), Horizon: win.HorizonText(), Blocked: !ok, MovingLate: v.movingLate, Reason: v.reason}
+	if v.moving != nil {
+		row := apptRow(*v.moving)
+		p.Moving = &row
+	}
+	if ok {
+		now := s.now()
+		free, err := s.store.FreeSlots(ctx, st.CoachID, win.From(now), win.To(now))
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		chosen, _ := strconv.ParseInt(r.PostFormValue("slot"), 10, 64)
+		fillWeek(&p, free, weekQuery{from: r.FormValue("from"), mode: r.FormValue("mode"), path: r.URL.Path, chosen: chosen},
+			booking.ParsePreference(st.PrefMode, st.PrefTimes), now)
+	}
+	s.render(w, r, status, web.BookPage(s.layout(r, ""), p))
+}
+
+// weekQuery is the week and way of meeting asked for (GET parameters, or
+// the form's hidden fields when it is shown again), and the time chosen.
+type weekQuery struct {
+	from, mode, path string
+	chosen           int64
+}
+
+// daysShown is how many days a page of times covers.
+const daysShown = 7
+
+// fillWeek puts the asked week's free times on the page, grouped by
+// London day, with links to the weeks around it that have free times and
+// to each way of meeting. Without a week asked for, the page opens on the
+// first day with a free time.
+func fillWeek(p *web.BookProps, free []store.FreeSlot, q weekQuery, pref booking.Preference, now time.Time) {
+	p.AnyFree = len(free) > 0
+	mode := booking.Mode(q.mode)
+	if !mode.Valid() {
+		mode = ""
+	}
+	p.Mode = string(mode)
+	var shown []store.FreeSlot
+	for _, f := range free {
+		if mode == "" || booking.Mode(f.Mode) == mode {
+			shown = append(shown, f)
+		}
+	}
+	today := booking.DateOf(now)
+	start, err := booking.ParseDate(q.from)
+	switch {
+	case err != nil || !start.Valid():
+		start = today
+		if len(shown) > 0 {
+			start = booking.DateOf(shown[0].Start)
+		}
+	case start.Compare(today) < 0:
+		start = today
+	}
+	end := start.AddDays(daysShown)
+	from, to := start.Midnight(), end.Midnight()
+	p.WeekFrom, p.WeekTo, p.From = from, to, start.String()
+
+	link := func(d booking.Date, m booking.Mode) string {
+		v := url.Values{}
+		v.Set("from", d.String())
+		if m != "" {
+			v.Set("mode", string(m))
+		}
+		return q.path + "?" + v.Encode()
+	}
+	byDay := map[booking.Date]int{}
+	for _, f := range shown {
+		switch {
+		case f.Start.Before(from):
+			p.Earlier = link(latest(start.AddDays(-daysShown), today), mode)
+			continue
+		case !f.Start.Before(to):
+			if p.Later == "" {
+				p.Later = link(end, mode)
+			}
+			continue
+		}
+		d := booking.DateOf(f.Start)
+		i, ok := byDay[d]
+		if !ok {
+			i = len(p.Days)
+			byDay[d] = i
+			p.Days = append(p.Days, web.BookDay{Date: d.Midnight()})
+		}
+		p.Days[i].Times = append(p.Days[i].Times, web.BookTime{ID: f.ID, Start: f.Start, End: f.End, Mode: f.Mode, Place: f.Place,
+			Matches: pref.Matches(f.Start, booking.Mode(f.Mode)), Late: f.Start.Sub(now) < booking.NoticePeriod, Checked: f.ID == q.chosen})
+	}
+	p.Suits = describePreference(pref)
+	p.Filters = []web.ModeFilter{{Label: "All ways of meeting", URL: link(start, ""), Current: mode == ""}}
+	for _, m := range []booking.Mode{booking.ModeVirtual, booking.ModeTelephone, booking.ModeInPerson} {
+		p.Filters = append(p.Filters, web.ModeFilter{Label: web.ModeLabel(string(m)), URL: link(start, m), Current: mode == m})
+	}
+}
+
+// latest is the last of dates.
+func latest(ds ...booking.Date) booking.Date {
+	out := ds[0]
+	for _, d := range ds[1:] {
+		if d.Compare(out) > 0 {
+			out = d
+		}
+	}
+	return out
+}
+
+// describePreference words a preference for the page ("video call;
+// Tuesday, Thursday; evening"), or "" for none.
+func describePreference(p booking.Preference) string {
+	if !p.Known() {
+		return ""
+	}
+	var parts []string
+	if p.Mode != "" {
+		parts = append(parts, strings.ToLower(web.ModeLabel(string(p.Mode))))
+	}
+	var days []string
+	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+		if p.Days[d] {
+			days = append(days, d.String())
+		}
+	}
+	if len(days) == 5 && !p.Days[time.Saturday] && !p.Days[time.Sunday] {
+		days = []string{"weekdays"}
+	}
+	if len(days) > 0 {
+		parts = append(parts, strings.Join(days, ", "))
+	}
+	var when []string
+	for _, d := range []booking.DayPart{booking.Morning, booking.Afternoon, booking.Evening} {
+		if p.Parts[d] {
+			when = append(when, string(d)+"s")
+		}
+	}
+	if len(when) > 0 {
+		parts = append(parts, strings.Join(when, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// bookableError says why a chosen time cannot be booked now, or "" when
+// it can: the server's check of the same window the page offers.
+func (s *Server) bookableError(start time.Time) string {
+	win, now := s.window(), s.now()
+	switch {
+	case win.TooSoon(start, now):
+		return "That time starts in less than " + win.NoticeText() + ". Choose a time at least " + win.NoticeText() + " from now"
+	case !win.Bookable(start, now):
+		return "That time is more than " + win.HorizonText() + " ahead. Choose a time in the next " + win.HorizonText()
+	}
+	return ""
+}
