@@ -145,21 +145,28 @@ type Appointment struct {
 	WaivedAt           *time.Time
 	Sequence           int
 	MeetingConfirmedAt *time.Time
+	// Joining details in force: the appointment's own, else the coach's
+	// default ("" for none).
+	VideoLink, Phone string
+	// The appointment's own overrides ("" when it uses the coach's default).
+	OwnVideoLink, OwnPhone string
 }
 
 const appointmentColumns = `a.id, a.referral_id, r.reference, r.trainee_name, r.trainee_email, a.slot_id, a.coach_id, u.name, u.email,
 	a.starts_at, a.ends_at, a.mode, a.place, a.status, a.booked_by, a.cancelled_at, coalesce(a.cancelled_by, ''),
-	coalesce(a.cancel_reason, ''), a.late, a.waived_at, a.ical_sequence, a.meeting_confirmed_at`
+	coalesce(a.cancel_reason, ''), a.late, a.waived_at, a.ical_sequence, a.meeting_confirmed_at,
+	coalesce(nullif(a.video_link, ''), jp.video_link, ''), coalesce(nullif(a.phone, ''), jp.phone, ''), coalesce(a.video_link, ''), coalesce(a.phone, '')`
 
 func scanAppointment(row interface{ Scan(...any) error }) (Appointment, error) {
 	var a Appointment
 	err := row.Scan(&a.ID, &a.ReferralID, &a.Reference, &a.TraineeName, &a.TraineeEmail, &a.SlotID, &a.CoachID, &a.CoachName, &a.CoachEmail,
 		&a.Start, &a.End, &a.Mode, &a.Place, &a.Status, &a.BookedBy, &a.CancelledAt, &a.CancelledBy, &a.CancelReason, &a.Late,
-		&a.WaivedAt, &a.Sequence, &a.MeetingConfirmedAt)
+		&a.WaivedAt, &a.Sequence, &a.MeetingConfirmedAt, &a.VideoLink, &a.Phone, &a.OwnVideoLink, &a.OwnPhone)
 	return a, mapErr(err)
 }
 
-const appointmentFrom = ` FROM appointments a JOIN referrals r ON r.id = a.referral_id JOIN staff_users u ON u.id = a.coach_id `
+const appointmentFrom = ` FROM appointments a JOIN referrals r ON r.id = a.referral_id JOIN staff_users u ON u.id = a.coach_id
+	LEFT JOIN coach_profiles jp ON jp.user_id = a.coach_id `
 
 // ReferralAppointments lists a referral's appointments, oldest first.
 func (s *Store) ReferralAppointments(ctx context.Context, referralID int64) ([]Appointment, error) {
