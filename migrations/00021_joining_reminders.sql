@@ -31,7 +31,11 @@ CREATE TABLE appointment_reminders (
 -- job (past, not yet recorded) read these.
 CREATE INDEX appointments_booked_start_idx ON appointments (starts_at) WHERE status = 'booked';
 
+-- The old one-reminder index gives way to it.
+DROP INDEX appointments_reminder_idx;
+
 -- +goose Down
+CREATE INDEX appointments_reminder_idx ON appointments (starts_at) WHERE status = 'booked' AND reminder_sent_at IS NULL;
 DROP INDEX appointments_booked_start_idx;
 DROP TABLE appointment_reminders;
 ALTER TABLE appointments DROP COLUMN attendance_asked_at, DROP COLUMN phone, DROP COLUMN video_link;

@@ -598,6 +598,12 @@ func (s *Server) afterStaffAction(w http.ResponseWriter, r *http.Request, c stor
 		s.serverError(w, r, err)
 	default:
 		s.flash(r, done)
+		// A coach acting from their home goes back to it (the next thing
+		// to record is there).
+		if r.PostFormValue("back") == "home" && actorFrom(r.Context()).Has(policy.Coach) {
+			http.Redirect(w, r, "/staff/coach", http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, "/staff/referrals/"+c.Reference, http.StatusSeeOther)
 	}
 }

@@ -251,28 +251,3 @@ func (s *Store) WaiveAppointment(ctx context.Context, id int64, reason string, a
 	return s.execOne(ctx, "waive", `UPDATE appointments SET waived_at = $2, waive_reason = $3, updated_at = $2
 		WHERE id = $1 AND waived_at IS NULL AND (late OR status = 'not_attended')`, id, at, reason)
 }
-
-// DueReminders takes appointments starting before cutoff that have not had
-// their reminder, locked (others skip them).
-func (s *Store) DueReminders(ctx context.Context, now, cutoff time.Time, limit int) ([]Appointment, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE a.status = 'booked' AND a.reminder_sent_at IS NULL
-		AND a.starts_at > $1 AND a.starts_at <= $2 ORDER BY a.starts_at LIMIT $3 FOR UPDATE OF a SKIP LOCKED`, now, cutoff, limit)
-	if err != nil {
-		return nil, fmt.Errorf("due reminders: %w", err)
-	}
-	defer rows.Close()
-	var out []Appointment
-	for rows.Next() {
-		a, err := scanAppointment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("due reminders: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// MarkReminderSent records an appointment's reminder.
-func (s *Store) MarkReminderSent(ctx context.Context, id int64, at time.Time) error {
-	return s.execOne(ctx, "reminder", `UPDATE appointments SET reminder_sent_at = $2 WHERE id = $1`, id, at)
-}

@@ -11,13 +11,16 @@ import (
 type CoachJoining struct {
 	VideoLink string
 	Phone     string
+	// Modes are the ways of meeting the coach offers (read, not saved, by
+	// SaveCoachJoining).
+	Modes []string
 }
 
 // CoachJoiningOf reads a coach's default joining details (empty if they
 // have no profile yet).
 func (s *Store) CoachJoiningOf(ctx context.Context, coachID int64) (CoachJoining, error) {
-	var j CoachJoining
-	err := s.db.QueryRow(ctx, `SELECT video_link, phone FROM coach_profiles WHERE user_id = $1`, coachID).Scan(&j.VideoLink, &j.Phone)
+	j := CoachJoining{Modes: []string{"virtual"}}
+	err := s.db.QueryRow(ctx, `SELECT video_link, phone, modes FROM coach_profiles WHERE user_id = $1`, coachID).Scan(&j.VideoLink, &j.Phone, &j.Modes)
 	if err != nil && mapErr(err) != ErrNotFound {
 		return j, fmt.Errorf("coach joining: %w", err)
 	}
@@ -183,11 +186,11 @@ func (s *Store) CoachClients(ctx context.Context, coachID int64, now time.Time) 
 }
 
 // CoachAgenda lists a coach's own sessions their home shows, in one
-// statement: booked sessions from from to to (today and this week), booked
+// statement, for the referrals allocated to them now: booked sessions from from to to (today and this week), booked
 // sessions that started before now (attendance to record), and sessions
 // that took place but are not confirmed.
 func (s *Store) CoachAgenda(ctx context.Context, coachID int64, now, from, to time.Time) ([]Appointment, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE a.coach_id = $1 AND (
+	rows, err := s.db.Query(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE a.coach_id = $1 AND r.coach_id = $1 AND (
 			(a.status = 'booked' AND a.starts_at >= $3 AND a.starts_at < $4)
 			OR (a.status = 'booked' AND a.starts_at <= $2)
 			OR (a.status = 'attended' AND a.meeting_confirmed_at IS NULL))
