@@ -40,6 +40,9 @@ func CheckVideoLink(s string) (string, error) {
 	if len(s) > MaxVideoLink {
 		return "", ErrLinkTooLong
 	}
+	if !strings.HasPrefix(strings.ToLower(s), "https:") {
+		return "", ErrLinkNotHTTPS
+	}
 	for _, r := range s {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '"' || r == '<' || r == '>' || r == '\\' {
 			return "", ErrLinkMalformed
