@@ -131,6 +131,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 		{"Referral page", "/staff/referrals/" + e.refs[0], e.coordinator},
 		{"Trainee's own page", "/your-referrals", e.trainee},
 		{"Coach's calendar", "/staff/calendar", e.coach},
+		{"Coach's home", "/staff/coach", e.coach},
 	} {
 		var c *http.Cookie
 		if len(p.session) > 0 {
