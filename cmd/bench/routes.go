@@ -150,7 +150,7 @@ var routes = []route{
 		},
 	},
 	{
-		key: "coach-home", request: "GET /staff/coach (the demo coach's to-do list)", name: "Coach's home", page: true,
+		key: "coach-home", request: "GET /staff/coach (the demo coach's to-do list)", name: "Coach's home", page: true, smoke: true,
 		budget: 100 * time.Millisecond, expect: 200,
 		service: func(e *targetEnv, i uint64) vegeta.Target { return get(e.service, "/staff/coach", at(e.coach, i)) },
 		baseline: func(e *targetEnv, _ uint64) vegeta.Target {
