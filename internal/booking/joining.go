@@ -121,6 +121,41 @@ func CheckPhone(s string) (string, error) {
 	return s, nil
 }
 
+// LooksLikeLink reports whether text typed as a place is meant as a link
+// (so it must pass CheckVideoLink): it names a scheme or starts like a
+// web address.
+func LooksLikeLink(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.Contains(s, "://") || strings.HasPrefix(s, "www.") ||
+		strings.HasPrefix(s, "javascript:") || strings.HasPrefix(s, "data:") || strings.HasPrefix(s, "vbscript:") || strings.HasPrefix(s, "http")
+}
+
+// NewJoining is how to join a session: for a video call the session's own
+// link (ownLink), else a link the coach gave as the time's place, else
+// the coach's default (link is the session's own or the default, as the
+// store reads it); for a telephone session the coach's number; in person
+// the place.
+func NewJoining(mode Mode, place, ownLink, link, phone string) Joining {
+	j := Joining{Mode: mode, Phone: phone}
+	switch mode {
+	case ModeVirtual:
+		j.VideoLink = link
+		if ownLink == "" {
+			if l, err := CheckVideoLink(place); err == nil && l != "" {
+				j.VideoLink = l
+			}
+		}
+		if l, err := CheckVideoLink(j.VideoLink); err != nil {
+			j.VideoLink = "" // never a link that was not checked
+		} else {
+			j.VideoLink = l
+		}
+	case ModeInPerson:
+		j.Place = place
+	}
+	return j
+}
+
 // Joining is how the two people meet for one appointment.
 type Joining struct {
 	Mode      Mode

@@ -112,3 +112,33 @@ func TestJoiningWords(t *testing.T) {
 		t.Errorf("video, no link: %q", s)
 	}
 }
+
+// A session's own link wins, then a link typed as its time's place, then
+// the coach's default; nothing unchecked becomes a link.
+func TestNewJoiningPrecedence(t *testing.T) {
+	const own, place, def = "https://zoom.us/j/1", "https://teams.microsoft.com/l/x", "https://nhs.attendanywhere.org/w/y"
+	cases := []struct {
+		place, ownLink, link, want string
+	}{
+		{place, own, own, own},
+		{place, "", def, place},
+		{"Teams", "", def, def},
+		{"", "", "", ""},
+		{"javascript:alert(1)", "", "", ""},
+		{"", "", "http://zoom.us/j/1", ""},
+	}
+	for _, c := range cases {
+		if got := booking.NewJoining(booking.ModeVirtual, c.place, c.ownLink, c.link, "").VideoLink; got != c.want {
+			t.Errorf("place %q own %q link %q: %q, want %q", c.place, c.ownLink, c.link, got, c.want)
+		}
+	}
+	if j := booking.NewJoining(booking.ModeInPerson, "Room 4", "", def, ""); j.VideoLink != "" || j.Place != "Room 4" {
+		t.Errorf("in person: %+v", j)
+	}
+	for s, want := range map[string]bool{"Teams": false, "Room 4, Stewart House": false, "https://zoom.us": true, "www.zoom.us": true,
+		"JavaScript:alert(1)": true, "data:text/html,x": true, "http://x": true} {
+		if booking.LooksLikeLink(s) != want {
+			t.Errorf("LooksLikeLink(%q) = %v", s, !want)
+		}
+	}
+}

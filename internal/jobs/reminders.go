@@ -182,13 +182,7 @@ func enqueueReminder(ctx context.Context, tx pgx.Tx, baseURL *url.URL, d store.D
 	if start.Minute() == 0 {
 		at = start.Format("3pm")
 	}
-	j := booking.Joining{Mode: booking.Mode(d.Mode), Phone: d.Phone}
-	switch j.Mode {
-	case booking.ModeVirtual:
-		j.VideoLink = d.VideoLink
-	case booking.ModeInPerson:
-		j.Place = d.Place
-	}
+	j := booking.NewJoining(booking.Mode(d.Mode), d.Place, d.OwnVideoLink, d.VideoLink, d.Phone)
 	rule := "You can still cancel or rearrange it and keep the session in your allowance, up to 24 hours before it starts."
 	if c := booking.Cancel(d.Start, now, booking.WhoTrainee, booking.ChangeCancel); c.Late {
 		rule = "It is less than 24 hours away: if you cancel or rearrange it now you will need to say why, and it counts as used unless a coordinator decides otherwise."

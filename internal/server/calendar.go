@@ -117,6 +117,11 @@ func (s *Server) addPattern(w http.ResponseWriter, r *http.Request) {
 			p.Weekdays = append(p.Weekdays, time.Weekday(n))
 		}
 	}
+	if link, msg := placeLink(form["mode"], form["place"]); msg != "" {
+		errs.Add("place", msg)
+	} else {
+		p.Place = link
+	}
 	minutes, _ := strconv.Atoi(form["length"])
 	p.Length = time.Duration(minutes) * time.Minute
 	p.Count, _ = strconv.Atoi(form["count"])
@@ -135,6 +140,20 @@ func (s *Server) addPattern(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.saveSlots(w, r, p.Slots(), false)
+}
+
+// placeLink checks a video time's place when it is meant as a link (the
+// time's own video link, used instead of the coach's default): it must pass
+// booking.CheckVideoLink. It returns the place to keep, or a message.
+func placeLink(mode, place string) (string, string) {
+	if mode != string(booking.ModeVirtual) || !booking.LooksLikeLink(place) {
+		return place, ""
+	}
+	link, err := booking.CheckVideoLink(place)
+	if err != nil {
+		return place, err.Error()
+	}
+	return link, ""
 }
 
 // patternField maps a pattern's field names to the form's ids.
@@ -175,6 +194,10 @@ func (s *Server) addSingle(w http.ResponseWriter, r *http.Request) {
 	if blocked && mode == "" {
 		mode = string(booking.ModeVirtual)
 	}
+	place, msg := placeLink(mode, form["single_place"])
+	if msg != "" {
+		errs.Add("single_place", msg)
+	}
 	if errs.Any() {
 		s.renderCalendar(w, r, http.StatusUnprocessableEntity, errs, form)
 		return
@@ -184,7 +207,7 @@ func (s *Server) addSingle(w http.ResponseWriter, r *http.Request) {
 		s.renderCalendar(w, r, http.StatusUnprocessableEntity, web.Errors{{Field: "date", Message: "Choose a time in the future"}}, form)
 		return
 	}
-	s.saveSlots(w, r, []booking.Slot{{Start: start.UTC(), End: start.Add(time.Duration(minutes) * time.Minute).UTC(), Mode: booking.Mode(mode), Place: form["single_place"]}}, blocked)
+	s.saveSlots(w, r, []booking.Slot{{Start: start.UTC(), End: start.Add(time.Duration(minutes) * time.Minute).UTC(), Mode: booking.Mode(mode), Place: place}}, blocked)
 }
 
 func (s *Server) saveSlots(w http.ResponseWriter, r *http.Request, slots []booking.Slot, blocked bool) {

@@ -8,17 +8,11 @@ import (
 )
 
 // joiningOf is how the two people meet for an appointment: the link in
-// force for a video call, the coach's number for a telephone session, the
-// address in person.
+// force for a video call (the session's own, the time's, or the coach's
+// default), the coach's number for a telephone session, the address in
+// person.
 func joiningOf(a store.Appointment) booking.Joining {
-	j := booking.Joining{Mode: booking.Mode(a.Mode), Phone: a.Phone}
-	switch j.Mode {
-	case booking.ModeVirtual:
-		j.VideoLink = a.VideoLink
-	case booking.ModeInPerson:
-		j.Place = a.Place
-	}
-	return j
+	return booking.NewJoining(booking.Mode(a.Mode), a.Place, a.OwnVideoLink, a.VideoLink, a.Phone)
 }
 
 // withJoining adds an appointment's joining details to its row, worded

@@ -429,3 +429,37 @@ func TestAttendanceRequestTheNextMorning(t *testing.T) {
 		t.Error("the clients table lacks the client or their summary status")
 	}
 }
+
+// A video time's own link, typed as its place in the calendar, is checked
+// when entered and used for a session booked at that time instead of the
+// coach's default.
+func TestATimesOwnVideoLink(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	cb := ts.NewBrowser(t)
+	cb.SignInStaff(t, coach.Email, "")
+	mustCoachProfile(t, cb, teamsLink, "")
+	day := ts.clock.Now().AddDate(0, 0, 5).Format("2006-01-02")
+	single := func(place string) page {
+		return cb.Post(t, "/staff/calendar/single", url.Values{"date": {day}, "single_start": {"10:00"}, "single_length": {"60"},
+			"single_mode": {"virtual"}, "single_place": {place}})
+	}
+	for _, bad := range []string{"javascript:alert(1)", "http://zoom.us/j/1", "https://localhost/x"} {
+		if p := single(bad); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `href="#single_place"`) {
+			t.Errorf("%q as a time's link: %d", bad, p.Status)
+		}
+	}
+	if p := single(zoomLink); p.Status != http.StatusSeeOther {
+		t.Fatalf("a time with its own link: %d %s", p.Status, errorSummary(p.Body))
+	}
+	trainee, _ := allocated(t, ts, "CR-SLOT-2345", "slot@example.com", coach.ID, 1)
+	trainee.Post(t, "/your-referrals/CR-SLOT-2345/book", url.Values{"slot": {slotRe.FindStringSubmatch(trainee.Get(t, "/your-referrals/CR-SLOT-2345/book").Body)[1]}})
+	if p := trainee.Get(t, "/your-referrals/CR-SLOT-2345"); !strings.Contains(p.Body, `href="`+zoomLink+`"`) || strings.Contains(p.Body, teamsLink) {
+		t.Error("the session does not use its time's own link")
+	}
+	cals := invites(t, ts, "slot@example.com")
+	if len(cals) != 1 || prop(cals[0], ics.ComponentPropertyUrl) != zoomLink {
+		t.Errorf("the invitation does not carry the time's link")
+	}
+}
