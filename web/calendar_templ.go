@@ -842,7 +842,7 @@ func CalendarPage(l Layout, p CalendarProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextInput(Input{ID: "single_place", Label: "Place or video link", Value: calValue(p, "single_place")}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(Input{ID: "single_place", Label: "Place or video link", Hint: "For a video call, a link starting https:// here is used for this time instead of your profile's video link", Value: calValue(p, "single_place"), Error: p.Errors.For("single_place")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -928,7 +928,7 @@ func patternFields(f map[string]string, errs Errors, weekdays, modes []Option, w
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: "place", Label: "Place or video link", Hint: "Needed for in-person sessions", Value: calFormValue(f, "place"), Error: errs.For("place")}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextInput(Input{ID: "place", Label: "Place or video link", Hint: "Needed for in-person sessions. For video calls, a link starting https:// here is used for these times instead of your profile's video link", Value: calFormValue(f, "place"), Error: errs.For("place")}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -63,6 +63,7 @@ func baselineHandler(d baselineDeps) http.Handler {
 	mux.HandleFunc("GET /your-referrals", d.yourReferrals)
 	mux.HandleFunc("GET /calendar", d.calendar)
 	mux.HandleFunc("GET /book/{reference}", d.book)
+	mux.HandleFunc("GET /coach-home", d.coachHome)
 	mux.HandleFunc("POST /refer/self/about", d.about)
 	mux.HandleFunc("POST /refer/self/check", d.submit)
 	return mux
@@ -320,6 +321,42 @@ func (d baselineDeps) book(w http.ResponseWriter, r *http.Request) {
 	for _, f := range free {
 		fmt.Fprintf(bw, "%s\t%s\t%s\t%v\n", f.Start.Format(time.RFC3339), f.Mode, f.Place, pref.Matches(f.Start, booking.Mode(f.Mode)))
 	}
+	_ = bw.Flush()
+}
+
+// coachHome runs the coach's home's statements: the agenda, the clients,
+// the profile's video link.
+func (d baselineDeps) coachHome(w http.ResponseWriter, r *http.Request) {
+	coach, err := strconv.ParseInt(r.URL.Query().Get("coach"), 10, 64)
+	if err != nil {
+		http.Error(w, "coach", http.StatusBadRequest)
+		return
+	}
+	now := time.Now()
+	today := booking.DateOf(now)
+	agenda, err := d.st.CoachAgenda(r.Context(), coach, now, today.Midnight(), today.AddDays(7).Midnight())
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	clients, err := d.st.CoachClients(r.Context(), coach, now)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	j, err := d.st.CoachJoiningOf(r.Context(), coach)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	bw := bufio.NewWriter(w)
+	for _, a := range agenda {
+		fmt.Fprintf(bw, "%s\t%s\t%s\t%s\n", a.Start.Format(time.RFC3339), a.Status, a.TraineeName, a.VideoLink)
+	}
+	for _, c := range clients {
+		fmt.Fprintf(bw, "%s\t%s\t%d\t%d\t%d\n", c.Reference, c.TraineeName, c.Used, c.Granted, c.Summaries)
+	}
+	fmt.Fprintln(bw, j.VideoLink)
 	_ = bw.Flush()
 }
 

@@ -142,6 +142,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 		{"Trainee's own page", "/your-referrals", e.trainee},
 		{"Trainee's booking page", "/your-referrals/" + e.bookRefs[0] + "/book", e.booker},
 		{"Coach's calendar", "/staff/calendar", e.coach},
+		{"Coach's home", "/staff/coach", e.coach},
 	} {
 		var c *http.Cookie
 		if len(p.session) > 0 {

@@ -175,6 +175,14 @@ var routes = []route{
 		},
 	},
 	{
+		key: "coach-home", request: "GET /staff/coach (the demo coach's to-do list)", name: "Coach's home", page: true, smoke: true,
+		budget: 100 * time.Millisecond, expect: 200,
+		service: func(e *targetEnv, i uint64) vegeta.Target { return get(e.service, "/staff/coach", at(e.coach, i)) },
+		baseline: func(e *targetEnv, _ uint64) vegeta.Target {
+			return get(e.baseline, "/coach-home?coach="+strconv.FormatInt(e.coachID, 10), nil)
+		},
+	},
+	{
 		key: "your-referrals", request: "GET /your-referrals", name: "Trainee's own page", page: true, budget: 100 * time.Millisecond, expect: 200,
 		service: func(e *targetEnv, i uint64) vegeta.Target { return get(e.service, "/your-referrals", at(e.trainee, i)) },
 		baseline: func(e *targetEnv, i uint64) vegeta.Target {

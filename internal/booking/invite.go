@@ -37,8 +37,12 @@ type Invite struct {
 	// Description may have several lines.
 	Description string
 	Location    string // one line; line breaks become spaces
-	Organizer   Person
-	Attendee    Person
+	// VideoLink, when set, is written as URL and as an RFC 7986 CONFERENCE
+	// (FEATURE=VIDEO) so calendars show a "join" button. It must already
+	// have passed CheckVideoLink; anything else is left out.
+	VideoLink string
+	Organizer Person
+	Attendee  Person
 	// Status is StatusConfirmed or StatusCancelled; a cancellation is
 	// always StatusCancelled, and anything else StatusConfirmed.
 	Status string
@@ -120,6 +124,10 @@ func (i Invite) ICS() []byte {
 	}
 	if l := text(i.Location, false); l != "" {
 		line("LOCATION:" + l)
+	}
+	if link, err := CheckVideoLink(i.VideoLink); err == nil && link != "" {
+		line("URL:" + link)
+		line("CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Video call:" + link)
 	}
 	if a := address(i.Organizer.Email); a != "" {
 		line("ORGANIZER" + commonName(i.Organizer.Name) + ":" + a)

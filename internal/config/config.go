@@ -3,6 +3,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +74,9 @@ type Config struct {
 	// RetentionMonths is how long a finished (closed or withdrawn) referral
 	// is kept before the daily retention job destroys it.
 	RetentionMonths int
+	// ReminderOffsets are how long before a session its reminders go to
+	// the trainee and the coach (REMINDER_OFFSETS, default 48h,2h).
+	ReminderOffsets []time.Duration
 	// SecretKey (32 bytes) seals secrets at rest (TOTP secrets) and keys
 	// the throttle table; PreviousSecretKeys still open what earlier keys
 	// sealed, while it is sealed again under SecretKey (key rotation).
@@ -314,6 +319,7 @@ func Load(getenv func(string) string) (Config, error) {
 	} else {
 		c.TraceSampleRatio = f
 	}
+	c.ReminderOffsets = reminderOffsets(get("REMINDER_OFFSETS", "48h,2h"), bad)
 	c.RequestTimeout = duration(get("REQUEST_TIMEOUT", "30s"), "REQUEST_TIMEOUT", bad)
 	c.ShutdownTimeout = duration(get("SHUTDOWN_TIMEOUT", "20s"), "SHUTDOWN_TIMEOUT", bad)
 	c.BookingMinNotice = duration(get("BOOKING_MIN_NOTICE", "12h"), "BOOKING_MIN_NOTICE", bad)
@@ -351,6 +357,25 @@ func duration(s, name string, bad func(string, string, ...any)) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// reminderOffsets reads a comma-separated list of durations from 15
+// minutes to 14 days, whole minutes, each at most once; longest first.
+func reminderOffsets(s string, bad func(string, string, ...any)) []time.Duration {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil || d < 15*time.Minute || d > 14*24*time.Hour || d%time.Minute != 0 || slices.Contains(out, d) {
+			bad("REMINDER_OFFSETS", "must be durations from 15m to 336h in whole minutes, each once, such as 48h,2h; got %q", s)
+			return nil
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	return out
 }
 
 func parseBaseURL(s string) (*url.URL, error) {

@@ -308,3 +308,26 @@ func TestSecretKeys(t *testing.T) {
 		t.Errorf("bad key: %v", err)
 	}
 }
+
+func TestReminderOffsets(t *testing.T) {
+	load := func(v string) (config.Config, error) {
+		return config.Load(func(k string) string {
+			if k == "REMINDER_OFFSETS" {
+				return v
+			}
+			return ""
+		})
+	}
+	c, err := load("")
+	if err != nil || len(c.ReminderOffsets) != 2 || c.ReminderOffsets[0] != 48*time.Hour || c.ReminderOffsets[1] != 2*time.Hour {
+		t.Fatalf("default: %v %v", c.ReminderOffsets, err)
+	}
+	if c, err := load("2h, 24h,72h"); err != nil || len(c.ReminderOffsets) != 3 || c.ReminderOffsets[0] != 72*time.Hour {
+		t.Errorf("2h,24h,72h: %v %v", c.ReminderOffsets, err)
+	}
+	for _, bad := range []string{"soon", "1m", "2h,2h", "400h", "-2h", "90s"} {
+		if _, err := load(bad); err == nil || !strings.Contains(err.Error(), "REMINDER_OFFSETS") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

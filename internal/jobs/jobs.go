@@ -181,6 +181,11 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &apptRemindWorker{
+		pool: pool, baseURL: cfg.BaseURL, offsets: cfg.ReminderOffsets, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &attendanceWorker{
 		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
@@ -225,9 +230,15 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return remindArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "confirm_reminders", RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
+			// Every 5 minutes, so a 2-hour reminder goes within 5 minutes of
+			// its time; appointment_reminders' key sends each one once.
+			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return apptRemindArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "appointment_reminders", RunOnStart: true}),
+			// Hourly: the morning's requests to record attendance.
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return attendanceArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "attendance_requests", RunOnStart: true}),
 			// Daily, and at start: destroys what has passed its retention
 			// period (docs/decisions/0003-retention.md).
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),

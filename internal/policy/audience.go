@@ -37,6 +37,25 @@ const (
 	InfoFeedback
 )
 
+// InfoJoining is how the two people meet for an appointment: the video
+// link, the coach's telephone number, the address. It is a part of
+// InfoAppointments that nobody outside the session needs (issue 15: the
+// two people and the unit): not a row of PRODUCT.md's table but a
+// narrowing of one (Parent), never wider than it, which a test checks.
+const InfoJoining Info = 100
+
+// Narrowings are the kinds of information that narrow a row of the
+// product's table, with the row they narrow.
+var Narrowings = map[Info]Info{InfoJoining: InfoAppointments}
+
+// Parent is the product table's row that i belongs to (i itself for a row).
+func (i Info) Parent() Info {
+	if p, ok := Narrowings[i]; ok {
+		return p
+	}
+	return i
+}
+
 // Infos lists every kind of information in the table's order.
 var Infos = []Info{InfoReferrerSent, InfoTraineeAnswers, InfoEligibility, InfoTriage, InfoInternal,
 	InfoAppointments, InfoSummaries, InfoOutcome, InfoFeedback}
@@ -62,6 +81,8 @@ func (i Info) Label() string {
 		return "outcome at closure"
 	case InfoFeedback:
 		return "outcome questionnaires and feedback"
+	case InfoJoining:
+		return "joining details (video link, telephone number, address)"
 	}
 	return "unknown information"
 }
@@ -192,6 +213,9 @@ var table = map[Info]map[Viewer]Access{
 	InfoOutcome: {ViewerTrainee: Full, ViewerSupervisor: IfTraineeAgreed, ViewerCaseManager: IfTraineeAgreed, ViewerTeam: Full,
 		ViewerCoach: Full, ViewerAdmin: Full},
 	InfoFeedback: {ViewerTrainee: Full, ViewerTeam: FiguresOnly, ViewerCoach: OwnClientsRatings, ViewerAdmin: Full},
+	// The two people and the unit; never the referrer (not even the Case
+	// Manager, who sees only that meetings took place).
+	InfoJoining: {ViewerTrainee: Full, ViewerTeam: Full, ViewerCoach: Full, ViewerAdmin: Full},
 }
 
 // Cell is one cell of the table.
@@ -406,27 +430,28 @@ type Email struct {
 // kind is not here, and a test checks each recipient may see what their
 // email carries.
 var emails = map[string]Email{
-	"referral_receipt":        {InfoTriage, ViewerTrainee},
-	"referrer_receipt":        {InfoTriage, ViewerSupervisor},
-	"confirm_request":         {InfoTriage, ViewerTrainee},
-	"confirm_reminder":        {InfoTriage, ViewerTrainee},
-	"referral_declined":       {InfoTriage, ViewerTrainee},
-	"info_request":            {InfoTriage, ViewerTrainee},
-	"allocation_trainee":      {InfoTriage, ViewerTrainee},
-	"allocation_coach":        {InfoTriage, ViewerCoach},
-	"closure_case_manager":    {InfoTriage, ViewerCaseManager},
-	"closure_referrer":        {InfoTriage, ViewerSupervisor},
-	"withdrawn_trainee":       {InfoTriage, ViewerTrainee},
-	"withdrawn_coach":         {InfoTriage, ViewerCoach},
-	"withdrawn_case_manager":  {InfoTriage, ViewerCaseManager},
-	"withdrawn_referrer":      {InfoTriage, ViewerSupervisor},
-	"funding_decision":        {InfoReferrerSent, ViewerCaseManager},
-	"appointment_trainee":     {InfoAppointments, ViewerTrainee},
-	"appointment_coach":       {InfoAppointments, ViewerCoach},
-	"appointment_reminder":    {InfoAppointments, ViewerTrainee},
-	"summary_request":         {InfoAppointments, ViewerTrainee},
-	"meeting_confirmed":       {InfoAppointments, ViewerCaseManager},
-	"summary_to_case_manager": {InfoSummaries, ViewerCaseManager},
+	"referral_receipt":           {InfoTriage, ViewerTrainee},
+	"referrer_receipt":           {InfoTriage, ViewerSupervisor},
+	"confirm_request":            {InfoTriage, ViewerTrainee},
+	"confirm_reminder":           {InfoTriage, ViewerTrainee},
+	"referral_declined":          {InfoTriage, ViewerTrainee},
+	"info_request":               {InfoTriage, ViewerTrainee},
+	"allocation_trainee":         {InfoTriage, ViewerTrainee},
+	"allocation_coach":           {InfoTriage, ViewerCoach},
+	"closure_case_manager":       {InfoTriage, ViewerCaseManager},
+	"closure_referrer":           {InfoTriage, ViewerSupervisor},
+	"withdrawn_trainee":          {InfoTriage, ViewerTrainee},
+	"withdrawn_coach":            {InfoTriage, ViewerCoach},
+	"withdrawn_case_manager":     {InfoTriage, ViewerCaseManager},
+	"withdrawn_referrer":         {InfoTriage, ViewerSupervisor},
+	"funding_decision":           {InfoReferrerSent, ViewerCaseManager},
+	"appointment_trainee":        {InfoJoining, ViewerTrainee},
+	"appointment_coach":          {InfoJoining, ViewerCoach},
+	"appointment_reminder":       {InfoJoining, ViewerTrainee},
+	"appointment_reminder_coach": {InfoJoining, ViewerCoach},
+	"summary_request":            {InfoAppointments, ViewerTrainee},
+	"meeting_confirmed":          {InfoAppointments, ViewerCaseManager},
+	"summary_to_case_manager":    {InfoSummaries, ViewerCaseManager},
 }
 
 // EmailOf is what a kind of email about a referral carries and to whom

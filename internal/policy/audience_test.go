@@ -254,3 +254,26 @@ func TestStatusOfAWithdrawal(t *testing.T) {
 		t.Errorf("nobody reads the status as %q", got)
 	}
 }
+
+// A narrowing of a product row never shows more than the row: whoever
+// sees any of the joining details sees all of the appointments, and the
+// referrers (supervisor, Case Manager) see none of them.
+func TestNarrowingsAreNeverWiderThanTheirRow(t *testing.T) {
+	for n, parent := range policy.Narrowings {
+		for _, v := range policy.Viewers {
+			if c := policy.Cell(n, v); c != policy.NoAccess && policy.Cell(parent, v) != policy.Full {
+				t.Errorf("%s / %s: %q, but the row %q gives only %q", n.Label(), v.Label(), c, parent.Label(), policy.Cell(parent, v))
+			}
+		}
+	}
+	for _, v := range []policy.Viewer{policy.ViewerSupervisor, policy.ViewerCaseManager} {
+		if policy.Cell(policy.InfoJoining, v) != policy.NoAccess {
+			t.Errorf("the joining details reach the %s", v.Label())
+		}
+	}
+	for _, v := range []policy.Viewer{policy.ViewerTrainee, policy.ViewerCoach, policy.ViewerTeam} {
+		if policy.Cell(policy.InfoJoining, v) != policy.Full {
+			t.Errorf("the joining details do not reach the %s", v.Label())
+		}
+	}
+}

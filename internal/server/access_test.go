@@ -425,6 +425,14 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		{route: "POST /staff/appointments/{id}/waive", path: "/staff/appointments/" + missed + "/waive", form: form("waive-"+missed, "Illness."), want: staffRoute(F, A, E, F, F, F, F)},
 		{route: "POST /staff/appointments/{id}/confirm", path: "/staff/appointments/" + held + "/confirm", form: form(), want: staffRoute(F, F, F, A, H, F, F)},
 
+		// Joining details of a session: its own coach only; the unit and
+		// other coaches neither (the lead and coordinators have no such
+		// form: the session's coach sets how to join).
+		{route: "GET /staff/appointments/{id}/joining", path: "/staff/appointments/" + future + "/joining", want: staffRoute(F, F, F, ok, H, F, F)},
+		{route: "POST /staff/appointments/{id}/joining", path: "/staff/appointments/" + future + "/joining", form: form("video_link", "https://zoom.us/j/1234567"), want: staffRoute(F, F, F, E, H, F, F)},
+		// A coach's own profile: every coach, their own only (no id).
+		{route: "POST /staff/coach/profile", path: "/staff/coach/profile", form: form("modes", "telephone", "capacity", "5"), want: staffRoute(F, F, F, E, E, F, F)},
+
 		// The coach's calendar: their own times only.
 		{route: "POST /staff/calendar/pattern", path: "/staff/calendar/pattern", form: form(), want: staffRoute(F, F, F, A, A, F, F)},
 		{route: "POST /staff/calendar/single", path: "/staff/calendar/single", form: form(), want: staffRoute(F, F, F, A, A, F, F)},

@@ -269,37 +269,12 @@ func (s *Server) adminCoachProfile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var errs web.Errors
-	background := strings.TrimSpace(r.PostFormValue("background"))
-	if len([]rune(background)) > 2000 {
-		errs.Add("background", "Background must be 2,000 characters or fewer")
-	}
-	var specialisms []string
-	for _, sp := range strings.Split(r.PostFormValue("specialisms"), ",") {
-		if sp = strings.TrimSpace(sp); sp != "" && !slices.Contains(specialisms, sp) {
-			specialisms = append(specialisms, sp)
-		}
-	}
-	var modes []string
-	for _, m := range r.PostForm["modes"] {
-		if !slices.ContainsFunc(coachModes, func(c struct{ value, label string }) bool { return c.value == m }) {
-			errs.Add("modes", "Choose ways of meeting from the list")
-			break
-		}
-		modes = append(modes, m)
-	}
-	if len(modes) == 0 && !errs.Any() {
-		errs.Add("modes", "Select at least one way of meeting")
-	}
-	capacity, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("capacity")))
-	if err != nil || capacity < 0 || capacity > 200 {
-		errs.Add("capacity", "Enter the most active clients as a whole number from 0 to 200")
-	}
-	if errs.Any() {
-		s.renderAdminUser(w, r, http.StatusUnprocessableEntity, u, errs)
+	f := readCoachProfile(r, u.ID, false)
+	if f.Errors.Any() {
+		s.renderAdminUser(w, r, http.StatusUnprocessableEntity, u, f.Errors)
 		return
 	}
 	s.adminChange(w, r, u, "coach_profile_changed", "", "Coach profile saved", func(st *store.Store) error {
-		return st.SaveCoachProfile(r.Context(), store.CoachProfile{UserID: u.ID, Background: background, Specialisms: specialisms, Modes: modes, Capacity: capacity})
+		return st.SaveCoachProfile(r.Context(), f.Profile)
 	})
 }

@@ -33,6 +33,8 @@ func canBook(st store.ReferralState) (bool, string) {
 	return true, ""
 }
 
+// apptRow is an appointment as a list shows it, without its joining
+// details: withJoining adds them for those the audience table lets see them.
 func apptRow(a store.Appointment) web.ApptRow {
 	return web.ApptRow{ID: a.ID, Start: a.Start, End: a.End, Mode: a.Mode, Place: a.Place, Status: a.Status, Coach: a.CoachName,
 		Trainee: a.TraineeName, Reference: a.Reference, Late: a.Late, Waived: a.WaivedAt != nil, Confirmed: a.MeetingConfirmedAt != nil,
@@ -40,7 +42,7 @@ func apptRow(a store.Appointment) web.ApptRow {
 }
 
 // traineeCare builds the trainee's view of their sessions.
-func (s *Server) traineeCare(ctx context.Context, c store.ReferralCard) (*web.TraineeReferralProps, error) {
+func (s *Server) traineeCare(ctx context.Context, c store.ReferralCard, au policy.Audience) (*web.TraineeReferralProps, error) {
 	st, err := s.store.ReferralStateByID(ctx, c.ID)
 	if err != nil {
 		return nil, err
@@ -58,7 +60,7 @@ func (s *Server) traineeCare(ctx context.Context, c store.ReferralCard) (*web.Tr
 		if a.CoachID == st.CoachID {
 			p.Coach = a.CoachName
 		}
-		row := apptRow(a)
+		row := withJoining(apptRow(a), a, au, true)
 		if a.Status == "booked" && a.Start.After(s.now()) {
 			row.CanChange = true
 			p.Upcoming = append(p.Upcoming, row)
@@ -193,13 +195,10 @@ func (s *Server) book(staff bool) http.HandlerFunc {
 // it. The UID is the first appointment's of a rearranged chain, so
 // calendars update one event.
 func (s *Server) appointmentInvite(a store.Appointment, method, status string) booking.Invite {
-	where := web.ModeLabel(a.Mode)
-	if a.Place != "" {
-		where += ": " + a.Place
-	}
+	j := joiningOf(a)
 	return booking.Invite{UID: booking.AppointmentUID(a.InviteID, s.cfg.BaseURL.Hostname()), Sequence: a.Sequence, Method: method,
 		Start: a.Start, End: a.End, Summary: "Careers support session", Description: "Careers support session (referral " + a.Reference + ")",
-		Location: where, Organizer: booking.Person{Name: "Careers support", Email: s.cfg.MailFrom.Address},
+		Location: j.Location(), VideoLink: j.VideoLink, Organizer: booking.Person{Name: "Careers support", Email: s.cfg.MailFrom.Address},
 		Attendee: booking.Person{Name: a.TraineeName, Email: a.TraineeEmail}, Status: status, Stamp: s.now()}
 }
 
@@ -217,10 +216,13 @@ func (s *Server) sendInvitesSaying(ctx context.Context, tx pgxTx, a store.Appoin
 		method, status = "CANCEL", "CANCELLED"
 	}
 	when := web.TimeRange(a.Start, a.End)
+	// How to join is its own paragraph (joiningOf); the place of a video
+	// or telephone session says nothing more.
 	where := web.ModeLabel(a.Mode)
-	if a.Place != "" {
+	if a.Place != "" && a.Mode == string(booking.ModeInPerson) {
 		where += ": " + a.Place
 	}
+	j := joiningOf(a)
 	inv := s.appointmentInvite(a, method, status)
 	ics := mail.Attachment{Filename: "session.ics", ContentType: "text/calendar; method=" + method + "; charset=UTF-8", Content: inv.ICS()}
 	rule := "You can cancel or rearrange up to 24 hours before the session and keep it. Later than that you can still change it, but you must say why and you lose a session from your allowance unless a coordinator decides otherwise; a missed session counts as used."
@@ -235,6 +237,11 @@ func (s *Server) sendInvitesSaying(ctx context.Context, tx pgxTx, a store.Appoin
 	if cancel {
 		add = "Open the attached file (session.ics) to remove it from your calendar."
 	}
+	traineeParas, coachParas := []string{line, add, rule}, []string{line, add}
+	if !cancel {
+		traineeParas = []string{line, j.ForTrainee(), add, rule}
+		coachParas = []string{line, j.ForCoach(), add}
+	}
 	key := "appointment:" + strconv.FormatInt(a.ID, 10) + ":" + strconv.Itoa(a.Sequence) + ":" + method
 	for _, to := range []struct {
 		who  mail.Address
@@ -242,9 +249,9 @@ func (s *Server) sendInvitesSaying(ctx context.Context, tx pgxTx, a store.Appoin
 		l    notify.Letter
 	}{
 		{mail.Address{Name: a.TraineeName, Email: a.TraineeEmail}, "appointment_trainee", notify.Letter{Subject: subject, Greeting: "Dear " + a.TraineeName + ",",
-			Paragraphs: []string{line, add, rule}, Link: s.cfg.BaseURL.String() + "/your-referrals/" + a.Reference, LinkLabel: "See or change your sessions (sign-in needed)"}},
+			Paragraphs: traineeParas, Link: s.cfg.BaseURL.String() + "/your-referrals/" + a.Reference, LinkLabel: "See or change your sessions (sign-in needed)"}},
 		{mail.Address{Name: a.CoachName, Email: a.CoachEmail}, "appointment_coach", notify.Letter{Subject: subject + " (referral " + a.Reference + ")", Greeting: "Dear " + a.CoachName + ",",
-			Paragraphs: []string{line, add}, Link: s.cfg.BaseURL.String() + "/staff/calendar", LinkLabel: "Your calendar"}},
+			Paragraphs: coachParas, Link: s.cfg.BaseURL.String() + "/staff/coach", LinkLabel: "Your home: today's and this week's sessions"}},
 	} {
 		m, err := notify.Write(ctx, to.l)
 		if err != nil {
@@ -565,6 +572,12 @@ func (s *Server) afterStaffAction(w http.ResponseWriter, r *http.Request, c stor
 		s.serverError(w, r, err)
 	default:
 		s.flash(r, done)
+		// A coach acting from their home goes back to it (the next thing
+		// to record is there).
+		if r.PostFormValue("back") == "home" && actorFrom(r.Context()).Has(policy.Coach) {
+			http.Redirect(w, r, "/staff/coach", http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, "/staff/referrals/"+c.Reference, http.StatusSeeOther)
 	}
 }

@@ -40,9 +40,9 @@ func TestBrowserCoachCalendar(t *testing.T) {
 		monday = monday.AddDays(7)
 	}
 	day := monday.AddDays(1)
-	mustSlots(t, ts, coach.ID, londonAt(day, 10), londonAt(day, 14), londonAt(day.AddDays(1), 11))
+	mustSlots(t, ts, coach.ID, calLondonAt(day, 10), calLondonAt(day, 14), calLondonAt(day.AddDays(1), 11))
 	_, ref := allocated(t, ts, "CR-WEEK-2345", "jo@example.com", coach.ID, 3)
-	mustBook(t, ts, ref, coach.ID, londonAt(day, 14))
+	mustBook(t, ts, ref, coach.ID, calLondonAt(day, 14))
 	if _, _, err := ts.store.AddPattern(context.Background(), coach.ID, store.NewPattern{From: monday.AddDays(14).Midnight(), Until: monday.AddDays(20).Midnight(),
 		Weekdays: []int16{1, 3}, Start: "09:30", LengthMinutes: 45, PerDay: 2, Mode: "telephone"}, nil); err != nil {
 		t.Fatal(err)

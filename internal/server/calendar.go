@@ -201,6 +201,11 @@ func readPattern(r *http.Request, from string) (booking.Pattern, map[string]stri
 			p.Weekdays = append(p.Weekdays, time.Weekday(n))
 		}
 	}
+	if link, msg := placeLink(form["mode"], form["place"]); msg != "" {
+		errs.Add("place", msg)
+	} else {
+		p.Place = link
+	}
 	minutes, _ := strconv.Atoi(form["length"])
 	p.Length = time.Duration(minutes) * time.Minute
 	p.Count, _ = strconv.Atoi(form["count"])
@@ -264,6 +269,20 @@ func (s *Server) afterAdding(w http.ResponseWriter, r *http.Request, add []store
 	http.Redirect(w, r, "/staff/calendar"+from, http.StatusSeeOther)
 }
 
+// placeLink checks a video time's place when it is meant as a link (the
+// time's own video link, used instead of the coach's default): it must pass
+// booking.CheckVideoLink. It returns the place to keep, or a message.
+func placeLink(mode, place string) (string, string) {
+	if mode != string(booking.ModeVirtual) || !booking.LooksLikeLink(place) {
+		return place, ""
+	}
+	link, err := booking.CheckVideoLink(place)
+	if err != nil {
+		return place, err.Error()
+	}
+	return link, ""
+}
+
 // patternField maps a pattern's field names to the form's ids.
 func patternField(f string) string {
 	switch strings.ToLower(f) {
@@ -302,6 +321,10 @@ func (s *Server) addSingle(w http.ResponseWriter, r *http.Request) {
 	if blocked && mode == "" {
 		mode = string(booking.ModeVirtual)
 	}
+	place, msg := placeLink(mode, form["single_place"])
+	if msg != "" {
+		errs.Add("single_place", msg)
+	}
 	if errs.Any() {
 		s.renderCalendar(w, r, http.StatusUnprocessableEntity, errs, form)
 		return
@@ -311,7 +334,7 @@ func (s *Server) addSingle(w http.ResponseWriter, r *http.Request) {
 		s.renderCalendar(w, r, http.StatusUnprocessableEntity, web.Errors{{Field: "date", Message: "Choose a time in the future"}}, form)
 		return
 	}
-	slot := booking.Slot{Start: start.UTC(), End: start.Add(time.Duration(minutes) * time.Minute).UTC(), Mode: booking.Mode(mode), Place: form["single_place"]}
+	slot := booking.Slot{Start: start.UTC(), End: start.Add(time.Duration(minutes) * time.Minute).UTC(), Mode: booking.Mode(mode), Place: place}
 	if blocked {
 		s.blockTime(w, r, slot)
 		return

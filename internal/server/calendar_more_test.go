@@ -19,7 +19,7 @@ import (
 var londonTZ = func() *time.Location { l, _ := time.LoadLocation("Europe/London"); return l }()
 
 // londonAt is the instant of h:00 London time on d.
-func londonAt(d booking.Date, h int) time.Time {
+func calLondonAt(d booking.Date, h int) time.Time {
 	return time.Date(d.Year, d.Month, d.Day, h, 0, 0, 0, londonTZ).UTC()
 }
 
@@ -55,9 +55,9 @@ func TestTimeOffOverBookedAndFreeTimes(t *testing.T) {
 	cb := ts.NewBrowser(t)
 	cb.SignInStaff(t, coach.Email, "")
 	day := booking.DateOf(ts.clock.Now()).AddDays(10)
-	mustSlots(t, ts, coach.ID, londonAt(day, 9), londonAt(day, 10), londonAt(day, 11), londonAt(day, 14))
+	mustSlots(t, ts, coach.ID, calLondonAt(day, 9), calLondonAt(day, 10), calLondonAt(day, 11), calLondonAt(day, 14))
 	_, ref := allocated(t, ts, "CR-TOFF-2345", "tam@example.com", coach.ID, 3)
-	appt := mustBook(t, ts, ref, coach.ID, londonAt(day, 10))
+	appt := mustBook(t, ts, ref, coach.ID, calLondonAt(day, 10))
 
 	p := cb.Post(t, "/staff/calendar/time-off", url.Values{"off_from": {day.String()}, "off_from_time": {"09:00"},
 		"off_until_time": {"13:00"}, "off_note": {"Leave"}})
@@ -78,7 +78,7 @@ func TestTimeOffOverBookedAndFreeTimes(t *testing.T) {
 		starts = append(starts, s)
 	}
 	rows.Close()
-	if len(starts) != 2 || !starts[0].Equal(londonAt(day, 10)) || !starts[1].Equal(londonAt(day, 14)) {
+	if len(starts) != 2 || !starts[0].Equal(calLondonAt(day, 10)) || !starts[1].Equal(calLondonAt(day, 14)) {
 		t.Errorf("slots after time off: %v; want the booked 10am and the free 2pm", starts)
 	}
 	// The same form sent twice is one time off.
@@ -96,7 +96,7 @@ func TestTimeOffOverBookedAndFreeTimes(t *testing.T) {
 	}
 	var inside int
 	ts.pool.QueryRow(ctx, `SELECT count(*) FROM availability_slots WHERE coach_id = $1 AND starts_at < $3 AND ends_at > $2 AND starts_at <> $4`,
-		coach.ID, londonAt(day, 9), londonAt(day, 13), londonAt(day, 10)).Scan(&inside)
+		coach.ID, calLondonAt(day, 9), calLondonAt(day, 13), calLondonAt(day, 10)).Scan(&inside)
 	if inside != 0 {
 		t.Errorf("a weekly pattern made %d time(s) inside time off", inside)
 	}
@@ -125,12 +125,12 @@ func TestTimeOffOverBookedAndFreeTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range free {
-		if f.Start.Before(londonAt(day, 13)) && f.End.After(londonAt(day, 9)) {
+		if f.Start.Before(calLondonAt(day, 13)) && f.End.After(calLondonAt(day, 9)) {
 			t.Errorf("a time inside time off is offered: %v", f.Start)
 		}
 	}
 	var released int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1 AND starts_at = $2`, coach.ID, londonAt(day, 10)).Scan(&released)
+	ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1 AND starts_at = $2`, coach.ID, calLondonAt(day, 10)).Scan(&released)
 	if _, err := ts.store.BookSlot(ctx, ref, released, "trainee", 0, ts.clock.Now()); err == nil {
 		t.Error("a time inside time off was booked")
 	}
@@ -325,10 +325,10 @@ func TestCalendarFeed(t *testing.T) {
 	cb := ts.NewBrowser(t)
 	cb.SignInStaff(t, coach.Email, "")
 	day := booking.DateOf(ts.clock.Now()).AddDays(5)
-	mustSlots(t, ts, coach.ID, londonAt(day, 10), londonAt(day, 12))
+	mustSlots(t, ts, coach.ID, calLondonAt(day, 10), calLondonAt(day, 12))
 	_, ref := allocated(t, ts, "CR-FEED-2345", "tam@example.com", coach.ID, 3)
 	ts.pool.Exec(ctx, `UPDATE referrals SET trainee_name = 'Tamsin Quiller-Brown' WHERE id = $1`, ref)
-	mustBook(t, ts, ref, coach.ID, londonAt(day, 10))
+	mustBook(t, ts, ref, coach.ID, calLondonAt(day, 10))
 	if p := cb.Post(t, "/staff/calendar/time-off", url.Values{"off_from": {day.AddDays(1).String()}, "off_note": {"Dentist"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("time off: %d", p.Status)
 	}
@@ -411,7 +411,7 @@ func TestBlockingReplacesFreeTimes(t *testing.T) {
 	cb := ts.NewBrowser(t)
 	cb.SignInStaff(t, coach.Email, "")
 	day := booking.DateOf(ts.clock.Now()).AddDays(4)
-	mustSlots(t, ts, coach.ID, londonAt(day, 9), londonAt(day, 10), londonAt(day, 12))
+	mustSlots(t, ts, coach.ID, calLondonAt(day, 9), calLondonAt(day, 10), calLondonAt(day, 12))
 	p := cb.Post(t, "/staff/calendar/single", url.Values{"date": {day.String()}, "single_start": {"09:00"}, "single_length": {"120"}, "block": {"yes"}})
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("block: %d %s", p.Status, errorSummary(p.Body))

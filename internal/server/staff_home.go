@@ -75,14 +75,9 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 			s.coordinatorHome(w, r) // coordinator_home.go
 			return
 		case policy.Coach:
-			cards, err := s.store.ReferralCardsForCoach(ctx, u.ID)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			p.Intro = "The trainees allocated to you. You see only your own clients."
-			p.Links = []web.NavItem{{Href: "/staff/calendar", Text: "Your calendar: publish the times trainees can book"}}
-			p.Lists = []web.HomeList{{Title: "Your clients", Empty: "No trainees are allocated to you at the moment.", Rows: cardRows(r, cards)}}
+			// The coach's home is their to-do list (coach_home.go).
+			s.coachHome(w, r, p.Others)
+			return
 		case policy.CaseManager:
 			cards, err := s.store.ReferralCardsForCaseManager(ctx, u.ID)
 			if err != nil {

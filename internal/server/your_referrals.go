@@ -106,7 +106,7 @@ func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.P
 	p := publicReferral(au, c, actorFrom(r.Context()).Email)
 	p.CanWithdraw = au.Is(policy.ViewerTrainee) && triage.IsOpen(triage.State(c.Status))
 	if au.Full(policy.InfoAppointments) {
-		care, err := s.traineeCare(r.Context(), c)
+		care, err := s.traineeCare(r.Context(), c, au)
 		if err != nil {
 			return p, err
 		}
@@ -320,7 +320,7 @@ func (s *Server) triageProps(r *http.Request, au policy.Audience, pg store.Refer
 	}
 
 	if au.Full(policy.InfoAppointments) {
-		s.appointmentProps(a, may, st, pg, p)
+		s.appointmentProps(a, au, may, st, pg, p)
 	}
 	if au.Full(policy.InfoInternal) {
 		for _, n := range pg.Notes {
@@ -359,11 +359,12 @@ func (s *Server) triageProps(r *http.Request, au policy.Audience, pg store.Refer
 // appointmentProps adds the sessions and the allowance ledger, with what
 // this person may do to each session, for those who see appointments in
 // full.
-func (s *Server) appointmentProps(a policy.Actor, may func(policy.Action) bool, st store.ReferralState, pg store.ReferralPage, p *web.StaffReferralProps) {
+func (s *Server) appointmentProps(a policy.Actor, au policy.Audience, may func(policy.Action) bool, st store.ReferralState, pg store.ReferralPage, p *web.StaffReferralProps) {
 	p.ShowSessions = st.CoachID != 0
 	appts := pg.Appointments
 	for _, ap := range appts {
-		row := apptRow(ap)
+		row := withJoining(apptRow(ap), ap, au, false)
+		row.CanChangeJoining = ap.Status == "booked" && ap.Start.After(s.now()) && a.StaffID == ap.CoachID
 		started := !ap.Start.After(s.now())
 		row.CanChange = ap.Status == "booked" && !started && may(policy.CancelSession)
 		row.CanAttendance = ap.Status == "booked" && started && may(policy.RecordAttendance)

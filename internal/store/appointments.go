@@ -134,22 +134,29 @@ type Appointment struct {
 	InviteID int64
 	// RearrangedTo is the appointment this one was moved to (0: none).
 	RearrangedTo int64
+	// Joining details in force: the appointment's own, else the coach's
+	// default ("" for none).
+	VideoLink, Phone string
+	// The appointment's own overrides ("" when it uses the coach's default).
+	OwnVideoLink, OwnPhone string
 }
 
 const appointmentColumns = `a.id, a.referral_id, r.reference, r.trainee_name, r.trainee_email, a.slot_id, a.coach_id, u.name, u.email,
 	a.starts_at, a.ends_at, a.mode, a.place, a.status, a.booked_by, a.cancelled_at, coalesce(a.cancelled_by, ''),
 	coalesce(a.cancel_reason, ''), a.late, a.waived_at, a.ical_sequence, a.meeting_confirmed_at,
-	coalesce(a.invite_of, a.id), coalesce(a.rearranged_to, 0)`
+	coalesce(a.invite_of, a.id), coalesce(a.rearranged_to, 0),
+	coalesce(nullif(a.video_link, ''), jp.video_link, ''), coalesce(nullif(a.phone, ''), jp.phone, ''), coalesce(a.video_link, ''), coalesce(a.phone, '')`
 
 func scanAppointment(row interface{ Scan(...any) error }) (Appointment, error) {
 	var a Appointment
 	err := row.Scan(&a.ID, &a.ReferralID, &a.Reference, &a.TraineeName, &a.TraineeEmail, &a.SlotID, &a.CoachID, &a.CoachName, &a.CoachEmail,
 		&a.Start, &a.End, &a.Mode, &a.Place, &a.Status, &a.BookedBy, &a.CancelledAt, &a.CancelledBy, &a.CancelReason, &a.Late,
-		&a.WaivedAt, &a.Sequence, &a.MeetingConfirmedAt, &a.InviteID, &a.RearrangedTo)
+		&a.WaivedAt, &a.Sequence, &a.MeetingConfirmedAt, &a.InviteID, &a.RearrangedTo, &a.VideoLink, &a.Phone, &a.OwnVideoLink, &a.OwnPhone)
 	return a, mapErr(err)
 }
 
-const appointmentFrom = ` FROM appointments a JOIN referrals r ON r.id = a.referral_id JOIN staff_users u ON u.id = a.coach_id `
+const appointmentFrom = ` FROM appointments a JOIN referrals r ON r.id = a.referral_id JOIN staff_users u ON u.id = a.coach_id
+	LEFT JOIN coach_profiles jp ON jp.user_id = a.coach_id `
 
 // ReferralAppointments lists a referral's appointments, oldest first.
 func (s *Store) ReferralAppointments(ctx context.Context, referralID int64) ([]Appointment, error) {
@@ -234,29 +241,4 @@ func (s *Store) ConfirmMeeting(ctx context.Context, id int64, at time.Time) erro
 func (s *Store) WaiveAppointment(ctx context.Context, id int64, reason string, at time.Time) error {
 	return s.execOne(ctx, "waive", `UPDATE appointments SET waived_at = $2, waive_reason = $3, updated_at = $2
 		WHERE id = $1 AND waived_at IS NULL AND (late OR status = 'not_attended')`, id, at, reason)
-}
-
-// DueReminders takes appointments starting before cutoff that have not had
-// their reminder, locked (others skip them).
-func (s *Store) DueReminders(ctx context.Context, now, cutoff time.Time, limit int) ([]Appointment, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE a.status = 'booked' AND a.reminder_sent_at IS NULL
-		AND a.starts_at > $1 AND a.starts_at <= $2 ORDER BY a.starts_at LIMIT $3 FOR UPDATE OF a SKIP LOCKED`, now, cutoff, limit)
-	if err != nil {
-		return nil, fmt.Errorf("due reminders: %w", err)
-	}
-	defer rows.Close()
-	var out []Appointment
-	for rows.Next() {
-		a, err := scanAppointment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("due reminders: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// MarkReminderSent records an appointment's reminder.
-func (s *Store) MarkReminderSent(ctx context.Context, id int64, at time.Time) error {
-	return s.execOne(ctx, "reminder", `UPDATE appointments SET reminder_sent_at = $2 WHERE id = $1`, id, at)
 }

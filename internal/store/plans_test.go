@@ -277,6 +277,17 @@ func TestPlansOnRealisticData(t *testing.T) {
 		}},
 		{"booking page: BookingStateByID", func() error { _, err := st.BookingStateByID(ctx, referralID); return err }},
 		{"booking page: FreeSlots", func() error { _, err := st.FreeSlots(ctx, coachID, now, now.Add(8*7*24*time.Hour)); return err }},
+		{"coach's home: CoachAgenda", func() error {
+			_, err := st.CoachAgenda(ctx, coachID, now, now.Add(-12*time.Hour), now.AddDate(0, 0, 7))
+			return err
+		}},
+		{"coach's home: CoachClients", func() error { _, err := st.CoachClients(ctx, coachID, now); return err }},
+		{"coach's home: CoachJoiningOf", func() error { _, err := st.CoachJoiningOf(ctx, coachID); return err }},
+		{"reminders: DueAppointmentReminders", func() error {
+			_, err := st.DueAppointmentReminders(ctx, now, []time.Duration{48 * time.Hour, 2 * time.Hour}, 200)
+			return err
+		}},
+		{"attendance requests: DueAttendanceAsks", func() error { _, err := st.DueAttendanceAsks(ctx, now, 500); return err }},
 		{"trainee's page: ReferralCardsForEmail", func() error { _, err := st.ReferralCardsForEmail(ctx, email); return err }},
 		{"trainee's data: SubjectCountsFor", func() error { _, err := st.SubjectCountsFor(ctx, email); return err }},
 		{"trainee's data: SubjectData", func() error { _, err := st.SubjectData(ctx, email, time.Now()); return err }},

@@ -47,8 +47,11 @@ const referralPageSQL = `SELECT ` + stateColumns + `, r.submitted_at, r.answers,
 			'coach_email', au.email, 'start', a.starts_at, 'end', a.ends_at, 'mode', a.mode, 'place', a.place, 'status', a.status,
 			'booked_by', a.booked_by, 'cancelled_at', a.cancelled_at, 'cancelled_by', coalesce(a.cancelled_by, ''),
 			'cancel_reason', coalesce(a.cancel_reason, ''), 'late', a.late, 'waived_at', a.waived_at, 'sequence', a.ical_sequence,
-			'confirmed_at', a.meeting_confirmed_at) ORDER BY a.starts_at, a.id)
-		FROM appointments a JOIN staff_users au ON au.id = a.coach_id WHERE a.referral_id = r.id), '[]'),
+			'confirmed_at', a.meeting_confirmed_at,
+			'video_link', coalesce(nullif(a.video_link, ''), ap.video_link, ''), 'own_video_link', coalesce(a.video_link, ''),
+			'phone', coalesce(nullif(a.phone, ''), ap.phone, '')) ORDER BY a.starts_at, a.id)
+		FROM appointments a JOIN staff_users au ON au.id = a.coach_id LEFT JOIN coach_profiles ap ON ap.user_id = a.coach_id
+		WHERE a.referral_id = r.id), '[]'),
 	coalesce((SELECT json_agg(json_build_object('at', l.at, 'kind', l.kind, 'sessions', l.sessions, 'actor', coalesce(lu.name, ''), 'note', l.note) ORDER BY l.id)
 		FROM allowance_events l LEFT JOIN staff_users lu ON lu.id = l.actor_id WHERE l.referral_id = r.id), '[]'),
 	coalesce((SELECT json_agg(json_build_object('at', nt.at, 'author', nu.name, 'body', nt.body) ORDER BY nt.at, nt.id)
@@ -134,6 +137,9 @@ type (
 		End          time.Time  `json:"end"`
 		Mode         string     `json:"mode"`
 		Place        string     `json:"place"`
+		VideoLink    string     `json:"video_link"`
+		OwnVideoLink string     `json:"own_video_link"`
+		Phone        string     `json:"phone"`
 		Status       string     `json:"status"`
 		BookedBy     string     `json:"booked_by"`
 		CancelledAt  *time.Time `json:"cancelled_at"`
@@ -242,7 +248,7 @@ func (p *ReferralPage) decode(answers, reasons, formC, events, msgs, appts, ledg
 			TraineeEmail: st.TraineeEmail, SlotID: a.SlotID, CoachID: a.CoachID, CoachName: a.CoachName, CoachEmail: a.CoachEmail,
 			Start: a.Start, End: a.End, Mode: a.Mode, Place: a.Place, Status: a.Status, BookedBy: a.BookedBy, CancelledAt: a.CancelledAt,
 			CancelledBy: a.CancelledBy, CancelReason: a.CancelReason, Late: a.Late, WaivedAt: a.WaivedAt, Sequence: a.Sequence,
-			MeetingConfirmedAt: a.ConfirmedAt})
+			MeetingConfirmedAt: a.ConfirmedAt, VideoLink: a.VideoLink, OwnVideoLink: a.OwnVideoLink, Phone: a.Phone})
 	}
 	for _, l := range ls {
 		p.Allowance = append(p.Allowance, AllowanceEvent{At: l.At, Kind: l.Kind, Sessions: l.Sessions, ActorName: l.Actor, Note: l.Note})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,6 +61,12 @@ func (s *Store) Seed(ctx context.Context, passwordHash string, referrals []DemoR
 			p.UserID = ids[email]
 			if _, err := st.db.Exec(ctx, `INSERT INTO coach_profiles (user_id, background, specialisms, modes, capacity)
 				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO NOTHING`, p.UserID, p.Background, p.Specialisms, p.Modes, p.Capacity); err != nil {
+				return err
+			}
+			// Demo joining details (an example host, so a demo link goes
+			// nowhere real); a coach who has set their own keeps them.
+			if _, err := st.db.Exec(ctx, `UPDATE coach_profiles SET video_link = $2, phone = '020 7946 0000'
+				WHERE user_id = $1 AND video_link = ''`, p.UserID, "https://video.example.nhs.uk/careers/"+strings.Split(email, "@")[0]); err != nil {
 				return err
 			}
 		}
