@@ -28,8 +28,9 @@ CREATE TABLE outcome_answers (
     still_helps    smallint CHECK (still_helps BETWEEN 1 AND 5),
     UNIQUE (referral_id, stage)
 );
--- The reports read answers by stage and the closure date of their referral.
-CREATE INDEX outcome_answers_stage_idx ON outcome_answers (stage, referral_id);
+-- The reports read six-month answers by when they were given (closure
+-- answers through their referral, by its unique key).
+CREATE INDEX outcome_answers_stage_at_idx ON outcome_answers (stage, answered_at);
 
 -- The six-month follow-up of a closed referral: one email, at most one
 -- reminder, each with a fresh link whose SHA-256 only is kept. A trainee

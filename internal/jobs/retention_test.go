@@ -212,6 +212,7 @@ func TestRetentionDestroysExactlyWhatHasExpired(t *testing.T) {
 		store.CatReferral: 1, store.CatDocuments: fullBefore["documents"], store.CatSummaries: 1, store.CatAppointments: 1,
 		store.CatMessages: 2, store.CatMessageAttachments: 4, store.CatTimeline: 2, store.CatNotes: 2, store.CatQuestions: 1,
 		store.CatExtensions: 1, store.CatAllowance: 3, store.CatDrafts: 1, store.CatOneTimeLinks: 1,
+		store.CatQuestionnaires: 0,
 	}
 	if got := byRef["CR-FULL-0001"].Categories; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("categories = %v\nwant %v", got, want)
