@@ -67,7 +67,7 @@ func outcomesForm(ref string, stage outcomes.Stage, vals func(string) string, er
 		After: stage == outcomes.After, Errors: errs, Comment: vals("comment"), MayQuote: vals("may_quote") == "yes",
 		NoContact: vals("no_contact") == "yes"}
 	for _, it := range outcomes.Items {
-		p.Ratings = append(p.Ratings, web.RatingField{Name: it.Key, Legend: it.Question, Low: strings.ToLower(it.Low), High: strings.ToLower(it.High),
+		p.Ratings = append(p.Ratings, web.RatingField{Name: it.Key, Legend: it.Question, Low: it.Low, High: it.High,
 			Value: vals(it.Key), Error: errs.For(it.Key)})
 	}
 	p.FFT = web.Choices{Name: "fft", Legend: outcomes.FFTQuestion, Error: errs.For("fft")}
@@ -233,8 +233,8 @@ var destinationOptions = []web.Option{
 func followUpProps(token string, vals func(string) string, errs web.Errors) web.FollowUpProps {
 	p := web.FollowUpProps{Token: token, Errors: errs,
 		Destinations: web.Choices{Name: "destination", Legend: "Where are you now in your career?", Error: errs.For("destination")},
-		StillHelps: web.RatingField{Name: "still_helps", Legend: "Does the careers support you had still help you?", Low: "not at all",
-			High: "a great deal", Value: vals("still_helps"), Error: errs.For("still_helps")}}
+		StillHelps: web.RatingField{Name: "still_helps", Legend: "Does the careers support you had still help you?", Low: "Not at all",
+			High: "A great deal", Value: vals("still_helps"), Error: errs.For("still_helps")}}
 	for _, o := range destinationOptions {
 		o.Checked = vals("destination") == o.Value
 		p.Destinations.Options = append(p.Destinations.Options, o)
