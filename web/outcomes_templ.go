@@ -904,7 +904,7 @@ func ClientRatingsTable(c ClientRatings) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "</p><div class=\"app-table-scroll\"><table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption nhsuk-table__caption--s\">Self-ratings from 1 to 5</caption> <thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\"><th scope=\"col\" class=\"nhsuk-table__header\">Question</th><th scope=\"col\" class=\"nhsuk-table__header\">Before the first session</th><th scope=\"col\" class=\"nhsuk-table__header\">At closure</th></tr></thead> <tbody class=\"nhsuk-table__body\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "</p><div class=\"app-table-scroll\" role=\"region\" aria-label=\"Self-ratings from 1 to 5\" tabindex=\"0\"><table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption nhsuk-table__caption--s\">Self-ratings from 1 to 5</caption> <thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\"><th scope=\"col\" class=\"nhsuk-table__header\">Question</th><th scope=\"col\" class=\"nhsuk-table__header\">Before the first session</th><th scope=\"col\" class=\"nhsuk-table__header\">At closure</th></tr></thead> <tbody class=\"nhsuk-table__body\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
