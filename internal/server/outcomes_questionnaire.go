@@ -178,31 +178,25 @@ func (s *Server) saveOutcomes(w http.ResponseWriter, r *http.Request) {
 
 // clientRatings is a coach's view of their client's own ratings (nil for
 // anyone else, and when there are none): the ratings only, never the
-// Friends and Family answer or the comment.
-func (s *Server) clientRatings(ctx context.Context, au policy.Audience, referralID int64) (*web.ClientRatings, error) {
+// Friends and Family answer or the comment (the page's query does not
+// even read those).
+func clientRatings(au policy.Audience, rs []store.OutcomeRatings) *web.ClientRatings {
 	if au.Access(policy.InfoFeedback) != policy.OwnClientsRatings {
-		return nil, nil
+		return nil
 	}
-	as, err := s.store.OutcomeAnswers(ctx, referralID)
-	if err != nil {
-		return nil, err
-	}
-	var before, after *store.OutcomeAnswer
-	for i := range as {
-		if as[i].Skipped {
-			continue
-		}
-		switch outcomes.Stage(as[i].Stage) {
+	var before, after *store.OutcomeRatings
+	for i := range rs {
+		switch outcomes.Stage(rs[i].Stage) {
 		case outcomes.Before:
-			before = &as[i]
+			before = &rs[i]
 		case outcomes.After:
-			after = &as[i]
+			after = &rs[i]
 		}
 	}
 	if before == nil && after == nil {
-		return nil, nil
+		return nil
 	}
-	cell := func(a *store.OutcomeAnswer, i int) string {
+	cell := func(a *store.OutcomeRatings, i int) string {
 		if a == nil || a.Ratings[i] == 0 {
 			return "Not answered"
 		}
@@ -212,7 +206,7 @@ func (s *Server) clientRatings(ctx context.Context, au policy.Audience, referral
 	for i, it := range outcomes.Items {
 		out.Rows = append(out.Rows, web.ClientRatingRow{Question: it.Question, Before: cell(before, i), After: cell(after, i)})
 	}
-	return out, nil
+	return out
 }
 
 // followUpGoneText is how the follow-up page words a link it cannot use.

@@ -279,7 +279,7 @@ func TestOutcomeFollowUpOnceWithOneReminderAndNeverToThoseWhoMustNotBeAsked(t *t
 		t.Fatalf("%d follow-up emails after the reminder", len(tokens))
 	}
 	// The answers go through the page the link opens, without signing in.
-	ts.clock.Advance(due.Add(15*24*time.Hour).Sub(ts.clock.Now()))
+	ts.clock.Advance(due.Add(15 * 24 * time.Hour).Sub(ts.clock.Now()))
 	b := ts.NewBrowser(t)
 	if p := b.Get(t, "/outcomes/follow-up?token="+tokens[0]); p.Status != http.StatusNotFound {
 		t.Errorf("the first link still works: %d", p.Status)

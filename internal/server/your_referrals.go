@@ -215,8 +215,8 @@ func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.
 		return web.StaffReferralProps{}, err
 	}
 	p := s.referralPageProps(r, pg)
-	p.Ratings, err = s.clientRatings(r.Context(), audienceFor(r, c.Owners), c.ID)
-	return p, err
+	p.Ratings = clientRatings(audienceFor(r, c.Owners), pg.Ratings)
+	return p, nil
 }
 
 // referralPageProps lays out the staff referral page; it reads nothing.

@@ -27,11 +27,6 @@ type OutcomeAnswer struct {
 const outcomeColumns = `stage, answered_at, skipped, coalesce(self_awareness, 0), coalesce(options, 0), coalesce(decision, 0),
 	coalesce(plan, 0), coalesce(confidence, 0), coalesce(fft, ''), comment, may_quote, coalesce(destination, ''), coalesce(still_helps, 0)`
 
-func scanOutcome(row pgx.Row, a *OutcomeAnswer) error {
-	return row.Scan(&a.Stage, &a.AnsweredAt, &a.Skipped, &a.Ratings[0], &a.Ratings[1], &a.Ratings[2], &a.Ratings[3], &a.Ratings[4],
-		&a.FFT, &a.Comment, &a.MayQuote, &a.Destination, &a.StillHelps)
-}
-
 // nullable stores 0 or "" as NULL.
 func nullable[T comparable](v T) *T {
 	var zero T
@@ -104,23 +99,6 @@ func (s *Store) SaveOutcome(ctx context.Context, referralID int64, a OutcomeAnsw
 		return false, fmt.Errorf("save questionnaire: %w", err)
 	}
 	return created, nil
-}
-
-// OutcomeAnswers lists a referral's questionnaires in the order asked.
-func (s *Store) OutcomeAnswers(ctx context.Context, referralID int64) ([]OutcomeAnswer, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+outcomeColumns+` FROM outcome_answers WHERE referral_id = $1
-		ORDER BY array_position(ARRAY['before','after','followup'], stage)`, referralID)
-	if err != nil {
-		return nil, fmt.Errorf("questionnaires: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (OutcomeAnswer, error) {
-		var a OutcomeAnswer
-		return a, scanOutcome(row, &a)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("questionnaires: %w", err)
-	}
-	return out, nil
 }
 
 // FollowUpCandidate is a closed referral whose six-month follow-up may be
