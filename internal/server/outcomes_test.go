@@ -181,6 +181,14 @@ func TestOutcomeQuestionnaireTimingSkippingAndConsent(t *testing.T) {
 	if p := tr4.Get(t, "/your-data/download.json"); !strings.Contains(p.Body, "outcome_questionnaires") || !strings.Contains(p.Body, "outside my deanery") {
 		t.Error("the answers are not in the trainee's data download")
 	}
+	// And so does an admin's answer to a request for the trainee's data.
+	admin := ts.MustStaff(t, "admin-oq@example.nhs.uk", policy.Admin)
+	ab := ts.NewBrowser(t)
+	ab.SignInStaff(t, admin.Email, "")
+	if p := ab.Post(t, "/staff/admin/data-requests", url.Values{"email": {"closed@example.com"}, "format": {"json"}}); p.Status != http.StatusOK ||
+		!strings.Contains(p.Body, "outside my deanery") || !strings.Contains(p.Body, `"friends_and_family_test": "very_good"`) {
+		t.Errorf("the admin's data request lacks the answers: %d", p.Status)
+	}
 	// The referrer-less page of another trainee: 404 for their questionnaire.
 	if p := tr.Get(t, "/your-referrals/CR-OQCL-0004/outcomes/after"); p.Status != http.StatusNotFound {
 		t.Errorf("another trainee's questionnaire: %d", p.Status)
