@@ -428,8 +428,10 @@ var emails = map[string]Email{
 	"summary_request":         {InfoAppointments, ViewerTrainee},
 	"meeting_confirmed":       {InfoAppointments, ViewerCaseManager},
 	"summary_to_case_manager": {InfoSummaries, ViewerCaseManager},
-	// The outcome questionnaire's six-month follow-up and its one reminder:
-	// a link to two questions, nothing of the answers.
+	// The outcome questionnaire: the invitation at closure, the six-month
+	// follow-up and its one reminder; links to questions, nothing of the
+	// answers.
+	"outcome_closure_invite":    {InfoFeedback, ViewerTrainee},
 	"outcome_followup":          {InfoFeedback, ViewerTrainee},
 	"outcome_followup_reminder": {InfoFeedback, ViewerTrainee},
 }

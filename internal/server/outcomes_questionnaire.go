@@ -10,9 +10,12 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"careers/internal/auth"
+	"careers/internal/mail"
+	"careers/internal/notify"
 	"careers/internal/outcomes"
 	"careers/internal/policy"
 	"careers/internal/store"
+	"careers/internal/triage"
 	"careers/web"
 )
 
@@ -361,4 +364,20 @@ func questionnaireSection(as []store.OutcomeAnswer) web.ExportSection {
 		sec.Tables = append(sec.Tables, t)
 	}
 	return sec
+}
+
+// inviteClosureQuestionnaire emails the trainee, in the closure's
+// transaction, that the closure questions wait on their page: only when
+// sessions were used and the outcome is not a withdrawal or a trainee who
+// did not engage. The email says nothing of the outcome.
+func (s *Server) inviteClosureQuestionnaire(ctx context.Context, tx pgxTx, cur store.ReferralState, outcome triage.Outcome, key string) error {
+	if cur.SessionsUsed == 0 || outcome == triage.OutcomeWithdrew || outcome == triage.OutcomeDidNotEngage || cur.TraineeEmail == "" {
+		return nil
+	}
+	return s.letter(ctx, tx, cur.ID, key+":outcomes", "outcome_closure_invite", mail.Address{Name: cur.TraineeName, Email: cur.TraineeEmail}, notify.Letter{
+		Subject:  "Your careers support has ended: how did it go?",
+		Greeting: "Dear " + cur.TraineeName + ",",
+		Paragraphs: []string{"Your careers support with us has come to an end. If you would like to, you can tell us where you are now and how it went: a few questions on your referral's page. Answering is up to you.",
+			"Your answers are used as anonymous figures and are never shown to your Case Manager or to anyone who referred you."},
+		Link: s.cfg.BaseURL.JoinPath("your-referrals", cur.Reference).String(), LinkLabel: "Answer the questions (sign-in needed)"})
 }

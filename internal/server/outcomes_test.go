@@ -427,3 +427,52 @@ func TestOutcomeReportFigures(t *testing.T) {
 		t.Errorf("summary with a bad period: %d", p.Status)
 	}
 }
+
+// Closing a referral after sessions invites the trainee to the closure
+// questions by email (nothing of the outcome in it); a referral closed
+// with no session used, or as "did not engage", sends no invitation.
+func TestClosureInvitesTheTraineeToTheQuestions(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	coord := ts.MustStaff(t, "coord-oqi@example.nhs.uk", policy.Coordinator)
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, coord.Email, "")
+	for i, tc := range []struct {
+		used    int
+		outcome string
+		invited bool
+	}{{1, "change_specialty", true}, {0, "change_specialty", false}, {2, "did_not_engage", false}} {
+		ref := "CR-OQIN-000" + strconv.Itoa(i)
+		email := "inv" + strconv.Itoa(i) + "@example.com"
+		ts.MustReferral(t, ref, email, "", 0, 0)
+		var id int64
+		if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active' WHERE reference = $1 RETURNING id`, ref).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if err := ts.store.AddAllowance(ctx, id, "granted", 3, 0, "", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if tc.used > 0 {
+			if err := ts.store.AddAllowance(ctx, id, "booked", tc.used, 0, "", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p := c.Post(t, "/staff/referrals/"+ref+"/close", url.Values{"version": {version(t, c, ref)}, "outcome": {tc.outcome},
+			"closing_note": {"Done."}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("%s close: %d %s", ref, p.Status, errorSummary(p.Body))
+		}
+		invited := false
+		for _, m := range ts.mail.To(t, email) {
+			if strings.Contains(m.Subject, "how did it go") {
+				invited = true
+				if strings.Contains(m.Text, "specialty") || !strings.Contains(m.Text, "/your-referrals/"+ref) {
+					t.Errorf("%s: the invitation says too much or links nowhere", ref)
+				}
+			}
+		}
+		if invited != tc.invited {
+			t.Errorf("%s (%d used, %s): invited %v, want %v", ref, tc.used, tc.outcome, invited, tc.invited)
+		}
+	}
+}
