@@ -65,7 +65,7 @@ func SendFollowUps(ctx context.Context, pool *pgxpool.Pool, baseURL *url.URL, no
 	sent := 0
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		return store.New(pool).InTxWith(tx, func(st *store.Store) error {
-			cs, err := st.LockFollowUpCandidates(ctx, oldest, newest, months, limit)
+			cs, err := st.LockFollowUpCandidates(ctx, oldest, newest, now.Add(-outcomes.ReminderAfter), months, limit)
 			if err != nil {
 				return err
 			}

@@ -368,11 +368,16 @@ func questionnaireSection(as []store.OutcomeAnswer) web.ExportSection {
 
 // inviteClosureQuestionnaire emails the trainee, in the closure's
 // transaction, that the closure questions wait on their page: only when
-// sessions were used and the outcome is not a withdrawal or a trainee who
+// a session took place and the outcome is not a withdrawal or a trainee who
 // did not engage. The email says nothing of the outcome.
-func (s *Server) inviteClosureQuestionnaire(ctx context.Context, tx pgxTx, cur store.ReferralState, outcome triage.Outcome, key string) error {
+func (s *Server) inviteClosureQuestionnaire(ctx context.Context, st *store.Store, tx pgxTx, cur store.ReferralState, outcome triage.Outcome, key string) error {
 	if cur.SessionsUsed == 0 || outcome == triage.OutcomeWithdrew || outcome == triage.OutcomeDidNotEngage || cur.TraineeEmail == "" {
 		return nil
+	}
+	// The page offers the questions only after a session took place.
+	os, err := st.OutcomeStateOf(ctx, cur.ID)
+	if err != nil || os.Attended == 0 {
+		return err
 	}
 	return s.letter(ctx, tx, cur.ID, key+":outcomes", "outcome_closure_invite", mail.Address{Name: cur.TraineeName, Email: cur.TraineeEmail}, notify.Letter{
 		Subject:  "Your careers support has ended: how did it go?",

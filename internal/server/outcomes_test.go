@@ -436,13 +436,16 @@ func TestClosureInvitesTheTraineeToTheQuestions(t *testing.T) {
 	ts := MustServer(t, nil, nil, nil)
 	ctx := context.Background()
 	coord := ts.MustStaff(t, "coord-oqi@example.nhs.uk", policy.Coordinator)
+	coach := ts.MustStaff(t, "coach-oqi@example.nhs.uk", policy.Coach)
 	c := ts.NewBrowser(t)
 	c.SignInStaff(t, coord.Email, "")
 	for i, tc := range []struct {
 		used    int
 		outcome string
 		invited bool
-	}{{1, "change_specialty", true}, {0, "change_specialty", false}, {2, "did_not_engage", false}} {
+		held    bool
+	}{{1, "change_specialty", true, true}, {0, "change_specialty", false, false}, {2, "did_not_engage", false, true},
+		{1, "still_deciding", false, false}} { // the last: a session booked but never held
 		ref := "CR-OQIN-000" + strconv.Itoa(i)
 		email := "inv" + strconv.Itoa(i) + "@example.com"
 		ts.MustReferral(t, ref, email, "", 0, 0)
@@ -455,6 +458,16 @@ func TestClosureInvitesTheTraineeToTheQuestions(t *testing.T) {
 		}
 		if tc.used > 0 {
 			if err := ts.store.AddAllowance(ctx, id, "booked", tc.used, 0, "", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tc.held {
+			var slot int64
+			start := ts.clock.Now().Add(-time.Duration(48+i*2) * time.Hour)
+			ts.pool.QueryRow(ctx, `INSERT INTO availability_slots (coach_id, starts_at, ends_at, mode) VALUES ($1, $2, $3, 'virtual') RETURNING id`,
+				coach.ID, start, start.Add(time.Hour)).Scan(&slot)
+			if _, err := ts.pool.Exec(ctx, `INSERT INTO appointments (referral_id, slot_id, coach_id, starts_at, ends_at, mode, booked_by, status)
+				VALUES ($1, $2, $3, $4, $5, 'virtual', 'trainee', 'attended')`, id, slot, coach.ID, start, start.Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 		}

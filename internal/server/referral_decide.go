@@ -385,7 +385,7 @@ func (s *Server) closeReferral() http.HandlerFunc {
 						return err
 					}
 				}
-				if err := s.inviteClosureQuestionnaire(ctx, tx, cur, outcome, key); err != nil {
+				if err := s.inviteClosureQuestionnaire(ctx, st, tx, cur, outcome, key); err != nil {
 					return err
 				}
 				if cur.ReferrerEmail != "" {

@@ -120,11 +120,15 @@ type FollowUpCandidate struct {
 }
 
 // LockFollowUpCandidates lists, and locks for the rest of the transaction,
-// up to limit referrals closed between closedFrom and closedTo that have
-// not had both their follow-up email and its reminder and did not answer
-// it. Rows another worker holds are skipped. months is the retention
-// period, for the day the record may be destroyed.
-func (s *Store) LockFollowUpCandidates(ctx context.Context, closedFrom, closedTo time.Time, months, limit int) ([]FollowUpCandidate, error) {
+// up to limit referrals closed between closedFrom and closedTo that may
+// have something to send: closed (not withdrawn) with a session held, not
+// opted out, the follow-up not answered, and either not emailed yet or
+// emailed before remindBefore without a reminder. The caller decides each
+// exactly (outcomes.Next); the filter keeps referrals that can never be
+// sent anything from filling the batch. Rows another worker holds are
+// skipped. months is the retention period, for the day the record may be
+// destroyed.
+func (s *Store) LockFollowUpCandidates(ctx context.Context, closedFrom, closedTo, remindBefore time.Time, months, limit int) ([]FollowUpCandidate, error) {
 	rows, err := s.db.Query(ctx, `SELECT r.id, r.reference, r.trainee_name, r.trainee_email, r.status, coalesce(r.outcome, ''),
 			r.closed_at,
 			(SELECT count(*) FROM appointments a WHERE a.referral_id = r.id AND a.status = 'attended')::int,
@@ -134,10 +138,13 @@ func (s *Store) LockFollowUpCandidates(ctx context.Context, closedFrom, closedTo
 			f.sent_at, f.reminded_at IS NOT NULL
 		FROM referrals r LEFT JOIN outcome_followups f ON f.referral_id = r.id
 		WHERE r.closed_at IS NOT NULL AND r.closed_at >= $1 AND r.closed_at < $2
-			AND f.reminded_at IS NULL AND f.opted_out_at IS NULL
+			AND r.status = 'closed' AND coalesce(r.outcome, '') <> 'withdrew'
+			AND f.reminded_at IS NULL AND f.opted_out_at IS NULL AND (f.sent_at IS NULL OR f.sent_at <= $5)
+			AND EXISTS (SELECT 1 FROM appointments a WHERE a.referral_id = r.id AND a.status = 'attended')
+			AND NOT EXISTS (SELECT 1 FROM outcome_answers o WHERE o.referral_id = r.id AND o.stage = 'followup')
 		ORDER BY r.closed_at, r.id
 		LIMIT $4
-		FOR UPDATE OF r SKIP LOCKED`, closedFrom, closedTo, months, limit)
+		FOR UPDATE OF r SKIP LOCKED`, closedFrom, closedTo, months, limit, remindBefore)
 	if err != nil {
 		return nil, fmt.Errorf("follow-up candidates: %w", err)
 	}
