@@ -61,6 +61,19 @@ func TestSeedMakesAConsistentDatasetOnce(t *testing.T) {
 	if statuses != 6 || routes != 3 || eligibilities != 3 {
 		t.Errorf("%d of the 6 common states, %d routes, %d eligibility results; want every one", statuses, routes, eligibilities)
 	}
+	// Outcome questionnaires at every stage, with pairs the reports can
+	// use, closure answers only on closed referrals with a session held.
+	var before, after, followup, pairs, badAfter int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE stage = 'before'), count(*) FILTER (WHERE stage = 'after'),
+			count(*) FILTER (WHERE stage = 'followup'),
+			count(*) FILTER (WHERE stage = 'after' AND EXISTS (SELECT 1 FROM outcome_answers b WHERE b.referral_id = a.referral_id AND b.stage = 'before' AND NOT b.skipped)),
+			count(*) FILTER (WHERE stage = 'after' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = a.referral_id AND r.status = 'closed'))
+		FROM outcome_answers a`).Scan(&before, &after, &followup, &pairs, &badAfter); err != nil {
+		t.Fatal(err)
+	}
+	if before < 50 || after < 20 || followup < 5 || pairs < 10 || badAfter != 0 {
+		t.Errorf("questionnaires: %d before, %d after (%d paired, %d on referrals not closed), %d six months on", before, after, pairs, badAfter, followup)
+	}
 	// The ledger's totals agree with its events, as the trigger keeps them.
 	var off int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM referrals r LEFT JOIN LATERAL (

@@ -30,7 +30,7 @@ import (
 
 // version changes whenever the generated data does, so a database seeded
 // by an older harness is not mistaken for a current one.
-const version = 2
+const version = 3
 
 // Options describes a dataset. Zero fields take the defaults.
 type Options struct {
@@ -272,6 +272,7 @@ func seed(ctx context.Context, tx pgx.Tx, o Options) (Summary, error) {
 		{"documents", func() (int, error) { return copyDocuments(ctx, tx, plans) }},
 		{"referral_drafts", func() (int, error) { return copyDrafts(ctx, tx, r, o) }},
 		{"appointments", func() (int, error) { return seedAppointments(ctx, tx, r, plans, staff, o) }},
+		{"outcome_answers", func() (int, error) { return copyOutcomes(ctx, tx, plans, o) }},
 	}
 	for _, s := range steps {
 		n, err := s.fn()

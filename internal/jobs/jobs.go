@@ -200,6 +200,11 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &followUpWorker{
+		pool: pool, baseURL: cfg.BaseURL, months: months, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 
 	// Each kind's counters show from the start; tracing (when on) is
 	// outermost, so the counting middleware's work is inside the job's span.
@@ -241,6 +246,10 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 				&river.PeriodicJobOpts{ID: "attendance_requests", RunOnStart: true}),
 			// Daily, and at start: destroys what has passed its retention
 			// period (docs/decisions/0003-retention.md).
+			// Hourly: the outcome questionnaire's six-month follow-up.
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return followUpArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "outcome_followups", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return retentionArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "retention", RunOnStart: true}),

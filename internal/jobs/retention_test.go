@@ -40,6 +40,8 @@ var childTables = map[string]string{
 	"allowance_events":         `SELECT count(*) FROM allowance_events WHERE referral_id = $1`,
 	"referral_drafts":          `SELECT count(*) FROM referral_drafts WHERE referral_id = $1`,
 	"auth_tokens":              `SELECT count(*) FROM auth_tokens WHERE referral_id = $1`,
+	"outcome_answers":          `SELECT count(*) FROM outcome_answers WHERE referral_id = $1`,
+	"outcome_followups":        `SELECT count(*) FROM outcome_followups WHERE referral_id = $1`,
 }
 
 // mustFinishedReferral adds a referral finished (status) at closedAt.
@@ -91,6 +93,8 @@ func mustChildren(tb testing.TB, pool *pgxpool.Pool, id int64, coach int64, salt
 		tb.Fatal(err)
 	}
 	exec(`INSERT INTO summaries (appointment_id, referral_id, self_awareness) VALUES ($1, $2, $3)`, appt, id, fixtureNote)
+	exec(`INSERT INTO outcome_answers (referral_id, stage, answered_at, confidence, comment) VALUES ($1, 'after', now(), 4, $2)`, id, fixtureNote)
+	exec(`INSERT INTO outcome_followups (referral_id, opted_out_at) VALUES ($1, now())`, id)
 	for i := range 2 {
 		var n int64
 		if err := pool.QueryRow(ctx, `INSERT INTO notifications (key, kind, referral_id, recipients, subject, body_text, body_html)
@@ -212,6 +216,7 @@ func TestRetentionDestroysExactlyWhatHasExpired(t *testing.T) {
 		store.CatReferral: 1, store.CatDocuments: fullBefore["documents"], store.CatSummaries: 1, store.CatAppointments: 1,
 		store.CatMessages: 2, store.CatMessageAttachments: 4, store.CatTimeline: 2, store.CatNotes: 2, store.CatQuestions: 1,
 		store.CatExtensions: 1, store.CatAllowance: 3, store.CatDrafts: 1, store.CatOneTimeLinks: 1,
+		store.CatQuestionnaires: 1,
 	}
 	if got := byRef["CR-FULL-0001"].Categories; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("categories = %v\nwant %v", got, want)

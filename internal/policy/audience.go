@@ -382,6 +382,8 @@ var entries = map[string]Entry{
 	"summary":             {Info: InfoSummaries},
 	"consent":             {Info: InfoSummaries},
 	"summary_sent":        {Info: InfoSummaries, Brief: "The trainee shared a summary with their Case Manager", BriefInfo: InfoSummaries},
+	// The six-month outcome email: the trainee's own; nobody else's business.
+	"outcome_followup_sent": {Info: InfoFeedback},
 }
 
 // EntryOf is what a kind of timeline entry holds (internal if unknown).
@@ -452,6 +454,12 @@ var emails = map[string]Email{
 	"summary_request":            {InfoAppointments, ViewerTrainee},
 	"meeting_confirmed":          {InfoAppointments, ViewerCaseManager},
 	"summary_to_case_manager":    {InfoSummaries, ViewerCaseManager},
+	// The outcome questionnaire: the invitation at closure, the six-month
+	// follow-up and its one reminder; links to questions, nothing of the
+	// answers.
+	"outcome_closure_invite":    {InfoFeedback, ViewerTrainee},
+	"outcome_followup":          {InfoFeedback, ViewerTrainee},
+	"outcome_followup_reminder": {InfoFeedback, ViewerTrainee},
 }
 
 // EmailOf is what a kind of email about a referral carries and to whom

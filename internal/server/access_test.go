@@ -385,6 +385,12 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 			form: form("intent", "draft", "self_awareness", "x"), want: publicRoute(A, F, H)},
 		{route: "POST /your-referrals/{reference}/appointments/{id}/share", path: yr + "/appointments/" + held + "/share", form: form("share", "no"), want: publicRoute(A, F, H)},
 		{route: "POST /your-referrals/{reference}/withdraw", path: yr + "/withdraw", form: form("share", "no"), want: publicRoute(E, F, H)},
+		// The outcome questionnaire: the trainee's own (not open here, so the
+		// trainee is sent back to their page); the follow-up link's page is
+		// open to anyone holding a link.
+		{route: "GET /your-referrals/{reference}/outcomes/{stage}", path: yr + "/outcomes/before", want: publicRoute(303, F, H)},
+		{route: "POST /your-referrals/{reference}/outcomes/{stage}", path: yr + "/outcomes/before", form: form("intent", "skip"), want: publicRoute(E, F, H)},
+		{route: "POST /outcomes/follow-up", anyone: true},
 
 		// Staff account and intake.
 		{route: "POST /staff/account/password", path: "/staff/account/password", form: form("current", "x"),
@@ -453,6 +459,7 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		// Reports, messages, administration.
 		{route: "GET /staff/reports/{table}.csv", path: "/staff/reports/coach-caseloads.csv", want: staffRoute(F, ok, ok, F, F, F, F)},
 		{route: "GET /staff/referrals.csv", path: "/staff/referrals.csv", want: staffRoute(F, ok, F, F, F, F, F)},
+		{route: "GET /staff/reports/{table}.csv", path: "/staff/reports/outcomes-comments.csv", want: staffRoute(F, ok, ok, F, F, F, F)},
 		{route: "POST /staff/messages/{id}/retry", path: "/staff/messages/999999/retry", form: form(), want: staffRoute(F, 404, F, F, F, F, F)},
 		{route: "GET /staff/admin/users/{id}", path: "/staff/admin/users/" + strconvI(coachB.ID), want: staffRoute(ok, F, F, F, F, F, F)},
 		{route: "POST /staff/admin/users/new", path: "/staff/admin/users/new", form: form("email", "new@example.nhs.uk", "name", "New", "roles", "coach"), want: staffRoute(E, F, F, F, F, F, F)},
@@ -498,7 +505,7 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 	// on in the background).
 	tables := []string{"referrals", "appointments", "allowance_events", "extension_requests", "referral_notes", "info_requests",
 		"availability_slots", "summaries", "referral_events", "staff_users", "coach_profiles", "referral_drafts",
-		"documents", "destruction_register", "auth_tokens", "coach_time_off", "availability_patterns", "calendar_feeds"}
+		"documents", "destruction_register", "auth_tokens", "coach_time_off", "availability_patterns", "calendar_feeds", "outcome_answers", "outcome_followups"}
 	ts.mail.settle(t)
 	snapshot := func() string {
 		var b strings.Builder

@@ -37,6 +37,7 @@ var categoryLabels = map[string]string{
 	store.CatAllowance:          "Allowance ledger entries",
 	store.CatDrafts:             "Form drafts",
 	store.CatOneTimeLinks:       "One-time links",
+	store.CatQuestionnaires:     "Outcome questionnaires",
 }
 
 // retentionMonths is the period in force (the configuration's, or the

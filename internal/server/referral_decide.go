@@ -392,6 +392,9 @@ func (s *Server) closeReferral() http.HandlerFunc {
 						return err
 					}
 				}
+				if err := s.inviteClosureQuestionnaire(ctx, st, tx, cur, outcome, key); err != nil {
+					return err
+				}
 				if cur.ReferrerEmail != "" {
 					return s.letter(ctx, tx, cur.ID, key+":referrer", "closure_referrer", mail.Address{Name: cur.ReferrerName, Email: cur.ReferrerEmail}, notify.Letter{
 						Subject: "Careers support referral " + cur.Reference + " is closed", Greeting: "Dear " + cur.ReferrerName + ",",

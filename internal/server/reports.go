@@ -147,8 +147,8 @@ const (
 	tableCaseloads = "coach-caseloads"
 )
 
-var reportTableNames = []string{tableRoute, tableRegion, tableGroup, tableReason, tableResponses, tableWaits,
-	tableSessions, tableOutcomes, tableCaseloads}
+var reportTableNames = append([]string{tableRoute, tableRegion, tableGroup, tableReason, tableResponses, tableWaits,
+	tableSessions, tableOutcomes, tableCaseloads}, outcomeTableNames...)
 
 // keyed is one category of a breakdown: its stored value and its label.
 type keyed struct{ key, label string }
@@ -344,7 +344,11 @@ func (s *Server) reportTables(ctx context.Context, p reports.Period) ([]reports.
 		cl.Rows = append(cl.Rows, []string{c.Name, reports.Exact(c.Active), reports.Exact(c.Capacity), left})
 	}
 	tables = append(tables, cl)
-	return tables, nil
+	oq, err := s.outcomeTables(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return append(tables, oq...), nil
 }
 
 // sessionKinds are the ledger movements the report counts, in its order.
@@ -395,7 +399,7 @@ func reportSections(tables []reports.Table, p reports.Period) []web.ReportSectio
 		}
 		return wt
 	}
-	return []web.ReportSection{
+	sections := []web.ReportSection{
 		{ID: "received", Title: "Referrals received",
 			Intro: "Referrals submitted in the period, by any route, including those still waiting for the trainee to confirm. A referral can give several reasons, so the reasons add up to more than the referrals.",
 			Tables: []web.ReportTable{
@@ -421,6 +425,7 @@ func reportSections(tables []reports.Table, p reports.Period) []web.ReportSectio
 			Tables: []web.ReportTable{table(tableCaseloads, false, 0,
 				"These are exact numbers: they describe the unit's own staff and their work, not trainees, so the small-number rule does not apply.")}},
 	}
+	return append(sections, outcomeSections(byName, p)...)
 }
 
 // serviceFiguresNote says under the service figures why they are exact.

@@ -90,6 +90,8 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/your-referrals/{reference}/appointments/{id}/share", public, s.changeShare)
 	h("GET", "/your-referrals/{reference}/withdraw", public, s.withdrawForm)
 	h("POST", "/your-referrals/{reference}/withdraw", public, s.withdraw)
+	h("GET", "/your-referrals/{reference}/outcomes/{stage}", public, s.outcomesFormPage)
+	h("POST", "/your-referrals/{reference}/outcomes/{stage}", public, s.saveOutcomes)
 	h("GET", "/your-data", public, s.yourData)
 	h("GET", "/your-data/download.html", public, s.yourDataDownload("html"))
 	h("GET", "/your-data/download.json", public, s.yourDataDownload("json"))
@@ -128,6 +130,9 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/refer/confirm/new", anyone, s.confirmLinkRequestForm)
 	h("POST", "/refer/confirm/new", anyone, s.confirmLinkRequest)
 	h("GET", "/refer/confirm/check-email", anyone, s.confirmLinkSent)
+	// The six-month outcome questions: the emailed link is the key.
+	h("GET", "/outcomes/follow-up", anyone, s.followUpForm)
+	h("POST", "/outcomes/follow-up", anyone, s.followUp)
 
 	// Referrals.
 	coordinatorsAndLeads := policy.StaffWith(policy.Coordinator, policy.Lead)
@@ -187,6 +192,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	// The unit's figures: aggregates only, for coordinators and PSU leads.
 	h("GET", "/staff/reports", coordinatorsAndLeads, s.reportsPage)
 	h("GET", "/staff/reports/{table}.csv", coordinatorsAndLeads, s.reportCSV)
+	h("GET", "/staff/reports/outcomes/summary", coordinatorsAndLeads, s.outcomeSummary)
 
 	// Messages that could not be delivered.
 	h("GET", "/staff/messages", coordinators, s.messagesList)

@@ -294,6 +294,9 @@ func referralSections(ref store.SubjectReferral) []web.ExportSection {
 	if len(rows) > 0 {
 		out = append(out, table("Notes staff wrote", "Notes the careers support team wrote about the referral", "", []string{"When", "Who", "Note"}, rows))
 	}
+	if len(ref.Questionnaires) > 0 {
+		out = append(out, questionnaireSection(ref.Questionnaires))
+	}
 	rows = nil
 	for _, e := range ref.Timeline {
 		rows = append(rows, []string{web.DateTime(e.At), e.By, e.Detail})
@@ -466,6 +469,9 @@ func subjectReferralFor(au policy.Audience, ref store.SubjectReferral) store.Sub
 	}
 	if !au.Full(policy.InfoOutcome) {
 		out.Outcome = ""
+	}
+	if !au.Full(policy.InfoFeedback) {
+		out.Questionnaires = nil
 	}
 	return out
 }

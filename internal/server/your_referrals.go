@@ -115,6 +115,11 @@ func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.P
 		}
 		p.Care = care
 	}
+	outcomesPrompt, err := s.outcomesPrompt(r.Context(), au, c)
+	if err != nil {
+		return p, err
+	}
+	p.Outcomes = outcomesPrompt
 	if c.Status == string(triage.StateInfoRequested) && au.Sees(policy.InfoTriage, policy.SentToThem) {
 		qs, err := s.store.InfoRequests(r.Context(), c.ID)
 		if err != nil {
@@ -210,7 +215,9 @@ func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.
 	if err != nil {
 		return web.StaffReferralProps{}, err
 	}
-	return s.referralPageProps(r, pg), nil
+	p := s.referralPageProps(r, pg)
+	p.Ratings = clientRatings(audienceFor(r, c.Owners), pg.Ratings)
+	return p, nil
 }
 
 // referralPageProps lays out the staff referral page; it reads nothing.

@@ -28,6 +28,15 @@ type ReferralPage struct {
 	// Coaches are the active coaches with their caseloads, when asked for
 	// (allocation needs them; most views do not).
 	Coaches []CoachLoad
+	// Ratings are the trainee's outcome self-ratings before and at closure
+	// (outcomes.go): the ratings only, never the feedback or comment.
+	Ratings []OutcomeRatings
+}
+
+// OutcomeRatings are one questionnaire's five ratings (0: not answered).
+type OutcomeRatings struct {
+	Stage   string `json:"stage"`
+	Ratings [5]int `json:"ratings"`
 }
 
 // referralPageSQL reads a referral by reference ($1); $2 asks for the
@@ -68,7 +77,10 @@ const referralPageSQL = `SELECT ` + stateColumns + `, r.submitted_at, r.answers,
 			'active', (SELECT count(*) FROM referrals cr WHERE cr.coach_id = c.id AND cr.status IN ('allocated','active')),
 			'capacity', coalesce(p.capacity, 10), 'modes', coalesce(p.modes, '{virtual}'), 'specialisms', coalesce(p.specialisms, '{}'),
 			'background', coalesce(p.background, '')) ORDER BY c.name, c.id)
-		FROM staff_users c LEFT JOIN coach_profiles p ON p.user_id = c.id WHERE c.active AND 'coach' = ANY (c.roles)), '[]') END
+		FROM staff_users c LEFT JOIN coach_profiles p ON p.user_id = c.id WHERE c.active AND 'coach' = ANY (c.roles)), '[]') END,
+	coalesce((SELECT json_agg(json_build_object('stage', o.stage, 'ratings', json_build_array(coalesce(o.self_awareness, 0),
+			coalesce(o.options, 0), coalesce(o.decision, 0), coalesce(o.plan, 0), coalesce(o.confidence, 0))))
+		FROM outcome_answers o WHERE o.referral_id = r.id AND o.stage IN ('before', 'after') AND NOT o.skipped), '[]')
 FROM referrals r LEFT JOIN staff_users u ON u.id = r.updated_by
 WHERE r.reference = $1`
 
@@ -78,7 +90,7 @@ func (s *Store) ReferralPageByReference(ctx context.Context, ref string, withCoa
 	var (
 		p                                                         ReferralPage
 		answers, reasons, formC, events, notes, appts, ledger, qs []byte
-		msgs, xs, coaches                                         []byte
+		msgs, xs, coaches, ratings                                []byte
 	)
 	st := &p.State
 	err := s.db.QueryRow(ctx, referralPageSQL, ref, withCoaches).Scan(
@@ -87,7 +99,7 @@ func (s *Store) ReferralPageByReference(ctx context.Context, ref string, withCoa
 		&st.UpdatedAt, &st.UpdatedByName,
 		&p.Detail.SubmittedAt, &answers, &p.Detail.Eligibility, &reasons, &p.Detail.FormDSessions, &p.Detail.FormDReference,
 		&p.Detail.ConfirmedAt, &p.Detail.Override, &p.Detail.OverrideReason, &p.CoachName, &p.Outcome, &p.ClosingNote,
-		&formC, &events, &msgs, &appts, &ledger, &notes, &qs, &xs, &coaches)
+		&formC, &events, &msgs, &appts, &ledger, &notes, &qs, &xs, &coaches, &ratings)
 	if err != nil {
 		return p, fmt.Errorf("referral page: %w", mapErr(err))
 	}
@@ -98,6 +110,9 @@ func (s *Store) ReferralPageByReference(ctx context.Context, ref string, withCoa
 	d.ReferrerName, d.FormDStatus = st.ReferrerName, st.FormDStatus
 	if err := p.decode(answers, reasons, formC, events, msgs, appts, ledger, notes, qs, xs, coaches); err != nil {
 		return p, fmt.Errorf("referral page: %w", err)
+	}
+	if err := json.Unmarshal(ratings, &p.Ratings); err != nil {
+		return p, fmt.Errorf("referral page: ratings: %w", err)
 	}
 	return p, nil
 }

@@ -97,11 +97,12 @@ const (
 	CatAllowance          = "allowance_events"
 	CatDrafts             = "drafts"
 	CatOneTimeLinks       = "one_time_links"
+	CatQuestionnaires     = "outcome_questionnaires"
 )
 
 // Categories lists the register's categories in display order.
 var Categories = []string{CatReferral, CatDocuments, CatSummaries, CatAppointments, CatMessages, CatMessageAttachments,
-	CatTimeline, CatNotes, CatQuestions, CatExtensions, CatAllowance, CatDrafts, CatOneTimeLinks}
+	CatTimeline, CatNotes, CatQuestions, CatExtensions, CatAllowance, CatDrafts, CatOneTimeLinks, CatQuestionnaires}
 
 // countChildren counts every record of a referral, by category. Each
 // subquery reads one child table by its referral index.
@@ -117,7 +118,8 @@ const countChildren = `SELECT
 	(SELECT count(*) FROM extension_requests WHERE referral_id = $1),
 	(SELECT count(*) FROM allowance_events WHERE referral_id = $1),
 	(SELECT count(*) FROM referral_drafts WHERE referral_id = $1),
-	(SELECT count(*) FROM auth_tokens WHERE referral_id = $1)`
+	(SELECT count(*) FROM auth_tokens WHERE referral_id = $1),
+	(SELECT count(*) FROM outcome_answers WHERE referral_id = $1)`
 
 // RegisterEntry is one row of the destruction register.
 type RegisterEntry struct {

@@ -79,6 +79,8 @@ type SubjectReferral struct {
 	Documents          []SubjectDocument   `json:"documents"`
 	Appointments       []SubjectAppt       `json:"appointments"`
 	Summaries          []SubjectSummary    `json:"summaries"`
+	// Questionnaires are the outcome questionnaires (outcomes.go).
+	Questionnaires []OutcomeAnswer `json:"outcome_questionnaires"`
 }
 
 // SubjectEvent is one entry of a referral's timeline.
@@ -377,6 +379,18 @@ func (s *Store) subjectChildren(ctx context.Context, ids []int64, byID map[int64
 			return err
 		}
 		byID[id].Appointments = append(byID[id].Appointments, a)
+		return nil
+	}, ids); err != nil {
+		return err
+	}
+	if err := s.eachRow(ctx, "questionnaires", `SELECT referral_id, `+outcomeColumns+` FROM outcome_answers
+		WHERE referral_id = ANY($1) ORDER BY referral_id, array_position(ARRAY['before','after','followup'], stage)`, func(rows pgx.Rows) error {
+		var a OutcomeAnswer
+		if err := rows.Scan(&id, &a.Stage, &a.AnsweredAt, &a.Skipped, &a.Ratings[0], &a.Ratings[1], &a.Ratings[2], &a.Ratings[3], &a.Ratings[4],
+			&a.FFT, &a.Comment, &a.MayQuote, &a.Destination, &a.StillHelps); err != nil {
+			return err
+		}
+		byID[id].Questionnaires = append(byID[id].Questionnaires, a)
 		return nil
 	}, ids); err != nil {
 		return err
