@@ -108,7 +108,7 @@ const daysShown = 7
 // fillWeek puts the asked week's free times on the page, grouped by
 // London day, with links to the weeks around it that have free times and
 // to each way of meeting. Without a week asked for, the page opens on the
-// first day with a free time.
+// first day with a free time (of the chosen way of meeting).
 func fillWeek(p *web.BookProps, free []store.FreeSlot, q weekQuery, pref booking.Preference, now time.Time) {
 	p.AnyFree = len(free) > 0
 	mode := booking.Mode(q.mode)
@@ -168,9 +168,17 @@ func fillWeek(p *web.BookProps, free []store.FreeSlot, q weekQuery, pref booking
 			Matches: pref.Matches(f.Start, booking.Mode(f.Mode)), Late: f.Start.Sub(now) < booking.NoticePeriod, Checked: f.ID == q.chosen})
 	}
 	p.Suits = describePreference(pref)
-	p.Filters = []web.ModeFilter{{Label: "All ways of meeting", URL: link(start, ""), Current: mode == ""}}
+	// A filter opens on the first day with a time of its way of meeting,
+	// so choosing one never lands on an empty week.
+	filter := func(m booking.Mode) string {
+		if m == "" {
+			return q.path
+		}
+		return q.path + "?" + url.Values{"mode": {string(m)}}.Encode()
+	}
+	p.Filters = []web.ModeFilter{{Label: "All ways of meeting", URL: filter(""), Current: mode == ""}}
 	for _, m := range []booking.Mode{booking.ModeVirtual, booking.ModeTelephone, booking.ModeInPerson} {
-		p.Filters = append(p.Filters, web.ModeFilter{Label: web.ModeLabel(string(m)), URL: link(start, m), Current: mode == m})
+		p.Filters = append(p.Filters, web.ModeFilter{Label: web.ModeLabel(string(m)), URL: filter(m), Current: mode == m})
 	}
 }
 

@@ -145,6 +145,12 @@ func TestBookingPageWeeksFilterAndPreferences(t *testing.T) {
 	if !strings.Contains(f.Body, `aria-current="page"><strong>Telephone`) {
 		t.Error("the filter does not show which way of meeting is chosen")
 	}
+	// Choosing a filter from any week opens on its first time.
+	if !strings.Contains(p.Body, `href="/your-referrals/CR-WEEK-2345/book?mode=telephone"`) {
+		t.Error("no filter link for telephone")
+	} else if g := trainee.Get(t, "/your-referrals/CR-WEEK-2345/book?mode=telephone"); !offered(g.Body, phone) {
+		t.Error("the telephone filter does not open on the first telephone time")
+	}
 	// A refused booking shows the same week and filter again, the choice kept.
 	r := trainee.Post(t, "/your-referrals/CR-WEEK-2345/book", url.Values{"slot": {strconv.FormatInt(beyond, 10)}, "from": {mon.String()}, "mode": {"telephone"}})
 	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "more than 8 weeks ahead") || !offered(r.Body, phone) || offered(r.Body, evening) {
