@@ -510,9 +510,20 @@ func TestPortsAndProbes(t *testing.T) {
 	if len(wc.Ports) == 0 {
 		t.Fatal("careers-web declares no container port")
 	}
+	mhost, mport, err := net.SplitHostPort(cfg.MetricsAddr)
+	if err != nil {
+		t.Fatalf("METRICS_ADDR %q: %v", cfg.MetricsAddr, err)
+	}
+	if mhost != "0.0.0.0" && mhost != "" && mhost != "::" {
+		t.Errorf("METRICS_ADDR %s: the pod must listen on every address for Prometheus to reach it", cfg.MetricsAddr)
+	}
+	metricsPort, _ := strconv.Atoi(mport)
 	for _, cp := range wc.Ports {
 		if cp.Name == "http" && int(cp.ContainerPort) != listen {
 			t.Errorf("containerPort http is %d, but ADDR listens on %d", cp.ContainerPort, listen)
+		}
+		if cp.Name == "metrics" && int(cp.ContainerPort) != metricsPort {
+			t.Errorf("containerPort metrics is %d, but METRICS_ADDR listens on %d", cp.ContainerPort, metricsPort)
 		}
 	}
 
@@ -769,9 +780,29 @@ func TestDisruptionBudgetsAndNetworkPolicies(t *testing.T) {
 	if cp, _ := containerPort(wc, intstr.FromString("http")); !ingress["Deployment careers-web"][cp.ContainerPort] {
 		t.Errorf("nothing lets traffic in to the web pods' port %d", cp.ContainerPort)
 	}
-	for name := range ingress {
-		if name != "Deployment careers-web" {
-			t.Errorf("%s accepts connections, but serves none", name)
+	// Every Deployment's pods serve metrics on their "metrics" port, the
+	// port METRICS_ADDR listens on; that is all the worker serves. The
+	// migration Job serves nothing.
+	for _, p := range pods {
+		if !strings.HasPrefix(p.name, "Deployment ") {
+			if len(ingress[p.name]) > 0 {
+				t.Errorf("%s accepts connections, but serves none", p.name)
+			}
+			continue
+		}
+		c := p.spec.Containers[0]
+		cp, ok := containerPort(c, intstr.FromString("metrics"))
+		if !ok {
+			t.Errorf("%s declares no metrics port", p.name)
+			continue
+		}
+		if !ingress[p.name][cp.ContainerPort] {
+			t.Errorf("nothing lets the monitoring system in to %s's metrics port %d", p.name, cp.ContainerPort)
+		}
+		for port := range ingress[p.name] {
+			if port != cp.ContainerPort && p.name != "Deployment careers-web" {
+				t.Errorf("%s accepts connections on port %d, but serves only metrics", p.name, port)
+			}
 		}
 	}
 	app := m.secrets["careers-app"]
