@@ -147,11 +147,17 @@ const appointmentColumns = `a.id, a.referral_id, r.reference, r.trainee_name, r.
 	coalesce(a.invite_of, a.id), coalesce(a.rearranged_to, 0),
 	coalesce(nullif(a.video_link, ''), jp.video_link, ''), coalesce(nullif(a.phone, ''), jp.phone, ''), coalesce(a.video_link, ''), coalesce(a.phone, '')`
 
+// appointmentFields are the destinations of appointmentColumns, in order;
+// queries that select more after them append their own.
+func appointmentFields(a *Appointment) []any {
+	return []any{&a.ID, &a.ReferralID, &a.Reference, &a.TraineeName, &a.TraineeEmail, &a.SlotID, &a.CoachID, &a.CoachName, &a.CoachEmail,
+		&a.Start, &a.End, &a.Mode, &a.Place, &a.Status, &a.BookedBy, &a.CancelledAt, &a.CancelledBy, &a.CancelReason, &a.Late,
+		&a.WaivedAt, &a.Sequence, &a.MeetingConfirmedAt, &a.InviteID, &a.RearrangedTo, &a.VideoLink, &a.Phone, &a.OwnVideoLink, &a.OwnPhone}
+}
+
 func scanAppointment(row interface{ Scan(...any) error }) (Appointment, error) {
 	var a Appointment
-	err := row.Scan(&a.ID, &a.ReferralID, &a.Reference, &a.TraineeName, &a.TraineeEmail, &a.SlotID, &a.CoachID, &a.CoachName, &a.CoachEmail,
-		&a.Start, &a.End, &a.Mode, &a.Place, &a.Status, &a.BookedBy, &a.CancelledAt, &a.CancelledBy, &a.CancelReason, &a.Late,
-		&a.WaivedAt, &a.Sequence, &a.MeetingConfirmedAt, &a.InviteID, &a.RearrangedTo, &a.VideoLink, &a.Phone, &a.OwnVideoLink, &a.OwnPhone)
+	err := row.Scan(appointmentFields(&a)...)
 	return a, mapErr(err)
 }
 

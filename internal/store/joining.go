@@ -80,9 +80,7 @@ func (s *Store) DueAppointmentReminders(ctx context.Context, now time.Time, offs
 	for rows.Next() {
 		var d DueReminder
 		var m int32
-		if err := rows.Scan(&d.ID, &d.ReferralID, &d.Reference, &d.TraineeName, &d.TraineeEmail, &d.SlotID, &d.CoachID, &d.CoachName, &d.CoachEmail,
-			&d.Start, &d.End, &d.Mode, &d.Place, &d.Status, &d.BookedBy, &d.CancelledAt, &d.CancelledBy, &d.CancelReason, &d.Late,
-			&d.WaivedAt, &d.Sequence, &d.MeetingConfirmedAt, &d.VideoLink, &d.Phone, &d.OwnVideoLink, &d.OwnPhone, &m); err != nil {
+		if err := rows.Scan(append(appointmentFields(&d.Appointment), &m)...); err != nil {
 			return nil, fmt.Errorf("due reminders: %w", err)
 		}
 		d.Offset = time.Duration(m) * time.Minute
