@@ -189,6 +189,7 @@ func enqueueReminder(ctx context.Context, tx pgx.Tx, baseURL *url.URL, d store.D
 	}
 	key := "appointment_reminder:" + strconv.FormatInt(d.ID, 10) + ":" + strconv.Itoa(int(d.Offset/time.Minute)) + ":" + strconv.FormatInt(d.Start.Unix(), 10)
 	ref := d.Reference
+	appt := baseURL.JoinPath("your-referrals", ref, "appointments", strconv.FormatInt(d.ID, 10))
 	for _, to := range []struct {
 		who  mail.Address
 		kind string
@@ -198,7 +199,9 @@ func enqueueReminder(ctx context.Context, tx pgx.Tx, baseURL *url.URL, d store.D
 			Subject:  "Reminder: your careers support session " + day + " at " + at,
 			Greeting: "Dear " + d.TraineeName + ",",
 			Paragraphs: []string{"A reminder of your careers support session with " + d.CoachName + " " + day + " at " + at + " (UK time).",
-				j.ForTrainee(), rule},
+				j.ForTrainee(), rule,
+				"Rearrange it (sign-in needed): " + appt.JoinPath("rearrange").String(),
+				"Cancel it (sign-in needed): " + appt.JoinPath("cancel").String()},
 			Link: baseURL.JoinPath("your-referrals", ref).String(), LinkLabel: "See, rearrange or cancel your session (sign-in needed)"}},
 		{mail.Address{Name: d.CoachName, Email: d.CoachEmail}, "appointment_reminder_coach", notify.Letter{
 			Subject:    "Reminder: careers support session " + day + " at " + at + " (referral " + ref + ")",

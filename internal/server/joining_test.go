@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -291,7 +292,9 @@ func TestRemindersAtEachOffsetOnce(t *testing.T) {
 		t.Fatalf("%d reminders to the trainee, %d to the coach", len(tr), len(co))
 	}
 	if !strings.Contains(tr[0], teamsLink) || !strings.Contains(tr[0], "https://careers.example.nhs.uk/your-referrals/CR-RMND-2345") ||
-		!strings.Contains(tr[0], "keep the session") || !strings.Contains(co[0], teamsLink) {
+		!strings.Contains(tr[0], "keep the session") || !strings.Contains(co[0], teamsLink) ||
+		!regexp.MustCompile(`https://careers\.example\.nhs\.uk/your-referrals/CR-RMND-2345/appointments/\d+/rearrange`).MatchString(tr[0]) ||
+		!regexp.MustCompile(`https://careers\.example\.nhs\.uk/your-referrals/CR-RMND-2345/appointments/\d+/cancel`).MatchString(tr[0]) {
 		t.Errorf("the 48-hour reminders lack the link, the way to change, or the rule:\n%s\n%s", tr[0], co[0])
 	}
 	ts.clock.Advance(45*time.Hour + 30*time.Minute) // 90 minutes ahead
