@@ -21,7 +21,7 @@ type QueueProps struct {
 	// never put in a link: it can be a name or an email address.
 	Search     string
 	Searching  bool
-	SearchKind string // what the search was taken to be, such as "reference"
+	SearchKind string // how the search was understood, such as "reference you searched for"
 	Caption    string
 	Rows       []QueueRow
 	// Page links, "" when there is no such page. They carry the filters
@@ -369,7 +369,7 @@ func QueuePage(l Layout, p QueueProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, " you searched for. A search looks at referrals of any status unless you choose one.</p></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, ". A search looks at referrals of any status unless you choose one.</p></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

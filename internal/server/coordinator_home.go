@@ -54,6 +54,7 @@ func (s *Server) coordinatorHome(w http.ResponseWriter, r *http.Request) {
 			{Label: "Emails that could not be delivered", N: todo.Undelivered, Href: "/staff/messages"},
 		},
 		Links: []web.NavItem{{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"},
+			{Href: list(store.QueueWaiting, ""), Text: "Referrals waiting for the trainee to confirm or answer"},
 			{Href: "/staff/messages", Text: "Messages that could not be delivered"},
 			{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"}},
 	}

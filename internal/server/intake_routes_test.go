@@ -313,8 +313,13 @@ func TestCoordinatorChasesAndClosesWaitingReferrals(t *testing.T) {
 
 	c := ts.NewBrowser(t)
 	c.SignInStaff(t, "coord@example.nhs.uk", "")
-	if p := c.Get(t, "/staff/coordinator"); !strings.Contains(p.Body, ref) || !strings.Contains(p.Body, "Waiting for the trainee to confirm") {
-		t.Fatal("the coordinator's home does not list the waiting referral")
+	// From their home, one link to the referrals waiting for the trainee
+	// (the home itself counts only those waiting more than 7 days).
+	if p := c.Get(t, "/staff/coordinator"); !strings.Contains(p.Body, `href="/staff/referrals?status=waiting"`) {
+		t.Fatal("the coordinator's home does not link to the referrals waiting for the trainee")
+	}
+	if p := c.Get(t, "/staff/referrals?status=waiting"); !strings.Contains(p.Body, ref) || !strings.Contains(p.Body, "Waiting for trainee") {
+		t.Fatal("the list of referrals waiting for the trainee does not hold the waiting referral")
 	}
 	if p := c.Post(t, "/staff/referrals/"+ref+"/chase", nil); p.Status != http.StatusSeeOther {
 		t.Fatalf("chase: %d", p.Status)

@@ -225,7 +225,7 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, status int, f
 		p.Export = f.urlAt(queueExportPath, "", nil)
 	}
 	if searching {
-		p.SearchKind = searchKindLabel(store.ParseQueueSearch(q.Search).Kind)
+		p.SearchKind = searchKindLabel(store.ParseQueueSearch(q.Search))
 	}
 	for _, kv := range f.pairs() {
 		p.Hidden = append(p.Hidden, web.QueueHidden{Name: kv[0], Value: kv[1]})
@@ -295,16 +295,16 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-func searchKindLabel(kind string) string {
-	switch kind {
-	case store.SearchReference:
-		return "reference"
-	case store.SearchEmail:
-		return "email address"
-	case store.SearchRegistration:
-		return "registration number"
+// searchKindLabel says how the search was understood, after "Showing
+// referrals that match the".
+func searchKindLabel(s store.QueueSearch) string {
+	switch {
+	case s.Kind == store.SearchReference:
+		return "reference you searched for"
+	case utf8.RuneCountInString(s.Value) < store.SearchShortest:
+		return "start of a name you searched for"
 	}
-	return "name, or part of a reference, email address or registration number"
+	return "text you searched for, anywhere in a name, reference, email address or registration number"
 }
 
 // queueCaption says what the table holds, for the table's caption.
