@@ -165,6 +165,17 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 
+	if err := river.AddWorkerSafely(workers, &leadDigestWorker{
+		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &summaryRemindWorker{
+		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+
 	months := cfg.RetentionMonths
 	if months == 0 {
 		months = DefaultRetentionMonths
@@ -197,6 +208,14 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return apptRemindArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "appointment_reminders", RunOnStart: true}),
+			// Hourly, and at start, like the coordinators' digest: the
+			// leads' digest of requests waiting (its key makes it daily).
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return leadDigestArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "lead_digest", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(30*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return summaryRemindArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "summary_reminders", RunOnStart: true}),
 			// Daily, and at start: destroys what has passed its retention
 			// period (docs/decisions/0003-retention.md).
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),

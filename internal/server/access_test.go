@@ -346,7 +346,7 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		{route: "POST /staff/sign-in/set-up", anyone: true}, {route: "POST /staff/sign-out", anyone: true},
 		{route: "POST /staff/set-password", anyone: true}, {route: "POST /staff/reset-password", anyone: true},
 		{route: "POST /staff/forgot-password", anyone: true}, {route: "POST /refer/confirm", anyone: true},
-		{route: "POST /refer/confirm/new", anyone: true},
+		{route: "POST /refer/confirm/new", anyone: true}, {route: "POST /refer/confirm/decline", anyone: true},
 		{route: "POST /refer/self/check", anyone: true}, {route: "POST /refer/self/{page}", anyone: true},
 		{route: "POST /refer/supervisor/check", anyone: true}, {route: "POST /refer/supervisor/{page}", anyone: true},
 		{route: "GET /refer/self/{page}", path: selfPage, want: map[string]int{"anonymous": ok, "trainee": ok, "coordinator": ok}},

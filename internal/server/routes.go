@@ -127,6 +127,8 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/refer/confirm/new", anyone, s.confirmLinkRequestForm)
 	h("POST", "/refer/confirm/new", anyone, s.confirmLinkRequest)
 	h("GET", "/refer/confirm/check-email", anyone, s.confirmLinkSent)
+	h("POST", "/refer/confirm/decline", anyone, s.referralNoThanks)
+	h("GET", "/refer/confirm/declined", anyone, s.referralDeclined)
 
 	// Referrals.
 	coordinatorsAndLeads := policy.StaffWith(policy.Coordinator, policy.Lead)

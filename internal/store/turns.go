@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// SpentTokenReferral finds the referral of a link of purpose that was
+// already used (and has not expired): a second click of a button that
+// spent it is shown where the first one went, not a broken link.
+func (s *Store) SpentTokenReferral(ctx context.Context, purpose string, hash []byte, now time.Time) (int64, error) {
+	var id int64
+	err := s.db.QueryRow(ctx, `SELECT referral_id FROM auth_tokens
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NOT NULL AND expires_at > $3 AND referral_id IS NOT NULL`,
+		hash, purpose, now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("spent token: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+// ReferralOutcome is a referral's status and closure outcome ("" if none).
+func (s *Store) ReferralOutcome(ctx context.Context, id int64) (status, outcome string, err error) {
+	err = s.db.QueryRow(ctx, `SELECT status, coalesce(outcome, '') FROM referrals WHERE id = $1`, id).Scan(&status, &outcome)
+	if err != nil {
+		return "", "", fmt.Errorf("referral outcome: %w", mapErr(err))
+	}
+	return status, outcome, nil
+}
+
+// LeadWaiting is what waits for a PSU lead: references of referrals whose
+// Form D funding is requested, and of those with a request for extra
+// sessions pending.
+type LeadWaiting struct {
+	Funding    []string
+	Extensions []string
+}
+
+// Any reports whether anything waits.
+func (l LeadWaiting) Any() bool { return len(l.Funding)+len(l.Extensions) > 0 }
+
+// LeadRequestsWaiting reads what waits for a PSU lead, oldest first (one
+// statement).
+func (s *Store) LeadRequestsWaiting(ctx context.Context) (LeadWaiting, error) {
+	rows, _ := s.db.Query(ctx, `
+		SELECT 'funding', reference, submitted_at FROM referrals
+		WHERE form_d_status = 'requested' AND status NOT IN ('closed', 'withdrawn')
+		UNION ALL
+		SELECT 'extension', r.reference, x.requested_at FROM extension_requests x JOIN referrals r ON r.id = x.referral_id
+		WHERE x.status = 'pending'
+		ORDER BY 3, 2`)
+	var out LeadWaiting
+	var kind, ref string
+	var at time.Time
+	_, err := pgx.ForEachRow(rows, []any{&kind, &ref, &at}, func() error {
+		if kind == "funding" {
+			out.Funding = append(out.Funding, ref)
+		} else {
+			out.Extensions = append(out.Extensions, ref)
+		}
+		return nil
+	})
+	if err != nil {
+		return LeadWaiting{}, fmt.Errorf("lead requests: %w", err)
+	}
+	return out, nil
+}
+
+// LeadDigestRecipients lists the active PSU leads.
+func (s *Store) LeadDigestRecipients(ctx context.Context) ([]DigestRecipient, error) {
+	rows, _ := s.db.Query(ctx, `SELECT id, name, email FROM staff_users WHERE active AND 'psu_lead' = ANY (roles) ORDER BY id`)
+	rs, err := pgx.CollectRows(rows, pgx.RowToStructByName[DigestRecipient])
+	if err != nil {
+		return nil, fmt.Errorf("lead digest recipients: %w", err)
+	}
+	return rs, nil
+}
+
+// SummaryDue is a session the trainee attended without writing its
+// summary.
+type SummaryDue struct {
+	ID           int64
+	ReferralID   int64
+	Reference    string
+	TraineeName  string
+	TraineeEmail string
+	Start        time.Time
+}
+
+// DueSummaryReminders locks (skipping rows another worker holds) up to
+// limit attended sessions that ended before endedBefore, whose trainee has
+// not submitted a summary and was not reminded, on referrals still open.
+func (s *Store) DueSummaryReminders(ctx context.Context, endedBefore time.Time, limit int) ([]SummaryDue, error) {
+	rows, _ := s.db.Query(ctx, `
+		SELECT a.id, a.referral_id, r.reference, r.trainee_name, r.trainee_email, a.starts_at
+		FROM appointments a JOIN referrals r ON r.id = a.referral_id
+		WHERE a.status = 'attended' AND a.summary_reminded_at IS NULL AND a.ends_at < $1
+		  AND r.status NOT IN ('closed', 'withdrawn')
+		  AND NOT EXISTS (SELECT 1 FROM summaries su WHERE su.appointment_id = a.id AND su.submitted_at IS NOT NULL)
+		ORDER BY a.ends_at LIMIT $2
+		FOR UPDATE OF a SKIP LOCKED`, endedBefore, limit)
+	var out []SummaryDue
+	var d SummaryDue
+	_, err := pgx.ForEachRow(rows, []any{&d.ID, &d.ReferralID, &d.Reference, &d.TraineeName, &d.TraineeEmail, &d.Start}, func() error {
+		out = append(out, d)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("due summary reminders: %w", err)
+	}
+	return out, nil
+}
+
+// MarkSummaryReminded records that a session's summary reminder was queued.
+func (s *Store) MarkSummaryReminded(ctx context.Context, appointmentID int64, at time.Time) error {
+	return s.execOne(ctx, "summary reminded", `UPDATE appointments SET summary_reminded_at = $2 WHERE id = $1`, appointmentID, at)
+}
