@@ -118,3 +118,46 @@ func (s *Store) DueSummaryReminders(ctx context.Context, endedBefore time.Time, 
 func (s *Store) MarkSummaryReminded(ctx context.Context, appointmentID int64, at time.Time) error {
 	return s.execOne(ctx, "summary reminded", `UPDATE appointments SET summary_reminded_at = $2 WHERE id = $1`, appointmentID, at)
 }
+
+// SentEmail is an email the service sent (or is sending) to one person
+// about a referral.
+type SentEmail struct {
+	Subject string
+	Text    string
+	Status  string
+	At      time.Time
+}
+
+// EmailsSentTo lists the emails about a referral addressed to email, newest
+// first: the trainee's "what was sent to you" (only their own).
+func (s *Store) EmailsSentTo(ctx context.Context, referralID int64, email string) ([]SentEmail, error) {
+	rows, _ := s.db.Query(ctx, `SELECT subject, body_text, status, created_at FROM notifications
+		WHERE referral_id = $1 AND EXISTS (SELECT 1 FROM jsonb_array_elements(recipients) x WHERE lower(x->>'email') = lower($2))
+		ORDER BY created_at DESC, id DESC`, referralID, email)
+	var out []SentEmail
+	var e SentEmail
+	_, err := pgx.ForEachRow(rows, []any{&e.Subject, &e.Text, &e.Status, &e.At}, func() error {
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("emails sent to: %w", err)
+	}
+	return out, nil
+}
+
+// SubmittedSummaries reports which of a referral's sessions have a
+// submitted summary (by appointment id).
+func (s *Store) SubmittedSummaries(ctx context.Context, referralID int64) (map[int64]bool, error) {
+	rows, _ := s.db.Query(ctx, `SELECT appointment_id FROM summaries WHERE referral_id = $1 AND submitted_at IS NOT NULL`, referralID)
+	out := map[int64]bool{}
+	var id int64
+	_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
+		out[id] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submitted summaries: %w", err)
+	}
+	return out, nil
+}
