@@ -55,7 +55,7 @@ func (s *Server) traineeCare(ctx context.Context, c store.ReferralCard) (*web.Tr
 	if err != nil {
 		return nil, err
 	}
-	p := &web.TraineeReferralProps{Remaining: st.SessionsGranted - st.SessionsUsed, Allowance: st.SessionsGranted}
+	p := &web.TraineeReferralProps{Remaining: st.SessionsGranted - st.SessionsUsed, Allowance: st.SessionsGranted, Used: st.SessionsUsed}
 	p.CanBook, p.BookBlocked = canBook(st)
 	for _, a := range appts {
 		if a.CoachID == st.CoachID {

@@ -124,6 +124,9 @@ func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.P
 			p.Question = qs[n-1].Question
 		}
 	}
+	if err := s.traineeOwnProps(r.Context(), au, c, &p); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 
