@@ -360,6 +360,7 @@ var entries = map[string]Entry{
 	"summary":             {Info: InfoSummaries},
 	"consent":             {Info: InfoSummaries},
 	"summary_sent":        {Info: InfoSummaries, Brief: "The trainee shared a summary with their Case Manager", BriefInfo: InfoSummaries},
+	"contact_changed":     {Info: InfoTraineeAnswers, ToTrainee: true},
 }
 
 // EntryOf is what a kind of timeline entry holds (internal if unknown).

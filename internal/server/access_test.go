@@ -372,6 +372,9 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 			form: form("intent", "draft", "self_awareness", "x"), want: publicRoute(A, F, H)},
 		{route: "POST /your-referrals/{reference}/appointments/{id}/share", path: yr + "/appointments/" + held + "/share", form: form("share", "no"), want: publicRoute(A, F, H)},
 		{route: "POST /your-referrals/{reference}/withdraw", path: yr + "/withdraw", form: form("share", "no"), want: publicRoute(E, F, H)},
+		{route: "GET /your-referrals/{reference}/contact", path: yr + "/contact", want: publicRoute(ok, F, H)},
+		{route: "POST /your-referrals/{reference}/contact", path: yr + "/contact", form: form("email", "t@example.com", "phone", "07700 900123"), want: publicRoute(E, F, H)},
+		{route: "POST /contact-details/confirm", anyone: true},
 
 		// Staff account and intake.
 		{route: "POST /staff/account/password", path: "/staff/account/password", form: form("current", "x"),

@@ -161,3 +161,35 @@ func (s *Store) SubmittedSummaries(ctx context.Context, referralID int64) (map[i
 	}
 	return out, nil
 }
+
+// PurposeChangeEmail is a trainee's link, sent to a new email address,
+// proving it is theirs before their referral moves to it.
+const PurposeChangeEmail = "change_email"
+
+// CreateEmailChangeToken stores the hash of a link to move a referral to
+// a new address. Earlier unused links for the referral stop working.
+func (s *Store) CreateEmailChangeToken(ctx context.Context, referralID int64, newEmail string, hash []byte, now, expires time.Time) error {
+	if _, err := s.db.Exec(ctx, `UPDATE auth_tokens SET used_at = $2 WHERE purpose = 'change_email' AND referral_id = $1 AND used_at IS NULL`,
+		referralID, now); err != nil {
+		return fmt.Errorf("email change token: %w", err)
+	}
+	if _, err := s.db.Exec(ctx, `INSERT INTO auth_tokens (purpose, token_hash, email, referral_id, created_at, expires_at)
+		VALUES ('change_email', $1, $2, $3, $4, $5)`, hash, NormaliseEmail(newEmail), referralID, now, expires); err != nil {
+		return fmt.Errorf("email change token: %w", mapErr(err))
+	}
+	return nil
+}
+
+// SetTraineeEmail moves a referral to the trainee's new address (its
+// answers too, so every page shows the one address).
+func (s *Store) SetTraineeEmail(ctx context.Context, referralID int64, email string) error {
+	return s.execOne(ctx, "trainee email", `UPDATE referrals SET trainee_email = $2,
+		answers = CASE WHEN answers ? 'email' THEN jsonb_set(answers, '{email}', jsonb_build_array($2::text)) ELSE answers END
+		WHERE id = $1`, referralID, NormaliseEmail(email))
+}
+
+// SetTraineePhone records the trainee's corrected phone number.
+func (s *Store) SetTraineePhone(ctx context.Context, referralID int64, phone string) error {
+	return s.execOne(ctx, "trainee phone", `UPDATE referrals SET answers = jsonb_set(answers, '{phone}', jsonb_build_array($2::text))
+		WHERE id = $1`, referralID, phone)
+}
