@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -117,3 +118,38 @@ func TestTraineePageNextStepEmailsAndContact(t *testing.T) {
 		t.Errorf("%d audit rows for the contact changes, want 3", audits)
 	}
 }
+
+// The audit log reads as people and plain actions: a coordinator by name
+// and role, "viewed" a referral, a staff account by its person's name.
+func TestAuditLogReadsAsPeople(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	ts.MustStaff(t, "admin@example.nhs.uk", policy.Admin)
+	coord := ts.MustStaff(t, "priya@example.nhs.uk", policy.Coordinator)
+	coach := ts.MustStaff(t, "sam@example.nhs.uk", policy.Coach)
+	ts.MustReferral(t, "CR-AUDT-1234", "a@example.com", "", 0, 0)
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, coord.Email, "")
+	c.Get(t, "/staff/referrals/CR-AUDT-1234")
+	if _, err := ts.pool.Exec(ctx, `INSERT INTO audit_log (actor_kind, actor_id, action, record_type, record_id, outcome)
+		VALUES ('staff', $1, 'roles', 'staff_user', $2, 'success')`, coord.ID, strconvI(coach.ID)); err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.NewBrowser(t)
+	admin.SignInStaff(t, "admin@example.nhs.uk", "")
+	p := admin.Get(t, "/staff/admin/audit")
+	text := strings.Join(strings.Fields(regexpTags.ReplaceAllString(p.Body, " ")), " ")
+	for _, want := range []string{"Test priya (Coordinator), priya@example.nhs.uk viewed referral CR-AUDT-1234", "the staff account of Test sam"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the audit log lacks %q", want)
+		}
+	}
+	for _, raw := range []string{"view_referral", "staff_user " + strconvI(coach.ID)} {
+		if strings.Contains(text, raw) {
+			t.Errorf("the audit log shows the code %q", raw)
+		}
+	}
+}
+
+var regexpTags = regexp.MustCompile(`<[^>]*>`)
