@@ -117,6 +117,9 @@ func questionProps(ir intakeRoute, p intake.Page, idx int, v intake.Values, prob
 		qp.Errors.Add(pr.Field, pr.Message)
 	}
 	for _, f := range p.Fields {
+		if !f.Asked(v) {
+			continue
+		}
 		qf := web.QField{Name: f.Name, Label: f.Label, Hint: f.Hint, Kind: webKind(f.Kind), Value: v.Get(f.Name),
 			Width: f.Width, Autocomplete: f.Autocomplete, Optional: f.Optional, Error: qp.Errors.For(f.Name)}
 		if f.Kind == intake.Textarea {
