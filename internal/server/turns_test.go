@@ -156,7 +156,7 @@ func TestTurnsAlongASupervisorReferral(t *testing.T) {
 	checkTurn(t, referrer, turnEmail(t, ts, "jo.reed@example.nhs.uk", "is closed"), "/your-referrals/"+ref,
 		append(secrets, "Changing specialty", "anaesthetics")...)
 	var kinds []string
-	ts.pool.QueryRow(context.Background(), `SELECT array_agg(kind ORDER BY id) FROM notifications n JOIN referrals r ON r.id = n.referral_id
+	ts.pool.QueryRow(context.Background(), `SELECT array_agg(n.kind ORDER BY n.id) FROM notifications n JOIN referrals r ON r.id = n.referral_id
 		WHERE r.reference = $1 AND n.recipients @> '[{"email": "jo.reed@example.nhs.uk"}]'`, ref).Scan(&kinds)
 	if strings.Join(kinds, " ") != "referrer_receipt confirmed_referrer allocation_referrer closure_referrer" {
 		t.Errorf("the referrer's emails about the referral: %q", kinds)

@@ -139,7 +139,7 @@ func (s *Store) SearchAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 		coalesce(u.name, ''), coalesce(u.roles, '{}'), a.action, a.record_type, a.record_id, coalesce(host(a.client_ip), ''), a.request_id, a.outcome, a.detail,
 		coalesce(ru.name, '')
 		FROM audit_log a LEFT JOIN staff_users u ON u.id = a.actor_id
-		LEFT JOIN staff_users ru ON a.record_type = 'staff_user' AND a.record_id ~ '^[0-9]{1,18}$' AND ru.id = a.record_id::bigint`
+		LEFT JOIN staff_users ru ON a.record_type = 'staff_user' AND ru.id = CASE WHEN a.record_id ~ '^[0-9]{1,18}$' THEN a.record_id::bigint END`
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
