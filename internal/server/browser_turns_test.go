@@ -58,8 +58,14 @@ func TestBrowserTraineeNextStepJourney(t *testing.T) {
 			tr.submit("form button[type=submit]")
 			// The sign-in lands on their referrals; their referral is a link.
 			tr.submit(`a[href="/your-referrals/CR-NEXT-2345"]`)
-			if s := tr.text("#next-step"); !strings.Contains(s, "Answer the coordinator's question") {
-				t.Fatalf("next step: %q", s)
+			// At 1280 px the question is open; the phone, after it was
+			// answered there, shows that nothing waits for the trainee.
+			want := "Answer the coordinator's question"
+			if width == "390" {
+				want = "Nothing for now"
+			}
+			if s := tr.text("#next-step"); !strings.Contains(s, want) {
+				t.Fatalf("next step: %q, want %q", s, want)
 			}
 			if width == "1280" {
 				tr.click(`#next-step a[href="#question"]`)
