@@ -11,6 +11,10 @@ UPDATE appointments SET summary_reminded_at = now() WHERE status = 'attended';
 CREATE INDEX appointments_summary_reminder_idx ON appointments (ends_at)
     WHERE status = 'attended' AND summary_reminded_at IS NULL;
 
+-- The PSU leads' morning digest (and their home) list the Form D funding
+-- requests waiting: few rows among many referrals.
+CREATE INDEX referrals_form_d_requested_idx ON referrals (submitted_at, id) WHERE form_d_status = 'requested';
+
 -- A trainee correcting their email address proves the new one is theirs
 -- through a one-time link sent to it: the token carries the new address
 -- and the referral it is for.
@@ -33,5 +37,6 @@ ALTER TABLE auth_tokens ADD CONSTRAINT auth_tokens_owner_check CHECK (
 ALTER TABLE auth_tokens DROP CONSTRAINT auth_tokens_purpose_check;
 ALTER TABLE auth_tokens ADD CONSTRAINT auth_tokens_purpose_check
     CHECK (purpose IN ('set_password','reset_password','sign_in','confirm_referral'));
+DROP INDEX referrals_form_d_requested_idx;
 DROP INDEX appointments_summary_reminder_idx;
 ALTER TABLE appointments DROP COLUMN summary_reminded_at;

@@ -233,6 +233,10 @@ func TestPlansOnRealisticData(t *testing.T) {
 			return err
 		}},
 		{"trainee's page: ReferralCardsForEmail", func() error { _, err := st.ReferralCardsForEmail(ctx, email); return err }},
+		{"trainee's page: EmailsSentTo", func() error { _, err := st.EmailsSentTo(ctx, referralID, email); return err }},
+		{"trainee's page: SubmittedSummaries", func() error { _, err := st.SubmittedSummaries(ctx, referralID); return err }},
+		{"jobs: DueSummaryReminders", func() error { _, err := st.DueSummaryReminders(ctx, time.Now(), 200); return err }},
+		{"jobs: LeadRequestsWaiting", func() error { _, err := st.LeadRequestsWaiting(ctx); return err }},
 		{"trainee's data: SubjectCountsFor", func() error { _, err := st.SubjectCountsFor(ctx, email); return err }},
 		{"trainee's data: SubjectData", func() error { _, err := st.SubjectData(ctx, email, time.Now()); return err }},
 		{"reports: ReportReceived, last quarter", func() error { _, err := st.ReportReceived(ctx, quarterFrom, quarterTo); return err }},

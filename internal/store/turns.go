@@ -47,7 +47,7 @@ func (l LeadWaiting) Any() bool { return len(l.Funding)+len(l.Extensions) > 0 }
 func (s *Store) LeadRequestsWaiting(ctx context.Context) (LeadWaiting, error) {
 	rows, _ := s.db.Query(ctx, `
 		SELECT 'funding', reference, submitted_at FROM referrals
-		WHERE form_d_status = 'requested' AND status NOT IN ('closed', 'withdrawn')
+		WHERE form_d_status = 'requested' AND status NOT IN ('closed', 'withdrawn', 'awaiting_trainee')
 		UNION ALL
 		SELECT 'extension', r.reference, x.requested_at FROM extension_requests x JOIN referrals r ON r.id = x.referral_id
 		WHERE x.status = 'pending'
