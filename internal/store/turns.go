@@ -90,18 +90,24 @@ type SummaryDue struct {
 	Start        time.Time
 }
 
+// SummaryReminderWindow bounds how far back a session's summary is asked
+// for: a reminder weeks late (after the job was stopped) would confuse more
+// than help.
+const SummaryReminderWindow = 14 * 24 * time.Hour
+
 // DueSummaryReminders locks (skipping rows another worker holds) up to
-// limit attended sessions that ended before endedBefore, whose trainee has
-// not submitted a summary and was not reminded, on referrals still open.
+// limit attended sessions that ended before endedBefore (and within
+// SummaryReminderWindow of it), whose trainee has not submitted a summary
+// and was not reminded, on referrals still open.
 func (s *Store) DueSummaryReminders(ctx context.Context, endedBefore time.Time, limit int) ([]SummaryDue, error) {
 	rows, _ := s.db.Query(ctx, `
 		SELECT a.id, a.referral_id, r.reference, r.trainee_name, r.trainee_email, a.starts_at
 		FROM appointments a JOIN referrals r ON r.id = a.referral_id
-		WHERE a.status = 'attended' AND a.summary_reminded_at IS NULL AND a.ends_at < $1
+		WHERE a.status = 'attended' AND a.summary_reminded_at IS NULL AND a.ends_at < $1 AND a.ends_at >= $3
 		  AND r.status NOT IN ('closed', 'withdrawn')
 		  AND NOT EXISTS (SELECT 1 FROM summaries su WHERE su.appointment_id = a.id AND su.submitted_at IS NOT NULL)
 		ORDER BY a.ends_at LIMIT $2
-		FOR UPDATE OF a SKIP LOCKED`, endedBefore, limit)
+		FOR UPDATE OF a SKIP LOCKED`, endedBefore, limit, endedBefore.Add(-SummaryReminderWindow))
 	var out []SummaryDue
 	var d SummaryDue
 	_, err := pgx.ForEachRow(rows, []any{&d.ID, &d.ReferralID, &d.Reference, &d.TraineeName, &d.TraineeEmail, &d.Start}, func() error {
