@@ -420,3 +420,49 @@ func TestSummaryReminder(t *testing.T) {
 	checkTurn(t, trainee, turnEmail(t, ts, "s@example.com", "write the summary"),
 		"/your-referrals/CR-SUMM-0001/appointments/"+strconv.FormatInt(held, 10)+"/summary", "Private thoughts")
 }
+
+// A Case Manager's referral: the Case Manager hears that the trainee
+// confirmed and that a coach was allocated, on their staff page; while the
+// Form D funding waits, the trainee's allocation email says so and links
+// to their page, not to booking.
+func TestTurnsAlongACaseManagerReferral(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	cm := ts.MustStaff(t, "cm@example.nhs.uk", policy.CaseManager)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	if err := ts.store.SaveCoachProfile(context.Background(), store.CoachProfile{UserID: coach.ID, Modes: []string{"virtual", "telephone"}, Capacity: 5}); err != nil {
+		t.Fatal(err)
+	}
+	b := ts.NewBrowser(t)
+	b.SignInStaff(t, cm.Email, "")
+	fillForm(t, b, "/staff/referrals/new", traineePages("cmtrainee@example.com"))
+	token := draftRe.FindStringSubmatch(b.Get(t, "/staff/referrals/new/form-c").Body)[1]
+	upload(t, b, token, "c.pdf", minimalPDF())
+	b.Post(t, "/staff/referrals/new/form-d", url.Values{"draft": {token}, "sessions": {"2"}})
+	if p := b.Post(t, "/staff/referrals/new/check", url.Values{"draft": {token}}); p.Location != "/staff/referrals/new/sent" {
+		t.Fatalf("submit: %d", p.Status)
+	}
+	var ref string
+	ts.pool.QueryRow(context.Background(), `SELECT reference FROM referrals WHERE trainee_email = 'cmtrainee@example.com'`).Scan(&ref)
+	trainee := ts.NewBrowser(t)
+	if p := trainee.Post(t, ts.mail.MustLink(t, "cmtrainee@example.com"), url.Values{"name": {"Priya Shah"}, "phone": {"07700 900123"}, "mode": {"telephone"},
+		"consent_privacy": {"yes"}, "consent_contact": {"yes"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %s", p.Status, errorSummary(p.Body))
+	}
+	checkTurn(t, b, turnEmail(t, ts, cm.Email, "The trainee confirmed"), "/staff/referrals/"+ref, "07700 900123", "A clearer plan.")
+
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, "coord@example.nhs.uk", "")
+	c.Post(t, "/staff/referrals/"+ref+"/accept", url.Values{"version": {version(t, c, ref)}})
+	if p := c.Post(t, "/staff/referrals/"+ref+"/allocate", url.Values{"version": {version(t, c, ref)}, "coach": {strconvI(coach.ID)}, "sessions": {"2"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("allocate: %d %s", p.Status, errorSummary(p.Body))
+	}
+	checkTurn(t, b, turnEmail(t, ts, cm.Email, "A coach was allocated"), "/staff/referrals/"+ref, "Test coach", "07700 900123")
+	m := turnEmail(t, ts, "cmtrainee@example.com", "Your careers coach")
+	if !strings.Contains(strings.Join(strings.Fields(m.Text), " "), "once the funding your Case Manager asked for is approved") {
+		t.Errorf("with funding waiting, the allocation email does not say so:\n%s", m.Text)
+	}
+	trainee.SignInPublic(t, "cmtrainee@example.com")
+	checkTurn(t, trainee, m, "/your-referrals/"+ref)
+}
