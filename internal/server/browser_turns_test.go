@@ -107,6 +107,14 @@ func TestBrowserTraineeNextStepJourney(t *testing.T) {
 	if s := tr.text("#next-step"); !strings.Contains(s, "Go to your session") {
 		t.Errorf("booked, next step: %q", s)
 	}
+	// Correcting the phone number, with a mistake first: the error summary
+	// (axe runs on both pages).
+	tr.submit(`a[href="/your-referrals/CR-NEXT-2345/contact"]`)
+	tr.fill("phone", "call me")
+	tr.submit(`form[action$="/contact"] button`)
+	if !strings.Contains(tr.text(".nhsuk-error-summary"), "Enter a phone number") {
+		t.Fatal("no error summary for a bad phone number")
+	}
 }
 
 // "No thanks" in a browser: the confirmation page's second form, at 1280
