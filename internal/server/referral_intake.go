@@ -720,7 +720,7 @@ func (s *Server) intakeSent(ir intakeRoute) http.HandlerFunc {
 			p.Lede = "We have emailed you a copy with your reference."
 			p.Next = []string{
 				"A coordinator reads your referral. We aim to reply within 14 days.",
-				"If we can help, we match you with a career coach, who gets in touch to agree times that suit you both.",
+				"If we can help, we match you with a career coach and email you: you then sign in and book your sessions at times that suit you.",
 				"After each session you write a short summary and action plan.",
 			}
 			if d.Eligibility == string(eligibility.NotEligible) {
