@@ -208,14 +208,16 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return apptRemindArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "appointment_reminders", RunOnStart: true}),
-			// Hourly, and at start, like the coordinators' digest: the
-			// leads' digest of requests waiting (its key makes it daily).
+			// Hourly: the leads' digest of requests waiting (its key makes
+			// it daily), and the summary reminders every half hour. Not at
+			// start: neither is urgent to the minute, and a run at start
+			// lands at an unpredictable moment after a restart.
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return leadDigestArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "lead_digest", RunOnStart: true}),
+				&river.PeriodicJobOpts{ID: "lead_digest"}),
 			river.NewPeriodicJob(river.PeriodicInterval(30*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return summaryRemindArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "summary_reminders", RunOnStart: true}),
+				&river.PeriodicJobOpts{ID: "summary_reminders"}),
 			// Daily, and at start: destroys what has passed its retention
 			// period (docs/decisions/0003-retention.md).
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
