@@ -390,7 +390,7 @@ func planReferral(r *rand.Rand, id int64, o Options, staff *staffSet, prev []ref
 	p.Status, p.CoachID = "allocated", coach.ID
 	p.Version++
 	p.ledger(now, ledgerEvent{At: allocated, Kind: "granted", Sessions: granted, ActorID: by, Note: "Initial allowance"})
-	p.mail(allocated, "referral_allocated", "allocated", "Your careers coach", "Your coach is "+coach.Name+". They will get in touch to agree times.")
+	p.mail(allocated, "referral_allocated", "allocated", "Your careers coach", "Your coach is "+coach.Name+". Sign in and book your first session at a time that suits you.")
 
 	if r.IntN(20) == 0 {
 		// Never books: closed after two months.

@@ -102,6 +102,9 @@ func (f Form) Summary(v Values, fileName func(page string) string) []Section {
 	for _, p := range f.Pages {
 		sec := Section{Title: p.Title}
 		for _, fd := range p.Fields {
+			if !fd.Asked(v) {
+				continue
+			}
 			sec.Rows = append(sec.Rows, Row{Key: summaryKey(fd), Lines: fd.display(v, fileName(p.Slug)), Page: p.Slug, Field: fd.Name})
 		}
 		out = append(out, sec)

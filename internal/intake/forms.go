@@ -25,25 +25,24 @@ var endKinds = []Choice{
 var sessionsRequested = []Choice{{Value: "1", Label: "1 session"}, {Value: "2", Label: "2 sessions"}, {Value: "3", Label: "3 sessions"}}
 
 // traineePages are the questions about the trainee that every route asks.
-// you is "you" for a self-referral and "the trainee" otherwise.
+// A self-referral speaks to the trainee ("you", "your training"); the
+// supervisor's and Case Manager's forms speak about the trainee.
 func traineePages(self bool) []Page {
-	aboutTitle, nameLabel, emailHint := "About the trainee", "Trainee's full name", "A personal email address is best: messages about careers support then stay private from their employer. We will email them to confirm they want the support."
-	profTitle, trainTitle, endLabel := "The trainee's profession", "The trainee's training", "When does or did the trainee's training end?"
+	w := aboutTrainee
 	if self {
-		aboutTitle, nameLabel, emailHint = "About you", "Full name", "A personal email address is best: messages about your careers support then stay private from your employer."
-		profTitle, trainTitle, endLabel = "Your profession", "Your training", "When does or did your training end?"
+		w = aboutYou
 	}
 	return []Page{
 		{
-			Slug: "about", Title: aboutTitle,
+			Slug: "about", Title: w.aboutTitle,
 			Fields: []Field{
-				{Name: "name", Label: nameLabel, Kind: Text, Autocomplete: autocomplete(self, "name")},
-				{Name: "email", Label: "Email address", Hint: emailHint, Kind: Email, Autocomplete: autocomplete(self, "email")},
-				{Name: "phone", Label: "Phone number", Hint: "A mobile number is best, so a coach can reach you.", Kind: Tel, Optional: !self, Width: "nhsuk-input--width-20", Autocomplete: autocomplete(self, "tel")},
+				{Name: "name", Label: w.nameLabel, Kind: Text, Autocomplete: autocomplete(self, "name")},
+				{Name: "email", Label: w.emailLabel, Hint: w.emailHint, Kind: Email, Autocomplete: autocomplete(self, "email")},
+				{Name: "phone", Label: w.phoneLabel, Hint: w.phoneHint, Kind: Tel, Optional: !self, Width: "nhsuk-input--width-20", Autocomplete: autocomplete(self, "tel")},
 			},
 		},
 		{
-			Slug: "profession", Title: profTitle,
+			Slug: "profession", Title: w.profTitle,
 			Fields: []Field{
 				{Name: "group", Label: "Professional group", Kind: Radios, Choices: choices(referral.ProfessionalGroups)},
 				{Name: "body", Label: "Registration body", Kind: Radios, Choices: choices(referral.RegistrationBodies)},
@@ -66,22 +65,23 @@ func traineePages(self bool) []Page {
 			},
 		},
 		{
-			Slug: "training", Title: trainTitle,
+			Slug: "training", Title: w.trainTitle,
 			Fields: []Field{
-				{Name: "region", Label: "Where is the training based?", Kind: Radios, Choices: choices(referral.Regions), Missing: "Select where the training is based"},
+				{Name: "region", Label: w.regionLabel, Kind: Radios, Choices: choices(referral.Regions), Missing: w.regionMissing},
 				{Name: "stage", Label: "Stage or grade", Kind: Select, Choices: choices(referral.Stages)},
-				{Name: "in_scheme", Label: "For bands 5 to 8: are they in a recognised training scheme?", Hint: "For example nurse preceptorship, or training for a more specialised clinical role.", Kind: Radios, Choices: yesNo, Optional: true, Missing: "Select whether they are in a recognised training scheme"},
+				{Name: "in_scheme", Label: w.schemeLabel, Hint: "For example nurse preceptorship, or training for a more specialised clinical role.", Kind: Radios, Choices: yesNo, Optional: true, Missing: w.schemeMissing,
+					AskIf: hasBands},
 				{Name: "training_number", Label: "National training number (NTN) or deanery reference number (DRN)", Hint: "Leave blank if there is none.", Kind: Text, Optional: true, Width: "nhsuk-input--width-20"},
 				{Name: "specialty", Label: "Specialty or training programme", Kind: Text, Optional: true},
 				{Name: "employer", Label: "Employing organisation", Hint: "For example the NHS trust or GP practice.", Kind: Text, Optional: true},
-				{Name: "end_kind", Label: endLabel, Kind: Radios, Choices: endKinds, Missing: "Select when the training ends or ended"},
+				{Name: "end_kind", Label: w.endLabel, Kind: Radios, Choices: w.endKinds, Missing: w.endMissing},
 				{Name: "end_date", Label: "Date", Hint: "The expected or actual date of the Certificate of Completion of Training (CCT), or the date the training number was given up. For example, 31 8 2027.", Kind: Date, Optional: true},
 				{Name: "schemes", Label: "Workforce schemes", Hint: "Select any that apply.", Kind: Checkboxes, Choices: choices(referral.Schemes), Optional: true},
 			},
 			check: func(v Values, p *Problems) {
 				stage := referral.Stage(v.Get("stage"))
-				if _, band := stage.Band(); band && v.Get("in_scheme") == "" {
-					p.Add("in_scheme", "Say whether they are in a recognised training scheme")
+				if _, band := stage.Band(); band && hasBands(v) && v.Get("in_scheme") == "" {
+					p.Add("in_scheme", w.schemeMissing)
 				}
 				if g := referral.ProfessionalGroup(v.Get("group")); g != "" && stage != "" && !stage.Fits(g) {
 					p.Add("stage", "Choose a stage or grade for a "+lower(g.Label())+", or choose Other")
@@ -95,9 +95,9 @@ func traineePages(self bool) []Page {
 		{
 			Slug: "reasons", Title: "Why careers support",
 			Fields: []Field{
-				{Name: "reasons", Label: "Reasons for the referral", Hint: "Select all that apply.", Kind: Checkboxes, Choices: choices(referral.Reasons), Missing: "Select at least one reason for the referral"},
+				{Name: "reasons", Label: w.reasonsLabel, Hint: "Select all that apply.", Kind: Checkboxes, Choices: choices(referral.Reasons), Missing: "Select at least one reason for the referral"},
 				{Name: "other_reason", Label: "Other reason", Kind: Text, Optional: true},
-				{Name: "hopes", Label: hopesLabel(self), Hint: "In your own words. Everything you tell us is confidential.", Kind: Textarea, Missing: "Enter what you hope to get from careers support"},
+				{Name: "hopes", Label: w.hopesLabel, Hint: w.hopesHint, Kind: Textarea, Missing: w.hopesMissing},
 			},
 			check: func(v Values, p *Problems) {
 				if v.Has("reasons", string(referral.ReasonOther)) && v.Get("other_reason") == "" {
@@ -108,11 +108,53 @@ func traineePages(self bool) []Page {
 	}
 }
 
-func hopesLabel(self bool) string {
-	if self {
-		return "What do you hope to get from careers support?"
-	}
-	return "What does the trainee hope to get from careers support?"
+// hasBands reports whether the trainee's profession has Agenda for Change
+// bands: the band question is not asked of doctors and dentists.
+func hasBands(v Values) bool {
+	g := referral.ProfessionalGroup(v.Get("group"))
+	return g != referral.GroupDoctor && g != referral.GroupDentist
+}
+
+// formWords are the trainee questions' words, to the trainee or about them.
+type formWords struct {
+	aboutTitle, nameLabel, emailLabel, emailHint, phoneLabel, phoneHint string
+	profTitle, trainTitle, regionLabel, regionMissing                   string
+	schemeLabel, schemeMissing, endLabel, endMissing                    string
+	endKinds                                                            []Choice
+	reasonsLabel, hopesLabel, hopesHint, hopesMissing                   string
+}
+
+var aboutYou = formWords{
+	aboutTitle: "About you", nameLabel: "Full name", emailLabel: "Email address",
+	emailHint:  "A personal email address is best: messages about your careers support then stay private from your employer.",
+	phoneLabel: "Phone number", phoneHint: "A mobile number is best, so a coach can reach you.",
+	profTitle: "Your profession", trainTitle: "Your training",
+	regionLabel: "Where is your training based?", regionMissing: "Select where your training is based",
+	schemeLabel: "Are you in a recognised training scheme?", schemeMissing: "Select whether you are in a recognised training scheme",
+	endLabel: "When does or did your training end?", endMissing: "Select when your training ends or ended",
+	endKinds:     endKinds,
+	reasonsLabel: "Why do you want careers support?",
+	hopesLabel:   "What do you hope to get from careers support?", hopesHint: "In your own words. Everything you tell us is confidential.",
+	hopesMissing: "Enter what you hope to get from careers support",
+}
+
+var aboutTrainee = formWords{
+	aboutTitle: "About the trainee", nameLabel: "The trainee's full name", emailLabel: "The trainee's email address",
+	emailHint:  "A personal email address is best: messages about careers support then stay private from their employer. We will email them to confirm they want the support.",
+	phoneLabel: "The trainee's phone number", phoneHint: "A mobile number is best, so a coach can reach them.",
+	profTitle: "The trainee's profession", trainTitle: "The trainee's training",
+	regionLabel: "Where is the trainee's training based?", regionMissing: "Select where the trainee's training is based",
+	schemeLabel: "Is the trainee in a recognised training scheme?", schemeMissing: "Select whether the trainee is in a recognised training scheme",
+	endLabel: "When does or did the trainee's training end?", endMissing: "Select when the trainee's training ends or ended",
+	endKinds: []Choice{
+		{Value: "expected", Label: "They have an expected CCT date (they are still in training)"},
+		{Value: "completed", Label: "They have completed their training (CCT)"},
+		{Value: "gave_up", Label: "They have given up their training number"},
+		{Value: "none", Label: "None of these, or you do not know"},
+	},
+	reasonsLabel: "Why are you referring the trainee?",
+	hopesLabel:   "What does the trainee hope to get from careers support?", hopesHint: "As far as you know. Everything you tell us is confidential.",
+	hopesMissing: "Enter what the trainee hopes to get from careers support",
 }
 
 // autocomplete fills personal details only when people give their own.
@@ -150,8 +192,9 @@ var consentPage = Page{
 	},
 	Link: &Link{Href: "/privacy", Text: "Read the privacy notice: how we use and keep your information (opens in this tab)"},
 	Fields: []Field{
-		{Name: "consent_privacy", Label: "I have read the privacy notice", Kind: Confirm},
-		{Name: "consent_contact", Label: "I agree to be contacted about my referral by email and phone", Kind: Confirm},
+		{Name: "consent_privacy", Label: "I have read the privacy notice", Kind: Confirm, Missing: "Tick to confirm you have read the privacy notice"},
+		{Name: "consent_contact", Label: "I agree to be contacted about my referral by email and phone", Kind: Confirm,
+			Missing: "Tick to confirm you agree to be contacted about your referral by email and phone"},
 	},
 }
 
@@ -184,7 +227,8 @@ var Supervisor = Form{
 		Slug: "level-1", Title: "Support so far",
 		Fields: []Field{
 			{Name: "level1", Label: "What has been tried already at level 1?", Hint: "For example, conversations with the educational supervisor, and what came of them.", Kind: Textarea, Missing: "Enter what has been tried already at level 1"},
-			{Name: "trainee_knows", Label: "The trainee knows about this referral and agrees to it being made.", Kind: Confirm},
+			{Name: "trainee_knows", Label: "The trainee knows about this referral and agrees to it being made.", Kind: Confirm,
+				Missing: "Tick to confirm the trainee knows about this referral and agrees to it being made"},
 		},
 	}),
 }

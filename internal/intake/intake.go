@@ -69,7 +69,16 @@ type Field struct {
 	// Missing is the message when a required answer is not given, for
 	// questions whose label does not make a good "Enter ..." or "Select ...".
 	Missing string
+	// AskIf, when set, asks the question only when the answers so far
+	// make it apply (the band question only to professions with bands):
+	// a question that does not apply is neither shown nor checked. The
+	// answers it reads come from earlier pages, so it works without
+	// JavaScript.
+	AskIf func(Values) bool
 }
+
+// Asked reports whether the question applies given the answers v.
+func (f Field) Asked(v Values) bool { return f.AskIf == nil || f.AskIf(v) }
 
 // Page is one page of a form.
 type Page struct {
@@ -205,7 +214,9 @@ func (v Values) Merge(page Values) {
 func (p Page) Check(v Values, hasFile bool) Problems {
 	var probs Problems
 	for _, f := range p.Fields {
-		f.check(v, hasFile, &probs)
+		if f.Asked(v) {
+			f.check(v, hasFile, &probs)
+		}
 	}
 	if p.check != nil {
 		p.check(v, &probs)

@@ -123,7 +123,7 @@ func TestTrainingPageDatesAndDependencies(t *testing.T) {
 		{"impossible date", with("end_date-day", "31", "end_date-month", "2", "end_date-year", "2027"), "end_date", "Date must be a real date, like 31 8 2027"},
 		{"leap day", with("end_date-day", "29", "end_date-month", "2", "end_date-year", "2028"), "end_date", ""},
 		{"no date when none", with("end_kind", "none"), "end_date", ""},
-		{"region needed", url.Values{}, "region", "Select where the training is based"},
+		{"region needed", url.Values{}, "region", "Select where your training is based"},
 		{"stage must fit the group", with("stage", "band_6"), "stage", "Choose a stage or grade for a doctor, or choose Other"},
 	}
 	for _, c := range cases {
@@ -132,6 +132,11 @@ func TestTrainingPageDatesAndDependencies(t *testing.T) {
 		}
 	}
 	// A band needs the scheme question answered.
+	// The band question is not asked of a doctor: not checked, not shown
+	// on the answers.
+	if f := fieldOf(t, intake.Self, "training", "in_scheme"); f.Asked(doctor) || !f.Asked(intake.Values{"group": {"nurse"}}) {
+		t.Error("the band question is asked of a doctor, or not of a nurse")
+	}
 	nurse := intake.Values{"group": {"nurse"}}
 	if got := check(t, intake.Self, "training", nurse, url.Values{"region": {"kss"}, "stage": {"band_6"}, "end_kind": {"none"}})["in_scheme"]; got == "" {
 		t.Error("band 6 without the scheme question answered")
@@ -158,8 +163,11 @@ func TestReasonsPage(t *testing.T) {
 
 func TestConfirmationsAreRequired(t *testing.T) {
 	got := check(t, intake.Self, "consent", nil, url.Values{"consent_privacy": {"yes"}})
-	if got["consent_contact"] == "" || got["consent_privacy"] != "" {
+	if got["consent_contact"] != "Tick to confirm you agree to be contacted about your referral by email and phone" || got["consent_privacy"] != "" {
 		t.Errorf("consent: %v", got)
+	}
+	if got := check(t, intake.Self, "consent", nil, url.Values{})["consent_privacy"]; got != "Tick to confirm you have read the privacy notice" {
+		t.Errorf("privacy notice not ticked: %q", got)
 	}
 	if got := check(t, intake.Supervisor, "level-1", nil, url.Values{"level1": {"Talked it through"}})["trainee_knows"]; got == "" {
 		t.Error("a supervisor referral without confirming the trainee knows")
@@ -236,5 +244,40 @@ func TestTraineesOwn(t *testing.T) {
 		if got := intake.TraineesOwn(c.route, c.confirmed, c.field); got != c.want {
 			t.Errorf("%s, confirmed %v, %s: got %v", c.route, c.confirmed, c.field, got)
 		}
+	}
+}
+
+func fieldOf(t *testing.T, f intake.Form, page, name string) intake.Field {
+	t.Helper()
+	p, _, ok := f.Page(page)
+	if !ok {
+		t.Fatalf("no page %q", page)
+	}
+	for _, fd := range p.Fields {
+		if fd.Name == name {
+			return fd
+		}
+	}
+	t.Fatalf("no field %q on %q", name, page)
+	return intake.Field{}
+}
+
+// The self-referral speaks to the trainee; the supervisor's and Case
+// Manager's forms speak about them.
+func TestFormsSpeakToOrAboutTheTrainee(t *testing.T) {
+	for _, c := range []struct {
+		form intake.Form
+		want string
+	}{
+		{intake.Self, "Where is your training based?"},
+		{intake.Supervisor, "Where is the trainee's training based?"},
+		{intake.CaseManager, "Where is the trainee's training based?"},
+	} {
+		if got := fieldOf(t, c.form, "training", "region").Label; got != c.want {
+			t.Errorf("%s: %q, want %q", c.form.Route, got, c.want)
+		}
+	}
+	if got := fieldOf(t, intake.Supervisor, "reasons", "hopes").Label; !strings.Contains(got, "the trainee") {
+		t.Errorf("the supervisor's hopes question: %q", got)
 	}
 }

@@ -191,6 +191,17 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 
+	if err := river.AddWorkerSafely(workers, &leadDigestWorker{
+		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &summaryRemindWorker{
+		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+
 	months := cfg.RetentionMonths
 	if months == 0 {
 		months = DefaultRetentionMonths
@@ -244,6 +255,16 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return attendanceArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "attendance_requests", RunOnStart: true}),
+			// Hourly: the leads' digest of requests waiting (its key makes
+			// it daily), and the summary reminders every half hour. Not at
+			// start: neither is urgent to the minute, and a run at start
+			// lands at an unpredictable moment after a restart.
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return leadDigestArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "lead_digest"}),
+			river.NewPeriodicJob(river.PeriodicInterval(30*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return summaryRemindArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "summary_reminders"}),
 			// Daily, and at start: destroys what has passed its retention
 			// period (docs/decisions/0003-retention.md).
 			// Hourly: the outcome questionnaire's six-month follow-up.

@@ -352,21 +352,24 @@ type Entry struct {
 // entries gives every kind of timeline entry its information. A kind not
 // listed is treated as internal.
 var entries = map[string]Entry{
-	"submitted":           {Info: InfoTriage, ToTrainee: true, Brief: "Referral sent", BriefInfo: InfoTriage},
-	"confirmed":           {Info: InfoTriage, ToTrainee: true, Brief: "The trainee confirmed they want careers support", BriefInfo: InfoTriage},
-	"chased":              {Info: InfoTriage, ToTrainee: true, Brief: "The trainee was sent a new confirmation link", BriefInfo: InfoTriage},
-	"confirm_link_sent":   {Info: InfoTriage, ToTrainee: true, Brief: "The trainee asked for a new confirmation link", BriefInfo: InfoTriage},
-	"reminded":            {Info: InfoTriage, ToTrainee: true, Brief: "The trainee was reminded to confirm", BriefInfo: InfoTriage},
-	"accepted":            {Info: InfoTriage, ToTrainee: true, Brief: "Accepted", BriefInfo: InfoTriage},
-	"declined":            {Info: InfoTriage, Brief: "Declined", BriefInfo: InfoTriage},
-	"info_requested":      {Info: InfoTriage, ToTrainee: true, Brief: "The trainee was asked for more information", BriefInfo: InfoTriage},
-	"info_answered":       {Info: InfoTriage, ToTrainee: true, Brief: "The trainee answered", BriefInfo: InfoTriage},
-	"eligibility":         {Info: InfoEligibility, Brief: "A coordinator recorded an eligibility decision", BriefInfo: InfoTriage},
-	"allocated":           {Info: InfoTriage, Brief: "A coach was allocated", BriefInfo: InfoTriage},
-	"reallocated":         {Info: InfoTriage, Brief: "Moved to another coach", BriefInfo: InfoTriage},
-	"reopened":            {Info: InfoTriage, Brief: "Reopened", BriefInfo: InfoTriage},
-	"closed":              {Info: InfoInternal, Brief: "Closed", BriefInfo: InfoTriage},
-	"withdrawn":           {Info: InfoTriage, ToTrainee: true, Brief: "Closed", BriefInfo: InfoTriage},
+	"submitted":         {Info: InfoTriage, ToTrainee: true, Brief: "Referral sent", BriefInfo: InfoTriage},
+	"confirmed":         {Info: InfoTriage, ToTrainee: true, Brief: "The trainee confirmed they want careers support", BriefInfo: InfoTriage},
+	"chased":            {Info: InfoTriage, ToTrainee: true, Brief: "The trainee was sent a new confirmation link", BriefInfo: InfoTriage},
+	"confirm_link_sent": {Info: InfoTriage, ToTrainee: true, Brief: "The trainee asked for a new confirmation link", BriefInfo: InfoTriage},
+	"reminded":          {Info: InfoTriage, ToTrainee: true, Brief: "The trainee was reminded to confirm", BriefInfo: InfoTriage},
+	"accepted":          {Info: InfoTriage, ToTrainee: true, Brief: "Accepted", BriefInfo: InfoTriage},
+	"declined":          {Info: InfoTriage, Brief: "Declined", BriefInfo: InfoTriage},
+	"info_requested":    {Info: InfoTriage, ToTrainee: true, Brief: "The trainee was asked for more information", BriefInfo: InfoTriage},
+	"info_answered":     {Info: InfoTriage, ToTrainee: true, Brief: "The trainee answered", BriefInfo: InfoTriage},
+	"eligibility":       {Info: InfoEligibility, Brief: "A coordinator recorded an eligibility decision", BriefInfo: InfoTriage},
+	"allocated":         {Info: InfoTriage, Brief: "A coach was allocated", BriefInfo: InfoTriage},
+	"reallocated":       {Info: InfoTriage, Brief: "Moved to another coach", BriefInfo: InfoTriage},
+	"reopened":          {Info: InfoTriage, Brief: "Reopened", BriefInfo: InfoTriage},
+	"closed":            {Info: InfoInternal, Brief: "Closed", BriefInfo: InfoTriage},
+	"withdrawn":         {Info: InfoTriage, ToTrainee: true, Brief: "Closed", BriefInfo: InfoTriage},
+	// The trainee's "No thanks" on the confirmation page: its detail holds
+	// their optional reason, which is theirs and the unit's only.
+	"trainee_declined":    {Info: InfoTraineeAnswers, ToTrainee: true, Brief: "The trainee chose not to go ahead", BriefInfo: InfoTriage},
 	"extension_requested": {Info: InfoTriage, Brief: "Extra sessions were asked for", BriefInfo: InfoTriage},
 	"extension_decided":   {Info: InfoTriage, Brief: "A PSU lead decided on a request for extra sessions", BriefInfo: InfoTriage},
 	"funding":             {Info: InfoReferrerSent, Brief: "Form D funding decided", BriefInfo: InfoTriage},
@@ -384,6 +387,7 @@ var entries = map[string]Entry{
 	"summary_sent":        {Info: InfoSummaries, Brief: "The trainee shared a summary with their Case Manager", BriefInfo: InfoSummaries},
 	// The six-month outcome email: the trainee's own; nobody else's business.
 	"outcome_followup_sent": {Info: InfoFeedback},
+	"contact_changed":       {Info: InfoTraineeAnswers, ToTrainee: true},
 }
 
 // EntryOf is what a kind of timeline entry holds (internal if unknown).
@@ -460,6 +464,21 @@ var emails = map[string]Email{
 	"outcome_closure_invite":    {InfoFeedback, ViewerTrainee},
 	"outcome_followup":          {InfoFeedback, ViewerTrainee},
 	"outcome_followup_reminder": {InfoFeedback, ViewerTrainee},
+
+	// Telling each person it is their turn (notify/turns.templ). None
+	// carries more than its Info allows its recipient: the referrer hears
+	// only where the referral has got to.
+	"confirmed_referrer":            {InfoTriage, ViewerSupervisor},
+	"confirmed_case_manager":        {InfoTriage, ViewerCaseManager},
+	"allocation_referrer":           {InfoTriage, ViewerSupervisor},
+	"allocation_case_manager":       {InfoTriage, ViewerCaseManager},
+	"trainee_declined_referrer":     {InfoTriage, ViewerSupervisor},
+	"trainee_declined_case_manager": {InfoTriage, ViewerCaseManager},
+	"funding_approved_trainee":      {InfoTriage, ViewerTrainee},
+	"extension_approved_trainee":    {InfoTriage, ViewerTrainee},
+	"extension_decided_coach":       {InfoTriage, ViewerCoach},
+	"summary_reminder":              {InfoAppointments, ViewerTrainee},
+	"info_answered_team":            {InfoTriage, ViewerTeam},
 }
 
 // EmailOf is what a kind of email about a referral carries and to whom

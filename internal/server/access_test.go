@@ -356,7 +356,7 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		{route: "POST /staff/sign-in/set-up", anyone: true}, {route: "POST /staff/sign-out", anyone: true},
 		{route: "POST /staff/set-password", anyone: true}, {route: "POST /staff/reset-password", anyone: true},
 		{route: "POST /staff/forgot-password", anyone: true}, {route: "POST /refer/confirm", anyone: true},
-		{route: "POST /refer/confirm/new", anyone: true},
+		{route: "POST /refer/confirm/new", anyone: true}, {route: "POST /refer/confirm/decline", anyone: true},
 		{route: "POST /refer/self/check", anyone: true}, {route: "POST /refer/self/{page}", anyone: true},
 		{route: "POST /refer/supervisor/check", anyone: true}, {route: "POST /refer/supervisor/{page}", anyone: true},
 		{route: "GET /refer/self/{page}", path: selfPage, want: map[string]int{"anonymous": ok, "trainee": ok, "coordinator": ok}},
@@ -391,6 +391,9 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		{route: "GET /your-referrals/{reference}/outcomes/{stage}", path: yr + "/outcomes/before", want: publicRoute(303, F, H)},
 		{route: "POST /your-referrals/{reference}/outcomes/{stage}", path: yr + "/outcomes/before", form: form("intent", "skip"), want: publicRoute(E, F, H)},
 		{route: "POST /outcomes/follow-up", anyone: true},
+		{route: "GET /your-referrals/{reference}/contact", path: yr + "/contact", want: publicRoute(ok, F, H)},
+		{route: "POST /your-referrals/{reference}/contact", path: yr + "/contact", form: form("email", "t@example.com", "phone", "07700 900123"), want: publicRoute(E, F, H)},
+		{route: "POST /contact-details/confirm", anyone: true},
 
 		// Staff account and intake.
 		{route: "POST /staff/account/password", path: "/staff/account/password", form: form("current", "x"),

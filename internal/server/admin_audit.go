@@ -93,17 +93,6 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 }
 
 func auditRow(e store.AuditEntry) web.AuditRow {
-	actor := e.ActorKind
-	switch {
-	case e.ActorName != "":
-		actor = e.ActorName + " (" + e.ActorEmail + ")"
-	case e.ActorEmail != "":
-		actor = e.ActorEmail
-	}
-	rec := e.RecordType
-	if e.RecordID != "" {
-		rec += " " + e.RecordID
-	}
-	return web.AuditRow{At: e.At, Actor: actor, Action: strings.ReplaceAll(e.Action, "_", " "), Record: rec,
+	return web.AuditRow{At: e.At, Actor: auditActor(e), Action: auditAction(e.Action), Record: auditRecord(e),
 		Outcome: e.Outcome, ClientIP: e.ClientIP, Request: e.RequestID, Detail: e.Detail}
 }

@@ -54,7 +54,7 @@ func (s *Server) traineeCare(ctx context.Context, c store.ReferralCard, au polic
 	if err != nil {
 		return nil, err
 	}
-	p := &web.TraineeReferralProps{Remaining: st.SessionsGranted - st.SessionsUsed, Allowance: st.SessionsGranted}
+	p := &web.TraineeReferralProps{Remaining: st.SessionsGranted - st.SessionsUsed, Allowance: st.SessionsGranted, Used: st.SessionsUsed}
 	p.CanBook, p.BookBlocked = canBook(st)
 	for _, a := range appts {
 		if a.CoachID == st.CoachID {

@@ -100,7 +100,7 @@ func TestBookingAndTheTwentyFourHourRule(t *testing.T) {
 	trainee, id := allocated(t, ts, "CR-BOOK-2345", "tam@example.com", coach.ID, 3)
 
 	page := trainee.Get(t, "/your-referrals/CR-BOOK-2345")
-	if !strings.Contains(page.Body, "Book a session") || !strings.Contains(page.Body, "3 of 3") || !strings.Contains(page.Body, "24 hours") {
+	if !strings.Contains(page.Body, "Book a session") || !strings.Contains(page.Body, "3 granted, 0 used or booked, 3 left") || !strings.Contains(page.Body, "24 hours") {
 		t.Fatal("the trainee's page lacks booking, allowance or the rule")
 	}
 	book := trainee.Get(t, "/your-referrals/CR-BOOK-2345/book")

@@ -113,6 +113,11 @@ func recipientsFit(ctx context.Context, tx pgx.Tx, kind string, referralID int64
 			for _, c := range coaches {
 				fits = fits || strings.EqualFold(to.Email, c)
 			}
+		case policy.ViewerTeam:
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM staff_users WHERE lower(email) = lower($1) AND active
+				AND roles && ARRAY['coordinator', 'psu_lead'])`, to.Email).Scan(&fits); err != nil {
+				return kind + ": " + err.Error()
+			}
 		}
 		if !fits {
 			return kind + " went to someone who is not the " + e.To.Label()

@@ -55,6 +55,7 @@ func (s *Server) confirmProps(r *http.Request, d store.ReferralDetail, v intake.
 	ir := intakeRoute{form: intake.Form{Pages: []intake.Page{intake.ConfirmPage}}}
 	p.Question = questionProps(ir, intake.ConfirmPage, 0, v, probs, "", "", false)
 	p.Question.Action = "/refer/confirm?token=" + r.URL.Query().Get("token")
+	p.DeclineAction = "/refer/confirm/decline?token=" + r.URL.Query().Get("token")
 	p.Question.Links = []web.NavItem{{Href: "/privacy", Text: "Read the privacy notice: how we use and keep your information"}}
 	return p
 }
@@ -106,6 +107,16 @@ func (s *Server) referralConfirm(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if err := st.AddEvent(ctx, d.ID, s.now(), "confirmed", "public", 0, "The trainee confirmed they want careers support; eligibility: "+res.Outcome.Label()); err != nil {
+			return err
+		}
+		cur, err := st.LockReferral(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.tellReferrer(ctx, st, tx, referrerOfState(cur), "confirmed:"+d.Reference, "confirmed",
+			func(name, link string, _ bool) (mail.Message, error) {
+				return notify.ReferrerConfirmed(ctx, name, d.Reference, link)
+			}); err != nil {
 			return err
 		}
 		e := s.auditEntry(ctx, "confirm", "referral", d.Reference, store.OutcomeSuccess)

@@ -10,7 +10,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"careers/internal/auth"
-	"careers/internal/intake"
 	"careers/internal/mail"
 	"careers/internal/notify"
 	"careers/internal/policy"
@@ -338,25 +337,8 @@ func (s *Server) allocate(action triage.Action) http.HandlerFunc {
 					}
 				}
 				key := event + ":" + cur.Reference + ":" + strconv.Itoa(cur.Version)
-				link, err := s.traineeLink(ctx, st, cur.TraineeEmail)
-				if err != nil {
-					return err
-				}
-				booking := "Your coach will get in touch to agree times that suit you both. Sessions are usually by video call."
-				if cur.Route == string(intake.RouteCaseManager) && cur.FormDStatus != "approved" {
-					booking = "Sessions can be booked once the funding your Case Manager asked for is approved; we will let you know."
-				}
-				if err := s.letter(ctx, tx, cur.ID, key+":trainee", "allocation_trainee", mail.Address{Name: cur.TraineeName, Email: cur.TraineeEmail}, notify.Letter{
-					Subject: "Your careers coach", Greeting: "Dear " + cur.TraineeName + ",",
-					Paragraphs: []string{"Your careers support referral " + cur.Reference + " has been accepted, and " + coach.Name + " will be your career coach.", booking,
-						"You can cancel or rearrange a session up to 24 hours before it starts with no loss. Later than that, or if you miss a session, you may lose it from your allowance."},
-					Link: link, LinkLabel: "See your referral"}); err != nil {
-					return err
-				}
-				return s.letter(ctx, tx, cur.ID, key+":coach", "allocation_coach", mail.Address{Name: coach.Name, Email: coach.Email}, notify.Letter{
-					Subject: "New client: referral " + cur.Reference, Greeting: "Dear " + coach.Name + ",",
-					Paragraphs: []string{"A trainee has been allocated to you for careers support (referral " + cur.Reference + ")."},
-					Link:       s.cfg.BaseURL.String() + "/staff/referrals/" + cur.Reference, LinkLabel: "Open the referral (sign-in needed)"})
+				left := cur.SessionsGranted + grant - cur.SessionsUsed
+				return s.tellAllocated(ctx, st, tx, cur, coach, key, left, action == triage.ActionAllocate)
 			}})(w, r)
 	}
 }
@@ -370,7 +352,7 @@ func (s *Server) closeReferral() http.HandlerFunc {
 			done: "Referral closed",
 			check: func(r *http.Request, _ store.ReferralState, errs *web.Errors) {
 				outcome = triage.Outcome(r.PostFormValue("outcome"))
-				if !outcome.Valid() {
+				if !outcome.Chosen() {
 					errs.Add("outcome", "Select the outcome")
 				}
 				note = textField(r, "closing_note", "Enter a closing note", 2000, errs)
@@ -381,26 +363,12 @@ func (s *Server) closeReferral() http.HandlerFunc {
 					return err
 				}
 				key := "closed:" + cur.Reference + ":" + strconv.Itoa(cur.Version)
-				if cur.CaseManagerID != 0 {
-					cm, err := st.StaffUserByID(ctx, cur.CaseManagerID)
-					if err != nil {
-						return err
-					}
-					if err := s.letter(ctx, tx, cur.ID, key+":cm", "closure_case_manager", mail.Address{Name: cm.Name, Email: cm.Email}, notify.Letter{
-						Subject: "Careers support referral " + cur.Reference + " is closed", Greeting: "Dear " + cm.Name + ",",
-						Paragraphs: []string{"The careers support referral you made (" + cur.Reference + ") is now closed. Summaries the trainee agreed to share have been sent to you separately."}}); err != nil {
-						return err
-					}
-				}
 				if err := s.inviteClosureQuestionnaire(ctx, st, tx, cur, outcome, key); err != nil {
 					return err
 				}
-				if cur.ReferrerEmail != "" {
-					return s.letter(ctx, tx, cur.ID, key+":referrer", "closure_referrer", mail.Address{Name: cur.ReferrerName, Email: cur.ReferrerEmail}, notify.Letter{
-						Subject: "Careers support referral " + cur.Reference + " is closed", Greeting: "Dear " + cur.ReferrerName + ",",
-						Paragraphs: []string{"The careers support referral you made (" + cur.Reference + ") is now closed. What the trainee discussed is confidential."}})
-				}
-				return nil
+				return s.tellReferrer(ctx, st, tx, referrerOfState(cur), key, "closure", func(name, link string, cm bool) (mail.Message, error) {
+					return notify.ReferrerClosed(ctx, name, cur.Reference, link, cm)
+				})
 			}})(w, r)
 	}
 }
@@ -500,6 +468,11 @@ func (s *Server) fundingDecision() http.HandlerFunc {
 				if err := s.audit(ctx, st, "funding_"+status, "referral", cur.Reference, store.OutcomeSuccess, ""); err != nil {
 					return err
 				}
+				if approved {
+					if err := s.tellFundingApproved(ctx, tx, cur); err != nil {
+						return err
+					}
+				}
 				if cur.CaseManagerID == 0 {
 					return nil
 				}
@@ -571,7 +544,7 @@ func (s *Server) decideExtension() http.HandlerFunc {
 					errs.Add("decision", "Select approve or decline")
 				}
 			},
-			apply: func(ctx context.Context, st *store.Store, _ pgxTx, r *http.Request, cur store.ReferralState, _ string) error {
+			apply: func(ctx context.Context, st *store.Store, tx pgxTx, r *http.Request, cur store.ReferralState, _ string) error {
 				id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 				x, err := st.LockExtension(ctx, id)
 				if errors.Is(err, store.ErrNotFound) || (err == nil && x.ReferralID != cur.ID) {
@@ -595,6 +568,9 @@ func (s *Server) decideExtension() http.HandlerFunc {
 					detail = strconv.Itoa(x.Sessions) + " extra session(s) approved"
 				}
 				if err := st.AddEvent(ctx, cur.ID, s.now(), "extension_decided", "staff", actorFrom(ctx).StaffID, detail); err != nil {
+					return err
+				}
+				if err := s.tellExtensionDecided(ctx, st, tx, cur, id, approved, x.Sessions); err != nil {
 					return err
 				}
 				return s.audit(ctx, st, "extension_decided", "referral", cur.Reference, store.OutcomeSuccess, strconv.FormatBool(approved))

@@ -117,6 +117,9 @@ func questionProps(ir intakeRoute, p intake.Page, idx int, v intake.Values, prob
 		qp.Errors.Add(pr.Field, pr.Message)
 	}
 	for _, f := range p.Fields {
+		if !f.Asked(v) {
+			continue
+		}
 		qf := web.QField{Name: f.Name, Label: f.Label, Hint: f.Hint, Kind: webKind(f.Kind), Value: v.Get(f.Name),
 			Width: f.Width, Autocomplete: f.Autocomplete, Optional: f.Optional, Error: qp.Errors.For(f.Name)}
 		if f.Kind == intake.Textarea {
@@ -717,7 +720,7 @@ func (s *Server) intakeSent(ir intakeRoute) http.HandlerFunc {
 			p.Lede = "We have emailed you a copy with your reference."
 			p.Next = []string{
 				"A coordinator reads your referral. We aim to reply within 14 days.",
-				"If we can help, we match you with a career coach, who gets in touch to agree times that suit you both.",
+				"If we can help, we match you with a career coach and email you: you then sign in and book your sessions at times that suit you.",
 				"After each session you write a short summary and action plan.",
 			}
 			if d.Eligibility == string(eligibility.NotEligible) {

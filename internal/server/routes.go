@@ -92,6 +92,10 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/your-referrals/{reference}/withdraw", public, s.withdraw)
 	h("GET", "/your-referrals/{reference}/outcomes/{stage}", public, s.outcomesFormPage)
 	h("POST", "/your-referrals/{reference}/outcomes/{stage}", public, s.saveOutcomes)
+	h("GET", "/your-referrals/{reference}/contact", public, s.contactForm)
+	h("POST", "/your-referrals/{reference}/contact", public, s.contactSave)
+	h("GET", "/contact-details/confirm", anyone, s.emailChangeForm)
+	h("POST", "/contact-details/confirm", anyone, s.emailChange)
 	h("GET", "/your-data", public, s.yourData)
 	h("GET", "/your-data/download.html", public, s.yourDataDownload("html"))
 	h("GET", "/your-data/download.json", public, s.yourDataDownload("json"))
@@ -133,6 +137,8 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	// The six-month outcome questions: the emailed link is the key.
 	h("GET", "/outcomes/follow-up", anyone, s.followUpForm)
 	h("POST", "/outcomes/follow-up", anyone, s.followUp)
+	h("POST", "/refer/confirm/decline", anyone, s.referralNoThanks)
+	h("GET", "/refer/confirm/declined", anyone, s.referralDeclined)
 
 	// Referrals.
 	coordinatorsAndLeads := policy.StaffWith(policy.Coordinator, policy.Lead)

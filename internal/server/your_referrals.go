@@ -129,6 +129,9 @@ func (s *Server) yourReferralProps(r *http.Request, c store.ReferralCard) (web.P
 			p.Question = qs[n-1].Question
 		}
 	}
+	if err := s.traineeOwnProps(r.Context(), au, c, &p); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 
@@ -157,7 +160,7 @@ func (s *Server) answerQuestion(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, web.YourReferralPage(s.layout(r, ""), p))
 		return
 	}
-	err := s.store.InTx(ctx, func(st *store.Store, _ pgxTx) error {
+	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
 		cur, err := st.LockReferral(ctx, c.ID)
 		if err != nil {
 			return err
@@ -173,6 +176,9 @@ func (s *Server) answerQuestion(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if err := st.AddEvent(ctx, c.ID, s.now(), "info_answered", "public", 0, "The trainee answered: "+answer); err != nil {
+			return err
+		}
+		if err := s.tellTeamAnswered(ctx, st, tx, c.ID, c.Reference, cur.Version); err != nil {
 			return err
 		}
 		return s.audit(ctx, st, "info_answered", "referral", c.Reference, store.OutcomeSuccess, "")
@@ -344,6 +350,9 @@ func (s *Server) triageProps(r *http.Request, au policy.Audience, pg store.Refer
 		}
 	}
 	for _, o := range triage.Outcomes {
+		if !o.Chosen() {
+			continue
+		}
 		p.Outcomes = append(p.Outcomes, web.Option{Value: string(o), Label: o.Label()})
 	}
 	for _, sp := range triage.DeclineSignposts {

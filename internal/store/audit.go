@@ -24,6 +24,10 @@ type AuditEntry struct {
 	ActorID    int64
 	ActorEmail string
 	ActorName  string // filled when listing, from staff_users
+	ActorRoles []string
+	// RecordName is, when listing, the name of the staff account a
+	// staff_user record is (so the log reads as people, not ids).
+	RecordName string
 	Action     string
 	RecordType string
 	RecordID   string
@@ -132,8 +136,10 @@ func (s *Store) SearchAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 		where = append(where, fmt.Sprintf("(a.at, a.id) < (%s, %s)", arg(q.BeforeAt), arg(q.BeforeID)))
 	}
 	sql := `SELECT a.id, a.at, a.actor_kind, coalesce(a.actor_id, 0), coalesce(a.actor_email, coalesce(u.email, '')),
-		coalesce(u.name, ''), a.action, a.record_type, a.record_id, coalesce(host(a.client_ip), ''), a.request_id, a.outcome, a.detail
-		FROM audit_log a LEFT JOIN staff_users u ON u.id = a.actor_id`
+		coalesce(u.name, ''), coalesce(u.roles, '{}'), a.action, a.record_type, a.record_id, coalesce(host(a.client_ip), ''), a.request_id, a.outcome, a.detail,
+		coalesce(ru.name, '')
+		FROM audit_log a LEFT JOIN staff_users u ON u.id = a.actor_id
+		LEFT JOIN staff_users ru ON a.record_type = 'staff_user' AND ru.id = CASE WHEN a.record_id ~ '^[0-9]{1,18}$' THEN a.record_id::bigint END`
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -147,8 +153,8 @@ func (s *Store) SearchAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 	var out []AuditEntry
 	for rows.Next() {
 		var e AuditEntry
-		if err := rows.Scan(&e.ID, &e.At, &e.ActorKind, &e.ActorID, &e.ActorEmail, &e.ActorName, &e.Action,
-			&e.RecordType, &e.RecordID, &e.ClientIP, &e.RequestID, &e.Outcome, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorKind, &e.ActorID, &e.ActorEmail, &e.ActorName, &e.ActorRoles, &e.Action,
+			&e.RecordType, &e.RecordID, &e.ClientIP, &e.RequestID, &e.Outcome, &e.Detail, &e.RecordName); err != nil {
 			return nil, fmt.Errorf("search audit: %w", err)
 		}
 		out = append(out, e)

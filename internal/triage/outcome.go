@@ -16,12 +16,16 @@ const (
 	OutcomeStillDeciding    Outcome = "still_deciding"
 	OutcomeWithdrew         Outcome = "withdrew"
 	OutcomeDidNotEngage     Outcome = "did_not_engage"
+	// OutcomeTraineeDeclined: the trainee said "No thanks" to a referral
+	// someone else made for them. Only their own answer on the
+	// confirmation page records it; the closing form does not offer it.
+	OutcomeTraineeDeclined Outcome = "declined_by_trainee"
 )
 
 // Outcomes lists the closure outcomes in the order the closing form shows them.
 var Outcomes = []Outcome{
 	OutcomeStayAdjusted, OutcomeChangeSpecialty, OutcomeLessThanFullTime, OutcomeTimeOut,
-	OutcomeOutsideMedicine, OutcomeStillDeciding, OutcomeWithdrew, OutcomeDidNotEngage,
+	OutcomeOutsideMedicine, OutcomeStillDeciding, OutcomeWithdrew, OutcomeDidNotEngage, OutcomeTraineeDeclined,
 }
 
 var outcomeLabels = map[Outcome]string{
@@ -33,7 +37,12 @@ var outcomeLabels = map[Outcome]string{
 	OutcomeStillDeciding:    "Still deciding",
 	OutcomeWithdrew:         "Withdrew from careers support",
 	OutcomeDidNotEngage:     "Did not engage with careers support",
+	OutcomeTraineeDeclined:  "Declined by the trainee",
 }
+
+// Chosen reports whether a coordinator may record o when closing a
+// referral (the trainee's own decline is recorded only by the trainee).
+func (o Outcome) Chosen() bool { return o.Valid() && o != OutcomeTraineeDeclined }
 
 // Label is the outcome as people read it; an unknown value shows as itself,
 // so an outcome retired from the list still shows on old records.

@@ -11,10 +11,17 @@ import (
 func TestOutcomes(t *testing.T) {
 	want := []triage.Outcome{
 		"stay_adjusted", "change_specialty", "less_than_full_time", "time_out",
-		"outside_medicine", "still_deciding", "withdrew", "did_not_engage",
+		"outside_medicine", "still_deciding", "withdrew", "did_not_engage", "declined_by_trainee",
 	}
 	if !slices.Equal(triage.Outcomes, want) {
 		t.Fatalf("Outcomes = %q, want %q", triage.Outcomes, want)
+	}
+	// Only the trainee's own "No thanks" records their decline: the
+	// closing form offers every other outcome.
+	for _, o := range triage.Outcomes {
+		if o.Chosen() != (o != triage.OutcomeTraineeDeclined) {
+			t.Errorf("Outcome(%q).Chosen() = %v", o, o.Chosen())
+		}
 	}
 	seen := map[string]bool{}
 	for _, o := range triage.Outcomes {

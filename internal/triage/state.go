@@ -110,42 +110,47 @@ const (
 	ActionWithdraw Action = "withdraw"
 	// ActionReopen: a PSU lead reopens a finished referral, with a reason.
 	ActionReopen Action = "reopen"
+	// ActionTraineeDecline: the trainee says "No thanks" to a referral
+	// someone else made, from their confirmation link.
+	ActionTraineeDecline Action = "trainee_decline"
 )
 
 // Actions lists every action in the order pages show their buttons: the
 // step that moves the referral forward first, ending it last.
 var Actions = []Action{
 	ActionConfirm, ActionAccept, ActionRequestInfo, ActionDecline, ActionInfoAnswered,
-	ActionAllocate, ActionStart, ActionReallocate, ActionClose, ActionWithdraw, ActionReopen,
+	ActionAllocate, ActionStart, ActionReallocate, ActionClose, ActionWithdraw, ActionReopen, ActionTraineeDecline,
 }
 
 var actionLabels = map[Action]string{
-	ActionConfirm:      "Confirm the referral",
-	ActionAccept:       "Accept",
-	ActionRequestInfo:  "Ask for more information",
-	ActionDecline:      "Decline",
-	ActionInfoAnswered: "Record the trainee's answer",
-	ActionAllocate:     "Allocate a coach",
-	ActionStart:        "Mark as active",
-	ActionReallocate:   "Move to another coach",
-	ActionClose:        "Close",
-	ActionWithdraw:     "Withdraw",
-	ActionReopen:       "Reopen",
+	ActionConfirm:        "Confirm the referral",
+	ActionAccept:         "Accept",
+	ActionRequestInfo:    "Ask for more information",
+	ActionDecline:        "Decline",
+	ActionInfoAnswered:   "Record the trainee's answer",
+	ActionAllocate:       "Allocate a coach",
+	ActionStart:          "Mark as active",
+	ActionReallocate:     "Move to another coach",
+	ActionClose:          "Close",
+	ActionWithdraw:       "Withdraw",
+	ActionReopen:         "Reopen",
+	ActionTraineeDecline: "No thanks",
 }
 
 // actionSentence is the action as it reads after "cannot".
 var actionSentence = map[Action]string{
-	ActionConfirm:      "be confirmed",
-	ActionAccept:       "be accepted",
-	ActionRequestInfo:  "have more information requested",
-	ActionDecline:      "be declined",
-	ActionInfoAnswered: "take an answer to a question",
-	ActionAllocate:     "be allocated",
-	ActionStart:        "be marked as active",
-	ActionReallocate:   "be moved to another coach",
-	ActionClose:        "be closed",
-	ActionWithdraw:     "be withdrawn",
-	ActionReopen:       "be reopened",
+	ActionConfirm:        "be confirmed",
+	ActionAccept:         "be accepted",
+	ActionRequestInfo:    "have more information requested",
+	ActionDecline:        "be declined",
+	ActionInfoAnswered:   "take an answer to a question",
+	ActionAllocate:       "be allocated",
+	ActionStart:          "be marked as active",
+	ActionReallocate:     "be moved to another coach",
+	ActionClose:          "be closed",
+	ActionWithdraw:       "be withdrawn",
+	ActionReopen:         "be reopened",
+	ActionTraineeDecline: "be declined by the trainee",
 }
 
 // Label is the action as a button or timeline entry reads; an unknown value
@@ -202,6 +207,7 @@ var transitions = []struct {
 	{StateAwaitingTrainee, ActionConfirm, StateNew},
 	{StateAwaitingTrainee, ActionClose, StateClosed},
 	{StateAwaitingTrainee, ActionWithdraw, StateWithdrawn},
+	{StateAwaitingTrainee, ActionTraineeDecline, StateClosed},
 
 	{StateNew, ActionAccept, StateAccepted},
 	{StateNew, ActionRequestInfo, StateInfoRequested},

@@ -31,18 +31,18 @@ func TestNextEveryStateEveryAction(t *testing.T) {
 	actions := []triage.Action{
 		triage.ActionConfirm, triage.ActionAccept, triage.ActionRequestInfo, triage.ActionDecline,
 		triage.ActionInfoAnswered, triage.ActionAllocate, triage.ActionStart, triage.ActionReallocate,
-		triage.ActionClose, triage.ActionWithdraw, triage.ActionReopen,
+		triage.ActionClose, triage.ActionWithdraw, triage.ActionReopen, triage.ActionTraineeDecline,
 	}
 	want := map[triage.State][]triage.State{
-		//         confirm  accept    req_info decline  answered alloc    start    realloc  close    withdraw reopen
-		awaiting: {newS, illegal, illegal, illegal, illegal, illegal, illegal, illegal, closed, withdr, illegal},
-		newS:     {illegal, accepted, info, closed, illegal, illegal, illegal, illegal, illegal, withdr, illegal},
-		info:     {illegal, accepted, illegal, closed, newS, illegal, illegal, illegal, illegal, withdr, illegal},
-		accepted: {illegal, illegal, illegal, illegal, illegal, alloc, illegal, illegal, closed, withdr, illegal},
-		alloc:    {illegal, illegal, illegal, illegal, illegal, illegal, active, alloc, closed, withdr, illegal},
-		active:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, active, closed, withdr, illegal},
-		closed:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, resumes},
-		withdr:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, resumes},
+		//         confirm  accept    req_info decline  answered alloc    start    realloc  close    withdraw reopen   no thanks
+		awaiting: {newS, illegal, illegal, illegal, illegal, illegal, illegal, illegal, closed, withdr, illegal, closed},
+		newS:     {illegal, accepted, info, closed, illegal, illegal, illegal, illegal, illegal, withdr, illegal, illegal},
+		info:     {illegal, accepted, illegal, closed, newS, illegal, illegal, illegal, illegal, withdr, illegal, illegal},
+		accepted: {illegal, illegal, illegal, illegal, illegal, alloc, illegal, illegal, closed, withdr, illegal, illegal},
+		alloc:    {illegal, illegal, illegal, illegal, illegal, illegal, active, alloc, closed, withdr, illegal, illegal},
+		active:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, active, closed, withdr, illegal, illegal},
+		closed:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, resumes, illegal},
+		withdr:   {illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, illegal, resumes, illegal},
 	}
 	if !slices.Equal(actions, triage.Actions) {
 		t.Fatalf("the table's columns %q are not triage.Actions %q", actions, triage.Actions)
@@ -194,7 +194,7 @@ func TestAllowed(t *testing.T) {
 		from triage.State
 		want []triage.Action
 	}{
-		{awaiting, []triage.Action{triage.ActionConfirm, triage.ActionClose, triage.ActionWithdraw}},
+		{awaiting, []triage.Action{triage.ActionConfirm, triage.ActionClose, triage.ActionWithdraw, triage.ActionTraineeDecline}},
 		{newS, []triage.Action{triage.ActionAccept, triage.ActionRequestInfo, triage.ActionDecline, triage.ActionWithdraw}},
 		{info, []triage.Action{triage.ActionAccept, triage.ActionDecline, triage.ActionInfoAnswered, triage.ActionWithdraw}},
 		{accepted, []triage.Action{triage.ActionAllocate, triage.ActionClose, triage.ActionWithdraw}},
