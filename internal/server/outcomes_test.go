@@ -584,7 +584,7 @@ func TestOutcomeDestinationsByRouteGroupAndReason(t *testing.T) {
 	}
 	// The feedback table's six-month count is the same count, withheld alike.
 	fb := strings.ReplaceAll(lb.Get(t, "/staff/reports/outcomes-feedback-by-route.csv"+q).Body, "\r\n", "\n")
-	for _, w := range []string{"Self-referral,0,none to count,14,100%\n", "Supervisor referral,0,none to count,"+H+",100%\n", "Case Manager referral,0,none to count,"+H+",100%\n"} {
+	for _, w := range []string{"Self-referral,0,none to count,14,100%\n", "Supervisor referral,0,none to count," + H + ",100%\n", "Case Manager referral,0,none to count," + H + ",100%\n"} {
 		if !strings.Contains(fb, w) {
 			t.Errorf("feedback by route lacks %q:\n%s", w, fb)
 		}
