@@ -215,3 +215,79 @@ func Filename(name, from, to string) string {
 	}
 	return fmt.Sprintf("careers-%s-%s-to-%s.csv", clean(name), clean(from), clean(to))
 }
+
+// Line is one sum a set of tables lets the reader check: the counts at
+// Parts (indexes into the counts given to Suppress) add up to the count at
+// Total.
+type Line struct {
+	Parts []int
+	Total int
+}
+
+// Suppress applies the small-number rule to counts that several tables
+// show and that add up along lines (a cross-table's rows and columns, its
+// margins, and the one-way tables beside it). Small counts read Few. Then,
+// line by line until nothing changes, Breakdown's rule holds on every line
+// whose total is shown: if its withheld parts' sum could narrow a small one
+// (or single out a hidden one), its smallest shown part of at least
+// Threshold is withheld (Hidden), and when there is none the total is
+// withheld instead, which can in turn make another line withhold more. A
+// count shared by several tables has one index, so it reads the same in
+// each. With a single line it gives what Breakdown gives, the total Hidden
+// when Breakdown says it is not safe.
+func Suppress(counts []int, lines []Line) []string {
+	withheld := make([]bool, len(counts))
+	for i, n := range counts {
+		withheld[i] = Small(n)
+	}
+	ok := func(l Line) bool {
+		small, hidden, sum := 0, 0, 0
+		for _, p := range l.Parts {
+			if !withheld[p] {
+				continue
+			}
+			sum += counts[p]
+			if Small(counts[p]) {
+				small++
+			} else {
+				hidden++
+			}
+		}
+		switch {
+		case small == 0:
+			return hidden != 1 // one hidden part alone is the total minus the rest
+		default:
+			return hidden >= 1 && sum >= Threshold*hidden+small+3
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, l := range lines {
+			for !withheld[l.Total] && !ok(l) {
+				next := -1
+				for _, p := range l.Parts {
+					if !withheld[p] && counts[p] >= Threshold && (next < 0 || counts[p] < counts[next]) {
+						next = p
+					}
+				}
+				if next < 0 {
+					next = l.Total
+				}
+				withheld[next] = true
+				changed = true
+			}
+		}
+	}
+	shown := make([]string, len(counts))
+	for i, n := range counts {
+		switch {
+		case Small(n):
+			shown[i] = Few
+		case withheld[i]:
+			shown[i] = Hidden
+		default:
+			shown[i] = Count(n)
+		}
+	}
+	return shown
+}

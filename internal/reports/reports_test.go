@@ -370,3 +370,62 @@ func TestServiceFiguresAreExact(t *testing.T) {
 		}
 	}
 }
+
+func TestSuppressOneLineIsBreakdown(t *testing.T) {
+	t.Parallel()
+	for a := 0; a < 12; a++ {
+		for b := 0; b < 12; b++ {
+			for c := 0; c < 12; c++ {
+				in := []int{a, b, c}
+				want, safe := reports.Breakdown(in)
+				total := reports.Count(a + b + c)
+				if !safe && !reports.Small(a+b+c) {
+					total = reports.Hidden // a small total reads Few: withheld all the same
+				}
+				got := reports.Suppress([]int{a, b, c, a + b + c}, []reports.Line{{Parts: []int{0, 1, 2}, Total: 3}})
+				if strings.Join(got, "|") != strings.Join(append(want, total), "|") {
+					t.Errorf("Suppress(%v) = %q; Breakdown gives %q, total %q", in, got, want, total)
+				}
+			}
+		}
+	}
+}
+
+// A cross-table's rows and columns both add up to totals the reader sees:
+// a count hidden for its row must not be given away by its column.
+func TestSuppressCrossTable(t *testing.T) {
+	t.Parallel()
+	F, H := reports.Few, reports.Hidden
+	// Rows A and B, columns x and y, with the row totals (cells 4, 5), the
+	// column totals (6, 7) and the grand total (8):
+	//        x   y | all
+	//   A    3   9 |  12
+	//   B    8  10 |  18
+	//   all 11  19 |  30
+	counts := []int{3, 9, 8, 10, 12, 18, 11, 19, 30}
+	lines := []reports.Line{
+		{Parts: []int{0, 1}, Total: 4}, {Parts: []int{2, 3}, Total: 5},
+		{Parts: []int{0, 2}, Total: 6}, {Parts: []int{1, 3}, Total: 7},
+		{Parts: []int{4, 5}, Total: 8}, {Parts: []int{6, 7}, Total: 8},
+	}
+	// Row A hides its 9 beside the 3; column y then holds one hidden count,
+	// which its total would give away, so the 10 goes; column x hides the 8
+	// beside the 3. Every line now withholds at least two counts.
+	want := []string{F, H, H, H, "12", "18", "11", "19", "30"}
+	if got := reports.Suppress(counts, lines); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Suppress = %q; want %q", got, want)
+	}
+	// All of a row small: nothing beside it can protect it, so its total
+	// goes, and then row B's total so that the grand total does not give it.
+	// Column x: 2 + 6 = 8 would say the small one is at most 3 with the 6
+	// hidden, so its total goes too, and then column y's beside it.
+	//        x   y | all
+	//   A    2   3 |   5
+	//   B    6   7 |  13
+	//   all  8  10 |  18
+	counts = []int{2, 3, 6, 7, 5, 13, 8, 10, 18}
+	want = []string{F, F, H, H, H, H, H, H, "18"}
+	if got := reports.Suppress(counts, lines); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Suppress = %q; want %q", got, want)
+	}
+}

@@ -27,14 +27,21 @@ const (
 	tableOQFeedbackGroup  = "outcomes-feedback-by-professional-group"
 	tableOQFeedbackReason = "outcomes-feedback-by-reason"
 	tableOQDestinations   = "outcomes-six-month-destinations"
+	tableOQDestRoute      = "outcomes-destinations-by-route"
+	tableOQDestGroup      = "outcomes-destinations-by-professional-group"
+	tableOQDestReason     = "outcomes-destinations-by-reason"
 	tableOQComments       = "outcomes-comments"
 )
 
 var outcomeTableNames = []string{tableOQChange, tableOQChangeRoute, tableOQChangeGroup, tableOQChangeReason, tableOQFFT,
-	tableOQFeedbackRoute, tableOQFeedbackGroup, tableOQFeedbackReason, tableOQDestinations, tableOQComments}
+	tableOQFeedbackRoute, tableOQFeedbackGroup, tableOQFeedbackReason, tableOQDestinations,
+	tableOQDestRoute, tableOQDestGroup, tableOQDestReason, tableOQComments}
 
 // fftPositiveNote states the convention the share positive follows.
 const fftPositiveNote = `Share positive is the "very good" and "good" answers out of all answers to the question, "don't know" included, as NHS England counts the Friends and Family Test.`
+
+// destinationsNote says how the destination tables are withheld together.
+const destinationsNote = "The destinations are also shown by route, professional group and reason for referral below. These tables add up to one another, so a count is withheld (not shown, to protect a small number) wherever it, with the totals shown, would give a count of fewer than 5 away."
 
 // pairedNote says how the change is worked out.
 const pairedNote = "Each change is worked out only over the trainees who answered that question both before their first session and at closure (a pair); someone who skipped a question counts for the others. Averages and shares over fewer than 5 pairs are not shown."
@@ -79,6 +86,9 @@ type dimension struct {
 	what string
 	cats []keyed
 	of   func(route, group string, reasons []string) []string
+	// partition: every answer falls under exactly one category, so the
+	// categories add up to the whole (not so the reasons).
+	partition bool
 }
 
 func outcomeDimensions() []dimension {
@@ -87,9 +97,9 @@ func outcomeDimensions() []dimension {
 		routes[i] = keyed{rt, web.RouteLabel(rt)}
 	}
 	return []dimension{
-		{"Route", routes, func(r, _ string, _ []string) []string { return []string{r} }},
-		{"Professional group", vocab(referral.ProfessionalGroups), func(_, g string, _ []string) []string { return []string{g} }},
-		{"Reason for referral", vocab(referral.Reasons), func(_, _ string, rs []string) []string { return rs }},
+		{"Route", routes, func(r, _ string, _ []string) []string { return []string{r} }, true},
+		{"Professional group", vocab(referral.ProfessionalGroups), func(_, g string, _ []string) []string { return []string{g} }, true},
+		{"Reason for referral", vocab(referral.Reasons), func(_, _ string, rs []string) []string { return rs }, false},
 	}
 }
 
@@ -110,6 +120,44 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	main.Rows = append(main.Rows, []string{"Trainees with at least one pair", reports.Count(pairedTrainees(all)), "", "", "", ""})
 	tables := []reports.Table{main}
 
+	// The six-month answers are counted overall and by each dimension; the
+	// counts add up to one another (a route's row to its total, a
+	// destination's routes to its overall count), so they are withheld
+	// together, as one set of counts with the sums the reader can check.
+	destCounts, helps := map[string]int{}, 0
+	for _, f := range q.FollowUps {
+		destCounts[f.Destination]++
+		if f.StillHelps >= 4 {
+			helps++
+		}
+	}
+	var dests []keyed
+	for _, o := range destinationOptions {
+		dests = append(dests, keyed{o.Value, triage.Outcome(o.Value).Label()})
+	}
+	dcats := categories(dests, destCounts)
+	var counts []int
+	var lines []reports.Line
+	cell := func(n int) int {
+		counts = append(counts, n)
+		return len(counts) - 1
+	}
+	grand := cell(len(q.FollowUps))
+	destAt := make([]int, len(dcats))
+	for j, c := range dcats {
+		destAt[j] = cell(destCounts[c.key])
+	}
+	lines = append(lines, reports.Line{Parts: destAt, Total: grand})
+	// crosses are the destinations by each dimension: the row categories
+	// and, per row, where its counts and its total are in counts.
+	type cross struct {
+		d       dimension
+		rows    []keyed
+		at      [][]int
+		totalAt []int
+	}
+	var crosses []cross
+
 	names := [][2]string{{tableOQChangeRoute, tableOQFeedbackRoute}, {tableOQChangeGroup, tableOQFeedbackGroup}, {tableOQChangeReason, tableOQFeedbackReason}}
 	var feedback []reports.Table
 	for i, d := range outcomeDimensions() {
@@ -127,9 +175,11 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			}
 		}
 		follow, helps := map[string]int{}, map[string]int{}
+		byDest := map[[2]string]int{}
 		for _, f := range q.FollowUps {
 			for _, k := range d.of(f.Route, f.Group, f.Reasons) {
 				follow[k]++
+				byDest[[2]string{k, f.Destination}]++
 				if f.StillHelps >= 4 {
 					helps[k]++
 				}
@@ -148,16 +198,38 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 		}
 		ft := reports.Table{Name: names[i][1], Caption: "Feedback and six-month answers by " + lowerFirst(d.what),
 			Columns: []string{d.what, "Friends and Family Test answers", "Share positive", "Six-month answers", "Share saying the support still helps (4 or 5)"}}
-		for _, c := range categories(d.cats, seen) {
+		x := cross{d: d, rows: categories(d.cats, seen)}
+		for _, c := range x.rows {
+			total := cell(follow[c.key])
+			at := make([]int, len(dcats))
+			for j, dc := range dcats {
+				at[j] = cell(byDest[[2]string{c.key, dc.key}])
+			}
+			x.at, x.totalAt = append(x.at, at), append(x.totalAt, total)
+			lines = append(lines, reports.Line{Parts: at, Total: total})
+		}
+		if d.partition {
+			for j := range dcats {
+				col := make([]int, len(x.rows))
+				for r := range x.rows {
+					col[r] = x.at[r][j]
+				}
+				lines = append(lines, reports.Line{Parts: col, Total: destAt[j]})
+			}
+			lines = append(lines, reports.Line{Parts: x.totalAt, Total: grand})
+		}
+		crosses = append(crosses, x)
+		for _, c := range x.rows {
 			ps := byPairs[c.key]
 			row := []string{c.label, reports.Count(pairedTrainees(ps))}
 			for _, ch := range outcomes.Changes(ps) {
-				_, _, x := changeCells(ch)
-				row = append(row, x)
+				_, _, cx := changeCells(ch)
+				row = append(row, cx)
 			}
 			ct.Rows = append(ct.Rows, row)
 			pos, n := outcomes.FFTPositive(ffts[c.key])
-			ft.Rows = append(ft.Rows, []string{c.label, reports.Count(n), reports.Percent(pos, n), reports.Count(follow[c.key]), reports.Percent(helps[c.key], follow[c.key])})
+			// The six-month count is filled in below, once withheld with the destinations.
+			ft.Rows = append(ft.Rows, []string{c.label, reports.Count(n), reports.Percent(pos, n), "", reports.Percent(helps[c.key], follow[c.key])})
 		}
 		tables = append(tables, ct)
 		feedback = append(feedback, ft)
@@ -185,40 +257,38 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	}
 	fft.Rows = append(fft.Rows, []string{"All answers", total}, []string{"Share positive (very good or good)", reports.Percent(pos, n)})
 	tables = append(tables, fft)
+
+	dshown := reports.Suppress(counts, lines)
+	for i, x := range crosses {
+		for r := range x.rows {
+			feedback[i].Rows[r][3] = dshown[x.totalAt[r]]
+		}
+	}
 	tables = append(tables, feedback...)
 
-	destCounts, helps := map[string]int{}, 0
-	for _, f := range q.FollowUps {
-		destCounts[f.Destination]++
-		if f.StillHelps >= 4 {
-			helps++
-		}
-	}
-	var dests []keyed
-	for _, o := range destinationOptions {
-		dests = append(dests, keyed{o.Value, triage.Outcome(o.Value).Label()})
-	}
-	dcats := categories(dests, destCounts)
-	dn := make([]int, len(dcats))
-	for i, c := range dcats {
-		dn[i] = destCounts[c.key]
-	}
-	dshown, dsafe := reports.Breakdown(dn)
 	dt := reports.Table{Name: tableOQDestinations, Caption: "Where trainees are six months after closure, in their own words", Columns: []string{"Where they are", "Trainees"}}
-	for i, c := range dcats {
-		label := c.label
-		if c.key == "" {
-			label = "Did not say"
-		}
-		dt.Rows = append(dt.Rows, []string{label, dshown[i]})
+	for j, c := range dcats {
+		dt.Rows = append(dt.Rows, []string{destLabel(c), dshown[destAt[j]]})
 	}
-	dtotal := reports.Count(len(q.FollowUps))
-	if !dsafe {
-		dtotal = reports.Hidden
-	}
-	dt.Rows = append(dt.Rows, []string{"All six-month answers", dtotal},
+	dt.Rows = append(dt.Rows, []string{"All six-month answers", dshown[grand]},
 		[]string{"Share saying the support still helps (4 or 5 out of 5)", reports.Percent(helps, len(q.FollowUps))})
 	tables = append(tables, dt)
+	for i, x := range crosses {
+		t := reports.Table{Name: []string{tableOQDestRoute, tableOQDestGroup, tableOQDestReason}[i],
+			Caption: "Where trainees are six months after closure, by " + lowerFirst(x.d.what), Columns: []string{x.d.what}}
+		for _, c := range dcats {
+			t.Columns = append(t.Columns, destLabel(c))
+		}
+		t.Columns = append(t.Columns, "All six-month answers")
+		for r, c := range x.rows {
+			row := []string{c.label}
+			for _, at := range x.at[r] {
+				row = append(row, dshown[at])
+			}
+			t.Rows = append(t.Rows, append(row, dshown[x.totalAt[r]]))
+		}
+		tables = append(tables, t)
+	}
 
 	cm := reports.Table{Name: tableOQComments, Caption: "What trainees said at closure",
 		Columns: []string{"Answered", "Friends and Family Test answer", "Comment", "Name"}}
@@ -235,6 +305,14 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	}
 	tables = append(tables, cm)
 	return tables, nil
+}
+
+// destLabel is how the report names a six-month destination.
+func destLabel(c keyed) string {
+	if c.key == "" {
+		return "Did not say"
+	}
+	return c.label
 }
 
 func lowerFirst(s string) string {
@@ -267,7 +345,9 @@ func outcomeSections(byName map[string]reports.Table, p reports.Period) []web.Re
 		{ID: "feedback", Title: "Feedback and six months on",
 			Intro: "The Friends and Family Test answers given at closure (referrals closed in the period), and the answers to the six-month follow-up given in the period.",
 			Tables: []web.ReportTable{table(tableOQFFT, fftPositiveNote), table(tableOQFeedbackRoute, ""), table(tableOQFeedbackGroup, ""),
-				table(tableOQFeedbackReason, "A referral with several reasons counts under each."), table(tableOQDestinations, ""), comments}},
+				table(tableOQFeedbackReason, "A referral with several reasons counts under each."), table(tableOQDestinations, destinationsNote),
+				table(tableOQDestRoute, ""), table(tableOQDestGroup, ""),
+				table(tableOQDestReason, "A referral with several reasons counts under each, so the rows add up to more than the answers."), comments}},
 	}
 }
 

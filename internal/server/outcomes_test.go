@@ -489,3 +489,116 @@ func TestClosureInvitesTheTraineeToTheQuestions(t *testing.T) {
 		}
 	}
 }
+
+// The six-month destinations by route, professional group and reason, on
+// a hand-worked fixture. Answers given in the period (C: changing
+// specialty, O: outside medicine; every other destination 0):
+//
+//	self-referral, doctor:       C 8 (reason: direction), O 6 (outside medicine)
+//	supervisor, dentist:         C 5 (direction and outside medicine), O 2 (outside medicine)
+//	Case Manager, nurse:         C 6 (other), O 7 (other)
+//
+// Overall C 19, O 15, 34 answers: nothing small, all shown. By route (and
+// the same by group): the supervisor row's O 2 is fewer than 5; its C 5
+// goes beside it, and 5 + 2 = 7 would still say the 2 is at most 2, so
+// the row's total goes too. Column C then holds one hidden count (19 - 8
+// - 6 = 5 would give it), so the Case Manager C 6 goes; column O hides the
+// self O 6 and then the Case Manager O 7 (2 + 6 = 8 would say the 2 is at
+// most 3; 2 + 6 + 7 = 15 says nothing). The row totals 14, (7), 13 add up
+// to 34: the 13 goes. The self row then holds one hidden count, so its C 8
+// goes. By reason nothing is small, so all is shown: a referral with two
+// reasons counts under each.
+func TestOutcomeDestinationsByRouteGroupAndReason(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	lead := ts.MustStaff(t, "lead-dest@example.nhs.uk", policy.Lead)
+	lb := ts.NewBrowser(t)
+	lb.SignInStaff(t, lead.Email, "")
+	now := ts.clock.Now()
+	today := now.In(londonLoc(t))
+	q := "?from=" + today.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
+	i := 0
+	add := func(n int, route, group, reasons, dest string) {
+		for range n {
+			i++
+			ref := "CR-OQDS-" + strconv.Itoa(1000+i)
+			ts.MustReferral(t, ref, "dest"+strconv.Itoa(i)+"@example.com", "", 0, 0)
+			var id int64
+			if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'closed', closed_at = $2, outcome = 'still_deciding',
+					route = $3, professional_group = $4, answers = coalesce(answers, '{}'::jsonb) || jsonb_build_object('reasons', $5::jsonb)
+				WHERE reference = $1 RETURNING id`, ref, now.AddDate(0, -6, 0), route, group, reasons).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ts.pool.Exec(ctx, `INSERT INTO outcome_answers (referral_id, stage, answered_at, destination, still_helps)
+				VALUES ($1, 'followup', $2, $3, 4)`, id, now.Add(-time.Hour), dest); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add(8, "self", "doctor", `["uncertain_direction"]`, "change_specialty")
+	add(6, "self", "doctor", `["outside_medicine"]`, "outside_medicine")
+	add(5, "supervisor", "dentist", `["uncertain_direction", "outside_medicine"]`, "change_specialty")
+	add(2, "supervisor", "dentist", `["outside_medicine"]`, "outside_medicine")
+	add(6, "case_manager", "nurse", `["other"]`, "change_specialty")
+	add(7, "case_manager", "nurse", `["other"]`, "outside_medicine")
+
+	const H, F = "not shown (to protect a small number)", "fewer than 5"
+	// Columns: the six destinations in the form's order, then all answers.
+	row := func(cells ...string) string { return strings.Join(cells, ",") + "\n" }
+	byRoute := []string{
+		row("Self-referral", "0", H, "0", "0", H, "0", "14"),
+		row("Supervisor referral", "0", H, "0", "0", F, "0", H),
+		row("Case Manager referral", "0", H, "0", "0", H, "0", H),
+	}
+	byGroup := []string{
+		row("Doctor", "0", H, "0", "0", H, "0", "14"),
+		row("Dentist", "0", H, "0", "0", F, "0", H),
+		row("Nurse", "0", H, "0", "0", H, "0", H),
+		row("Pharmacist", "0", "0", "0", "0", "0", "0", "0"),
+	}
+	byReason := []string{
+		// A label with a comma is quoted in the CSV.
+		row(`"Unsure which direction to take in their career, or which specialty to choose"`, "0", "13", "0", "0", "0", "0", "13"),
+		row("Thinking about a career outside medicine", "0", "5", "0", "0", "8", "0", "13"),
+		row("Something else", "0", "6", "0", "0", "7", "0", "13"),
+		row("Ill health is making their first choice of career hard to follow", "0", "0", "0", "0", "0", "0", "0"),
+	}
+	overall := []string{row("Changing specialty", "19"), row("Pursuing a career outside medicine", "15"), row("All six-month answers", "34")}
+	for name, want := range map[string][]string{
+		"outcomes-destinations-by-route":              byRoute,
+		"outcomes-destinations-by-professional-group": byGroup,
+		"outcomes-destinations-by-reason":             byReason,
+		"outcomes-six-month-destinations":             overall,
+	} {
+		csv := lb.Get(t, "/staff/reports/"+name+".csv"+q)
+		if csv.Status != http.StatusOK {
+			t.Fatalf("%s: %d", name, csv.Status)
+		}
+		body := strings.ReplaceAll(csv.Body, "\r\n", "\n")
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q:\n%s", name, w, body)
+			}
+		}
+	}
+	// The feedback table's six-month count is the same count, withheld alike.
+	fb := strings.ReplaceAll(lb.Get(t, "/staff/reports/outcomes-feedback-by-route.csv"+q).Body, "\r\n", "\n")
+	for _, w := range []string{"Self-referral,0,none to count,14,100%\n", "Supervisor referral,0,none to count," + H + ",100%\n", "Case Manager referral,0,none to count," + H + ",100%\n"} {
+		if !strings.Contains(fb, w) {
+			t.Errorf("feedback by route lacks %q:\n%s", w, fb)
+		}
+	}
+	// The page shows the same cells, and every download is audited.
+	rep := lb.Get(t, "/staff/reports"+q)
+	for _, w := range []string{"Where trainees are six months after closure, by route", "Where trainees are six months after closure, by professional group",
+		"Where trainees are six months after closure, by reason for referral", `/staff/reports/outcomes-destinations-by-reason.csv?`} {
+		if !strings.Contains(rep.Body, w) {
+			t.Errorf("the report lacks %q", w)
+		}
+	}
+	if n := countRows(t, ts, `SELECT count(*) FROM audit_log WHERE record_type = 'report' AND action = 'download'
+		AND record_id IN ('outcomes-destinations-by-route', 'outcomes-destinations-by-professional-group', 'outcomes-destinations-by-reason')`); n != 3 {
+		t.Errorf("%d destination downloads audited, want 3", n)
+	}
+}
