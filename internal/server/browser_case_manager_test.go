@@ -4,17 +4,21 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"careers/internal/browsertest"
 	"careers/internal/policy"
 	"careers/internal/store"
 )
 
-// A Case Manager starts at their home: the link to refer a trainee opens
-// the form; their referral, once the trainee confirmed and a coach was
+// A Case Manager starts at their home and refers a trainee from its link,
+// Form C and Form D included; their referral, once the trainee confirmed and a coach was
 // allocated, reads allocated on the home and on its page (reached by its
 // link) without the triage detail; the emails they were sent about it open
 // that page in their browser. Every page passes axe at 1280 and 390 px.
@@ -31,7 +35,7 @@ func TestBrowserCaseManagerJourney(t *testing.T) {
 
 	cmTab := &tab{t: t, ctx: browsertest.New(t, browsertest.WithTimeout(120*time.Second)), ts: ts}
 	defer saveScreenshot(t, cmTab.ctx, "case-manager-home")
-	secret := cmTab.signInStaff(cm.Email)
+	cmTab.signInStaff(cm.Email)
 	if got := cmTab.path(); got != "/staff/case-manager" {
 		t.Fatalf("the Case Manager landed on %s", got)
 	}
@@ -39,30 +43,63 @@ func TestBrowserCaseManagerJourney(t *testing.T) {
 	if !strings.Contains(cmTab.text("main"), "You have not referred anyone yet") {
 		t.Error("the empty home does not say so")
 	}
-	// Referring starts from the home's link.
+	// Referring starts from the home's link, through every page of the
+	// form, Form C uploaded as a person would choose the file.
 	cmTab.submit(`main a[href="/staff/referrals/new"]`)
 	if got := cmTab.path(); !strings.HasPrefix(got, "/staff/referrals/new") {
 		t.Fatalf("the home's link to refer went to %s", got)
 	}
 	cmTab.atPhoneWidth()
-
-	// The referral itself, the trainee's confirmation and the allocation,
-	// through the same forms over HTTP (their browser journeys are
-	// TestBrowserSelfReferral, TestBrowserTraineeNextStepJourney and
-	// TestBrowserTriageJourney).
-	b := ts.NewBrowser(t)
-	b.SignInStaff(t, cm.Email, secret)
-	fillForm(t, b, "/staff/referrals/new", traineePages("cmjourney@example.com"))
-	token := draftRe.FindStringSubmatch(b.Get(t, "/staff/referrals/new/form-c").Body)[1]
-	upload(t, b, token, "c.pdf", minimalPDF())
-	b.Post(t, "/staff/referrals/new/form-d", url.Values{"draft": {token}, "sessions": {"2"}})
-	if p := b.Post(t, "/staff/referrals/new/check", url.Values{"draft": {token}}); p.Location != "/staff/referrals/new/sent" {
-		t.Fatalf("submit: %d", p.Status)
+	cmTab.fill("name", "Priya Shah")
+	cmTab.fill("email", "cmjourney@example.com")
+	cmTab.submit("form button[type=submit]")
+	cmTab.click(`input[name=group][value=doctor]`)
+	cmTab.click(`input[name=body][value=gmc]`)
+	cmTab.fill("number", "7654321")
+	cmTab.submit("form button[type=submit]")
+	cmTab.click(`input[name=region][value=kss]`)
+	cmTab.choose("stage", "ct2")
+	cmTab.fill("training_number", "KSS/1/2/C")
+	cmTab.click(`input[name=end_kind][value=none]`)
+	cmTab.submit("form button[type=submit]")
+	cmTab.click(`input[name=reasons][value=lack_of_progress]`)
+	cmTab.fill("hopes", "A clearer plan.")
+	cmTab.submit("form button[type=submit]")
+	if got := cmTab.path(); got != "/staff/referrals/new/form-c" {
+		t.Fatalf("after the trainee's pages: %s", got)
 	}
+	formC := filepath.Join(t.TempDir(), "form-c.pdf")
+	if err := os.WriteFile(formC, minimalPDF(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(cmTab.ctx, chromedp.SetUploadFiles(chromedp.CSS(`input[name=form_c]`), []string{formC})); err != nil {
+		t.Fatal(err)
+	}
+	cmTab.submit("form button[type=submit]")
+	cmTab.click(`input[name=sessions][value="2"]`)
+	cmTab.submit("form button[type=submit]")
+	if got := cmTab.text("h1"); !strings.HasPrefix(got, "Check") {
+		t.Fatalf("check page: %q at %s", got, cmTab.path())
+	}
+	cmTab.atPhoneWidth()
+	cmTab.submit("form button[type=submit]")
+	if got := cmTab.text("h1"); got != "Referral sent" {
+		t.Fatalf("after sending: %q", got)
+	}
+	cmTab.atPhoneWidth()
 	var ref string
 	if err := ts.pool.QueryRow(ctx, `SELECT reference FROM referrals WHERE trainee_email = 'cmjourney@example.com'`).Scan(&ref); err != nil {
 		t.Fatal(err)
 	}
+	// Home by the header's link: the referral is listed, waiting.
+	cmTab.submit(`header a[href="/staff"]`)
+	if home := cmTab.text("main"); cmTab.path() != "/staff/case-manager" || !strings.Contains(home, ref) || strings.Contains(home, "Coach allocated") {
+		t.Errorf("the home after sending does not list the referral as waiting:\n%s", home)
+	}
+
+	// The trainee's confirmation and the allocation, over HTTP (their
+	// browser journeys are TestBrowserTraineeNextStepJourney and
+	// TestBrowserTriageJourney).
 	trainee := ts.NewBrowser(t)
 	if p := trainee.Post(t, ts.mail.MustLink(t, "cmjourney@example.com"), url.Values{"name": {"Priya Shah"}, "phone": {"07700 900123"}, "mode": {"telephone"},
 		"consent_privacy": {"yes"}, "consent_contact": {"yes"}}); p.Status != http.StatusSeeOther {

@@ -11,20 +11,17 @@ import (
 )
 
 // signInStaff signs a staff member in through the sign-in page, enrolling
-// their authenticator, and leaves them on the home they land on. It
-// returns the authenticator's secret, for signing in again.
-func (tb *tab) signInStaff(email string) string {
+// their authenticator, and leaves them on the home they land on.
+func (tb *tab) signInStaff(email string) {
 	tb.t.Helper()
 	tb.open("/staff/sign-in")
 	tb.fill("email", email)
 	tb.fill("password", testPassword)
 	tb.submit("form button[type=submit]")
 	tb.click(".nhsuk-details__summary")
-	secret := strings.TrimSpace(tb.text(".app-secret"))
-	tb.fill("code", totp(tb.t, secret, tb.ts.clock.Now()))
+	tb.fill("code", totp(tb.t, strings.TrimSpace(tb.text(".app-secret")), tb.ts.clock.Now()))
 	tb.submit("form button[type=submit]")
 	tb.submit("main a.nhsuk-button") // recovery codes saved
-	return secret
 }
 
 // A PSU lead starts at their home, sees a funding request (Form D) and a
