@@ -146,3 +146,60 @@ func TestBrowserCaseManagerJourney(t *testing.T) {
 		cmTab.atPhoneWidth()
 	}
 }
+
+// A supervisor who referred opens the "a coach was allocated" email's link
+// in their browser: signing in by the emailed link lands on their
+// referrals, whose link shows it allocated, without the coach's name or
+// what the trainee gave when confirming. Every page passes axe, and again
+// at 390 px.
+func TestBrowserSupervisorReferrerFollowsTheEmail(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	if err := ts.store.SaveCoachProfile(context.Background(), store.CoachProfile{UserID: coach.ID, Modes: []string{"virtual", "telephone"}, Capacity: 5}); err != nil {
+		t.Fatal(err)
+	}
+	ref, confirm := supervisorReferral(t, ts, "priya@example.com", "jo.reed@example.nhs.uk")
+	trainee := ts.NewBrowser(t)
+	if p := trainee.Post(t, confirm, url.Values{"name": {"Priya Shah"}, "phone": {"07700 900123"}, "mode": {"telephone"},
+		"consent_privacy": {"yes"}, "consent_contact": {"yes"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %s", p.Status, errorSummary(p.Body))
+	}
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, "coord@example.nhs.uk", "")
+	c.Post(t, "/staff/referrals/"+ref+"/accept", url.Values{"version": {version(t, c, ref)}})
+	if p := c.Post(t, "/staff/referrals/"+ref+"/allocate", url.Values{"version": {version(t, c, ref)}, "coach": {strconvI(coach.ID)}, "sessions": {"2"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("allocate: %d %s", p.Status, errorSummary(p.Body))
+	}
+
+	su := &tab{t: t, ctx: browsertest.New(t, browsertest.WithTimeout(120*time.Second)), ts: ts}
+	defer saveScreenshot(t, su.ctx, "supervisor-referrer")
+	u, err := url.Parse(pageLinkRe.FindString(turnEmail(t, ts, "jo.reed@example.nhs.uk", "A coach was allocated").Text))
+	if err != nil || u.Path != "/your-referrals/"+ref {
+		t.Fatalf("the email links to %v", u)
+	}
+	su.open(u.RequestURI())
+	su.atPhoneWidth()
+	// Not signed in yet: the page asks for their email address.
+	su.fill("email", "jo.reed@example.nhs.uk")
+	su.submit("form button[type=submit]")
+	su.open(ts.mail.MustLink(t, "jo.reed@example.nhs.uk"))
+	su.submit("form button[type=submit]")
+	if got := su.path(); got != "/your-referrals/"+ref {
+		su.submit(`main a[href="/your-referrals/` + ref + `"]`)
+	}
+	if got := su.path(); got != "/your-referrals/"+ref {
+		t.Fatalf("the referrer reached %s", got)
+	}
+	su.atPhoneWidth()
+	page := su.text("main")
+	if !strings.Contains(page, "Coach allocated") {
+		t.Errorf("the referrer's page does not say a coach was allocated:\n%s", page)
+	}
+	for _, secret := range []string{"Test coach", "07700 900123", "A clearer plan."} {
+		if strings.Contains(page, secret) {
+			t.Errorf("the referrer's page shows %q", secret)
+		}
+	}
+}
