@@ -41,29 +41,6 @@ func (s *Store) AddSlots(ctx context.Context, coachID int64, slots []NewSlot) (i
 	return added, err
 }
 
-// DeleteSlot removes a coach's own slot that has never been booked:
-// ErrNotFound when the coach has no such slot (someone else's, or gone),
-// ErrConflict when an appointment (even a cancelled one) refers to it.
-func (s *Store) DeleteSlot(ctx context.Context, coachID, slotID int64) error {
-	var found, deleted int
-	err := s.db.QueryRow(ctx, `WITH target AS (
-			SELECT id FROM availability_slots WHERE id = $1 AND coach_id = $2 FOR UPDATE
-		), gone AS (
-			DELETE FROM availability_slots s USING target WHERE s.id = target.id
-				AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id) RETURNING s.id
-		)
-		SELECT (SELECT count(*) FROM target), (SELECT count(*) FROM gone)`, slotID, coachID).Scan(&found, &deleted)
-	switch {
-	case err != nil:
-		return fmt.Errorf("delete slot: %w", mapErr(err))
-	case found == 0:
-		return fmt.Errorf("delete slot: %w", ErrNotFound)
-	case deleted == 0:
-		return fmt.Errorf("delete slot: %w", ErrConflict)
-	}
-	return nil
-}
-
 // CalendarSlot is a slot as the coach's calendar shows it.
 type CalendarSlot struct {
 	ID          int64

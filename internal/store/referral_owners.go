@@ -73,19 +73,9 @@ func (s *Store) EmailIsKnown(ctx context.Context, email string) (bool, error) {
 	return known, nil
 }
 
-// ReferralCardsForCoach lists a coach's open referrals.
-func (s *Store) ReferralCardsForCoach(ctx context.Context, coachID int64) ([]ReferralCard, error) {
-	return s.cards(ctx, `WHERE coach_id = $1 AND status NOT IN ('closed','withdrawn') ORDER BY submitted_at DESC, id DESC LIMIT 100`, coachID)
-}
-
 // ReferralCardsForCaseManager lists the referrals a Case Manager made.
 func (s *Store) ReferralCardsForCaseManager(ctx context.Context, staffID int64) ([]ReferralCard, error) {
 	return s.cards(ctx, `WHERE case_manager_id = $1 ORDER BY submitted_at DESC, id DESC LIMIT 100`, staffID)
-}
-
-// NewestReferralCards lists the newest referrals with a status.
-func (s *Store) NewestReferralCards(ctx context.Context, status string, limit int) ([]ReferralCard, error) {
-	return s.cards(ctx, `WHERE status = $1 ORDER BY submitted_at DESC, id DESC LIMIT $2`, status, limit)
 }
 
 func (s *Store) cards(ctx context.Context, where string, args ...any) ([]ReferralCard, error) {

@@ -341,11 +341,6 @@ func (s *Store) extensions(ctx context.Context, where string, args ...any) ([]Ex
 	return out, rows.Err()
 }
 
-// PendingExtensions lists requests waiting for a PSU lead, oldest first.
-func (s *Store) PendingExtensions(ctx context.Context) ([]ExtensionRequest, error) {
-	return s.extensions(ctx, `WHERE e.status = 'pending' ORDER BY e.requested_at, e.id LIMIT 200`)
-}
-
 // LockExtension reads a request under a lock, whatever its status
 // (ErrNotFound if there is no such request); the caller checks that it
 // belongs to the referral in hand and is still pending.
@@ -370,7 +365,3 @@ func (s *Store) DecideExtension(ctx context.Context, id int64, approved bool, no
 		WHERE id = $1 AND status = 'pending'`, id, status, note, by, at)
 }
 
-// PendingFunding lists Case Manager referrals whose Form D waits for a lead.
-func (s *Store) PendingFunding(ctx context.Context) ([]ReferralCard, error) {
-	return s.cards(ctx, `WHERE form_d_status = 'requested' AND status NOT IN ('closed','withdrawn','awaiting_trainee') ORDER BY submitted_at, id LIMIT 200`)
-}
