@@ -364,4 +364,3 @@ func (s *Store) DecideExtension(ctx context.Context, id int64, approved bool, no
 	return s.execOne(ctx, "decide extension", `UPDATE extension_requests SET status = $2, decision_note = $3, decided_by = $4, decided_at = $5
 		WHERE id = $1 AND status = 'pending'`, id, status, note, by, at)
 }
-
