@@ -137,6 +137,7 @@ func SendSummaryReminders(ctx context.Context, pool *pgxpool.Pool, baseURL *url.
 			if err != nil {
 				return err
 			}
+			ids := make([]int64, 0, len(due))
 			for _, a := range due {
 				when := a.Start.In(london).Format("Monday 2 January")
 				link := baseURL.JoinPath("your-referrals", a.Reference, "appointments", strconv.FormatInt(a.ID, 10), "summary").String()
@@ -149,12 +150,13 @@ func SendSummaryReminders(ctx context.Context, pool *pgxpool.Pool, baseURL *url.
 					ReferralID: &a.ReferralID, Message: m}); err != nil {
 					return err
 				}
-				if err := st.MarkSummaryReminded(ctx, a.ID, now); err != nil {
-					return err
-				}
-				sent++
+				ids = append(ids, a.ID)
 			}
-			return nil
+			if len(ids) == 0 {
+				return nil
+			}
+			sent = len(ids)
+			return st.MarkSummaryReminded(ctx, ids, now)
 		})
 	})
 	if err != nil {

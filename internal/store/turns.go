@@ -120,9 +120,13 @@ func (s *Store) DueSummaryReminders(ctx context.Context, endedBefore time.Time, 
 	return out, nil
 }
 
-// MarkSummaryReminded records that a session's summary reminder was queued.
-func (s *Store) MarkSummaryReminded(ctx context.Context, appointmentID int64, at time.Time) error {
-	return s.execOne(ctx, "summary reminded", `UPDATE appointments SET summary_reminded_at = $2 WHERE id = $1`, appointmentID, at)
+// MarkSummaryReminded records that the sessions' summary reminders were
+// queued, in one statement.
+func (s *Store) MarkSummaryReminded(ctx context.Context, appointmentIDs []int64, at time.Time) error {
+	if _, err := s.db.Exec(ctx, `UPDATE appointments SET summary_reminded_at = $2 WHERE id = ANY($1)`, appointmentIDs, at); err != nil {
+		return fmt.Errorf("summary reminded: %w", err)
+	}
+	return nil
 }
 
 // SentEmail is an email the service sent (or is sending) to one person
