@@ -249,9 +249,9 @@ func (s *Server) sendInvitesSaying(ctx context.Context, tx pgxTx, a store.Appoin
 		l    notify.Letter
 	}{
 		{mail.Address{Name: a.TraineeName, Email: a.TraineeEmail}, "appointment_trainee", notify.Letter{Subject: subject, Greeting: "Dear " + a.TraineeName + ",",
-			Paragraphs: traineeParas, Link: s.cfg.BaseURL.String() + "/your-referrals/" + a.Reference, LinkLabel: "See or change your sessions (sign-in needed)"}},
+			Paragraphs: traineeParas, Link: s.pageURL("/your-referrals/" + a.Reference), LinkLabel: "See or change your sessions (sign-in needed)"}},
 		{mail.Address{Name: a.CoachName, Email: a.CoachEmail}, "appointment_coach", notify.Letter{Subject: subject + " (referral " + a.Reference + ")", Greeting: "Dear " + a.CoachName + ",",
-			Paragraphs: coachParas, Link: s.cfg.BaseURL.String() + "/staff/coach", LinkLabel: "Your home: today's and this week's sessions"}},
+			Paragraphs: coachParas, Link: s.pageURL("/staff/coach"), LinkLabel: "Your home: today's and this week's sessions"}},
 	} {
 		m, err := notify.Write(ctx, to.l)
 		if err != nil {
