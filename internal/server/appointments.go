@@ -249,9 +249,9 @@ func (s *Server) sendInvitesSaying(ctx context.Context, tx pgxTx, a store.Appoin
 		l    notify.Letter
 	}{
 		{mail.Address{Name: a.TraineeName, Email: a.TraineeEmail}, "appointment_trainee", notify.Letter{Subject: subject, Greeting: "Dear " + a.TraineeName + ",",
-			Paragraphs: traineeParas, Link: s.cfg.BaseURL.String() + "/your-referrals/" + a.Reference, LinkLabel: "See or change your sessions (sign-in needed)"}},
+			Paragraphs: traineeParas, Link: s.pageURL("/your-referrals/" + a.Reference), LinkLabel: "See or change your sessions (sign-in needed)"}},
 		{mail.Address{Name: a.CoachName, Email: a.CoachEmail}, "appointment_coach", notify.Letter{Subject: subject + " (referral " + a.Reference + ")", Greeting: "Dear " + a.CoachName + ",",
-			Paragraphs: coachParas, Link: s.cfg.BaseURL.String() + "/staff/coach", LinkLabel: "Your home: today's and this week's sessions"}},
+			Paragraphs: coachParas, Link: s.pageURL("/staff/coach"), LinkLabel: "Your home: today's and this week's sessions"}},
 	} {
 		m, err := notify.Write(ctx, to.l)
 		if err != nil {
@@ -292,58 +292,47 @@ func (s *Server) traineeChangeProps(r *http.Request, c store.ReferralCard, a sto
 		Action: "/your-referrals/" + c.Reference + "/appointments/" + strconv.FormatInt(a.ID, 10) + "/" + verb, Back: "/your-referrals/" + c.Reference}
 }
 
-// traineeChangeForm shows what cancelling or rearranging will cost.
-func (s *Server) traineeChangeForm(rearrange bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.referralFor(w, r, policy.ViewReferral)
-		if !ok {
-			return
-		}
-		a, ok := s.appointmentFor(w, r, c)
-		if !ok {
-			return
-		}
-		s.render(w, r, http.StatusOK, web.CancelPage(s.layout(r, ""), s.traineeChangeProps(r, c, a, rearrange)))
+// traineeCancelForm shows what cancelling will cost. (Rearranging has its
+// own page, rearrangeForm.)
+func (s *Server) traineeCancelForm(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.referralFor(w, r, policy.ViewReferral)
+	if !ok {
+		return
 	}
+	a, ok := s.appointmentFor(w, r, c)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, web.CancelPage(s.layout(r, ""), s.traineeChangeProps(r, c, a, false)))
 }
 
-// traineeChange applies the 24-hour rule to the trainee's cancellation
-// (or the first step of a rearrangement, which then offers new times).
-func (s *Server) traineeChange(rearrange bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.referralFor(w, r, policy.ViewReferral)
-		if !ok {
-			return
-		}
-		a, ok := s.appointmentFor(w, r, c)
-		if !ok {
-			return
-		}
-		change := booking.ChangeCancel
-		if rearrange {
-			change = booking.ChangeRearrange
-		}
-		reason := r.PostFormValue("reason")
-		err := s.cancelAppointment(r.Context(), a, booking.WhoTrainee, change, reason)
-		var msg errConflictMsg
-		switch {
-		case errors.Is(err, errReasonNeeded):
-			p := s.traineeChangeProps(r, c, a, rearrange)
-			p.Errors = web.Errors{{Field: "reason", Message: "Tell us why you are changing the session less than 24 hours before it"}}
-			s.render(w, r, http.StatusUnprocessableEntity, web.CancelPage(s.layout(r, ""), p))
-		case errors.As(err, &msg):
-			p := s.traineeChangeProps(r, c, a, rearrange)
-			p.Errors = web.Errors{{Field: "reason", Message: string(msg)}}
-			s.render(w, r, http.StatusConflict, web.CancelPage(s.layout(r, ""), p))
-		case err != nil:
-			s.serverError(w, r, err)
-		case rearrange:
-			s.flash(r, "Your session on "+web.TimeRange(a.Start, a.End)+" is cancelled. Choose a new time")
-			http.Redirect(w, r, "/your-referrals/"+c.Reference+"/book", http.StatusSeeOther)
-		default:
-			s.flash(r, "Your session on "+web.TimeRange(a.Start, a.End)+" is cancelled")
-			http.Redirect(w, r, "/your-referrals/"+c.Reference, http.StatusSeeOther)
-		}
+// traineeCancel applies the 24-hour rule to the trainee's cancellation.
+// (A rearrangement is one step of its own: see rearrange.)
+func (s *Server) traineeCancel(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.referralFor(w, r, policy.ViewReferral)
+	if !ok {
+		return
+	}
+	a, ok := s.appointmentFor(w, r, c)
+	if !ok {
+		return
+	}
+	err := s.cancelAppointment(r.Context(), a, booking.WhoTrainee, booking.ChangeCancel, r.PostFormValue("reason"))
+	var msg errConflictMsg
+	switch {
+	case errors.Is(err, errReasonNeeded):
+		p := s.traineeChangeProps(r, c, a, false)
+		p.Errors = web.Errors{{Field: "reason", Message: "Tell us why you are changing the session less than 24 hours before it"}}
+		s.render(w, r, http.StatusUnprocessableEntity, web.CancelPage(s.layout(r, ""), p))
+	case errors.As(err, &msg):
+		p := s.traineeChangeProps(r, c, a, false)
+		p.Errors = web.Errors{{Field: "reason", Message: string(msg)}}
+		s.render(w, r, http.StatusConflict, web.CancelPage(s.layout(r, ""), p))
+	case err != nil:
+		s.serverError(w, r, err)
+	default:
+		s.flash(r, "Your session on "+web.TimeRange(a.Start, a.End)+" is cancelled")
+		http.Redirect(w, r, "/your-referrals/"+c.Reference, http.StatusSeeOther)
 	}
 }
 

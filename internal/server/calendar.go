@@ -303,10 +303,8 @@ func (s *Server) addSingle(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		errs.Add("date", "Enter the date as year-month-day, like 2026-12-01")
 	}
-	hh, mm, ok := strings.Cut(form["single_start"], ":")
-	h, err1 := strconv.Atoi(hh)
-	m, err2 := strconv.Atoi(mm)
-	if !ok || err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 {
+	h, m, ok := readClock(form["single_start"])
+	if !ok {
 		errs.Add("single_start", "Enter the start time on the 24-hour clock, like 09:30")
 	}
 	minutes, err := strconv.Atoi(form["single_length"])

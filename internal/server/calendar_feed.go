@@ -55,7 +55,7 @@ func (s *Server) makeFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, web.FeedPage(s.layout(r, ""), web.FeedProps{Made: &now,
-		URL: s.cfg.BaseURL.String() + "/calendar-feed/" + token + ".ics"}))
+		URL: s.pageURL("/calendar-feed/" + token + ".ics")}))
 }
 
 // revokeFeed stops the coach's subscription: the address stops working.

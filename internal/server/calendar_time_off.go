@@ -15,7 +15,7 @@ import (
 	"careers/web"
 )
 
-// readClock reads "HH:MM" on the 24-hour clock; blank is ok with def.
+// readClock reads "HH:MM" on the 24-hour clock (blank is not a time).
 func readClock(v string) (h, m int, ok bool) {
 	hh, mm, found := strings.Cut(v, ":")
 	h, err1 := strconv.Atoi(hh)

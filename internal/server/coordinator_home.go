@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"careers/internal/policy"
 	"careers/internal/store"
 	"careers/internal/triage"
 	"careers/web"
@@ -21,7 +20,7 @@ const coordinatorUrgentMost = 5
 // emails. Each count links to the queue's list for it (or the messages
 // page). Three statements besides the session: the counts in one, the
 // most urgent referrals by name, and the audit row for the view.
-func (s *Server) coordinatorHome(w http.ResponseWriter, r *http.Request) {
+func (s *Server) coordinatorHome(w http.ResponseWriter, r *http.Request, others []web.NavItem) {
 	ctx := r.Context()
 	now := s.now()
 	todo, err := s.store.CoordinatorToDo(ctx, now)
@@ -39,7 +38,8 @@ func (s *Server) coordinatorHome(w http.ResponseWriter, r *http.Request) {
 		return queueFilters{Status: status, Deadline: deadline}.url("", nil)
 	}
 	p := web.CoordinatorHomeProps{
-		Name: staffFrom(ctx).Name,
+		Name:   staffFrom(ctx).Name,
+		Others: others,
 		ToDo: []web.ToDoItem{
 			{Label: "Overdue: past the 14-day deadline with no answer", N: todo.Overdue, Href: list("", store.DeadlineOverdue)},
 			{Label: "Due within " + strconv.Itoa(triage.SoonDays) + " days", N: todo.DueSoon, Href: list("", store.DeadlineSoon)},
@@ -61,12 +61,6 @@ func (s *Server) coordinatorHome(w http.ResponseWriter, r *http.Request) {
 	for _, row := range urgent.Rows {
 		p.Urgent = append(p.Urgent, web.QueueRow{Reference: row.Reference, TraineeName: row.TraineeName, Route: row.Route,
 			Status: row.Status, Deadline: deadlineCell(row, now)})
-	}
-	a := actorFrom(ctx)
-	for _, h := range roleHomes {
-		if h.role != policy.Coordinator && a.Has(h.role) {
-			p.Others = append(p.Others, web.NavItem{Href: h.path, Text: h.role.Label() + " home"})
-		}
 	}
 	// The home names trainees (the most urgent referrals), as the queue
 	// does: looking at it is audited in the same way.

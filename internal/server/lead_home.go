@@ -16,14 +16,14 @@ import (
 // link to the referral's page. What is shown follows the audience table:
 // the sessions asked for are what the referrer sent or triage, the
 // allowance is appointments, the justification is triage.
-func (s *Server) leadHome(w http.ResponseWriter, r *http.Request) {
+func (s *Server) leadHome(w http.ResponseWriter, r *http.Request, others []web.NavItem) {
 	ctx := r.Context()
 	xs, err := s.store.LeadRequests(ctx)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	p := web.LeadHomeProps{Name: staffFrom(ctx).Name,
+	p := web.LeadHomeProps{Name: staffFrom(ctx).Name, Others: others,
 		Links: []web.NavItem{{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"},
 			{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"}}}
 	for _, x := range xs {
@@ -44,12 +44,6 @@ func (s *Server) leadHome(w http.ResponseWriter, r *http.Request) {
 			c.Justification = x.Justification
 		}
 		p.Requests = append(p.Requests, c)
-	}
-	a := actorFrom(ctx)
-	for _, h := range roleHomes {
-		if h.role != policy.Lead && a.Has(h.role) {
-			p.Others = append(p.Others, web.NavItem{Href: h.path, Text: h.role.Label() + " home"})
-		}
 	}
 	// The list names trainees and quotes coaches' reasons: audited, as
 	// the queue is.

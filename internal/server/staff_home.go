@@ -72,7 +72,7 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 		}
 		switch role {
 		case policy.Coordinator:
-			s.coordinatorHome(w, r) // coordinator_home.go
+			s.coordinatorHome(w, r, p.Others) // coordinator_home.go
 			return
 		case policy.Coach:
 			// The coach's home is their to-do list (coach_home.go).
@@ -88,7 +88,7 @@ func (s *Server) roleHome(role policy.Role) http.HandlerFunc {
 			p.Lists = []web.HomeList{{Title: "Your referrals", Empty: "You have not referred anyone yet.", Rows: cardRows(r, cards)}}
 			p.Links = []web.NavItem{{Href: "/staff/referrals/new", Text: "Refer a trainee for careers support"}}
 		case policy.Lead:
-			s.leadHome(w, r) // lead_home.go
+			s.leadHome(w, r, p.Others) // lead_home.go
 			return
 		case policy.Admin:
 			p.Intro = "Manage staff accounts, read the audit log, answer requests for a person's data, and oversee retention."
