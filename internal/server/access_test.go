@@ -170,7 +170,9 @@ func TestAccessMatrix(t *testing.T) {
 		t.Errorf("audit has %d refusals and %d views of referrals", denied, views)
 	}
 	var forbiddenRoutes int
-	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'deny' AND record_type = 'route'`).Scan(&forbiddenRoutes)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'deny' AND record_type = 'route'`).Scan(&forbiddenRoutes); err != nil {
+		t.Fatal(err)
+	}
 	if forbiddenRoutes < 10 {
 		t.Errorf("only %d route refusals audited", forbiddenRoutes)
 	}
@@ -331,7 +333,9 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 	)
 	versionOf := func(ref string) string {
 		var v int
-		ts.pool.QueryRow(ctx, `SELECT version FROM referrals WHERE reference = $1`, ref).Scan(&v)
+		if err := ts.pool.QueryRow(ctx, `SELECT version FROM referrals WHERE reference = $1`, ref).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
 		return strconv.Itoa(v)
 	}
 	vform := func(kv ...string) func() url.Values {
@@ -629,7 +633,9 @@ func TestReferralPageOffersOnlyWhatTheRoutesAllow(t *testing.T) {
 	cm := ts.MustStaff(t, "cm@example.nhs.uk", policy.CaseManager)
 	ts.MustReferral(t, "CR-LINK-2345", "link@example.com", "", cm.ID, coach.ID)
 	var id int64
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active' WHERE reference = 'CR-LINK-2345' RETURNING id`).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active' WHERE reference = 'CR-LINK-2345' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	if err := ts.store.AddAllowance(ctx, id, "granted", 3, 0, "", time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,9 @@ func allocated(t *testing.T, ts *testServer, ref, email string, coach int64, ses
 	ctx := context.Background()
 	ts.MustReferral(t, ref, email, "", 0, coach)
 	var id int64
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'allocated', trainee_name = 'Tam Trainee' WHERE reference = $1 RETURNING id`, ref).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'allocated', trainee_name = 'Tam Trainee' WHERE reference = $1 RETURNING id`, ref).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	if err := ts.store.AddAllowance(ctx, id, "granted", sessions, 0, "", time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +133,9 @@ func TestBookingAndTheTwentyFourHourRule(t *testing.T) {
 
 	// Cancelling 72 hours ahead: in time, the session comes back.
 	var apptID int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&apptID)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&apptID); err != nil {
+		t.Fatal(err)
+	}
 	cancelURL := "/your-referrals/CR-BOOK-2345/appointments/" + strconv.FormatInt(apptID, 10) + "/cancel"
 	if g := trainee.Get(t, cancelURL); !strings.Contains(g.Body, "you keep the session") {
 		t.Error("an in-time cancellation page does not say the session is kept")
@@ -153,7 +157,9 @@ func TestBookingAndTheTwentyFourHourRule(t *testing.T) {
 	if p := trainee.Post(t, "/your-referrals/CR-BOOK-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, soon)}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("book soon: %d", p.Status)
 	}
-	ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&apptID)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&apptID); err != nil {
+		t.Fatal(err)
+	}
 	cancelURL = "/your-referrals/CR-BOOK-2345/appointments/" + strconv.FormatInt(apptID, 10) + "/cancel"
 	if g := trainee.Get(t, cancelURL); !strings.Contains(g.Body, "less than 24 hours") {
 		t.Error("a late cancellation page does not warn")
@@ -182,7 +188,9 @@ func TestBookingAndTheTwentyFourHourRule(t *testing.T) {
 	coachB.SignInStaff(t, coach.Email, "")
 	book = trainee.Get(t, "/your-referrals/CR-BOOK-2345/book")
 	trainee.Post(t, "/your-referrals/CR-BOOK-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, far.Add(2*time.Hour))}})
-	ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&apptID)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&apptID); err != nil {
+		t.Fatal(err)
+	}
 	ts.clock.Advance(60 * time.Hour) // now inside 24 hours of it
 	if p := coachB.Post(t, "/staff/appointments/"+strconv.FormatInt(apptID, 10)+"/cancel", nil); p.Status != http.StatusSeeOther {
 		t.Fatalf("coach cancel: %d", p.Status)
@@ -204,7 +212,9 @@ func TestMissedSessionCountsAsUsed(t *testing.T) {
 	slot := slotRe.FindStringSubmatch(trainee.Get(t, "/your-referrals/CR-MISS-2345/book").Body)[1]
 	trainee.Post(t, "/your-referrals/CR-MISS-2345/book", url.Values{"slot": {slot}})
 	var apptID int64
-	ts.pool.QueryRow(context.Background(), `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID); err != nil {
+		t.Fatal(err)
+	}
 	cb := ts.NewBrowser(t)
 	cb.SignInStaff(t, coach.Email, "")
 	att := "/staff/appointments/" + strconv.FormatInt(apptID, 10) + "/attendance"
@@ -234,25 +244,35 @@ func TestBookingNeedsFundingAndAccess(t *testing.T) {
 	start := ts.clock.Now().Truncate(time.Hour).Add(48 * time.Hour)
 	mustSlots(t, ts, coach.ID, start)
 	trainee, id := allocated(t, ts, "CR-FDNB-2345", "fd@example.com", coach.ID, 2)
-	ts.pool.Exec(context.Background(), `UPDATE referrals SET route = 'case_manager', form_d_status = 'requested' WHERE id = $1`, id)
+	if _, err := ts.pool.Exec(context.Background(), `UPDATE referrals SET route = 'case_manager', form_d_status = 'requested' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
 	if p := trainee.Get(t, "/your-referrals/CR-FDNB-2345"); !strings.Contains(p.Body, "funding your Case Manager asked for is approved") || strings.Contains(p.Body, `href="/your-referrals/CR-FDNB-2345/book"`) {
 		t.Error("booking offered before funding is approved")
 	}
 	var firstSlot int64
-	ts.pool.QueryRow(context.Background(), `SELECT id FROM availability_slots WHERE coach_id = $1`, coach.ID).Scan(&firstSlot)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT id FROM availability_slots WHERE coach_id = $1`, coach.ID).Scan(&firstSlot); err != nil {
+		t.Fatal(err)
+	}
 	trainee.Post(t, "/your-referrals/CR-FDNB-2345/book", url.Values{"slot": {strconv.FormatInt(firstSlot, 10)}})
 	var n int
-	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM appointments WHERE referral_id = $1`, id).Scan(&n)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM appointments WHERE referral_id = $1`, id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Error("a booking was made before funding was approved")
 	}
-	ts.pool.Exec(context.Background(), `UPDATE referrals SET form_d_status = 'approved' WHERE id = $1`, id)
+	if _, err := ts.pool.Exec(context.Background(), `UPDATE referrals SET form_d_status = 'approved' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
 	slot := slotRe.FindStringSubmatch(trainee.Get(t, "/your-referrals/CR-FDNB-2345/book").Body)[1]
 	if p := trainee.Post(t, "/your-referrals/CR-FDNB-2345/book", url.Values{"slot": {slot}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("book after approval: %d", p.Status)
 	}
 	var apptID int64
-	ts.pool.QueryRow(context.Background(), `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID); err != nil {
+		t.Fatal(err)
+	}
 	// Another trainee cannot touch it; another coach cannot either.
 	stranger, _ := allocated(t, ts, "CR-STRA-2345", "stranger@example.com", other.ID, 1)
 	if p := stranger.Get(t, "/your-referrals/CR-FDNB-2345/appointments/"+strconv.FormatInt(apptID, 10)+"/cancel"); p.Status != http.StatusNotFound {
@@ -270,7 +290,9 @@ func slotAt(t *testing.T, ts *testServer, body string, when time.Time) string {
 	t.Helper()
 	for _, m := range slotRe.FindAllStringSubmatch(body, -1) {
 		var starts time.Time
-		ts.pool.QueryRow(context.Background(), `SELECT starts_at FROM availability_slots WHERE id = $1`, m[1]).Scan(&starts)
+		if err := ts.pool.QueryRow(context.Background(), `SELECT starts_at FROM availability_slots WHERE id = $1`, m[1]).Scan(&starts); err != nil {
+			t.Fatal(err)
+		}
 		if starts.Equal(when) {
 			return m[1]
 		}

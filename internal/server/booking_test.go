@@ -41,8 +41,12 @@ func TestRefusedBookingShowsTheReason(t *testing.T) {
 		}
 	}
 	var slotInside, slotOther int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1 AND starts_at = $2`, coach.ID, inside).Scan(&slotInside)
-	ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1`, other.ID).Scan(&slotOther)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1 AND starts_at = $2`, coach.ID, inside).Scan(&slotInside); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1`, other.ID).Scan(&slotOther); err != nil {
+		t.Fatal(err)
+	}
 
 	// The page states the notice and does not offer the time inside it.
 	book := trainee.Get(t, "/your-referrals/CR-REFU-2345/book")

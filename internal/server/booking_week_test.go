@@ -238,7 +238,9 @@ func bookedAt(t *testing.T, ts *testServer, b *browser, ref string, slot int64) 
 		t.Fatalf("book: %d %s", p.Status, errorSummary(p.Body))
 	}
 	var id int64
-	ts.pool.QueryRow(context.Background(), `SELECT id FROM appointments WHERE slot_id = $1 AND status = 'booked'`, slot).Scan(&id)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT id FROM appointments WHERE slot_id = $1 AND status = 'booked'`, slot).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	return id
 }
 
@@ -246,7 +248,9 @@ func bookedAt(t *testing.T, ts *testServer, b *browser, ref string, slot int64) 
 func ledger(t *testing.T, ts *testServer, id int64) string {
 	t.Helper()
 	var s string
-	ts.pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(kind || ':' || sessions, ',' ORDER BY id), '') FROM allowance_events WHERE referral_id = $1`, id).Scan(&s)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(kind || ':' || sessions, ',' ORDER BY id), '') FROM allowance_events WHERE referral_id = $1`, id).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
@@ -292,7 +296,9 @@ func TestRearrangeInOneStep(t *testing.T) {
 	}
 	var newAppt int64
 	var oldStatus string
-	ts.pool.QueryRow(ctx, `SELECT status, coalesce(rearranged_to, 0) FROM appointments WHERE id = $1`, appt).Scan(&oldStatus, &newAppt)
+	if err := ts.pool.QueryRow(ctx, `SELECT status, coalesce(rearranged_to, 0) FROM appointments WHERE id = $1`, appt).Scan(&oldStatus, &newAppt); err != nil {
+		t.Fatal(err)
+	}
 	if oldStatus != "cancelled" || newAppt == 0 {
 		t.Fatalf("old appointment %s, moved to %d", oldStatus, newAppt)
 	}
@@ -338,7 +344,9 @@ func TestRearrangeInOneStep(t *testing.T) {
 		t.Errorf("double submit: %d", p.Status)
 	}
 	var live int
-	ts.pool.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&live)
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&live); err != nil {
+		t.Fatal(err)
+	}
 	if live != 1 || ledger(t, ts, id) != "granted:1,booked:1,released:1,booked:1" {
 		t.Errorf("after a double submit: %d booked, ledger %s", live, ledger(t, ts, id))
 	}
@@ -380,9 +388,13 @@ func TestFailedRearrangeChangesNothing(t *testing.T) {
 	unchanged := func(what string) {
 		t.Helper()
 		var status string
-		ts.pool.QueryRow(ctx, `SELECT status FROM appointments WHERE id = $1`, appt).Scan(&status)
+		if err := ts.pool.QueryRow(ctx, `SELECT status FROM appointments WHERE id = $1`, appt).Scan(&status); err != nil {
+			t.Fatal(err)
+		}
 		var n int
-		ts.pool.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE referral_id = $1`, id).Scan(&n)
+		if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE referral_id = $1`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if status != "booked" || n != 1 || ledger(t, ts, id) != before || len(ts.mail.To(t, "fail@example.com")) != mails {
 			t.Errorf("%s: old %s, %d appointments, ledger %s (was %s)", what, status, n, ledger(t, ts, id), before)
 		}
@@ -418,7 +430,9 @@ func TestFailedRearrangeChangesNothing(t *testing.T) {
 		t.Fatalf("late move: %d %s", p.Status, errorSummary(p.Body))
 	}
 	var late bool
-	ts.pool.QueryRow(ctx, `SELECT late FROM appointments WHERE id = $1`, appt).Scan(&late)
+	if err := ts.pool.QueryRow(ctx, `SELECT late FROM appointments WHERE id = $1`, appt).Scan(&late); err != nil {
+		t.Fatal(err)
+	}
 	if g, u := used(t, ts, id); g != 2 || u != 2 || !late {
 		t.Errorf("after a late move: granted %d used %d late %v, want 2, 2, true", g, u, late)
 	}
@@ -477,12 +491,16 @@ func TestRearrangeRace(t *testing.T) {
 			}
 		}
 		var live int
-		ts.pool.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE slot_id = $1 AND status <> 'cancelled'`, target).Scan(&live)
+		if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE slot_id = $1 AND status <> 'cancelled'`, target).Scan(&live); err != nil {
+			t.Fatal(err)
+		}
 		if wins != 1 || live != 1 {
 			t.Fatalf("round %d: %d winners, %d live bookings of the time", i, wins, live)
 		}
 		var oldStatus string
-		ts.pool.QueryRow(ctx, `SELECT status FROM appointments WHERE id = $1`, appt).Scan(&oldStatus)
+		if err := ts.pool.QueryRow(ctx, `SELECT status FROM appointments WHERE id = $1`, appt).Scan(&oldStatus); err != nil {
+			t.Fatal(err)
+		}
 		if _, u := used(t, ts, moverID); u != 1 {
 			t.Errorf("round %d: the mover uses %d sessions", i, u)
 		}

@@ -103,7 +103,9 @@ func TestBrowserBookingWithoutJavaScript(t *testing.T) {
 	addSlot(t, ts, coach.ID, start.Add(8*24*time.Hour+2*time.Hour), "virtual")
 	ts.MustReferral(t, "CR-NOJS-2345", "nojs@example.com", "", 0, coach.ID)
 	var id int64
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'allocated', trainee_name = 'No Script' WHERE reference = 'CR-NOJS-2345' RETURNING id`).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'allocated', trainee_name = 'No Script' WHERE reference = 'CR-NOJS-2345' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	ts.store.AddAllowance(ctx, id, "granted", 1, 0, "", time.Now())
 
 	tr := &tab{t: t, ctx: browsertest.New(t, browsertest.WithJavaScriptDisabled(), browsertest.WithTimeout(120*time.Second)), ts: ts, noJS: true}
@@ -123,7 +125,9 @@ func TestBrowserBookingWithoutJavaScript(t *testing.T) {
 		t.Fatal("no booking confirmation without JavaScript")
 	}
 	var mode string
-	ts.pool.QueryRow(ctx, `SELECT mode FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&mode)
+	if err := ts.pool.QueryRow(ctx, `SELECT mode FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
 	if mode != "telephone" {
 		t.Errorf("booked a %q time, want the telephone one", mode)
 	}

@@ -35,7 +35,9 @@ func TestBrowserCoachJourney(t *testing.T) {
 	coach := ts.MustStaff(t, "kofi@example.nhs.uk", policy.Coach)
 	ts.MustReferral(t, "CR-COHO-2345", "rae@example.com", "", 0, coach.ID)
 	var id, slot, appt int64
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active', trainee_name = 'Rae Trainee' WHERE reference = 'CR-COHO-2345' RETURNING id`).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active', trainee_name = 'Rae Trainee' WHERE reference = 'CR-COHO-2345' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	ts.store.AddAllowance(ctx, id, "granted", 3, 0, "", time.Now())
 	for _, at := range []time.Duration{-3 * time.Hour, 26 * time.Hour} {
 		start := ts.clock.Now().Truncate(time.Hour).Add(at)
@@ -98,7 +100,9 @@ func TestBrowserCoachJourney(t *testing.T) {
 		t.Error("the meeting was not confirmed from the home")
 	}
 	var status string
-	ts.pool.QueryRow(ctx, `SELECT status FROM appointments WHERE referral_id = $1 ORDER BY starts_at LIMIT 1`, id).Scan(&status)
+	if err := ts.pool.QueryRow(ctx, `SELECT status FROM appointments WHERE referral_id = $1 ORDER BY starts_at LIMIT 1`, id).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
 	if status != "attended" {
 		t.Errorf("the session is %q", status)
 	}

@@ -30,7 +30,9 @@ func TestBrowserOutcomeJourney(t *testing.T) {
 	mustSlots(t, ts, coach.ID, start)
 	ts.MustReferral(t, "CR-OQBR-2345", "ola@example.com", "", 0, coach.ID)
 	var id int64
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'allocated', trainee_name = 'Ola Trainee' WHERE reference = 'CR-OQBR-2345' RETURNING id`).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'allocated', trainee_name = 'Ola Trainee' WHERE reference = 'CR-OQBR-2345' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	ts.store.AddAllowance(ctx, id, "granted", 2, 0, "", time.Now())
 	// Four others closed this week with a pair each (confidence 2 to 4), so
 	// the trainee's answers make five and the figures show.
@@ -87,7 +89,9 @@ func TestBrowserOutcomeJourney(t *testing.T) {
 	cb := ts.NewBrowser(t)
 	cb.SignInStaff(t, coach.Email, "")
 	var apptID int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID); err != nil {
+		t.Fatal(err)
+	}
 	if p := cb.Post(t, "/staff/appointments/"+strconv.FormatInt(apptID, 10)+"/attendance", url.Values{"attended": {"yes"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("attendance: %d", p.Status)
 	}

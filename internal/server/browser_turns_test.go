@@ -39,7 +39,9 @@ func TestBrowserTraineeNextStepJourney(t *testing.T) {
 	mustSlots(t, ts, coach.ID, start, start.Add(24*time.Hour))
 	ts.MustReferral(t, "CR-NEXT-2345", "jo@example.com", "", 0, coach.ID)
 	var id int64
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'new', trainee_name = 'Jo Trainee' WHERE reference = 'CR-NEXT-2345' RETURNING id`).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'new', trainee_name = 'Jo Trainee' WHERE reference = 'CR-NEXT-2345' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	c := ts.NewBrowser(t)
 	c.SignInStaff(t, "coord@example.nhs.uk", "")
 	c.Post(t, "/staff/referrals/CR-NEXT-2345/request-info", url.Values{"version": {version(t, c, "CR-NEXT-2345")}, "question": {"Which region is your training in?"}})

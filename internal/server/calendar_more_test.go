@@ -39,7 +39,9 @@ func mustBook(t *testing.T, ts *testServer, referral, coach int64, start time.Ti
 	if err := ts.store.AddAllowance(ctx, referral, "booked", 1, 0, "", ts.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	ts.pool.Exec(ctx, `UPDATE referrals SET status = 'active' WHERE id = $1`, referral)
+	if _, err := ts.pool.Exec(ctx, `UPDATE referrals SET status = 'active' WHERE id = $1`, referral); err != nil {
+		t.Fatal(err)
+	}
 	return id
 }
 
@@ -84,7 +86,9 @@ func TestTimeOffOverBookedAndFreeTimes(t *testing.T) {
 	// The same form sent twice is one time off.
 	cb.Post(t, "/staff/calendar/time-off", url.Values{"off_from": {day.String()}, "off_from_time": {"09:00"}, "off_until_time": {"13:00"}, "off_note": {"Leave"}})
 	var offs int
-	ts.pool.QueryRow(ctx, `SELECT count(*) FROM coach_time_off WHERE coach_id = $1`, coach.ID).Scan(&offs)
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM coach_time_off WHERE coach_id = $1`, coach.ID).Scan(&offs); err != nil {
+		t.Fatal(err)
+	}
 	if offs != 1 {
 		t.Errorf("%d time off after sending the form twice", offs)
 	}
@@ -115,7 +119,9 @@ func TestTimeOffOverBookedAndFreeTimes(t *testing.T) {
 		t.Errorf("after the coach's cancellation the trainee has used %d of %d; want 0 of 3", u, granted)
 	}
 	var forfeits int
-	ts.pool.QueryRow(ctx, `SELECT count(*) FROM allowance_events WHERE referral_id = $1 AND kind = 'forfeited'`, ref).Scan(&forfeits)
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM allowance_events WHERE referral_id = $1 AND kind = 'forfeited'`, ref).Scan(&forfeits); err != nil {
+		t.Fatal(err)
+	}
 	if forfeits != 0 {
 		t.Error("a coach's cancellation forfeited a session")
 	}
@@ -130,7 +136,9 @@ func TestTimeOffOverBookedAndFreeTimes(t *testing.T) {
 		}
 	}
 	var released int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1 AND starts_at = $2`, coach.ID, calLondonAt(day, 10)).Scan(&released)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1 AND starts_at = $2`, coach.ID, calLondonAt(day, 10)).Scan(&released); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ts.store.BookSlot(ctx, ref, released, "trainee", 0, ts.clock.Now()); err == nil {
 		t.Error("a time inside time off was booked")
 	}
@@ -149,7 +157,9 @@ func TestTimeOffOverBookedAndFreeTimes(t *testing.T) {
 	if d := cb.Post(t, p.Location+"/delete", nil); d.Status != http.StatusSeeOther {
 		t.Errorf("remove time off: %d", d.Status)
 	}
-	ts.pool.QueryRow(ctx, `SELECT count(*) FROM coach_time_off WHERE coach_id = $1`, coach.ID).Scan(&offs)
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM coach_time_off WHERE coach_id = $1`, coach.ID).Scan(&offs); err != nil {
+		t.Fatal(err)
+	}
 	if offs != 0 {
 		t.Error("time off not removed")
 	}
@@ -171,7 +181,9 @@ func TestWeeklyPatternChangeEndAndRemove(t *testing.T) {
 		t.Fatalf("pattern: %d %s", p.Status, errorSummary(p.Body))
 	}
 	var pid int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM availability_patterns WHERE coach_id = $1`, coach.ID).Scan(&pid)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM availability_patterns WHERE coach_id = $1`, coach.ID).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
 	count := func(q string, args ...any) int {
 		var n int
 		if err := ts.pool.QueryRow(ctx, q, args...).Scan(&n); err != nil {
@@ -188,7 +200,9 @@ func TestWeeklyPatternChangeEndAndRemove(t *testing.T) {
 	}
 	// The last time is booked.
 	var last time.Time
-	ts.pool.QueryRow(ctx, `SELECT max(starts_at) FROM availability_slots WHERE pattern_id = $1`, pid).Scan(&last)
+	if err := ts.pool.QueryRow(ctx, `SELECT max(starts_at) FROM availability_slots WHERE pattern_id = $1`, pid).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
 	_, ref := allocated(t, ts, "CR-PATT-2345", "tam@example.com", coach.ID, 3)
 	mustBook(t, ts, ref, coach.ID, last)
 
@@ -214,7 +228,9 @@ func TestWeeklyPatternChangeEndAndRemove(t *testing.T) {
 		t.Error("the booked time was removed by the change")
 	}
 	var newID int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM availability_patterns WHERE coach_id = $1 AND id <> $2`, coach.ID, pid).Scan(&newID)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM availability_patterns WHERE coach_id = $1 AND id <> $2`, coach.ID, pid).Scan(&newID); err != nil {
+		t.Fatal(err)
+	}
 	rows, _ := ts.pool.Query(ctx, `SELECT starts_at FROM availability_slots WHERE pattern_id = $1`, newID)
 	n := 0
 	for rows.Next() {
@@ -231,7 +247,9 @@ func TestWeeklyPatternChangeEndAndRemove(t *testing.T) {
 		t.Errorf("%d Wednesdays in the changed pattern; want 2", n)
 	}
 	var endsOn time.Time
-	ts.pool.QueryRow(ctx, `SELECT ends_on FROM availability_patterns WHERE id = $1`, pid).Scan(&endsOn)
+	if err := ts.pool.QueryRow(ctx, `SELECT ends_on FROM availability_patterns WHERE id = $1`, pid).Scan(&endsOn); err != nil {
+		t.Fatal(err)
+	}
 	if endsOn.Format(time.DateOnly) != change.AddDays(-1).String() {
 		t.Errorf("old pattern ends %v; want the day before the change", endsOn)
 	}
@@ -271,7 +289,9 @@ func TestPastTimesReadOnly(t *testing.T) {
 	start := ts.clock.Now().Add(2 * time.Hour).Truncate(time.Hour)
 	mustSlots(t, ts, coach.ID, start)
 	var id int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1`, coach.ID).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM availability_slots WHERE coach_id = $1`, coach.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	del := "/staff/calendar/slots/" + itoa(id) + "/delete"
 	week := "/staff/calendar?from=" + booking.DateOf(start).String()
 	if g := cb.Get(t, week); !strings.Contains(g.Body, del) || !strings.Contains(g.Body, ">Free<") {
@@ -286,7 +306,9 @@ func TestPastTimesReadOnly(t *testing.T) {
 		t.Errorf("remove a past time: %d", p.Status)
 	}
 	var n int
-	ts.pool.QueryRow(ctx, `SELECT count(*) FROM availability_slots WHERE id = $1`, id).Scan(&n)
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM availability_slots WHERE id = $1`, id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 1 {
 		t.Error("the server removed a past time")
 	}
@@ -327,7 +349,9 @@ func TestCalendarFeed(t *testing.T) {
 	day := booking.DateOf(ts.clock.Now()).AddDays(5)
 	mustSlots(t, ts, coach.ID, calLondonAt(day, 10), calLondonAt(day, 12))
 	_, ref := allocated(t, ts, "CR-FEED-2345", "tam@example.com", coach.ID, 3)
-	ts.pool.Exec(ctx, `UPDATE referrals SET trainee_name = 'Tamsin Quiller-Brown' WHERE id = $1`, ref)
+	if _, err := ts.pool.Exec(ctx, `UPDATE referrals SET trainee_name = 'Tamsin Quiller-Brown' WHERE id = $1`, ref); err != nil {
+		t.Fatal(err)
+	}
 	mustBook(t, ts, ref, coach.ID, calLondonAt(day, 10))
 	if p := cb.Post(t, "/staff/calendar/time-off", url.Values{"off_from": {day.AddDays(1).String()}, "off_note": {"Dentist"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("time off: %d", p.Status)
@@ -364,7 +388,9 @@ func TestCalendarFeed(t *testing.T) {
 	}
 	// Only an HMAC of the token is stored; the log never has it.
 	var stored []byte
-	ts.pool.QueryRow(ctx, `SELECT token_hash FROM calendar_feeds WHERE coach_id = $1`, coach.ID).Scan(&stored)
+	if err := ts.pool.QueryRow(ctx, `SELECT token_hash FROM calendar_feeds WHERE coach_id = $1`, coach.ID).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
 	if len(stored) != 32 || bytes.Contains(stored, []byte(token)) {
 		t.Error("the feed token is not stored as a hash")
 	}
@@ -388,7 +414,9 @@ func TestCalendarFeed(t *testing.T) {
 		t.Errorf("new address: %d", g.Status)
 	}
 	var audits int
-	ts.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action IN ('calendar_feed_create', 'calendar_feed_regenerate')`).Scan(&audits)
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action IN ('calendar_feed_create', 'calendar_feed_regenerate')`).Scan(&audits); err != nil {
+		t.Fatal(err)
+	}
 	if audits != 2 {
 		t.Errorf("%d audit rows for making and regenerating the feed", audits)
 	}
@@ -420,7 +448,9 @@ func TestBlockingReplacesFreeTimes(t *testing.T) {
 		t.Error("the coach is not told the free times were replaced")
 	}
 	var blocked, free int
-	ts.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE NOT blocked) FROM availability_slots WHERE coach_id = $1`, coach.ID).Scan(&blocked, &free)
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE NOT blocked) FROM availability_slots WHERE coach_id = $1`, coach.ID).Scan(&blocked, &free); err != nil {
+		t.Fatal(err)
+	}
 	if blocked != 1 || free != 1 {
 		t.Errorf("%d blocked and %d free after blocking 9 to 11; want 1 and the noon time", blocked, free)
 	}

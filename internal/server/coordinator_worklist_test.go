@@ -369,6 +369,13 @@ func TestQueueExport(t *testing.T) {
 	if p := l.Get(t, "/staff/referrals.csv"); p.Status != http.StatusForbidden {
 		t.Errorf("the lead's download: %d", p.Status)
 	}
+	// Nor does a coach get the download.
+	ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	c := ts.NewBrowser(t)
+	c.SignInStaff(t, "coach@example.nhs.uk", "")
+	if p := c.Get(t, "/staff/referrals.csv"); p.Status != http.StatusForbidden {
+		t.Errorf("the coach's download: %d", p.Status)
+	}
 }
 
 // "Accept and open the next": after accepting, the coordinator lands on

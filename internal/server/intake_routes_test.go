@@ -45,7 +45,9 @@ func TestSupervisorReferralWaitsForTheTrainee(t *testing.T) {
 		t.Fatalf("submit: %d %q", p.Status, p.Location)
 	}
 	var ref, status string
-	ts.pool.QueryRow(context.Background(), `SELECT reference, status FROM referrals`).Scan(&ref, &status)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT reference, status FROM referrals`).Scan(&ref, &status); err != nil {
+		t.Fatal(err)
+	}
 	if status != "awaiting_trainee" {
 		t.Fatalf("status %q before the trainee confirms", status)
 	}
@@ -75,7 +77,9 @@ func TestSupervisorReferralWaitsForTheTrainee(t *testing.T) {
 	}
 	var confirmed *time.Time
 	var name string
-	ts.pool.QueryRow(context.Background(), `SELECT status, confirmed_at, trainee_name FROM referrals`).Scan(&status, &confirmed, &name)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT status, confirmed_at, trainee_name FROM referrals`).Scan(&status, &confirmed, &name); err != nil {
+		t.Fatal(err)
+	}
 	if status != "new" || confirmed == nil || name != "Priya K Shah" {
 		t.Fatalf("after confirmation: %q %v %q", status, confirmed, name)
 	}
@@ -231,7 +235,9 @@ func TestCaseManagerReferralWithFormC(t *testing.T) {
 		t.Errorf("unallocated coach download: %d", p.Status)
 	}
 	var downloads int
-	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'download_form_c' AND record_id = $1`, ref).Scan(&downloads)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'download_form_c' AND record_id = $1`, ref).Scan(&downloads); err != nil {
+		t.Fatal(err)
+	}
 	if downloads != 2 {
 		t.Errorf("%d downloads audited, want 2", downloads)
 	}
@@ -285,7 +291,9 @@ func TestConfirmReminderAfterSevenDays(t *testing.T) {
 		t.Errorf("the reminder's link: %d", g.Status)
 	}
 	var events int
-	ts.pool.QueryRow(ctx, `SELECT count(*) FROM referral_events WHERE kind = 'reminded'`).Scan(&events)
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM referral_events WHERE kind = 'reminded'`).Scan(&events); err != nil {
+		t.Fatal(err)
+	}
 	if events != 1 {
 		t.Errorf("%d reminder events on the timeline", events)
 	}
@@ -311,7 +319,9 @@ func TestCoordinatorChasesAndClosesWaitingReferrals(t *testing.T) {
 	token := draftRe.FindStringSubmatch(fillForm(t, sup, "/refer/supervisor", pages).Body)[1]
 	sup.Post(t, "/refer/supervisor/check", url.Values{"draft": {token}})
 	var ref string
-	ts.pool.QueryRow(context.Background(), `SELECT reference FROM referrals`).Scan(&ref)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT reference FROM referrals`).Scan(&ref); err != nil {
+		t.Fatal(err)
+	}
 
 	c := ts.NewBrowser(t)
 	c.SignInStaff(t, "coord@example.nhs.uk", "")
@@ -336,7 +346,9 @@ func TestCoordinatorChasesAndClosesWaitingReferrals(t *testing.T) {
 		t.Fatalf("close: %d", p.Status)
 	}
 	var status string
-	ts.pool.QueryRow(context.Background(), `SELECT status FROM referrals`).Scan(&status)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT status FROM referrals`).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
 	if status != "closed" {
 		t.Fatalf("status %q", status)
 	}

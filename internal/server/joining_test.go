@@ -74,7 +74,9 @@ func TestCoachEditsTheirProfile(t *testing.T) {
 		}
 	}
 	var n int
-	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM coach_profiles WHERE user_id = $1`, coach.ID).Scan(&n)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM coach_profiles WHERE user_id = $1`, coach.ID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatal("a refused profile was saved")
 	}
@@ -87,11 +89,15 @@ func TestCoachEditsTheirProfile(t *testing.T) {
 	mustCoachProfile(t, cb, teamsLink, "020 7946 0958") // again: the same, no harm
 	var link, phone string
 	var capacity int
-	ts.pool.QueryRow(context.Background(), `SELECT video_link, phone, capacity FROM coach_profiles WHERE user_id = $1`, coach.ID).Scan(&link, &phone, &capacity)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT video_link, phone, capacity FROM coach_profiles WHERE user_id = $1`, coach.ID).Scan(&link, &phone, &capacity); err != nil {
+		t.Fatal(err)
+	}
 	if link != teamsLink || phone != "020 7946 0958" || capacity != 8 {
 		t.Errorf("saved %q %q %d", link, phone, capacity)
 	}
-	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'coach_profile_changed' AND actor_id = $1`, coach.ID).Scan(&n)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'coach_profile_changed' AND actor_id = $1`, coach.ID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 2 {
 		t.Errorf("%d audit rows for the coach's own changes", n)
 	}
@@ -105,7 +111,9 @@ func TestCoachEditsTheirProfile(t *testing.T) {
 	if p := ab.Post(t, "/staff/admin/users/"+strconvI(coach.ID)+"/coach-profile", url.Values{"modes": {"virtual"}, "capacity": {"3"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("admin save: %d %s", p.Status, errorSummary(p.Body))
 	}
-	ts.pool.QueryRow(context.Background(), `SELECT video_link FROM coach_profiles WHERE user_id = $1`, coach.ID).Scan(&link)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT video_link FROM coach_profiles WHERE user_id = $1`, coach.ID).Scan(&link); err != nil {
+		t.Fatal(err)
+	}
 	if link != teamsLink {
 		t.Errorf("the admin's save lost the link: %q", link)
 	}
@@ -131,12 +139,16 @@ func TestJoiningDetailsReachOnlyTheTwoPeopleAndTheUnit(t *testing.T) {
 	mustSlots(t, ts, coach.ID, start)
 	const ref = "CR-JOIN-2345"
 	trainee, id := allocated(t, ts, ref, "join@example.com", coach.ID, 2)
-	ts.pool.Exec(ctx, `UPDATE referrals SET referrer_email = 'sup@example.org', case_manager_id = $2 WHERE id = $1`, id, cm.ID)
+	if _, err := ts.pool.Exec(ctx, `UPDATE referrals SET referrer_email = 'sup@example.org', case_manager_id = $2 WHERE id = $1`, id, cm.ID); err != nil {
+		t.Fatal(err)
+	}
 	if p := trainee.Post(t, "/your-referrals/"+ref+"/book", url.Values{"slot": {slotRe.FindStringSubmatch(trainee.Get(t, "/your-referrals/"+ref+"/book").Body)[1]}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("book: %d %s", p.Status, errorSummary(p.Body))
 	}
 	var apptID int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID); err != nil {
+		t.Fatal(err)
+	}
 
 	href := `href="` + teamsLink + `"`
 	if p := trainee.Get(t, "/your-referrals/"+ref); !strings.Contains(p.Body, href) || !strings.Contains(p.Body, "Join the video call") {
@@ -234,7 +246,9 @@ func TestTelephoneSessionSaysWhoCalls(t *testing.T) {
 	mustCoachProfile(t, cb, teamsLink, "020 7946 0958")
 	start := ts.clock.Now().Truncate(time.Hour).Add(72 * time.Hour)
 	mustSlots(t, ts, coach.ID, start)
-	ts.pool.Exec(ctx, `UPDATE availability_slots SET mode = 'telephone', place = '' WHERE coach_id = $1`, coach.ID)
+	if _, err := ts.pool.Exec(ctx, `UPDATE availability_slots SET mode = 'telephone', place = '' WHERE coach_id = $1`, coach.ID); err != nil {
+		t.Fatal(err)
+	}
 	trainee, _ := allocated(t, ts, "CR-TELE-2345", "tele@example.com", coach.ID, 1)
 	trainee.Post(t, "/your-referrals/CR-TELE-2345/book", url.Values{"slot": {slotRe.FindStringSubmatch(trainee.Get(t, "/your-referrals/CR-TELE-2345/book").Body)[1]}})
 	if p := trainee.Get(t, "/your-referrals/CR-TELE-2345"); !strings.Contains(p.Body, "your coach will call you") || !strings.Contains(p.Body, "020 7946 0958") {
@@ -316,8 +330,12 @@ func TestRemindersAtEachOffsetOnce(t *testing.T) {
 	// Moved to a new time (as a rearrangement that keeps the appointment
 	// does): reminded again for the new time, once.
 	var apptID int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID)
-	ts.pool.Exec(ctx, `UPDATE appointments SET starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour' WHERE id = $1`, apptID)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.pool.Exec(ctx, `UPDATE appointments SET starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour' WHERE id = $1`, apptID); err != nil {
+		t.Fatal(err)
+	}
 	if n := remind(); n != 1 {
 		t.Fatalf("%d reminders after the session moved", n)
 	}
@@ -326,12 +344,18 @@ func TestRemindersAtEachOffsetOnce(t *testing.T) {
 	}
 
 	// A second session, cancelled: nothing.
-	ts.pool.Exec(ctx, `UPDATE appointments SET status = 'attended' WHERE id = $1`, apptID)
+	if _, err := ts.pool.Exec(ctx, `UPDATE appointments SET status = 'attended' WHERE id = $1`, apptID); err != nil {
+		t.Fatal(err)
+	}
 	book = trainee.Get(t, "/your-referrals/CR-RMND-2345/book")
 	trainee.Post(t, "/your-referrals/CR-RMND-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, start.Add(3*time.Hour))}})
 	var second int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&second)
-	ts.pool.Exec(ctx, `UPDATE appointments SET created_at = created_at - interval '3 days' WHERE id = $1`, second)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.pool.Exec(ctx, `UPDATE appointments SET created_at = created_at - interval '3 days' WHERE id = $1`, second); err != nil {
+		t.Fatal(err)
+	}
 	if p := trainee.Post(t, "/your-referrals/CR-RMND-2345/appointments/"+strconv.FormatInt(second, 10)+"/cancel", url.Values{"reason": {"Ill."}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("cancel: %d %s", p.Status, errorSummary(p.Body))
 	}
@@ -380,7 +404,9 @@ func TestAttendanceRequestTheNextMorning(t *testing.T) {
 	yesterday := time.Date(now.Year(), now.Month(), now.Day()-1, 14, 0, 0, 0, london)
 	ts.MustReferral(t, "CR-ATTN-2345", "attn@example.com", "", 0, coach.ID)
 	var id, slot, appt int64
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active', trainee_name = 'Ada Attend' WHERE reference = 'CR-ATTN-2345' RETURNING id`).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active', trainee_name = 'Ada Attend' WHERE reference = 'CR-ATTN-2345' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	ts.store.AddAllowance(ctx, id, "granted", 2, 0, "", time.Now())
 	ts.pool.QueryRow(ctx, `INSERT INTO availability_slots (coach_id, starts_at, ends_at, mode) VALUES ($1, $2, $3, 'virtual') RETURNING id`,
 		coach.ID, yesterday, yesterday.Add(time.Hour)).Scan(&slot)

@@ -26,7 +26,9 @@ func TestLeadHomeDecidesInPlace(t *testing.T) {
 		form_d_sessions = 2, form_d_status = 'requested' WHERE reference = 'CR-FUND-0001'`)
 	ts.MustReferral(t, "CR-EXTN-0002", "e@example.com", "", 0, coach.ID)
 	var id int64
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active', trainee_name = 'Eli Extension' WHERE reference = 'CR-EXTN-0002' RETURNING id`).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active', trainee_name = 'Eli Extension' WHERE reference = 'CR-EXTN-0002' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	if err := ts.store.AddAllowance(ctx, id, "granted", 3, 0, "", ts.clock.Now()); err != nil {
 		t.Fatal(err)
 	}

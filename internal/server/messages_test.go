@@ -30,7 +30,9 @@ func TestDevMailboxShowsSentMessages(t *testing.T) {
 	}
 	// The stored copy of a sent message no longer holds its one-time link.
 	var body string
-	ts.pool.QueryRow(context.Background(), `SELECT body_text || body_html FROM notifications WHERE key LIKE 'set_password:%'`).Scan(&body)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT body_text || body_html FROM notifications WHERE key LIKE 'set_password:%'`).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(body, "token=") || !strings.Contains(body, "link removed after sending") {
 		t.Errorf("a sent invitation keeps its link in the database:\n%.300s", body)
 	}
@@ -91,7 +93,9 @@ func TestCoordinatorRetriesAFailedMessage(t *testing.T) {
 		t.Fatalf("messages page: %d", p.Status)
 	}
 	var id int64
-	ts.pool.QueryRow(context.Background(), `SELECT id FROM notifications WHERE key LIKE 'set_password:%'`).Scan(&id)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT id FROM notifications WHERE key LIKE 'set_password:%'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	if p := c.Post(t, "/staff/messages/"+itoa(id)+"/retry", nil); p.Status != http.StatusSeeOther {
 		t.Fatalf("retry: %d", p.Status)
 	}

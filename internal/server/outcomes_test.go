@@ -53,7 +53,9 @@ func heldAndClosed(t *testing.T, ts *testServer, ref, email string, before url.V
 		t.Fatalf("book: %d", p.Status)
 	}
 	var apptID int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1`, id).Scan(&apptID); err != nil {
+		t.Fatal(err)
+	}
 	ts.clock.Advance(74 * time.Hour)
 	coach = ts.NewBrowser(t)
 	coach.SignInStaff(t, c.Email, "")
@@ -327,7 +329,9 @@ func TestOutcomeAudience(t *testing.T) {
 	ctx := context.Background()
 	cm := ts.MustStaff(t, "cm-oq@example.nhs.uk", policy.CaseManager)
 	tr, coach, id := heldAndClosed(t, ts, "CR-OQAU-0001", "aud@example.com", ratings("1", "2", "3", "2", "1"))
-	ts.pool.Exec(ctx, `UPDATE referrals SET route = 'case_manager', case_manager_id = $2 WHERE id = $1`, id, cm.ID)
+	if _, err := ts.pool.Exec(ctx, `UPDATE referrals SET route = 'case_manager', case_manager_id = $2 WHERE id = $1`, id, cm.ID); err != nil {
+		t.Fatal(err)
+	}
 	v := ratings("4", "4", "4", "5", "4")
 	v.Set("fft", "good")
 	v.Set("comment", "Secret words about my deanery.")
@@ -340,7 +344,9 @@ func TestOutcomeAudience(t *testing.T) {
 	if p := tr2.Post(t, "/your-referrals/CR-OQAU-0002/outcomes/after", v2); p.Status != http.StatusSeeOther {
 		t.Fatalf("after 2: %d", p.Status)
 	}
-	ts.pool.Exec(ctx, `UPDATE referrals SET trainee_name = 'Quin Quoted' WHERE reference = 'CR-OQAU-0002'`)
+	if _, err := ts.pool.Exec(ctx, `UPDATE referrals SET trainee_name = 'Quin Quoted' WHERE reference = 'CR-OQAU-0002'`); err != nil {
+		t.Fatal(err)
+	}
 
 	page := coach.Get(t, "/staff/referrals/CR-OQAU-0001")
 	if !strings.Contains(page.Body, "The trainee's own ratings") || !strings.Contains(page.Body, "How clear is your plan for the next steps?") {
@@ -388,7 +394,9 @@ func TestOutcomeReportFigures(t *testing.T) {
 		ref := "CR-OQFG-000" + strconv.Itoa(i)
 		ts.MustReferral(t, ref, "fig"+strconv.Itoa(i)+"@example.com", "", 0, 0)
 		var id int64
-		ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'closed', closed_at = $2, outcome = 'still_deciding' WHERE reference = $1 RETURNING id`, ref, now.Add(-time.Hour)).Scan(&id)
+		if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'closed', closed_at = $2, outcome = 'still_deciding' WHERE reference = $1 RETURNING id`, ref, now.Add(-time.Hour)).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := ts.pool.Exec(ctx, `INSERT INTO outcome_answers (referral_id, stage, answered_at, confidence) VALUES ($1, 'before', $2, $3)`, id, now.Add(-24*time.Hour), before); err != nil {
 			t.Fatal(err)
 		}

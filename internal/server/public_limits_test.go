@@ -196,7 +196,9 @@ func TestExpiredConfirmationLinkCanBeRenewed(t *testing.T) {
 		t.Fatalf("confirm with the new link: %d %q %s", p.Status, p.Location, errorSummary(p.Body))
 	}
 	var status string
-	ts.pool.QueryRow(context.Background(), `SELECT status FROM referrals WHERE reference = $1`, ref).Scan(&status)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT status FROM referrals WHERE reference = $1`, ref).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
 	if status != "new" {
 		t.Errorf("status %q after confirming", status)
 	}
@@ -274,7 +276,9 @@ func TestLinkRequestsDoTheSameWorkForAnyAddress(t *testing.T) {
 	ts := serverWithoutWorkers(t)
 	ts.MustReferral(t, "CR-KKKK-MMMM", "known@example.com", "", 0, 0)
 	ts.MustReferral(t, "SR-KKKK-NNNN", "waiting@example.com", "", 0, 0)
-	ts.pool.Exec(context.Background(), `UPDATE referrals SET status = 'awaiting_trainee' WHERE reference = 'SR-KKKK-NNNN'`)
+	if _, err := ts.pool.Exec(context.Background(), `UPDATE referrals SET status = 'awaiting_trainee' WHERE reference = 'SR-KKKK-NNNN'`); err != nil {
+		t.Fatal(err)
+	}
 	ts.MustStaff(t, "staff@example.nhs.uk", policy.Coach)
 
 	for _, c := range []struct{ path, known, unknown, next string }{
@@ -369,7 +373,9 @@ func TestSharedAddressIsNotAPerson(t *testing.T) {
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		var waiting, links int
-		ts.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM link_requests), (SELECT count(*) FROM notifications WHERE kind = 'sign_in_link')`).Scan(&waiting, &links)
+		if err := ts.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM link_requests), (SELECT count(*) FROM notifications WHERE kind = 'sign_in_link')`).Scan(&waiting, &links); err != nil {
+			t.Fatal(err)
+		}
 		if waiting == 0 {
 			if links != 200 {
 				t.Errorf("%d sign-in links for 200 trainees", links)

@@ -72,7 +72,9 @@ func TestRepeatedActionsAreAnswered(t *testing.T) {
 	}
 	appt := func(at time.Time) string {
 		var aid int64
-		ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND starts_at = $2 ORDER BY id DESC LIMIT 1`, id, at).Scan(&aid)
+		if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND starts_at = $2 ORDER BY id DESC LIMIT 1`, id, at).Scan(&aid); err != nil {
+			t.Fatal(err)
+		}
 		return strconv.FormatInt(aid, 10)
 	}
 
@@ -98,7 +100,9 @@ func TestRepeatedActionsAreAnswered(t *testing.T) {
 	twice("extension request", cb, "/staff/referrals/"+ref+"/extensions", fresh(cb, url.Values{"ext_sessions": {"1"}, "justification": {"One more."}}),
 		http.StatusConflict, "already waiting")
 	var xid int64
-	ts.pool.QueryRow(ctx, `SELECT id FROM extension_requests WHERE referral_id = $1`, id).Scan(&xid)
+	if err := ts.pool.QueryRow(ctx, `SELECT id FROM extension_requests WHERE referral_id = $1`, id).Scan(&xid); err != nil {
+		t.Fatal(err)
+	}
 	xpath := "/staff/referrals/" + ref + "/extensions/" + strconv.FormatInt(xid, 10)
 	staleX := url.Values{"version": {version(t, lead, ref)}, "decision": {"approved"}}
 	twice("extension decision", lead, xpath, fresh(lead, url.Values{"decision": {"approved"}}), http.StatusConflict, "already been approved")

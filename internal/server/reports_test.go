@@ -226,7 +226,9 @@ func TestReportsFiguresSmallNumbersAndCSV(t *testing.T) {
 		t.Errorf("audit: %d views (want 2), %d caseload downloads (want 1), personal data %v", views, downloads, personal)
 	}
 	var detail string
-	ts.pool.QueryRow(context.Background(), `SELECT detail FROM audit_log WHERE record_type = 'report' AND action = 'download' ORDER BY id LIMIT 1`).Scan(&detail)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT detail FROM audit_log WHERE record_type = 'report' AND action = 'download' ORDER BY id LIMIT 1`).Scan(&detail); err != nil {
+		t.Fatal(err)
+	}
 	if detail != "period 2025-04-01 to 2025-06-30" {
 		t.Errorf("download audit detail %q", detail)
 	}

@@ -89,7 +89,9 @@ func supervisorReferral(t *testing.T, ts *testServer, trainee, referrer string) 
 		t.Fatalf("submit: %d %q", p.Status, p.Location)
 	}
 	var ref string
-	ts.pool.QueryRow(context.Background(), `SELECT reference FROM referrals WHERE trainee_email = $1`, trainee).Scan(&ref)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT reference FROM referrals WHERE trainee_email = $1`, trainee).Scan(&ref); err != nil {
+		t.Fatal(err)
+	}
 	return ref, ts.mail.MustLink(t, trainee)
 }
 
@@ -195,7 +197,9 @@ func TestTraineeSaysNoThanks(t *testing.T) {
 	}
 	s := state(t, ts, ref)
 	var outcome string
-	ts.pool.QueryRow(context.Background(), `SELECT coalesce(outcome, '') FROM referrals WHERE reference = $1`, ref).Scan(&outcome)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT coalesce(outcome, '') FROM referrals WHERE reference = $1`, ref).Scan(&outcome); err != nil {
+		t.Fatal(err)
+	}
 	if s.Status != "closed" || outcome != "declined_by_trainee" {
 		t.Fatalf("after no thanks: %s %q", s.Status, outcome)
 	}
@@ -265,7 +269,9 @@ func TestTurnsForFundingAndExtensions(t *testing.T) {
 			t.Fatalf("ask for more: %d %s", p.Status, errorSummary(p.Body))
 		}
 		var xid int64
-		ts.pool.QueryRow(ctx, `SELECT id FROM extension_requests WHERE status = 'pending'`).Scan(&xid)
+		if err := ts.pool.QueryRow(ctx, `SELECT id FROM extension_requests WHERE status = 'pending'`).Scan(&xid); err != nil {
+			t.Fatal(err)
+		}
 		return xid
 	}
 	xid := ask()
@@ -344,8 +350,12 @@ func TestLeadDigest(t *testing.T) {
 	ts.MustReferral(t, "CR-FUND-0001", "a@example.com", "", 0, 0)
 	ts.MustReferral(t, "CR-MORE-0002", "b@example.com", "", 0, coach.ID)
 	var id int64
-	ts.pool.Exec(ctx, `UPDATE referrals SET form_d_sessions = 3, form_d_status = 'requested' WHERE reference = 'CR-FUND-0001'`)
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active' WHERE reference = 'CR-MORE-0002' RETURNING id`).Scan(&id)
+	if _, err := ts.pool.Exec(ctx, `UPDATE referrals SET form_d_sessions = 3, form_d_status = 'requested' WHERE reference = 'CR-FUND-0001'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active' WHERE reference = 'CR-MORE-0002' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ts.store.RequestExtension(ctx, id, 2, "Secret justification.", coach.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +392,9 @@ func TestSummaryReminder(t *testing.T) {
 	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
 	ts.MustReferral(t, "CR-SUMM-0001", "s@example.com", "", 0, coach.ID)
 	var id int64
-	ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active' WHERE reference = 'CR-SUMM-0001' RETURNING id`).Scan(&id)
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'active' WHERE reference = 'CR-SUMM-0001' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	now := ts.clock.Now().Truncate(time.Hour)
 	appt := func(start time.Time) int64 {
 		var slot, aid int64
@@ -396,7 +408,9 @@ func TestSummaryReminder(t *testing.T) {
 	}
 	held := appt(now.Add(-24 * time.Hour))
 	written := appt(now.Add(-80 * time.Hour))
-	ts.pool.Exec(ctx, `INSERT INTO summaries (appointment_id, referral_id, self_awareness, submitted_at) VALUES ($1, $2, 'Private thoughts.', now())`, written, id)
+	if _, err := ts.pool.Exec(ctx, `INSERT INTO summaries (appointment_id, referral_id, self_awareness, submitted_at) VALUES ($1, $2, 'Private thoughts.', now())`, written, id); err != nil {
+		t.Fatal(err)
+	}
 	base := mustURL(t, "http://127.0.0.1:8080")
 	send := func() int {
 		n, err := jobs.SendSummaryReminders(ctx, ts.pool, base, ts.clock.Now(), 10)
@@ -444,7 +458,9 @@ func TestTurnsAlongACaseManagerReferral(t *testing.T) {
 		t.Fatalf("submit: %d", p.Status)
 	}
 	var ref string
-	ts.pool.QueryRow(context.Background(), `SELECT reference FROM referrals WHERE trainee_email = 'cmtrainee@example.com'`).Scan(&ref)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT reference FROM referrals WHERE trainee_email = 'cmtrainee@example.com'`).Scan(&ref); err != nil {
+		t.Fatal(err)
+	}
 	trainee := ts.NewBrowser(t)
 	if p := trainee.Post(t, ts.mail.MustLink(t, "cmtrainee@example.com"), url.Values{"name": {"Priya Shah"}, "phone": {"07700 900123"}, "mode": {"telephone"},
 		"consent_privacy": {"yes"}, "consent_contact": {"yes"}}); p.Status != http.StatusSeeOther {

@@ -76,7 +76,9 @@ func TestTraineeDataExport(t *testing.T) {
 	richReferral(t, ts, "CS-THEM-0003", "them@example.com", "THEIRS", coach.ID, cm.ID)
 	// A referral "mine@" made for someone else: only their own part shows.
 	ts.MustReferral(t, "SR-MADE-0004", "other@example.com", "mine@example.com", 0, 0)
-	ts.pool.Exec(context.Background(), `UPDATE referrals SET trainee_name = 'Secret OTHERTRAINEE', referrer_name = 'Me Referrer' WHERE reference = 'SR-MADE-0004'`)
+	if _, err := ts.pool.Exec(context.Background(), `UPDATE referrals SET trainee_name = 'Secret OTHERTRAINEE', referrer_name = 'Me Referrer' WHERE reference = 'SR-MADE-0004'`); err != nil {
+		t.Fatal(err)
+	}
 
 	// A sign-in link still queued (the mail server is down), and a message
 	// to two people.
@@ -219,7 +221,9 @@ func TestAdminDataRequest(t *testing.T) {
 		t.Errorf("the trainee's record of access does not show the admin's export: %+v", own.Access)
 	}
 	var n int
-	ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'export_personal_data' AND actor_id = $1 AND detail LIKE '%CS-MINE-0001%'`, admin.ID).Scan(&n)
+	if err := ts.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'export_personal_data' AND actor_id = $1 AND detail LIKE '%CS-MINE-0001%'`, admin.ID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 1 {
 		t.Errorf("%d audited admin exports", n)
 	}
@@ -256,7 +260,9 @@ func TestWithdrawal(t *testing.T) {
 		{"CR-WDRB-0002", "no@example.com", "no", false},
 	} {
 		trainee, id := allocated(t, ts, tc.ref, tc.email, coach.ID, 3)
-		ts.pool.Exec(ctx, `UPDATE referrals SET case_manager_id = $2, referrer_email = 'sup@example.nhs.uk', referrer_name = 'Sam Supervisor' WHERE id = $1`, id, cm.ID)
+		if _, err := ts.pool.Exec(ctx, `UPDATE referrals SET case_manager_id = $2, referrer_email = 'sup@example.nhs.uk', referrer_name = 'Sam Supervisor' WHERE id = $1`, id, cm.ID); err != nil {
+			t.Fatal(err)
+		}
 		// One session held in the past, two to come.
 		var pastSlot int64
 		past = past.Add(-2 * time.Hour)
@@ -315,7 +321,9 @@ func TestWithdrawal(t *testing.T) {
 			t.Errorf("%s: booked %d, cancelled %d, attended %d", tc.ref, booked, cancelled, attended)
 		}
 		var outcome, closed string
-		ts.pool.QueryRow(ctx, `SELECT outcome, closed_at::text FROM referrals WHERE id = $1`, id).Scan(&outcome, &closed)
+		if err := ts.pool.QueryRow(ctx, `SELECT outcome, closed_at::text FROM referrals WHERE id = $1`, id).Scan(&outcome, &closed); err != nil {
+			t.Fatal(err)
+		}
 		if outcome != "withdrew" || closed == "" {
 			t.Errorf("outcome %q closed %q", outcome, closed)
 		}
