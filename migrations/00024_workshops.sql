@@ -74,10 +74,8 @@ CREATE TABLE workshop_registrations (
     offered_at         timestamptz,
     offer_expires_at   timestamptz,
     ended_at           timestamptz, -- cancelled, declined, lapsed or removed
-    -- The registrant's own link (manage, cancel, accept or decline an
-    -- offer, feedback, certificate): only its SHA-256 is kept. The email
-    -- confirmation link is a separate one-time token.
-    manage_token_hash  bytea UNIQUE,
+    -- The email confirmation link: a one-time token, only its SHA-256
+    -- kept. Links to the registrant's place are in workshop_place_links.
     confirm_token_hash bytea UNIQUE,
     confirm_expires_at timestamptz,
     -- Attendance: by staff on the register, or the attendee's own check-in.
@@ -95,6 +93,19 @@ CREATE TABLE workshop_registrations (
 CREATE INDEX workshop_registrations_list_idx ON workshop_registrations (workshop_id, status, confirmed_at, id);
 CREATE INDEX workshop_registrations_email_idx ON workshop_registrations (email);
 CREATE INDEX workshop_registrations_offers_idx ON workshop_registrations (offer_expires_at) WHERE status = 'offered';
+
+-- The registrant's own links (their place: cancel, accept or decline an
+-- offer, check in, feedback, certificate), one per email that carries one,
+-- so any email can link there without a stored secret: only the token's
+-- SHA-256 is kept, and each stops working at expires_at.
+CREATE TABLE workshop_place_links (
+    token_hash      bytea PRIMARY KEY,
+    registration_id bigint NOT NULL REFERENCES workshop_registrations (id) ON DELETE CASCADE,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    expires_at      timestamptz NOT NULL
+);
+CREATE INDEX workshop_place_links_registration_idx ON workshop_place_links (registration_id);
+CREATE INDEX workshop_place_links_expires_idx ON workshop_place_links (expires_at);
 
 -- places_taken follows the registrations: a row holds a place while it is
 -- placed or offered. The CHECK on workshops refuses the change that would
@@ -148,6 +159,7 @@ CREATE INDEX workshop_history_idx ON workshop_history (workshop_id, at DESC, id 
 -- +goose Down
 DROP TABLE workshop_history;
 DROP TABLE workshop_feedback;
+DROP TABLE workshop_place_links;
 DROP TRIGGER workshop_places_follow ON workshop_registrations;
 DROP TABLE workshop_registrations;
 DROP FUNCTION workshop_places_follow();

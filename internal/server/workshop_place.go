@@ -30,7 +30,7 @@ func (s *Server) workshopPlace(w http.ResponseWriter, r *http.Request) (p store.
 	}
 	var err error
 	if token != "" {
-		p, err = s.store.WorkshopPlaceByToken(ctx, slug, auth.HashToken(token))
+		p, err = s.store.WorkshopPlaceByToken(ctx, slug, auth.HashToken(token), s.now())
 	} else if a := actorFrom(ctx); a.Kind == policy.Public {
 		p, err = s.store.WorkshopPlaceByEmail(ctx, slug, a.Email)
 	} else {

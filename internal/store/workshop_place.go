@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"careers/internal/auth"
 )
 
 // WorkshopPlace is one registration for a workshop as its own person sees
@@ -46,13 +48,28 @@ func scanWorkshopPlace(row pgx.Row) (WorkshopPlace, error) {
 	return p, nil
 }
 
-// WorkshopPlaceByToken finds the registration whose own link's token hashes
-// to tokenHash, for the workshop with slug; ErrNotFound when there is none.
-func (s *Store) WorkshopPlaceByToken(ctx context.Context, slug string, tokenHash []byte) (WorkshopPlace, error) {
+// WorkshopPlaceByToken finds the registration one of whose emailed links
+// has a token hashing to tokenHash, for the workshop with slug, while the
+// link lasts; ErrNotFound when there is none.
+func (s *Store) WorkshopPlaceByToken(ctx context.Context, slug string, tokenHash []byte, now time.Time) (WorkshopPlace, error) {
 	if len(tokenHash) == 0 {
 		return WorkshopPlace{}, ErrNotFound
 	}
-	return scanWorkshopPlace(s.db.QueryRow(ctx, workshopPlaceSQL+`WHERE r.manage_token_hash = $1 AND w.slug = $2`, tokenHash, slug))
+	return scanWorkshopPlace(s.db.QueryRow(ctx, workshopPlaceSQL+`JOIN workshop_place_links l ON l.registration_id = r.id
+		WHERE l.token_hash = $1 AND w.slug = $2 AND l.expires_at > $3`, tokenHash, slug, now))
+}
+
+// NewWorkshopPlaceLink makes a link token for registration's own place page,
+// to put in an email (in the transaction that queues it, when st is one),
+// and keeps only its hash. The link works until expires.
+func (s *Store) NewWorkshopPlaceLink(ctx context.Context, registrationID int64, now, expires time.Time) (string, error) {
+	token, hash := auth.NewToken()
+	_, err := s.db.Exec(ctx, `INSERT INTO workshop_place_links (token_hash, registration_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		hash, registrationID, now, expires)
+	if err != nil {
+		return "", fmt.Errorf("workshop place link: %w", mapErr(err))
+	}
+	return token, nil
 }
 
 // WorkshopPlaceByEmail finds the registration of the person signed in with
