@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"net/http"
+	"sync"
 
 	"strings"
 
@@ -78,14 +80,31 @@ func (s *Server) flash(r *http.Request, msg string) { s.sessions.Put(r.Context()
 // render writes a page with the given status. It renders into a buffer first
 // so a template error becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer putPageBuffer(buf)
+	if err := c.Render(r.Context(), buf); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+// pageBuffers holds the buffers pages are rendered into, so a busy server
+// does not grow a fresh one, page after page, for the collector to sweep.
+var pageBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 32<<10)) }}
+
+// maxPooledPage is the largest buffer kept for the next page: one that grew
+// for a rare long page (a year of reports) is let go.
+const maxPooledPage = 256 << 10
+
+func putPageBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledPage {
+		return
+	}
+	b.Reset()
+	pageBuffers.Put(b)
 }
 
 // serverError logs err with the request ID and shows the 500 page. Users see
@@ -124,7 +143,30 @@ func (s *Server) renderServerError(w http.ResponseWriter, r *http.Request) {
 // renderBusy answers 503 when the server is handling all it can.
 func (s *Server) renderBusy(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "10")
-	s.render(w, r, http.StatusServiceUnavailable, web.BusyPage(s.layout(r, "The service is busy")))
+	page, err := s.busyPage()
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write(bytes.ReplaceAll(page, []byte(busyNonce), []byte(nonceFrom(r.Context()))))
+}
+
+// busyNonce stands for the request's CSP nonce in the busy page rendered
+// once: the page is the same for everyone (it is shown before the session
+// is read), and an overloaded server must not spend what it lacks on
+// rendering it afresh for each request it turns away.
+const busyNonce = "busy0nonce0placeholder0busy0nonce"
+
+func (s *Server) busyPage() ([]byte, error) {
+	s.busyOnce.Do(func() {
+		l := web.Layout{Title: "The service is busy", Nonce: busyNonce, Assets: s.assets, WebFont: s.cfg.WebFont}
+		var b bytes.Buffer
+		s.busyErr = web.BusyPage(l).Render(context.Background(), &b)
+		s.busyBytes = b.Bytes()
+	})
+	return s.busyBytes, s.busyErr
 }
 
 func (s *Server) renderNotFound(w http.ResponseWriter, r *http.Request) {

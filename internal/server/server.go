@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -49,6 +50,11 @@ type Server struct {
 	// when tracing is off (then no tracing wrapper is installed).
 	metrics *telemetry.Metrics
 	tracing *telemetry.Tracing
+
+	// The busy page, rendered once (renderBusy).
+	busyOnce  sync.Once
+	busyBytes []byte
+	busyErr   error
 }
 
 // Deps are the parts a Server is built from.
@@ -122,9 +128,10 @@ func (s *Server) Close() { s.sessionStore.StopCleanup() }
 // newSessionManager applies the session rules of ENGINEERING.md: 30 minutes
 // idle, 12 hours absolute, server-side storage, and a __Host- cookie when the
 // service is reached over HTTPS (which pins it to this host and path /).
-func newSessionManager(cfg config.Config, st scs.Store) *scs.SessionManager {
+func newSessionManager(cfg config.Config, st *store.SessionStore) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = st
+	sm.Codec = st.Codec()
 	sm.IdleTimeout = 30 * time.Minute
 	sm.Lifetime = 12 * time.Hour
 	sm.Cookie.HttpOnly = true

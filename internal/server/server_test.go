@@ -288,6 +288,13 @@ func TestBusyServerAnswers503AndRecovers(t *testing.T) {
 		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "The service is busy") {
 			t.Errorf("while busy: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 		}
+		// The page is rendered once, but each answer carries its own
+		// request's CSP nonce, so its scripts still run.
+		_, nonce, _ := strings.Cut(resp.Header.Get("Content-Security-Policy"), "'nonce-")
+		nonce, _, _ = strings.Cut(nonce, "'")
+		if nonce == "" || !strings.Contains(body, `nonce="`+nonce+`"`) || strings.Contains(body, "placeholder") {
+			t.Errorf("the busy page does not carry the request's nonce %q", nonce)
+		}
 		waited <- time.Since(began)
 	}()
 	// The same client holding its share (one served, one waiting) is told

@@ -34,13 +34,20 @@ type SessionStore struct {
 	pool *pgxpool.Pool
 	// StaffKey is the session key holding the staff member's id (int64).
 	staffKey string
+	codec    *SessionCodec
 }
 
 // NewSessionStore makes the store; expired sessions are swept every
 // cleanup (StopCleanup ends it).
 func NewSessionStore(pool *pgxpool.Pool, staffKey string, cleanup time.Duration) *SessionStore {
-	return &SessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(pool, cleanup), pool: pool, staffKey: staffKey}
+	return &SessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(pool, cleanup), pool: pool, staffKey: staffKey,
+		codec: NewSessionCodec()}
 }
+
+// Codec is the codec the session manager must use with this store (scs's
+// Codec): gob, with the memory that spares decoding and comparing an
+// unchanged session on every request.
+func (s *SessionStore) Codec() *SessionCodec { return s.codec }
 
 // SessionRead is what one request's session read found: kept in the
 // request's context (WithSessionRead) so the commit can tell whether
@@ -118,12 +125,12 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 // CommitCtx writes the session unless it is the one this request read,
 // unchanged, and its expiry would move on by less than SessionTouch.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token && sameSession(memo.data, b) &&
-		expiry.Sub(memo.expiry) < SessionTouch && !expiry.Before(memo.expiry) {
+	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token &&
+		expiry.Sub(memo.expiry) < SessionTouch && !expiry.Before(memo.expiry) && s.sameSession(memo.data, b) {
 		return nil
 	}
 	var staffID *int64
-	if _, values, err := (scs.GobCodec{}).Decode(b); err == nil {
+	if _, values, err := s.codec.Decode(b); err == nil {
 		if id, ok := values[s.staffKey].(int64); ok && id != 0 {
 			staffID = &id
 		}
@@ -157,17 +164,17 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 // sameSession reports whether two encoded sessions hold the same deadline
 // and values. Gob writes a map in Go's random order, so equal sessions can
 // encode to different bytes: when the bytes differ, compare what they
-// decode to. (A codec with a fixed order would save the decoding, but a
-// format older instances cannot read would break rolling deploys.)
-func sameSession(a, b []byte) bool {
+// decode to. (SessionCodec encodes unchanged values to the very bytes they
+// were read from, so this is nearly always the first comparison.)
+func (s *SessionStore) sameSession(a, b []byte) bool {
 	if bytes.Equal(a, b) {
 		return true
 	}
-	da, va, err := (scs.GobCodec{}).Decode(a)
+	da, va, err := s.codec.Decode(a)
 	if err != nil {
 		return false
 	}
-	db, vb, err := (scs.GobCodec{}).Decode(b)
+	db, vb, err := s.codec.Decode(b)
 	if err != nil {
 		return false
 	}
