@@ -131,6 +131,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"/staff/reports", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 		{"/staff/reports/coach-caseloads.csv", map[string]int{"coordinator": ok, "lead": ok, "coach A": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 		{"/staff/calendar", map[string]int{"coach A": ok, "coordinator": forbid, "lead": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
+		{"/staff/calendar/add", map[string]int{"coach A": ok, "coordinator": forbid, "lead": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 		{"/staff/calendar/patterns", map[string]int{"coach A": ok, "coordinator": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 		{"/staff/calendar/feed", map[string]int{"coach A": ok, "coordinator": forbid, "case manager A": forbid, "admin": forbid, "trainee": signIn, "anonymous": signIn}},
 	}

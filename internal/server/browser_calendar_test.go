@@ -70,7 +70,9 @@ func TestBrowserCoachCalendar(t *testing.T) {
 		t.Errorf("the grid lacks the free and the booked times: %q", co.text(".app-week"))
 	}
 
-	// Time off over the day's free and booked times.
+	// Time off over the day's free and booked times, from the page of
+	// forms the week links to.
+	co.submit(`a[href="/staff/calendar/add#time-off"]`)
 	co.fill("off_from", day.String())
 	co.fill("off_from_time", "09:00")
 	co.fill("off_until_time", "17:00")

@@ -42,10 +42,6 @@ func (s *Server) calendarRange(r *http.Request) (from, to time.Time, month bool)
 }
 
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
-	s.renderCalendar(w, r, http.StatusOK, nil, nil)
-}
-
-func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, status int, errs web.Errors, form map[string]string) {
 	ctx := r.Context()
 	from, to, month := s.calendarRange(r)
 	slots, off, err := s.store.CoachWeek(ctx, actorFrom(ctx).StaffID, from, to)
@@ -53,8 +49,7 @@ func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, status i
 		s.serverError(w, r, err)
 		return
 	}
-	p := web.CalendarProps{Month: month, Errors: errs, Form: form, Modes: modeOptionsFor(form["mode"])}
-	p.Weekdays = weekdayOptions(form["weekdays"])
+	p := web.CalendarProps{Month: month}
 	now := s.now()
 	fromDate := booking.DateOf(from)
 	if month {
@@ -107,7 +102,19 @@ func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, status i
 	if !month {
 		p.Rows = weekRows(p.Days)
 	}
-	s.render(w, r, status, web.CalendarPage(s.layout(r, ""), p))
+	s.render(w, r, http.StatusOK, web.CalendarPage(s.layout(r, ""), p))
+}
+
+// calendarAdd is the page of forms that add free times or time off.
+func (s *Server) calendarAdd(w http.ResponseWriter, r *http.Request) {
+	s.renderCalendarAdd(w, r, http.StatusOK, nil, nil)
+}
+
+// renderCalendarAdd shows the forms, with what was sent and what was wrong
+// with it when a form comes back.
+func (s *Server) renderCalendarAdd(w http.ResponseWriter, r *http.Request, status int, errs web.Errors, form map[string]string) {
+	p := web.CalendarAddProps{Errors: errs, Form: form, Modes: modeOptionsFor(form["mode"]), Weekdays: weekdayOptions(form["weekdays"])}
+	s.render(w, r, status, web.CalendarAddPage(s.layout(r, ""), p))
 }
 
 // weekRows lays the week's entries out by the hour they start in (London),
@@ -162,7 +169,7 @@ func (s *Server) addPattern(w http.ResponseWriter, r *http.Request) {
 	}
 	p, form, errs := readPattern(r, "")
 	if errs.Any() {
-		s.renderCalendar(w, r, http.StatusUnprocessableEntity, errs, form)
+		s.renderCalendarAdd(w, r, http.StatusUnprocessableEntity, errs, form)
 		return
 	}
 	ctx := r.Context()
@@ -324,12 +331,12 @@ func (s *Server) addSingle(w http.ResponseWriter, r *http.Request) {
 		errs.Add("single_place", msg)
 	}
 	if errs.Any() {
-		s.renderCalendar(w, r, http.StatusUnprocessableEntity, errs, form)
+		s.renderCalendarAdd(w, r, http.StatusUnprocessableEntity, errs, form)
 		return
 	}
 	start := time.Date(d.Year, d.Month, d.Day, h, m, 0, 0, londonTZ)
 	if !start.After(s.now()) {
-		s.renderCalendar(w, r, http.StatusUnprocessableEntity, web.Errors{{Field: "date", Message: "Choose a time in the future"}}, form)
+		s.renderCalendarAdd(w, r, http.StatusUnprocessableEntity, web.Errors{{Field: "date", Message: "Choose a time in the future"}}, form)
 		return
 	}
 	slot := booking.Slot{Start: start.UTC(), End: start.Add(time.Duration(minutes) * time.Minute).UTC(), Mode: booking.Mode(mode), Place: place}

@@ -79,7 +79,7 @@ func (s *Server) addTimeOff(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if errs.Any() {
-		s.renderCalendar(w, r, http.StatusUnprocessableEntity, errs, form)
+		s.renderCalendarAdd(w, r, http.StatusUnprocessableEntity, errs, form)
 		return
 	}
 	coach := actorFrom(ctx).StaffID

@@ -177,6 +177,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/staff/appointments/{id}/joining", coachesOnly, s.appointmentJoiningForm)
 	h("POST", "/staff/appointments/{id}/joining", coachesOnly, s.appointmentJoining)
 	h("GET", "/staff/calendar", coachesOnly, s.calendar)
+	h("GET", "/staff/calendar/add", coachesOnly, s.calendarAdd)
 	h("POST", "/staff/calendar/pattern", coachesOnly, s.addPattern)
 	h("POST", "/staff/calendar/single", coachesOnly, s.addSingle)
 	h("POST", "/staff/calendar/slots/{id}/delete", coachesOnly, s.deleteSlot)
