@@ -82,6 +82,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 			Blocked: sl.Blocked, Booked: sl.Appointment != 0, Appointment: sl.Appointment, Trainee: sl.TraineeName,
 			Reference: sl.Reference, Status: sl.Status, Past: past, InTimeOff: inOff,
 			CanOpen: sl.OwnClient, CanRemove: !sl.EverBooked && !past}
+		web.PrepareEntry(&entries[i])
 	}
 	for d := fromDate; d.Midnight().Before(to); d = d.AddDays(1) {
 		day := web.CalendarDay{Date: d.Midnight()}

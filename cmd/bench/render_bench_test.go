@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	kgzip "github.com/klauspost/compress/gzip"
+
+	"careers/web"
+)
+
+// calendarProps is a coach's busy week: six sessions a day, Monday to
+// Friday, some booked, the past ones read-only, and a morning off.
+func calendarProps() web.CalendarProps {
+	london, _ := time.LoadLocation("Europe/London")
+	monday := time.Date(2026, 3, 2, 0, 0, 0, 0, london)
+	p := web.CalendarProps{Title: "Week of Monday 2 March 2026", Prev: "/staff/calendar?from=2026-02-23",
+		Next: "/staff/calendar?from=2026-03-09", Switch: "/staff/calendar?view=month", AnyOff: true}
+	for d := range 7 {
+		day := web.CalendarDay{Date: monday.AddDate(0, 0, d)}
+		if d == 2 {
+			day.TimeOff = []web.TimeOffEntry{{ID: 9, Start: day.Date.Add(9 * time.Hour), End: day.Date.Add(12 * time.Hour), Note: "Leave"}}
+		}
+		for h := 0; d < 5 && h < 6; h++ {
+			start := day.Date.Add(time.Duration(9+h) * time.Hour)
+			e := web.CalendarEntry{ID: int64(d*10 + h), Start: start, End: start.Add(time.Hour), Mode: "virtual", Past: d == 0}
+			switch h % 3 {
+			case 0:
+				e.Booked, e.Appointment, e.Trainee, e.Reference, e.Status, e.CanOpen = true, int64(100+d*10+h), "Priya Patel", "CR-7K4M-2Q"+strconv.Itoa(d*10+h), "booked", true
+			default:
+				e.CanRemove = !e.Past
+			}
+			web.PrepareEntry(&e)
+			day.Slots = append(day.Slots, e)
+		}
+		p.Days = append(p.Days, day)
+	}
+	for h := 9; h <= 17; h++ {
+		row := web.CalendarRow{Hour: monday.Add(time.Duration(h) * time.Hour), Cells: make([][]web.CalendarEntry, len(p.Days))}
+		for i, d := range p.Days {
+			for _, e := range d.Slots {
+				if e.Start.Hour() == h {
+					row.Cells[i] = append(row.Cells[i], e)
+				}
+			}
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	return p
+}
+
+// BenchmarkCalendarWeek renders the coach's week and compresses it as the
+// service does (gzip, fastest level, writer reused): the CPU a request for
+// the page costs besides its one statement and the session.
+func BenchmarkCalendarWeek(b *testing.B) {
+	assets, err := web.NewAssets()
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := web.Layout{Title: "", Nonce: "bm9uY2U", Assets: assets, Path: "/staff/calendar",
+		Account: &web.Account{Name: "Kofi Coach", SignOut: "/staff/sign-out"},
+		Nav:     []web.NavItem{{Href: "/staff", Text: "Home"}, {Href: "/staff/calendar", Text: "Calendar", Current: true}}}
+	var buf, out bytes.Buffer
+	gz, _ := kgzip.NewWriterLevel(io.Discard, kgzip.BestSpeed)
+	ctx := context.Background()
+	b.Run("render", func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			buf.Reset()
+			p := calendarProps()
+			if err := web.CalendarPage(l, p).Render(ctx, &buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(buf.Len()), "bytes/page")
+	})
+	b.Run("gzip", func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			out.Reset()
+			gz.Reset(&out)
+			_, _ = gz.Write(buf.Bytes())
+			_ = gz.Close()
+		}
+		b.ReportMetric(float64(out.Len()), "bytes/page")
+	})
+}
+
+// reportCPU reports the process's CPU time per operation (user and system,
+// all threads, the collector's included) beside the wall-clock time, which
+// on a shared machine counts the time other processes ran too.
+func reportCPU(b *testing.B) func() {
+	before := cpuTime()
+	return func() {
+		b.ReportMetric(float64((cpuTime()-before).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkLayout is the NHS layout every page is rendered in, around a
+// page with next to nothing in it.
+func BenchmarkLayout(b *testing.B) {
+	assets, err := web.NewAssets()
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := web.Layout{Title: "Page not found", Nonce: "bm9uY2U", Assets: assets, Path: "/staff/x",
+		Account: &web.Account{Name: "Kofi Coach", SignOut: "/staff/sign-out"},
+		Nav:     []web.NavItem{{Href: "/staff", Text: "Home"}, {Href: "/staff/calendar", Text: "Calendar", Current: true}}}
+	var buf bytes.Buffer
+	ctx := context.Background()
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		buf.Reset()
+		if err := web.NotFoundPage(l).Render(ctx, &buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/page")
+}
