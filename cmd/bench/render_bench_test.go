@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"strconv"
@@ -130,4 +131,46 @@ func BenchmarkLayout(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes/page")
+}
+
+// BenchmarkGzipSmallPage compresses a short page (the layout around a
+// line of text), as the service does.
+func BenchmarkGzipSmallPage(b *testing.B) {
+	assets, err := web.NewAssets()
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := web.Layout{Title: "Page not found", Nonce: "bm9uY2U", Assets: assets, Path: "/staff/x",
+		Account: &web.Account{Name: "Kofi Coach", SignOut: "/staff/sign-out"}}
+	var buf, out bytes.Buffer
+	if err := web.NotFoundPage(l).Render(context.Background(), &buf); err != nil {
+		b.Fatal(err)
+	}
+	for _, level := range []int{kgzip.BestSpeed, kgzip.HuffmanOnly, kgzip.StatelessCompression} {
+		b.Run(strconv.Itoa(level), func(b *testing.B) {
+			gz, _ := kgzip.NewWriterLevel(io.Discard, level)
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				out.Reset()
+				gz.Reset(&out)
+				_, _ = gz.Write(buf.Bytes())
+				_ = gz.Close()
+			}
+			b.ReportMetric(float64(buf.Len()), "in-bytes")
+			b.ReportMetric(float64(out.Len()), "out-bytes")
+		})
+	}
+	b.Run("stdlib-1", func(b *testing.B) {
+		gz, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			out.Reset()
+			gz.Reset(&out)
+			_, _ = gz.Write(buf.Bytes())
+			_ = gz.Close()
+		}
+		b.ReportMetric(float64(out.Len()), "out-bytes")
+	})
 }
