@@ -42,6 +42,7 @@ type options struct {
 	step       time.Duration
 	warmup     time.Duration
 	refine     int
+	ladders    int
 	routes     []string
 	sessions   int
 	maxQueries int
@@ -77,6 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.step, "step", 0, "how long each rate runs (default 5s; 2s with -smoke)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "warm-up at the lowest rate before each route (default 3s; 1s with -smoke)")
 	fs.IntVar(&o.refine, "refine", -1, "bisections between the last good and the first bad rate (default 2; 0 with -smoke)")
+	fs.IntVar(&o.ladders, "ladders", 0, "how many times each route's ladder runs on each side; the better knee counts and the runs' disagreement is reported (default 2; 1 with -smoke)")
 	routes := fs.String("routes", "", "comma-separated route keys to run (default all; see the report for the keys)")
 	fs.IntVar(&o.sessions, "sessions", 0, "signed-in sessions per role the load rotates through (default 16; 4 with -smoke)")
 	fs.IntVar(&o.maxQueries, "max-queries", 5, "the most SQL statements a page may run (the budget of issue 9)")
@@ -130,6 +132,7 @@ func (o *options) defaults(rates, routes string) {
 	}
 	def(&o.referrals, 100_000, 2_000)
 	def(&o.sessions, 16, 4)
+	def(&o.ladders, 2, 1)
 	defDur(&o.step, 5*time.Second, 2*time.Second)
 	defDur(&o.warmup, 3*time.Second, time.Second)
 	if o.refine < 0 {
