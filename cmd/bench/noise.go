@@ -28,6 +28,10 @@ const (
 	// PostgreSQL together, may be at most this many times the baseline's
 	// (issue 19).
 	cpuTarget = 2.0
+	// minCompareCPU is the least CPU time each side must have spent at
+	// the compared rate for the target to be judged: /proc counts in
+	// 10 ms ticks per process, and a step touches a dozen or more.
+	minCompareCPU = time.Second
 )
 
 // cpuCost is the CPU time of one successful request, on average over a
@@ -56,6 +60,23 @@ type cpuComparison struct {
 	// ServiceRuns and BaselineRuns each run's (nil: not counted).
 	Service, Baseline         cpuCost
 	ServiceRuns, BaselineRuns []*cpuCost
+	// ServiceSpent and BaselineSpent are the CPU time the counted steps
+	// used in all (the server and PostgreSQL): how much the figures rest on.
+	ServiceSpent, BaselineSpent time.Duration
+}
+
+// Enough reports whether both sides spent enough CPU at the compared rate
+// for the ratio to be judged.
+func (c cpuComparison) Enough() bool {
+	return c.ServiceSpent >= minCompareCPU && c.BaselineSpent >= minCompareCPU
+}
+
+// ratio is Ratio as the tables show it.
+func (c cpuComparison) ratio() string {
+	if c.Baseline.Total() <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", c.Ratio())
 }
 
 // Ratio is the service's total CPU per request over the baseline's.
@@ -83,16 +104,18 @@ func compareCPU(service, baseline []ladder) *cpuComparison {
 	}
 	slices.Sort(rates)
 	slices.Reverse(rates)
-	costs := func(ls []ladder, rate int, healthy bool) []*cpuCost {
+	costs := func(ls []ladder, rate int, healthy bool) ([]*cpuCost, time.Duration) {
 		out := make([]*cpuCost, len(ls))
+		var spent time.Duration
 		for i, l := range ls {
 			if s, ok := l.StepAt(rate); ok && (s.Healthy || !healthy) {
 				if c, ok := stepCost(s); ok {
 					out[i] = &c
+					spent += s.CPU.Server + s.CPU.Postgres
 				}
 			}
 		}
-		return out
+		return out, spent
 	}
 	counted := func(cs []*cpuCost) int {
 		n := 0
@@ -107,13 +130,14 @@ func compareCPU(service, baseline []ladder) *cpuComparison {
 		healthy, everyRun bool
 	}{{true, true}, {true, false}, {false, false}} {
 		for _, rate := range rates {
-			sv, bl := costs(service, rate, tier.healthy), costs(baseline, rate, tier.healthy)
+			sv, svSpent := costs(service, rate, tier.healthy)
+			bl, blSpent := costs(baseline, rate, tier.healthy)
 			ns, nb := counted(sv), counted(bl)
 			if ns == 0 || nb == 0 || (tier.everyRun && (ns < len(sv) || nb < len(bl))) {
 				continue
 			}
 			return &cpuComparison{Rate: rate, Healthy: tier.healthy, Service: meanCost(sv), Baseline: meanCost(bl),
-				ServiceRuns: sv, BaselineRuns: bl}
+				ServiceRuns: sv, BaselineRuns: bl, ServiceSpent: svSpent, BaselineSpent: blSpent}
 		}
 	}
 	return nil
@@ -303,7 +327,8 @@ func (res runResult) cpuMarkdown(w func(string, ...any)) {
 	w("CPU time of the server's process (all its threads) and of PostgreSQL (every process of the benchmark's cluster: the postmaster and its children, " +
 		"backends and background workers alike), read from `/proc/<pid>/stat` before and after each step and divided by the step's successful requests; " +
 		"milliseconds per request. Compared at one rate for both sides: the highest at which every run of both was healthy (else the highest each side was healthy at in some run; " +
-		"\"not healthy\" marks a rate where one side was not); the mean of the runs there. The ratio is the service's total over the baseline's (target: at most %.0f×).\n\n", cpuTarget)
+		"\"not healthy\" marks a rate where one side was not); the mean of the runs there. The ratio is the service's total over the baseline's (target: at most %.0f×); "+
+		"it is judged only when each side spent at least %s of CPU at that rate (the counts are in 10 ms ticks per process).\n\n", cpuTarget, minCompareCPU)
 	w("| Route | Rate | Service | PostgreSQL | Total | Baseline | PostgreSQL | Total | Ratio |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range res.routes {
 		c := r.cpu
@@ -315,9 +340,12 @@ func (res runResult) cpuMarkdown(w func(string, ...any)) {
 		if !c.Healthy {
 			rate += " (not healthy)"
 		}
-		w("| %s | %s | %s | %s | %s | %s | %s | %s | %.2f× |\n", r.route.name, rate,
+		if !c.Enough() {
+			rate += fmt.Sprintf(" (only %.2f s / %.2f s of CPU)", c.ServiceSpent.Seconds(), c.BaselineSpent.Seconds())
+		}
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.route.name, rate,
 			msPerReq(c.Service.Server), msPerReq(c.Service.Postgres), msPerReq(c.Service.Total()),
-			msPerReq(c.Baseline.Server), msPerReq(c.Baseline.Postgres), msPerReq(c.Baseline.Total()), c.Ratio())
+			msPerReq(c.Baseline.Server), msPerReq(c.Baseline.Postgres), msPerReq(c.Baseline.Total()), c.ratio())
 	}
 }
 

@@ -43,6 +43,9 @@ func TestCompareCPUPicksTheHighestRateEveryRunWasHealthyAt(t *testing.T) {
 	if c.Service.Server != 3*ms || c.Service.Postgres != ms || c.Baseline.Total() != 2*ms || c.Ratio() != 2 {
 		t.Errorf("costs %+v / %+v ratio %v: want the mean of the runs, 3+1 against 1+1, 2×", c.Service, c.Baseline, c.Ratio())
 	}
+	if c.ServiceSpent != 800*ms || c.BaselineSpent != 400*ms || c.Enough() {
+		t.Errorf("spent %s / %s (enough %v): want 800 ms and 400 ms, too little to judge", c.ServiceSpent, c.BaselineSpent, c.Enough())
+	}
 	if len(c.ServiceRuns) != 2 || c.ServiceRuns[0].Server != 2*ms || c.ServiceRuns[1].Server != 4*ms {
 		t.Errorf("service runs %+v", c.ServiceRuns)
 	}

@@ -237,12 +237,15 @@ func (res runResult) markdown() string {
 			w("| %s: CPU per request (service + PostgreSQL) at most %.0f× the baseline's | not measured | **missed** |\n", r.route.name, cpuTarget)
 			continue
 		}
-		note := ""
+		note, verdict := "", yes(c.Ratio() <= cpuTarget)
 		if !c.Healthy {
 			note = ", not healthy there"
 		}
-		w("| %s: CPU per request (service + PostgreSQL) at most %.0f× the baseline's | %.2f× at %d req/s%s (%s ms against %s ms) | %s |\n", r.route.name, cpuTarget,
-			c.Ratio(), c.Rate, note, msPerReq(c.Service.Total()), msPerReq(c.Baseline.Total()), yes(c.Ratio() <= cpuTarget))
+		if !c.Enough() {
+			verdict = fmt.Sprintf("not shown: too little CPU (%.2f s / %.2f s, under %s a side)", c.ServiceSpent.Seconds(), c.BaselineSpent.Seconds(), minCompareCPU)
+		}
+		w("| %s: CPU per request (service + PostgreSQL) at most %.0f× the baseline's | %s at %d req/s%s (%s ms against %s ms) | %s |\n", r.route.name, cpuTarget,
+			c.ratio(), c.Rate, note, msPerReq(c.Service.Total()), msPerReq(c.Baseline.Total()), verdict)
 	}
 	for _, r := range res.routes {
 		t := r.route.target
