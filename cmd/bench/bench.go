@@ -242,7 +242,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 				l, err := climb(ctx, ro, r, next, prepare(side), hooks, func(s step) {
 					var cpu string
 					if c, ok := stepCost(s); ok {
-						cpu = fmt.Sprintf("%s+%s ms", msPerReq(c.Server), msPerReq(c.Postgres))
+						cpu = fmt.Sprintf("%s+%s (bg %s) ms", msPerReq(c.Server), msPerReq(c.Postgres), msPerReq(c.Background))
 					}
 					log.Info("step", "route", r.key, "on", side, "run", run+1, "rate", s.Rate, "throughput", fmt.Sprintf("%.0f", s.Throughput),
 						"p50", s.P50.Round(time.Microsecond*100), "p99", s.P99.Round(time.Microsecond*100), "errors", s.Errors,

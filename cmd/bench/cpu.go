@@ -187,8 +187,11 @@ type stepCPU struct {
 	// Err is why the step has no CPU figures ("" when it has).
 	Err string
 	// Server is the measured server's process (the service or the
-	// baseline), PostgreSQL every process of the benchmark's cluster.
-	Server, Postgres time.Duration
+	// baseline), PostgreSQL every process of the benchmark's cluster;
+	// PostgresBackground the part of it that was not a client's backend
+	// (the postmaster, checkpointer, writers, autovacuum, and children
+	// that exited during the step), which serves no request in particular.
+	Server, Postgres, PostgresBackground time.Duration
 	// Ours is every process of the benchmark (both servers, PostgreSQL,
 	// the load generator); Other is the rest of the machine's busy time,
 	// at least zero (interrupts are counted on either side, so it is
@@ -226,6 +229,7 @@ type cpuMeter struct {
 // the second and works out the step's CPU.
 func (m cpuMeter) begin() func() stepCPU {
 	before, errBefore := takeSnapshot()
+	bgBefore := before.backgroundOf(m.postmaster)
 	measured, idle := m.servers()
 	return func() stepCPU {
 		after, err := takeSnapshot()
@@ -251,6 +255,21 @@ func (m cpuMeter) begin() func() stepCPU {
 		}
 		c.Server = delta("the measured server", measured)
 		c.Postgres = delta("PostgreSQL's postmaster", m.postmaster)
+		// A background process is one in either snapshot: a worker that
+		// started during the step is one in the second, one that ended in
+		// the first (and its time is in the postmaster's children's since).
+		bgAfter := after.backgroundOf(m.postmaster)
+		for pid := range bgBefore {
+			if _, alive := after.procs[pid]; alive {
+				bgAfter[pid] = true
+			}
+		}
+		for pid := range bgAfter {
+			if _, was := before.procs[pid]; was {
+				bgBefore[pid] = true
+			}
+		}
+		c.PostgresBackground = max(0, after.background(m.postmaster, bgAfter)-before.background(m.postmaster, bgBefore))
 		idleCPU := delta("the other server", idle)
 		self := after.procs[m.self].own() - before.procs[m.self].own() // not its children: the servers are counted above
 		c.Ours = c.Server + c.Postgres + idleCPU + self
@@ -259,6 +278,51 @@ func (m cpuMeter) begin() func() stepCPU {
 		c.Steal = ticks(after.machine.Steal - before.machine.Steal)
 		return c
 	}
+}
+
+// backgroundTitles are what PostgreSQL's own processes call themselves
+// (their process title, in /proc/<pid>/cmdline), unlike a client's
+// backend ("postgres: user database host(port) idle").
+var backgroundTitles = []string{"checkpointer", "background writer", "walwriter", "autovacuum", "logical replication launcher",
+	"stats collector", "archiver", "startup", "walreceiver", "walsummarizer", "io worker"}
+
+// isBackground tells PostgreSQL's own processes from clients' backends
+// (parallel workers, which do a backend's query, count as backends).
+func isBackground(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return true // gone: its time has moved to the postmaster's children's
+	}
+	title := string(bytes.TrimRight(b, "\x00 "))
+	for _, t := range backgroundTitles {
+		if strings.Contains(title, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// background is the CPU time (with exited children's) of the postmaster
+// and its children that are PostgreSQL's own processes.
+func (s cpuSnapshot) background(postmaster int, own map[int]bool) time.Duration {
+	total := s.procs[postmaster].cum()
+	for pid, p := range s.procs {
+		if p.PPID == postmaster && own[pid] {
+			total += p.cum()
+		}
+	}
+	return total
+}
+
+// backgroundOf classifies the postmaster's children in a snapshot.
+func (s cpuSnapshot) backgroundOf(postmaster int) map[int]bool {
+	own := map[int]bool{}
+	for pid, p := range s.procs {
+		if p.PPID == postmaster && isBackground(pid) {
+			own[pid] = true
+		}
+	}
+	return own
 }
 
 // findPostmaster finds the pid of the cluster's postmaster: the parent of

@@ -101,8 +101,8 @@ func TestNoiseFlagsRunsThatDisagree(t *testing.T) {
 	t.Parallel()
 	ms := time.Millisecond
 	r := routeResult{route: route{key: "x", name: "X"},
-		serviceRuns:  []ladder{ladderOf(2*ms, ms, 100, true, 200, true), ladderOf(3*ms, ms, 100, true, 200, true, 275, true)},
-		baselineRuns: []ladder{ladderOf(ms, ms, 100, true, 200, true), ladderOf(ms, ms, 100, true, 200, true)}}
+		serviceRuns:  []ladder{ladderOf(20*ms, 10*ms, 100, true, 200, true), ladderOf(30*ms, 10*ms, 100, true, 200, true, 275, true)},
+		baselineRuns: []ladder{ladderOf(10*ms, 10*ms, 100, true, 200, true), ladderOf(10*ms, 10*ms, 100, true, 200, true)}}
 	r.cpu = compareCPU(r.serviceRuns, r.baselineRuns)
 	n := r.noise()
 	if n.ServiceKnee < 0.37 || n.ServiceKnee > 0.38 || n.BaselineKnee != 0 {
@@ -118,6 +118,13 @@ func TestNoiseFlagsRunsThatDisagree(t *testing.T) {
 	if !strings.Contains(flags, "service knees 38% apart") || !strings.Contains(flags, "service CPU/req 33% apart") ||
 		strings.Contains(flags, "baseline") || strings.Contains(flags, "busy") {
 		t.Errorf("flags %q", flags)
+	}
+	// The same disagreement on too little CPU to judge: not flagged.
+	small := routeResult{serviceRuns: []ladder{ladderOf(2*ms, ms, 100, true), ladderOf(3*ms, ms, 100, true)},
+		baselineRuns: []ladder{ladderOf(ms, ms, 100, true), ladderOf(ms, ms, 100, true)}}
+	small.cpu = compareCPU(small.serviceRuns, small.baselineRuns)
+	if n := small.noise(); n.ServiceCPU < 0.333 || len(n.Flags) != 0 {
+		t.Errorf("too little CPU: %+v, want the spread shown but not flagged", n)
 	}
 	// One run each: nothing to compare, nothing flagged for it.
 	one := routeResult{serviceRuns: r.serviceRuns[:1], baselineRuns: r.baselineRuns[:1]}
