@@ -20,8 +20,8 @@ import (
 
 // routeResult is everything measured about one route.
 type routeResult struct {
-	route           route
-	request         string
+	route   route
+	request string
 	// service and baseline are the ladders with the better knee of each
 	// side; serviceRuns and baselineRuns every ladder run, in order.
 	service, baseline         ladder

@@ -33,10 +33,10 @@ func ticks(n uint64) time.Duration { return time.Duration(n) * time.Second / use
 
 // procStat is what the benchmark reads from one /proc/<pid>/stat.
 type procStat struct {
-	PID, PPID     int
-	Comm          string
-	State         byte
-	UTime, STime  uint64 // ticks: the process's own threads
+	PID, PPID      int
+	Comm           string
+	State          byte
+	UTime, STime   uint64 // ticks: the process's own threads
 	CUTime, CSTime uint64 // ticks: its exited, waited-for children
 }
 

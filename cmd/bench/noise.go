@@ -275,6 +275,20 @@ func (r routeResult) noise() routeNoise {
 	if wall > 0 {
 		n.OtherMean, n.StealMean = other/wall, steal/wall
 	}
+	for _, side := range []struct {
+		name string
+		runs []ladder
+	}{{"service", r.serviceRuns}, {"baseline", r.baselineRuns}} {
+		with := 0
+		for _, l := range side.runs {
+			if l.Knee != nil {
+				with++
+			}
+		}
+		if with > 0 && with < len(side.runs) {
+			n.Flags = append(n.Flags, fmt.Sprintf("%s had no knee in %d of %d runs", side.name, len(side.runs)-with, len(side.runs)))
+		}
+	}
 	if n.ServiceKnee > kneeNoise {
 		n.Flags = append(n.Flags, fmt.Sprintf("service knees %s apart", pct(n.ServiceKnee)))
 	}
@@ -308,7 +322,9 @@ func pgCost(c cpuCost) string {
 	return fmt.Sprintf("%s (%s)", msPerReq(c.Postgres), msPerReq(c.Background))
 }
 
-func msPerReq(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
+func msPerReq(d time.Duration) string {
+	return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond))
+}
 
 // kneesOf lists a side's knees run by run, as the tables show them.
 func kneesOf(ls []ladder) string {
@@ -337,10 +353,10 @@ func costsOf(cs []*cpuCost) string {
 // section's table, for the routes run.
 func (res runResult) cpuMarkdown(w func(string, ...any)) {
 	w("\n### CPU per request (issue 19)\n\n")
-	w("CPU time of the server's process (all its threads) and of PostgreSQL (every process of the benchmark's cluster: the postmaster and its children, " +
+	w("CPU time of the server's process (all its threads) and of PostgreSQL (every process of the benchmark's cluster: the postmaster and its children, "+
 		"backends and PostgreSQL's own processes alike; in brackets the part that was its own processes, the postmaster, checkpointer, writers, autovacuum, "+
-		"and anything that exited during the step: work no request asked for, counted on both sides), read from `/proc/<pid>/stat` before and after each step and divided by the step's successful requests; " +
-		"milliseconds per request. Compared at one rate for both sides: the highest at which every run of both was healthy (else the highest each side was healthy at in some run; " +
+		"and anything that exited during the step: work no request asked for, counted on both sides), read from `/proc/<pid>/stat` before and after each step and divided by the step's successful requests; "+
+		"milliseconds per request. Compared at one rate for both sides: the highest at which every run of both was healthy (else the highest each side was healthy at in some run; "+
 		"\"not healthy\" marks a rate where one side was not); the mean of the runs there. The ratio is the service's total over the baseline's (target: at most %.0f×); "+
 		"it is judged only when each side spent at least %s of CPU at that rate (the counts are in 10 ms ticks per process).\n\n", cpuTarget, minCompareCPU)
 	w("| Route | Rate | Service | PostgreSQL (of it background) | Total | Baseline | PostgreSQL (of it background) | Total | Ratio |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")

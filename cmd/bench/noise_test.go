@@ -126,6 +126,12 @@ func TestNoiseFlagsRunsThatDisagree(t *testing.T) {
 	if n := small.noise(); n.ServiceCPU < 0.333 || len(n.Flags) != 0 {
 		t.Errorf("too little CPU: %+v, want the spread shown but not flagged", n)
 	}
+	// A run without a knee is flagged (the other's knee counts).
+	broke := routeResult{serviceRuns: []ladder{ladderOf(ms, ms, 100, false), ladderOf(ms, ms, 100, true)},
+		baselineRuns: r.baselineRuns}
+	if n := broke.noise(); n.ServiceKnee != -1 || strings.Join(n.Flags, "; ") != "service had no knee in 1 of 2 runs" {
+		t.Errorf("a run without a knee: %+v", n)
+	}
 	// One run each: nothing to compare, nothing flagged for it.
 	one := routeResult{serviceRuns: r.serviceRuns[:1], baselineRuns: r.baselineRuns[:1]}
 	one.cpu = compareCPU(one.serviceRuns, one.baselineRuns)

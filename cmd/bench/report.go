@@ -304,7 +304,7 @@ func (res runResult) markdown() string {
 
 	w("\n## Every rate\n\nA rate that was not healthy was run a second time before the climb stopped; \"second try\" marks those. " +
 		"Peak RSS is the server's during that step; \"after overload\" marks bisection steps, run after a rate past the knee, whose memory may be what that rate left behind. " +
-		"Each route's run starts with freshly started servers. CPU: milliseconds per successful request of the server's process and of PostgreSQL (in brackets its own processes' part); "+
+		"Each route's run starts with freshly started servers. CPU: milliseconds per successful request of the server's process and of PostgreSQL (in brackets its own processes' part); " +
 		"other: the cores other processes on the machine kept busy during the step, and the 1-minute load average at its end.\n\n")
 	for _, r := range res.routes {
 		w("### %s\n\n| Server | Run | Rate | Requests | Throughput | p50 | p95 | p99 | Max | Errors | Peak RSS | CPU ms/req (server + PostgreSQL) | Other cores (load) | Healthy |\n"+
