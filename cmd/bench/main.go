@@ -4,9 +4,12 @@
 // sessions, and drives each key route with vegeta's constant-rate attacker
 // at rising rates until latency or errors break, for both. It reports per
 // route the throughput at the knee, latency, errors, the service-to-baseline
-// ratio, the service's peak memory and the SQL statements a request runs
-// (counted with a pgx tracer on the real server package run in-process),
-// and checks the targets of docs/performance.md.
+// ratio, the service's peak memory, the CPU time a request costs the
+// server and PostgreSQL (from /proc) on both sides at one rate, and the SQL
+// statements a request runs (counted with a pgx tracer on the real server
+// package run in-process), and checks the targets of docs/performance.md.
+// Each ladder runs twice on each side; the better knee counts, and the
+// report says how far the runs disagreed and how busy the machine was.
 //
 //	go run ./cmd/bench                 the full run (make bench)
 //	go run ./cmd/bench -smoke          ten seconds of load on a small dataset (make bench-smoke, CI)
