@@ -382,11 +382,15 @@ func (res runResult) cpuMarkdown(w func(string, ...any)) {
 func (res runResult) noiseMarkdown(w func(string, ...any)) {
 	o := res.options
 	w("\n## How noisy the run was\n\n")
-	w("Each side's ladder ran %d time(s) per route (the second from the rung below the lower of the first knees); the knee reported is the better. "+
-		"Knees and CPU per request are listed run by run; \"apart\" is the higher over the lower, minus one. "+
+	if o.ladders > 1 {
+		w("Each side's ladder ran %d times per route (the second from the rung below the lower of the first knees); the knee reported is the better. ", o.ladders)
+	} else {
+		w("Each side's ladder ran once per route (-ladders 1): there is no second run to compare with, only the machine's load. ")
+	}
+	w("Knees and CPU per request are listed run by run; \"apart\" is the higher over the lower, minus one. "+
 		"A route is flagged when a side's knees are more than %s apart, its CPU per request at the compared rate more than %s apart, "+
 		"or other processes (the machine's busy time from `/proc/stat` minus the benchmark's own processes: both servers, PostgreSQL, the load generator) "+
-		"kept more than %.2f cores busy on average during its steps.\n\n", o.ladders, pct(kneeNoise), pct(cpuNoise), busyCores)
+		"kept more than %.2f cores busy on average during its steps.\n\n", pct(kneeNoise), pct(cpuNoise), busyCores)
 	w("| Route | Service knees | Apart | Baseline knees | Apart | Service CPU ms/req | Apart | Baseline CPU ms/req | Apart | Other processes, cores (mean / max) | Steal | Load (max) | Flagged |\n")
 	w("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	var worstKnee, worstCPU, other, wall float64
