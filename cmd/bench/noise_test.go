@@ -139,3 +139,22 @@ func TestNoiseFlagsRunsThatDisagree(t *testing.T) {
 		t.Errorf("one run: %+v", n)
 	}
 }
+
+func TestCheckFailsWhenCPUIsNotMeasured(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	ok := routeResult{route: route{key: "ok"}, serviceRuns: []ladder{ladderOf(ms, ms, 10, true)}, baselineRuns: []ladder{ladderOf(ms, ms, 10, true)}}
+	ok.cpu = compareCPU(ok.serviceRuns, ok.baselineRuns)
+	bad := routeResult{route: route{key: "bad"}, serviceRuns: []ladder{ladderOf(ms, ms, 10, true)}, baselineRuns: []ladder{ladderOf(ms, ms, 10, true)}}
+	bad.serviceRuns[0].Steps[0].CPU.Err = "the measured server (pid 1) was not running through the step"
+	bad.cpu = compareCPU(bad.serviceRuns, bad.baselineRuns)
+	problems := strings.Join(runResult{options: options{maxQueries: 5}, routes: []routeResult{ok, bad}}.check(), "\n")
+	if !strings.Contains(problems, "bad on the service at 10/s: CPU not measured") || !strings.Contains(problems, "bad: no rate with CPU figures") ||
+		strings.Contains(problems, "ok") {
+		t.Errorf("problems:\n%s", problems)
+	}
+	problems = strings.Join(runResult{cpuProblem: "CPU per request not measured: no postmaster", routes: []routeResult{ok}}.check(), "\n")
+	if problems != "CPU per request not measured: no postmaster" {
+		t.Errorf("problems:\n%s", problems)
+	}
+}
