@@ -203,6 +203,9 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 			ro := o
 			if run > 0 {
 				ro.rates = secondRates(o.rates, rr.serviceRuns[0], rr.baselineRuns[0])
+				// Warmed up gently, as the first: a fresh process warmed at
+				// a high rate can carry a backlog into the first step.
+				ro.warmRate = o.rates[0]
 			}
 			for _, side := range []string{"service", "baseline"} {
 				proc, idle, mk := service, baseline, r.service

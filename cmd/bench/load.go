@@ -260,6 +260,9 @@ func (l ladder) PeakRSS() (healthy, overall int64) {
 // caches and the planner's statistics warm, the Go runtime grown.
 func warm(ctx context.Context, o options, r route, next func(uint64) vegeta.Target, prepare func(rate int) error) error {
 	rate := o.rates[0]
+	if o.warmRate > 0 {
+		rate = o.warmRate
+	}
 	if prepare != nil {
 		if err := prepare(rate); err != nil {
 			return err

@@ -46,6 +46,9 @@ type options struct {
 	warmup     time.Duration
 	refine     int
 	ladders    int
+	// warmRate is the warm-up's rate when not the first of rates (a
+	// second ladder, which starts higher, warms up as the first did).
+	warmRate   int
 	routes     []string
 	sessions   int
 	maxQueries int
