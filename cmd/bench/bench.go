@@ -20,10 +20,14 @@ import (
 
 // routeResult is everything measured about one route.
 type routeResult struct {
-	route           route
-	request         string
-	service         ladder
-	baseline        ladder
+	route   route
+	request string
+	// service and baseline are the ladders with the better knee of each
+	// side; serviceRuns and baselineRuns every ladder run, in order.
+	service, baseline         ladder
+	serviceRuns, baselineRuns []ladder
+	// cpu is both sides' CPU per request at one rate (nil: none to compare).
+	cpu             *cpuComparison
 	queries         queryCount
 	baselineQueries queryCount
 	notifications   *notificationResult
@@ -50,6 +54,8 @@ type runResult struct {
 	peakRSS, overloadRSS int64
 	peaksPerStep         bool     // VmHWM could be reset before each step
 	problems             []string // what fails a smoke run
+	// cpuProblem is why CPU could not be measured ("" when it could).
+	cpuProblem string
 }
 
 func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) error {
@@ -77,6 +83,12 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 	svcQueries, baseQueries, err := countQueries(ctx, db, e, rs, coordinatorID, log)
 	if err != nil {
 		return fmt.Errorf("counting SQL statements: %w", err)
+	}
+
+	meter := cpuMeter{self: os.Getpid(), cores: res.machine.Cores}
+	if meter.postmaster, err = findPostmaster(ctx, db); err != nil {
+		res.cpuProblem = "CPU per request not measured: " + err.Error()
+		log.Warn(res.cpuProblem)
 	}
 
 	logs := filepath.Dir(o.out)
@@ -178,68 +190,99 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 				return nil
 			}
 		}
-		// Fresh processes for each route: see process.restart.
-		if service, err = service.restart(ctx, false); err != nil {
-			return err
-		}
-		if baseline, err = baseline.restart(ctx, false); err != nil {
-			return err
-		}
-		for _, side := range []string{"service", "baseline"} {
-			proc, mk := service, r.service
-			if side == "baseline" {
-				proc, mk = baseline, r.baseline
-			}
-			next := func(i uint64) vegeta.Target { return mk(&e, i) }
-			log.Info("warming up", "route", r.key, "on", side)
-			if err := warm(ctx, o, r, next, prepare(side)); err != nil {
+		// Each run of the route starts with fresh processes (see
+		// process.restart); the sides take turns, so both see the same
+		// machine. A second run climbs from just below the first knees.
+		for run := range o.ladders {
+			if service, err = service.restart(ctx, false); err != nil {
 				return err
 			}
-			// Each step's own peak: VmHWM is reset before it (where the
-			// kernel allows; otherwise peaks run from the process's start).
-			hooks := serverHooks{
-				reset: func() { res.peaksPerStep = proc.resetPeak() },
-				peak: func() int64 {
-					_, peak, err := proc.memory()
-					if err != nil {
-						return 0
-					}
-					return peak
-				},
-				recover: func() error {
-					fresh, err := proc.restart(ctx, true)
-					if err != nil {
-						return err
-					}
-					*proc = *fresh
-					return nil
-				},
-			}
-			l, err := climb(ctx, o, r, next, prepare(side), hooks, func(s step) {
-				log.Info("step", "route", r.key, "on", side, "rate", s.Rate, "throughput", fmt.Sprintf("%.0f", s.Throughput),
-					"p50", s.P50.Round(time.Microsecond*100), "p99", s.P99.Round(time.Microsecond*100), "errors", s.Errors,
-					"rss", mib(s.PeakRSS), "healthy", s.Healthy)
-			})
-			if err != nil {
+			if baseline, err = baseline.restart(ctx, false); err != nil {
 				return err
 			}
-			if err := proc.alive(); err != nil {
-				return err
+			ro := o
+			if run > 0 {
+				ro.rates = secondRates(o.rates, rr.serviceRuns[0], rr.baselineRuns[0])
+				// Warmed up gently, as the first: a fresh process warmed at
+				// a high rate can carry a backlog into the first step.
+				ro.warmRate = o.rates[0]
 			}
-			if side == "service" {
-				rr.service = l
-				if r.drafts {
-					spent = append(spent, e.drafts.spent()...)
-					if rr.notifications, err = checkNotifications(ctx, db, spent, log); err != nil {
-						return err
-					}
+			for _, side := range []string{"service", "baseline"} {
+				proc, idle, mk := service, baseline, r.service
+				if side == "baseline" {
+					proc, idle, mk = baseline, service, r.baseline
 				}
-			} else {
-				rr.baseline = l
+				next := func(i uint64) vegeta.Target { return mk(&e, i) }
+				log.Info("warming up", "route", r.key, "on", side, "run", run+1)
+				if err := warm(ctx, ro, r, next, prepare(side)); err != nil {
+					return err
+				}
+				// Each step's own peak: VmHWM is reset before it (where the
+				// kernel allows; otherwise peaks run from the process's start).
+				hooks := serverHooks{
+					reset: func() { res.peaksPerStep = proc.resetPeak() },
+					peak: func() int64 {
+						_, peak, err := proc.memory()
+						if err != nil {
+							return 0
+						}
+						return peak
+					},
+					recover: func() error {
+						fresh, err := proc.restart(ctx, true)
+						if err != nil {
+							return err
+						}
+						*proc = *fresh
+						return nil
+					},
+				}
+				if meter.postmaster > 0 {
+					m := meter
+					m.servers = func() (int, int) { return proc.cmd.Process.Pid, idle.cmd.Process.Pid }
+					hooks.cpu = m.begin
+				}
+				l, err := climb(ctx, ro, r, next, prepare(side), hooks, func(s step) {
+					var cpu string
+					if c, ok := stepCost(s); ok {
+						cpu = fmt.Sprintf("%s+%s (bg %s) ms", msPerReq(c.Server), msPerReq(c.Postgres), msPerReq(c.Background))
+					}
+					log.Info("step", "route", r.key, "on", side, "run", run+1, "rate", s.Rate, "throughput", fmt.Sprintf("%.0f", s.Throughput),
+						"p50", s.P50.Round(time.Microsecond*100), "p99", s.P99.Round(time.Microsecond*100), "errors", s.Errors,
+						"rss", mib(s.PeakRSS), "cpu/req", cpu, "other cores", fmt.Sprintf("%.2f", s.CPU.OtherCores()), "healthy", s.Healthy)
+				})
+				if err != nil {
+					return err
+				}
+				if err := proc.alive(); err != nil {
+					return err
+				}
+				for i := range l.Steps {
+					l.Steps[i].Run = run
+				}
+				if side == "service" {
+					rr.serviceRuns = append(rr.serviceRuns, l)
+					if r.drafts {
+						spent = append(spent, e.drafts.spent()...)
+					}
+				} else {
+					rr.baselineRuns = append(rr.baselineRuns, l)
+					// What the baseline spent is not the service's to check.
+					e.drafts.set(nil)
+				}
 			}
 		}
-		healthy, overall := rr.service.PeakRSS()
-		res.peakRSS, res.overloadRSS = max(res.peakRSS, healthy), max(res.overloadRSS, overall)
+		if r.drafts {
+			if rr.notifications, err = checkNotifications(ctx, db, spent, log); err != nil {
+				return err
+			}
+		}
+		rr.service, rr.baseline = better(rr.serviceRuns), better(rr.baselineRuns)
+		rr.cpu = compareCPU(rr.serviceRuns, rr.baselineRuns)
+		for _, l := range rr.serviceRuns {
+			healthy, overall := l.PeakRSS()
+			res.peakRSS, res.overloadRSS = max(res.peakRSS, healthy), max(res.overloadRSS, overall)
+		}
 		res.routes = append(res.routes, rr)
 	}
 	res.took = time.Since(res.began)

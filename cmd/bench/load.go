@@ -33,6 +33,12 @@ type step struct {
 	// AfterOverload: a rate past the knee ran before this one (the
 	// bisection), so the server may still hold memory it grew then.
 	AfterOverload bool
+	// Run is which of the route's ladders on this server the step is of
+	// (0 the first).
+	Run int
+	// CPU is what the step cost the server, PostgreSQL and the machine
+	// (cpu.go).
+	CPU stepCPU
 }
 
 // ErrorRate is the share of requests that failed.
@@ -126,6 +132,9 @@ type serverHooks struct {
 	reset   func()
 	peak    func() int64
 	recover func() error
+	// cpu starts measuring a step's CPU; what it returns ends it (nil:
+	// not measured).
+	cpu func() func() stepCPU
 }
 
 // climb runs the rates in order until one is not healthy (twice: a rate
@@ -149,7 +158,14 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 		if srv.reset != nil {
 			srv.reset()
 		}
+		var endCPU func() stepCPU
+		if srv.cpu != nil {
+			endCPU = srv.cpu()
+		}
 		s := attack(ctx, rate, o.step, r.expect, r.budget, next)
+		if endCPU != nil {
+			s.CPU = endCPU()
+		}
 		s.AfterOverload = overloaded
 		if srv.peak != nil {
 			s.PeakRSS = srv.peak()
@@ -244,6 +260,9 @@ func (l ladder) PeakRSS() (healthy, overall int64) {
 // caches and the planner's statistics warm, the Go runtime grown.
 func warm(ctx context.Context, o options, r route, next func(uint64) vegeta.Target, prepare func(rate int) error) error {
 	rate := o.rates[0]
+	if o.warmRate > 0 {
+		rate = o.warmRate
+	}
 	if prepare != nil {
 		if err := prepare(rate); err != nil {
 			return err

@@ -4,9 +4,12 @@
 // sessions, and drives each key route with vegeta's constant-rate attacker
 // at rising rates until latency or errors break, for both. It reports per
 // route the throughput at the knee, latency, errors, the service-to-baseline
-// ratio, the service's peak memory and the SQL statements a request runs
-// (counted with a pgx tracer on the real server package run in-process),
-// and checks the targets of docs/performance.md.
+// ratio, the service's peak memory, the CPU time a request costs the
+// server and PostgreSQL (from /proc) on both sides at one rate, and the SQL
+// statements a request runs (counted with a pgx tracer on the real server
+// package run in-process), and checks the targets of docs/performance.md.
+// Each ladder runs twice on each side; the better knee counts, and the
+// report says how far the runs disagreed and how busy the machine was.
 //
 //	go run ./cmd/bench                 the full run (make bench)
 //	go run ./cmd/bench -smoke          ten seconds of load on a small dataset (make bench-smoke, CI)
@@ -42,6 +45,10 @@ type options struct {
 	step       time.Duration
 	warmup     time.Duration
 	refine     int
+	ladders    int
+	// warmRate is the warm-up's rate when not the first of rates (a
+	// second ladder, which starts higher, warms up as the first did).
+	warmRate   int
 	routes     []string
 	sessions   int
 	maxQueries int
@@ -77,6 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.step, "step", 0, "how long each rate runs (default 5s; 2s with -smoke)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "warm-up at the lowest rate before each route (default 3s; 1s with -smoke)")
 	fs.IntVar(&o.refine, "refine", -1, "bisections between the last good and the first bad rate (default 2; 0 with -smoke)")
+	fs.IntVar(&o.ladders, "ladders", 0, "how many times each route's ladder runs on each side; the better knee counts and the runs' disagreement is reported (default 2; 1 with -smoke)")
 	routes := fs.String("routes", "", "comma-separated route keys to run (default all; see the report for the keys)")
 	fs.IntVar(&o.sessions, "sessions", 0, "signed-in sessions per role the load rotates through (default 16; 4 with -smoke)")
 	fs.IntVar(&o.maxQueries, "max-queries", 5, "the most SQL statements a page may run (the budget of issue 9)")
@@ -130,6 +138,7 @@ func (o *options) defaults(rates, routes string) {
 	}
 	def(&o.referrals, 100_000, 2_000)
 	def(&o.sessions, 16, 4)
+	def(&o.ladders, 2, 1)
 	defDur(&o.step, 5*time.Second, 2*time.Second)
 	defDur(&o.warmup, 3*time.Second, time.Second)
 	if o.refine < 0 {

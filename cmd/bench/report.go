@@ -99,14 +99,28 @@ func (r routeResult) ratio() (float64, string) {
 // budget. (Latency is not judged in a smoke run: CI machines vary.)
 func (res runResult) check() []string {
 	var out []string
+	if res.cpuProblem != "" {
+		out = append(out, res.cpuProblem)
+	}
 	for _, r := range res.routes {
-		for side, l := range map[string]ladder{"service": r.service, "baseline": r.baseline} {
-			for _, s := range l.Steps {
-				if s.Errors > 0 {
-					out = append(out, fmt.Sprintf("%s on the %s: %d of %d requests failed at %d/s (first: %s)",
-						r.route.key, side, s.Errors, s.Requests, s.Rate, s.FirstError))
+		for _, side := range []struct {
+			name string
+			runs []ladder
+		}{{"service", r.serviceRuns}, {"baseline", r.baselineRuns}} {
+			for run, l := range side.runs {
+				for _, s := range l.Steps {
+					if s.Errors > 0 {
+						out = append(out, fmt.Sprintf("%s on the %s: %d of %d requests failed at %d/s%s (first: %s)",
+							r.route.key, side.name, s.Errors, s.Requests, s.Rate, runLabel(len(side.runs), run), s.FirstError))
+					}
+					if s.CPU.Err != "" && res.cpuProblem == "" {
+						out = append(out, fmt.Sprintf("%s on the %s at %d/s%s: CPU not measured: %s", r.route.key, side.name, s.Rate, runLabel(len(side.runs), run), s.CPU.Err))
+					}
 				}
 			}
+		}
+		if r.cpu == nil && res.cpuProblem == "" {
+			out = append(out, fmt.Sprintf("%s: no rate with CPU figures on both sides", r.route.key))
 		}
 		if r.route.page && r.queries.Queries > res.options.maxQueries {
 			if ceiling, known := res.options.overBudget[r.route.key]; !known || r.queries.Queries > ceiling {
@@ -121,6 +135,23 @@ func (res runResult) check() []string {
 		}
 	}
 	return out
+}
+
+// runLabel names a ladder's run where there were several.
+func runLabel(runs, run int) string {
+	if runs < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (run %d)", run+1)
+}
+
+// peakRSS is the service's peaks over every run of a route.
+func (r routeResult) peakRSS() (healthy, overall int64) {
+	for _, l := range r.serviceRuns {
+		h, o := l.PeakRSS()
+		healthy, overall = max(healthy, h), max(overall, o)
+	}
+	return healthy, overall
 }
 
 func yes(ok bool) string {
@@ -152,6 +183,7 @@ func (res runResult) markdown() string {
 		"A rate is healthy with at most 0.1%% of requests failing (any other status than the route's own counts), p99 within the route's budget (100 ms for pages, 150 ms for posts) "+
 		"and answers keeping up with at least 95%% of the rate. The knee is the healthy rate with the most throughput.\n",
 		strings.Join(rates, ", "), o.step, o.warmup, o.refine)
+	w("- Ladders: each route's ladder ran %d time(s) on each side, the sides taking turns, each run with fresh processes; the better knee of each side is reported and the ratio uses them (\"How noisy the run was\" compares the runs).\n", o.ladders)
 	w("- Sessions: %d signed-in sessions per role, rotated; every request from its own client address.\n", o.sessions)
 	if !res.peaksPerStep {
 		w("- Memory: the kernel refused to reset the peak (clear_refs), so each peak runs from the process's start.\n")
@@ -159,9 +191,9 @@ func (res runResult) markdown() string {
 	w("- Run took %s.\n\n", res.took.Round(time.Second))
 
 	w("## Per route\n\n")
-	w("Latency is at the knee (the service's). Ratio: the service's throughput at its knee over the baseline's at its knee. ")
+	w("Knees are the better of each side's runs; latency is at the service's better knee. Ratio: the service's throughput at its knee over the baseline's at its knee. ")
 	w("SQL: statements one request runs, not counting BEGIN/COMMIT (the baseline's in brackets). ")
-	w("Peak RSS: the service's most resident memory (VmHWM) at the healthy rates on the way up, and in brackets at any rate, past the knee included; each route starts with a fresh service process.\n\n")
+	w("Peak RSS: the service's most resident memory (VmHWM) at the healthy rates on the way up, and in brackets at any rate, past the knee included; each route's run starts with a fresh service process; the most over every run.\n\n")
 	w("| Route | Request | Knee req/s | p50 | p95 | p99 | Errors | Baseline knee req/s | Ratio | Peak RSS | SQL |\n")
 	w("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range res.routes {
@@ -172,12 +204,14 @@ func (res runResult) markdown() string {
 			errs = fmt.Sprintf("%.2f%%", 100*k.ErrorRate())
 		}
 		_, ratio := r.ratio()
-		healthy, overall := r.service.PeakRSS()
+		healthy, overall := r.peakRSS()
 		w("| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s (%s) | %d (%d) |\n", r.route.name, r.request, r.service.knee(), ms(p50), ms(p95), ms(p99),
 			errs, r.baseline.knee(), ratio, mib(healthy), mib(overall), r.queries.Queries, r.baselineQueries.Queries)
 	}
 
-	w("\n## Targets (issue 9)\n\n| Target | Measured | |\n|---|---|---|\n")
+	res.cpuMarkdown(w)
+
+	w("\n## Targets (issues 9 and 19)\n\n| Target | Measured | |\n|---|---|---|\n")
 	for _, r := range res.routes {
 		if !r.route.page {
 			continue
@@ -195,11 +229,37 @@ func (res runResult) markdown() string {
 		w("| %s reaches ≥ 60%% of its baseline's throughput | %s | %s |\n", r.route.name, ratio, verdict)
 	}
 	for _, r := range res.routes {
+		if !r.route.page {
+			continue
+		}
+		c := r.cpu
+		if c == nil {
+			w("| %s: CPU per request (service + PostgreSQL) at most %.0f× the baseline's | not measured | **missed** |\n", r.route.name, cpuTarget)
+			continue
+		}
+		note, verdict := "", yes(c.Ratio() <= cpuTarget)
+		if !c.Healthy {
+			note = ", not healthy there"
+		}
+		if !c.Enough() {
+			verdict = fmt.Sprintf("not shown: too little CPU (%.2f s / %.2f s, under %s a side)", c.ServiceSpent.Seconds(), c.BaselineSpent.Seconds(), minCompareCPU)
+		}
+		w("| %s: CPU per request (service + PostgreSQL) at most %.0f× the baseline's | %s at %d req/s%s (%s ms against %s ms) | %s |\n", r.route.name, cpuTarget,
+			c.ratio(), c.Rate, note, msPerReq(c.Service.Total()), msPerReq(c.Baseline.Total()), verdict)
+	}
+	for _, r := range res.routes {
 		t := r.route.target
 		if t == nil {
 			continue
 		}
-		s, ok := r.service.StepAt(t.rate)
+		// Judged on every run that ran the rate: the worst.
+		var s step
+		ok := false
+		for _, l := range r.serviceRuns {
+			if x, found := l.StepAt(t.rate); found {
+				s.P99, s.Errors, ok = max(s.P99, x.P99), max(s.Errors, x.Errors), true
+			}
+		}
 		switch {
 		case !ok && r.service.Capped:
 			w("| %s: p99 < %s at %d req/s | not measured: above the rates tried | – |\n", r.route.name, ms(t.p99), t.rate)
@@ -240,15 +300,34 @@ func (res runResult) markdown() string {
 		w("\n## Known over budget\n\n%s", joinLines(known))
 	}
 
+	res.noiseMarkdown(w)
+
 	w("\n## Every rate\n\nA rate that was not healthy was run a second time before the climb stopped; \"second try\" marks those. " +
 		"Peak RSS is the server's during that step; \"after overload\" marks bisection steps, run after a rate past the knee, whose memory may be what that rate left behind. " +
-		"Each route starts with freshly started servers.\n\n")
+		"Each route's run starts with freshly started servers. CPU: milliseconds per successful request of the server's process and of PostgreSQL (in brackets its own processes' part); " +
+		"other: the cores other processes on the machine kept busy during the step, and the 1-minute load average at its end.\n\n")
 	for _, r := range res.routes {
-		w("### %s\n\n| Server | Rate | Requests | Throughput | p50 | p95 | p99 | Max | Errors | Peak RSS | Healthy |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", r.route.name)
-		for _, side := range []struct {
+		w("### %s\n\n| Server | Run | Rate | Requests | Throughput | p50 | p95 | p99 | Max | Errors | Peak RSS | CPU ms/req (server + PostgreSQL) | Other cores (load) | Healthy |\n"+
+			"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", r.route.name)
+		var ladders []struct {
 			name string
 			l    ladder
-		}{{"service", r.service}, {"baseline", r.baseline}} {
+		}
+		for i := range max(len(r.serviceRuns), len(r.baselineRuns)) {
+			if i < len(r.serviceRuns) {
+				ladders = append(ladders, struct {
+					name string
+					l    ladder
+				}{"service", r.serviceRuns[i]})
+			}
+			if i < len(r.baselineRuns) {
+				ladders = append(ladders, struct {
+					name string
+					l    ladder
+				}{"baseline", r.baselineRuns[i]})
+			}
+		}
+		for _, side := range ladders {
 			for _, s := range side.l.Steps {
 				errs := fmt.Sprint(s.Errors)
 				if s.Errors > 0 {
@@ -264,8 +343,15 @@ func (res runResult) markdown() string {
 				if s.AfterOverload {
 					healthy += " (after overload)"
 				}
-				w("| %s | %d | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", side.name, s.Rate, s.Requests, s.Throughput,
-					ms(s.P50), ms(s.P95), ms(s.P99), ms(s.Max), errs, mib(s.PeakRSS), healthy)
+				cpu, other := "–", "–"
+				if c, ok := stepCost(s); ok {
+					cpu = fmt.Sprintf("%s + %s = %s", msPerReq(c.Server), pgCost(c), msPerReq(c.Total()))
+				}
+				if s.CPU.Valid() {
+					other = fmt.Sprintf("%.2f (%.2f)", s.CPU.OtherCores(), s.CPU.Load1)
+				}
+				w("| %s | %d | %d | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", side.name, s.Run+1, s.Rate, s.Requests, s.Throughput,
+					ms(s.P50), ms(s.P95), ms(s.P99), ms(s.Max), errs, mib(s.PeakRSS), cpu, other, healthy)
 			}
 		}
 		w("\n")
