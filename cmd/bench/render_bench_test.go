@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -102,12 +101,6 @@ func reportCPU(b *testing.B) func() {
 	return func() {
 		b.ReportMetric(float64((cpuTime()-before).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkLayout is the NHS layout every page is rendered in, around a
