@@ -200,6 +200,25 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/staff/reports/{table}.csv", coordinatorsAndLeads, s.reportCSV)
 	h("GET", "/staff/reports/outcomes/summary", coordinatorsAndLeads, s.outcomeSummary)
 
+	// Workshops and webinars, the staff side (issue 16; helper ws-staff):
+	// coordinators and PSU leads only, on every route, GET and POST.
+	h("GET", "/staff/workshops", coordinatorsAndLeads, s.staffWorkshops)
+	h("GET", "/staff/workshops/new", coordinatorsAndLeads, s.workshopNewForm)
+	h("POST", "/staff/workshops/new", coordinatorsAndLeads, s.workshopCreate)
+	h("GET", "/staff/workshops/{id}", coordinatorsAndLeads, s.staffWorkshop)
+	h("GET", "/staff/workshops/{id}/edit", coordinatorsAndLeads, s.workshopEditForm)
+	h("POST", "/staff/workshops/{id}/edit", coordinatorsAndLeads, s.workshopEdit)
+	h("GET", "/staff/workshops/{id}/copy", coordinatorsAndLeads, s.workshopCopyForm)
+	h("GET", "/staff/workshops/{id}/cancel", coordinatorsAndLeads, s.workshopCancelForm)
+	h("POST", "/staff/workshops/{id}/cancel", coordinatorsAndLeads, s.workshopCancel)
+	h("GET", "/staff/workshops/{id}/message", coordinatorsAndLeads, s.workshopMessageForm)
+	h("POST", "/staff/workshops/{id}/message", coordinatorsAndLeads, s.workshopMessage)
+	h("POST", "/staff/workshops/{id}/registrations/{reg}/place", coordinatorsAndLeads, s.workshopGivePlace)
+	h("POST", "/staff/workshops/{id}/registrations/{reg}/remove", coordinatorsAndLeads, s.workshopRemove)
+	h("GET", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopRegister)
+	h("POST", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopSaveRegister)
+	h("GET", "/staff/workshops/{id}/check-in-code", coordinatorsAndLeads, s.workshopCheckInCode)
+
 	// Messages that could not be delivered.
 	h("GET", "/staff/messages", coordinators, s.messagesList)
 	h("POST", "/staff/messages/{id}/retry", coordinators, s.messageRetry)
