@@ -368,7 +368,7 @@ func (s *Server) workshopEdit(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		return s.audit(ctx, st, "change", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+		return s.audit(ctx, st, "workshop_change", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
 	})
 	switch {
 	case errors.Is(err, store.ErrCapacityBelowTaken):
@@ -561,12 +561,12 @@ func (s *Server) workshopCancel(w http.ResponseWriter, r *http.Request) {
 			paras := []string{"We are sorry: " + cancelled.Title + " on " + web.TimeRange(cancelled.StartsAt, cancelled.EndsAt) +
 				" (UK time) has been cancelled.", "The reason: " + reason,
 				"Open the attached file (workshop.ics) to remove it from your calendar. You do not need to do anything else."}
-			if err := s.queueWorkshopEmail(ctx, st, tx, cancelled, reg, "workshop_cancelled", "Cancelled: "+cancelled.Title, paras,
+			if err := s.queueWorkshopEmail(ctx, st, tx, cancelled, reg, "workshop_event_cancelled", "Cancelled: "+cancelled.Title, paras,
 				booking.MethodCancel, "workshop:"+strconv.FormatInt(ws.ID, 10)+":cancel:"+strconv.FormatInt(reg.ID, 10)); err != nil {
 				return err
 			}
 		}
-		return s.audit(ctx, st, "cancel", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+		return s.audit(ctx, st, "workshop_cancel", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
 	})
 	switch {
 	case errors.Is(err, store.ErrWorkshopCancelled):
@@ -723,7 +723,7 @@ func (s *Server) workshopMessage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		sent = len(placed)
-		return s.audit(ctx, st, "message", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+		return s.audit(ctx, st, "workshop_message", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
 	})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -764,7 +764,7 @@ func (s *Server) workshopGivePlace(w http.ResponseWriter, r *http.Request) {
 			"The careers team has given you a place from the waiting list."); err != nil {
 			return err
 		}
-		return s.audit(ctx, st, "give_place", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+		return s.audit(ctx, st, "workshop_give_place", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -807,7 +807,7 @@ func (s *Server) workshopRemove(w http.ResponseWriter, r *http.Request) {
 		}
 		freed = held
 		if ws.Cancelled() {
-			return s.audit(ctx, st, "remove_registration", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+			return s.audit(ctx, st, "workshop_remove", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
 		}
 		if err := s.workshopMailer().SendWorkshopEmail(ctx, tx, reg.ID, jobs.WorkshopRemovedEmail, now, ""); err != nil {
 			return err
@@ -818,7 +818,7 @@ func (s *Server) workshopRemove(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		return s.audit(ctx, st, "remove_registration", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+		return s.audit(ctx, st, "workshop_remove", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -864,7 +864,7 @@ func (s *Server) workshopRegister(w http.ResponseWriter, r *http.Request) {
 		p.People = append(p.People, pp)
 	}
 	// The register names registrants: every view is recorded.
-	if err := s.auditView(r, "view_register", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess); err != nil {
+	if err := s.auditView(r, "workshop_view_register", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -893,7 +893,7 @@ func (s *Server) workshopSaveRegister(w http.ResponseWriter, r *http.Request) {
 		if n, err = st.SetWorkshopAttendance(ctx, ws.ID, marks, actorFrom(ctx).StaffID, s.now()); err != nil || n == 0 {
 			return err
 		}
-		return s.audit(ctx, st, "attendance", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+		return s.audit(ctx, st, "workshop_attendance", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
 	})
 	if err != nil {
 		s.serverError(w, r, err)

@@ -23,7 +23,7 @@ func wsForm(key string, start time.Time, kv ...string) url.Values {
 		"joining_link": {"https://meet.example.nhs.uk/room-1"}, "capacity": {"30"},
 		"start-day": {strconv.Itoa(s.Day())}, "start-month": {strconv.Itoa(int(s.Month()))}, "start-year": {strconv.Itoa(s.Year())},
 		"start-time": {s.Format("15:04")},
-		"end-day": {strconv.Itoa(e.Day())}, "end-month": {strconv.Itoa(int(e.Month()))}, "end-year": {strconv.Itoa(e.Year())},
+		"end-day":    {strconv.Itoa(e.Day())}, "end-month": {strconv.Itoa(int(e.Month()))}, "end-year": {strconv.Itoa(e.Year())},
 		"end-time": {e.Format("15:04")}}
 	for i := 0; i+1 < len(kv); i += 2 {
 		v.Set(kv[i], kv[i+1])
@@ -544,7 +544,7 @@ func TestStaffWorkshopEmailEveryoneAndRegister(t *testing.T) {
 	if !strings.Contains(reg.Body, "Ann Placed") || !strings.Contains(reg.Body, "Bob Placed") || strings.Contains(reg.Body, "Cat Waiting") {
 		t.Error("the register lists the wrong people")
 	}
-	if n := ts.count(t, `SELECT count(*) FROM audit_log WHERE record_type = 'workshop' AND action = 'view_register'`); n != 1 {
+	if n := ts.count(t, `SELECT count(*) FROM audit_log WHERE record_type = 'workshop' AND action = 'workshop_view_register'`); n != 1 {
 		t.Errorf("%d audited views of the register", n)
 	}
 	p = b.Post(t, wsPath(id, "/register"), url.Values{"att-" + strconvI(ann): {"attended"}, "att-" + strconvI(bob): {"absent"},
@@ -607,7 +607,7 @@ func TestStaffWorkshopAccessRefused(t *testing.T) {
 		wsPath(id, "/message"): {"key": {"abcdefghijklmnopqrstuvwxyz"}, "subject": {"x"}, "body": {"y"}},
 		wsPath(id, "/registrations/"+strconvI(reg)+"/remove"): nil,
 		wsPath(id, "/registrations/"+strconvI(reg)+"/place"):  nil,
-		wsPath(id, "/register"): {"att-" + strconvI(reg): {"absent"}},
+		wsPath(id, "/register"):                               {"att-" + strconvI(reg): {"absent"}},
 	}
 	for name, b := range map[string]*browser{"coach": coach, "case manager": cm, "trainee": trainee, "anonymous": anon} {
 		for _, path := range gets {
