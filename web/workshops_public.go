@@ -85,3 +85,9 @@ func cancelText(status string) string {
 	}
 	return "Cancel your place"
 }
+
+// YourWorkshop is one of the signed-in person's workshop registrations, on
+// their own page beside their referrals.
+type YourWorkshop struct {
+	Slug, Title, When, Status string
+}
