@@ -116,6 +116,12 @@ type NewWorkshopRegistration struct {
 	ProfessionalGroup string
 	Region            string
 	Grade             string
+	// Eligibility is the check's outcome on the answers (eligible or
+	// needs_review), with its reasons; Answers are the other answers the
+	// rules read (training number, end of training, schemes), as given.
+	Eligibility        string
+	EligibilityReasons []EligibilityReason
+	Answers            map[string][]string
 }
 
 // Registration outcomes of RegisterForWorkshop.
@@ -131,23 +137,29 @@ var (
 // RegisterForWorkshop records r as unconfirmed with a one-time confirmation
 // link (only its hash kept) valid until expires. A person registering again
 // after cancelling (or declining or letting an offer lapse) reuses their
-// row; one not confirmed yet gets a fresh link (the old one stops working).
-// A live registration is left alone: ErrAlreadyRegistered, with its id.
+// row; one not confirmed yet gets a fresh link (the old one stops working),
+// but not within 10 minutes of the last (a double submit, or someone
+// filling in another's address again and again, sends one email). A live
+// registration is left alone: ErrAlreadyRegistered, with its id.
 func (s *Store) RegisterForWorkshop(ctx context.Context, r NewWorkshopRegistration, tokenHash []byte, now, expires time.Time) (int64, error) {
 	var id int64
 	var status string
 	err := s.db.QueryRow(ctx, `
 		INSERT INTO workshop_registrations (workshop_id, name, email, professional_group, region, grade, status,
-			created_at, updated_at, confirm_token_hash, confirm_expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'unconfirmed', $7, $7, $8, $9)
+			created_at, updated_at, confirm_token_hash, confirm_expires_at, eligibility, eligibility_reasons, answers)
+		VALUES ($1, $2, $3, $4, $5, $6, 'unconfirmed', $7, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (workshop_id, email) DO UPDATE SET
 			name = excluded.name, professional_group = excluded.professional_group, region = excluded.region, grade = excluded.grade,
+			eligibility = excluded.eligibility, eligibility_reasons = excluded.eligibility_reasons, answers = excluded.answers,
 			status = 'unconfirmed', confirmed_at = NULL, placed_at = NULL, offered_at = NULL, offer_expires_at = NULL, ended_at = NULL,
 			confirm_token_hash = excluded.confirm_token_hash, confirm_expires_at = excluded.confirm_expires_at,
 			reminded = '{}', updated_at = excluded.updated_at
-		WHERE workshop_registrations.status IN ('unconfirmed', 'cancelled', 'declined', 'lapsed')
+		WHERE workshop_registrations.status IN ('cancelled', 'declined', 'lapsed')
+			OR workshop_registrations.status = 'unconfirmed' AND (workshop_registrations.confirm_expires_at <= $7
+				OR workshop_registrations.updated_at <= $7::timestamptz - interval '10 minutes')
 		RETURNING id, status`,
-		r.WorkshopID, r.Name, r.Email, r.ProfessionalGroup, r.Region, r.Grade, now, tokenHash, expires).Scan(&id, &status)
+		r.WorkshopID, r.Name, r.Email, r.ProfessionalGroup, r.Region, r.Grade, now, tokenHash, expires,
+		r.Eligibility, reasonsOrEmpty(r.EligibilityReasons), answersOrEmpty(r.Answers)).Scan(&id, &status)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = s.db.QueryRow(ctx, `SELECT id, status FROM workshop_registrations WHERE workshop_id = $1 AND email = $2`, r.WorkshopID, r.Email).Scan(&id, &status)
 		if err != nil {
@@ -162,6 +174,20 @@ func (s *Store) RegisterForWorkshop(ctx context.Context, r NewWorkshopRegistrati
 		return 0, fmt.Errorf("register for workshop: %w", mapErr(err))
 	}
 	return id, nil
+}
+
+func reasonsOrEmpty(rs []EligibilityReason) []EligibilityReason {
+	if rs == nil {
+		return []EligibilityReason{}
+	}
+	return rs
+}
+
+func answersOrEmpty(a map[string][]string) map[string][]string {
+	if a == nil {
+		return map[string][]string{}
+	}
+	return a
 }
 
 // ConfirmedRegistration is the outcome of confirming a registration's email.
@@ -214,9 +240,14 @@ func (s *Store) ConfirmWorkshopRegistration(ctx context.Context, tokenHash []byt
 	if w.PlacesTaken < w.Capacity && w.Waiting == 0 {
 		c.Status = workshops.Placed
 	}
-	_, err = s.db.Exec(ctx, `UPDATE workshop_registrations SET status = $2, confirmed_at = $3,
-			placed_at = CASE WHEN $2 = 'placed' THEN $3 END, confirm_token_hash = NULL, confirm_expires_at = NULL, updated_at = $3
-		WHERE id = $1`, c.RegistrationID, c.Status, now)
+	// The order of confirmation is the order in which confirmations took
+	// the workshop's lock: confirmed_at never goes backwards within a
+	// workshop (a confirmation whose clock read earlier but which waited
+	// for the lock comes after the one that held it).
+	_, err = s.db.Exec(ctx, `UPDATE workshop_registrations SET status = $2,
+			confirmed_at = greatest($3::timestamptz, (SELECT max(q.confirmed_at) + interval '1 microsecond' FROM workshop_registrations q WHERE q.workshop_id = $4)),
+			placed_at = CASE WHEN $2 = 'placed' THEN $3::timestamptz END, confirm_token_hash = NULL, confirm_expires_at = NULL, updated_at = $3
+		WHERE id = $1`, c.RegistrationID, c.Status, now, c.WorkshopID)
 	if err != nil {
 		return c, fmt.Errorf("confirm workshop registration: %w", mapErr(err))
 	}
@@ -406,15 +437,22 @@ type WorkshopRegistration struct {
 	EndedAt           *time.Time
 	Attendance        string
 	Reminded          []string
+	Eligibility       string
+	// EligibilityReasons are the check's reasons (for staff and the
+	// person's own data export).
+	EligibilityReasons []EligibilityReason
+	Answers            map[string][]string
 }
 
 const registrationColumns = `r.id, r.workshop_id, r.name, r.email, r.professional_group, r.region, r.grade, r.status, r.created_at,
-	r.confirmed_at, r.placed_at, r.offer_expires_at, r.ended_at, coalesce(r.attendance, ''), r.reminded`
+	r.confirmed_at, r.placed_at, r.offer_expires_at, r.ended_at, coalesce(r.attendance, ''), r.reminded,
+	r.eligibility, r.eligibility_reasons, r.answers`
 
 func scanRegistration(row pgx.Row) (WorkshopRegistration, error) {
 	var r WorkshopRegistration
 	err := row.Scan(&r.ID, &r.WorkshopID, &r.Name, &r.Email, &r.ProfessionalGroup, &r.Region, &r.Grade, &r.Status, &r.CreatedAt,
-		&r.ConfirmedAt, &r.PlacedAt, &r.OfferExpiresAt, &r.EndedAt, &r.Attendance, &r.Reminded)
+		&r.ConfirmedAt, &r.PlacedAt, &r.OfferExpiresAt, &r.EndedAt, &r.Attendance, &r.Reminded,
+		&r.Eligibility, &r.EligibilityReasons, &r.Answers)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -511,4 +549,15 @@ func (s *Store) ClaimWorkshopReminders(ctx context.Context, now time.Time, limit
 		}
 	}
 	return out, nil
+}
+
+// WorkshopByConfirmToken finds the workshop of the unconfirmed registration
+// whose confirmation link has a token hashing to tokenHash, while the link
+// works; ErrNotFound otherwise. It spends nothing.
+func (s *Store) WorkshopByConfirmToken(ctx context.Context, tokenHash []byte, now time.Time) (Workshop, error) {
+	if len(tokenHash) == 0 {
+		return Workshop{}, ErrNotFound
+	}
+	return scanWorkshop(s.db.QueryRow(ctx, `SELECT `+workshopColumns+` FROM workshops w JOIN workshop_registrations r ON r.workshop_id = w.id
+		WHERE r.confirm_token_hash = $1 AND r.confirm_expires_at > $2 AND r.status = 'unconfirmed'`, tokenHash, now))
 }
