@@ -118,8 +118,8 @@ type WorkshopCancelProps struct {
 	Errors Errors
 }
 
-// WorkshopRegisterProps is the attendance register.
-type WorkshopRegisterProps struct {
+// WorkshopAttendanceProps is the attendance register.
+type WorkshopAttendanceProps struct {
 	W      StaffWorkshopRow
 	People []WorkshopPerson
 }

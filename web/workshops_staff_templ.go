@@ -2173,9 +2173,9 @@ func WorkshopMessagePage(l Layout, p WorkshopMessageProps) templ.Component {
 	})
 }
 
-// WorkshopRegisterPage is the attendance register: one row per person with
+// WorkshopAttendancePage is the attendance register: one row per person with
 // a place, attended or absent, saved in one go.
-func WorkshopRegisterPage(l Layout, p WorkshopRegisterProps) templ.Component {
+func WorkshopAttendancePage(l Layout, p WorkshopAttendanceProps) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -230,8 +230,8 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/workshops/{id}/message", coordinatorsAndLeads, s.workshopMessage)
 	h("POST", "/staff/workshops/{id}/registrations/{reg}/place", coordinatorsAndLeads, s.workshopGivePlace)
 	h("POST", "/staff/workshops/{id}/registrations/{reg}/remove", coordinatorsAndLeads, s.workshopRemove)
-	h("GET", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopRegister)
-	h("POST", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopSaveRegister)
+	h("GET", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopAttendanceSheet)
+	h("POST", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopSaveAttendance)
 	h("GET", "/staff/workshops/{id}/check-in-code", coordinatorsAndLeads, s.workshopCheckInCode)
 
 	// Messages that could not be delivered.

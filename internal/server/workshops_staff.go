@@ -582,8 +582,6 @@ func (s *Server) workshopCancel(w http.ResponseWriter, r *http.Request) {
 
 // Emails to registrants.
 
-func (s *Server) workshopMailer() jobs.WorkshopMailer { return jobs.NewWorkshopMailer(s.cfg) }
-
 // asWorkshop is the event as ws-core's mailer takes it.
 func asWorkshop(ws store.StaffWorkshop) store.Workshop {
 	return store.Workshop{ID: ws.ID, Slug: ws.Slug, Title: ws.Title, Description: ws.Description, Audience: ws.Audience,
@@ -841,7 +839,7 @@ func (s *Server) workshopRemove(w http.ResponseWriter, r *http.Request) {
 
 // The attendance register.
 
-func (s *Server) workshopRegister(w http.ResponseWriter, r *http.Request) {
+func (s *Server) workshopAttendanceSheet(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ws, ok := s.staffWorkshopFor(w, r)
 	if !ok {
@@ -852,7 +850,7 @@ func (s *Server) workshopRegister(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	p := web.WorkshopRegisterProps{W: workshopRow(ws, s.now())}
+	p := web.WorkshopAttendanceProps{W: workshopRow(ws, s.now())}
 	for _, x := range regs {
 		if x.Status != workshops.Placed {
 			continue
@@ -868,12 +866,12 @@ func (s *Server) workshopRegister(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, web.WorkshopRegisterPage(s.layout(r, ""), p))
+	s.render(w, r, http.StatusOK, web.WorkshopAttendancePage(s.layout(r, ""), p))
 }
 
-// workshopSaveRegister saves the whole register in one POST: attended or
+// workshopSaveAttendance saves the whole register in one POST: attended or
 // absent for each person with a place (a row left unmarked is unchanged).
-func (s *Server) workshopSaveRegister(w http.ResponseWriter, r *http.Request) {
+func (s *Server) workshopSaveAttendance(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ws, ok := s.staffWorkshopFor(w, r)
 	if !ok {
