@@ -176,3 +176,15 @@ func registrationStatusLabel(s string) string {
 	}
 	return s
 }
+
+// historyMeta says when, by whom and (for messages) to how many.
+func historyMeta(h WorkshopHistoryRow) string {
+	s := DateTime(h.At)
+	if h.Who != "" {
+		s += ", by " + h.Who
+	}
+	if h.What == "messaged" || h.What == "cancelled" {
+		s += ", sent to " + itoa(h.Recipients)
+	}
+	return s
+}
