@@ -146,6 +146,8 @@ func historyAction(a string) string {
 		return "Emailed everyone with a place"
 	case "moved":
 		return "Place given by hand"
+	case "offered":
+		return "Place offered by hand"
 	case "removed":
 		return "Taken off by hand"
 	case "attendance":

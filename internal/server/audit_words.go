@@ -56,6 +56,7 @@ var auditActions = map[string]string{
 	"workshop_cancel":        "cancelled",
 	"workshop_message":       "emailed everyone with a place on",
 	"workshop_give_place":    "gave a place by hand on",
+	"workshop_offer_place":   "offered a place by hand on",
 	"workshop_remove":        "took someone off",
 	"workshop_view_register": "viewed the attendance register of",
 	"workshop_attendance":    "saved the attendance register of",

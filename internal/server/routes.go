@@ -228,6 +228,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/workshops/{id}/cancel", coordinatorsAndLeads, s.workshopCancel)
 	h("GET", "/staff/workshops/{id}/message", coordinatorsAndLeads, s.workshopMessageForm)
 	h("POST", "/staff/workshops/{id}/message", coordinatorsAndLeads, s.workshopMessage)
+	h("POST", "/staff/workshops/{id}/registrations/{reg}/offer", coordinatorsAndLeads, s.workshopOfferPlace)
 	h("POST", "/staff/workshops/{id}/registrations/{reg}/place", coordinatorsAndLeads, s.workshopGivePlace)
 	h("POST", "/staff/workshops/{id}/registrations/{reg}/remove", coordinatorsAndLeads, s.workshopRemove)
 	h("GET", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopAttendanceSheet)

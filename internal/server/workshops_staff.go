@@ -783,6 +783,53 @@ func (s *Server) workshopGivePlace(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/staff/workshops/"+strconv.FormatInt(ws.ID, 10), http.StatusSeeOther)
 }
 
+// workshopOfferPlace offers a free place by hand to someone waiting, out
+// of turn: they have until the offer runs out to accept (ws-core's offer
+// email, with the link to accept or decline).
+func (s *Server) workshopOfferPlace(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ws, ok := s.staffWorkshopFor(w, r)
+	if !ok {
+		return
+	}
+	regID, ok := s.registrationIn(r)
+	if !ok {
+		s.renderNotFound(w, r)
+		return
+	}
+	now := s.now()
+	var expires time.Time
+	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
+		var err error
+		if expires, err = st.OfferWorkshopPlaceTo(ctx, ws.ID, regID, actorFrom(ctx).StaffID, now); err != nil {
+			return err
+		}
+		if err := s.workshopMailer().SendWorkshopEmail(ctx, tx, regID, jobs.WorkshopOfferEmail, now, ""); err != nil {
+			return err
+		}
+		return s.audit(ctx, st, "workshop_offer_place", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.renderNotFound(w, r)
+		return
+	case errors.Is(err, store.ErrNoFreePlace):
+		s.flash(r, "No place is free: all places are taken. Raise the number of places or remove someone first")
+	case errors.Is(err, store.ErrTooLateToOffer):
+		s.flash(r, "The event starts too soon for an offer they could answer: give them the place instead")
+	case errors.Is(err, store.ErrConflict):
+		s.flash(r, "They are no longer waiting, so nothing was changed")
+	case errors.Is(err, store.ErrWorkshopCancelled):
+		s.flash(r, "This event is cancelled")
+	case err != nil:
+		s.serverError(w, r, err)
+		return
+	default:
+		s.flash(r, "Place offered until "+web.DateTime(expires)+". They have been emailed")
+	}
+	http.Redirect(w, r, "/staff/workshops/"+strconv.FormatInt(ws.ID, 10), http.StatusSeeOther)
+}
+
 // workshopRemove takes someone off the event. They are told; a place they
 // held is offered to the first person waiting.
 func (s *Server) workshopRemove(w http.ResponseWriter, r *http.Request) {

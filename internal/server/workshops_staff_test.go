@@ -422,6 +422,55 @@ func TestStaffWorkshopMoveByHandAndRemove(t *testing.T) {
 	}
 }
 
+// A free place offered by hand goes to the person chosen, out of turn,
+// with the offer email; with no place free it is refused.
+func TestStaffWorkshopOfferByHand(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	b := ts.NewBrowser(t)
+	b.SignInStaff(t, "coord@example.nhs.uk", "")
+	start := ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	id := wsCreate(t, b, start, "capacity", "2")
+	wsRegister(t, ts, id, "Ann Placed", "placed", 1)
+	cat := wsRegister(t, ts, id, "Cat Waiting", "waiting", 2)
+	dan := wsRegister(t, ts, id, "Dan Waiting", "waiting", 3)
+	// One place is free (the rows went in without the automatic offer):
+	// staff choose Dan, second in line.
+	if ev := b.Get(t, wsPath(id, "")); !strings.Contains(ev.Body, wsPath(id, "/registrations/"+strconvI(dan)+"/offer")) {
+		t.Fatal("no offer button with a place free")
+	}
+	p := b.Post(t, wsPath(id, "/registrations/"+strconvI(dan)+"/offer"), nil)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("offer: %d", p.Status)
+	}
+	if f := b.Follow(t, p); !strings.Contains(f.Body, "Place offered until") || !strings.Contains(f.Body, "Offered a place (1)") ||
+		!strings.Contains(f.Body, "Place offered by hand") {
+		t.Error("the event page does not show the offer")
+	}
+	if wsStatus(t, ts, dan) != "offered" || wsStatus(t, ts, cat) != "waiting" {
+		t.Errorf("Dan %s, Cat %s", wsStatus(t, ts, dan), wsStatus(t, ts, cat))
+	}
+	var expires time.Time
+	_ = ts.pool.QueryRow(context.Background(), `SELECT offer_expires_at FROM workshop_registrations WHERE id = $1`, dan).Scan(&expires)
+	if d := expires.Sub(ts.clock.Now()); d < 23*time.Hour || d > 25*time.Hour {
+		t.Errorf("the offer lasts %v, want about a day", d)
+	}
+	m := ts.mail.To(t, "dan.waiting@example.com")
+	if len(m) != 1 || !strings.Contains(m[0].Subject, "A place is free for you") || !linkRe.MatchString(m[0].Text) {
+		t.Errorf("Dan's offer email: %d", len(m))
+	}
+	// Now full: offering Cat is refused and changes nothing.
+	p = b.Post(t, wsPath(id, "/registrations/"+strconvI(cat)+"/offer"), nil)
+	if f := b.Follow(t, p); !strings.Contains(f.Body, "No place is free") || wsStatus(t, ts, cat) != "waiting" {
+		t.Errorf("offer with no place free: Cat %s", wsStatus(t, ts, cat))
+	}
+	// The offered place can be given outright.
+	if p := b.Post(t, wsPath(id, "/registrations/"+strconvI(dan)+"/place"), nil); p.Status != http.StatusSeeOther || wsStatus(t, ts, dan) != "placed" {
+		t.Errorf("give Dan his offered place: %s", wsStatus(t, ts, dan))
+	}
+}
+
 func TestStaffWorkshopCancelTellsEveryone(t *testing.T) {
 	t.Parallel()
 	ts := MustServer(t, nil, nil, nil)
@@ -607,6 +656,7 @@ func TestStaffWorkshopAccessRefused(t *testing.T) {
 		wsPath(id, "/message"): {"key": {"abcdefghijklmnopqrstuvwxyz"}, "subject": {"x"}, "body": {"y"}},
 		wsPath(id, "/registrations/"+strconvI(reg)+"/remove"): nil,
 		wsPath(id, "/registrations/"+strconvI(reg)+"/place"):  nil,
+		wsPath(id, "/registrations/"+strconvI(reg)+"/offer"):  nil,
 		wsPath(id, "/register"):                               {"att-" + strconvI(reg): {"absent"}},
 	}
 	for name, b := range map[string]*browser{"coach": coach, "case manager": cm, "trainee": trainee, "anonymous": anon} {

@@ -452,3 +452,49 @@ func (s *Store) AddWorkshopMessage(ctx context.Context, workshopID int64, at tim
 	}
 	return tag.RowsAffected() == 1, nil
 }
+
+// ErrTooLateToOffer refuses an offer too close to the start to answer.
+var ErrTooLateToOffer = errors.New("too late to offer a place")
+
+// OfferWorkshopPlaceTo offers a free place by hand to someone on the
+// waiting list, out of turn, in the caller's transaction with the event's
+// row locked: the offer runs out per workshops.OfferExpiry (ErrTooLateToOffer
+// when the start is too close); no free place is ErrNoFreePlace; someone not
+// waiting is ErrConflict. It returns when the offer runs out.
+func (s *Store) OfferWorkshopPlaceTo(ctx context.Context, workshopID, regID, actor int64, now time.Time) (time.Time, error) {
+	w, err := s.LockStaffWorkshop(ctx, workshopID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if w.Cancelled() {
+		return time.Time{}, ErrWorkshopCancelled
+	}
+	r, err := s.lockStaffRegistration(ctx, workshopID, regID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if r.Status != workshops.Waiting {
+		return time.Time{}, ErrConflict
+	}
+	if w.Free() == 0 {
+		return time.Time{}, ErrNoFreePlace
+	}
+	expires, ok := workshops.OfferExpiry(now, w.StartsAt)
+	if !ok {
+		return time.Time{}, ErrTooLateToOffer
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE workshop_registrations SET status = 'offered', offered_at = $2, offer_expires_at = $3,
+		updated_at = $2 WHERE id = $1`, regID, now, expires); err != nil {
+		return time.Time{}, fmt.Errorf("offer place: %w", mapErr(err))
+	}
+	return expires, s.AddWorkshopHistory(ctx, workshopID, now, actor, "offered",
+		"A free place offered by hand to someone on the waiting list, until "+expires.In(ukZone).Format("2 January 2006, 3:04pm"), 0)
+}
+
+var ukZone = func() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
