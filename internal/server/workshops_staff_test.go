@@ -191,6 +191,28 @@ func TestStaffWorkshopCreateCheckedAndOnce(t *testing.T) {
 	if !starts.Equal(start) {
 		t.Errorf("starts %v, want %v (UK time read back)", starts, start)
 	}
+	// Sent at the same moment from two tabs: still one more event.
+	k2 := wsFormKey(t, b, "/staff/workshops/new")
+	done := make(chan string, 2)
+	for range 2 {
+		go func() {
+			req, _ := http.NewRequest("POST", ts.URL+"/staff/workshops/new", strings.NewReader(wsForm(k2, start.Add(24*time.Hour)).Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := b.c.Do(req)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			resp.Body.Close()
+			done <- resp.Header.Get("Location")
+		}()
+	}
+	if a, c := <-done, <-done; a != c || !strings.HasPrefix(a, "/staff/workshops/") {
+		t.Errorf("two submits at once went to %q and %q", a, c)
+	}
+	if n := ts.count(t, `SELECT count(*) FROM workshops`); n != 2 {
+		t.Fatalf("%d events after two forms, one sent twice at once", n)
+	}
 	// The same title on the same day gets its own slug.
 	id2 := wsCreate(t, b, start)
 	var slug2 string
