@@ -61,12 +61,12 @@ func TestBrowserWorkshopRegistration(t *testing.T) {
 			if h := tr.text("h1"); h != "Check your email" {
 				t.Fatalf("after registering: %q at %s", h, tr.path())
 			}
-			tr.open(ts.mail.MustLink(t, email))
+			tr.open(ts.linkTo(t, email, "/workshops/confirm?token="))
 			tr.submit("form button[type=submit]")
 			if h := tr.text("h1"); h != "You have a place" {
 				t.Fatalf("after confirming: %q", h)
 			}
-			tr.open(ts.mail.MustLink(t, email))
+			tr.open(ts.linkTo(t, email, "/workshops/browser-workshop/your-place?token="))
 			sideways("the place page")
 			if s := tr.text("#status"); !strings.Contains(s, "You have a place") || !strings.Contains(s, "Join the workshop online") {
 				t.Errorf("the place page: %q", s)

@@ -50,11 +50,25 @@ func (ts *testServer) registerAndConfirm(tb testing.TB, slug, name, email string
 	if p.Status != http.StatusSeeOther || p.Location != "/workshops/"+slug+"/check-email" {
 		tb.Fatalf("register %s: %d %q\n%.800s", email, p.Status, p.Location, p.Body)
 	}
-	link := ts.mail.MustLink(tb, email)
-	if !strings.HasPrefix(link, "/workshops/confirm?token=") {
-		tb.Fatalf("confirmation link: %q", link)
+	return b.Post(tb, ts.linkTo(tb, email, "/workshops/confirm?token="), nil)
+}
+
+// linkTo is the newest link to address whose path and query start with
+// prefix (emails are delivered concurrently, so the newest message may be
+// another one).
+func (ts *testServer) linkTo(tb testing.TB, address, prefix string) string {
+	tb.Helper()
+	msgs := ts.mail.To(tb, address)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, l := range linkRe.FindAllString(msgs[i].Text, -1) {
+			u, err := url.Parse(l)
+			if err == nil && strings.HasPrefix(u.RequestURI(), prefix) {
+				return u.RequestURI()
+			}
+		}
 	}
-	return b.Post(tb, link, nil)
+	tb.Fatalf("no link %s... to %s", prefix, address)
+	return ""
 }
 
 func (ts *testServer) registrationStatus(tb testing.TB, workshopID int64, email string) string {
@@ -75,14 +89,17 @@ func (ts *testServer) placesTaken(tb testing.TB, workshopID int64) int {
 	return n
 }
 
-// lastMail is the newest message to address.
-func (ts *testServer) lastMail(tb testing.TB, address string) store.MailboxMessage {
+// lastMail is the newest message to address whose subject has subject in it.
+func (ts *testServer) lastMail(tb testing.TB, address, subject string) store.MailboxMessage {
 	tb.Helper()
 	msgs := ts.mail.To(tb, address)
-	if len(msgs) == 0 {
-		tb.Fatalf("no message to %s", address)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if strings.Contains(msgs[i].Subject, subject) {
+			return msgs[i]
+		}
 	}
-	return msgs[len(msgs)-1]
+	tb.Fatalf("no message %q to %s", subject, address)
+	return store.MailboxMessage{}
 }
 
 // icsOf is the calendar file attached to m.
@@ -143,12 +160,12 @@ func TestWorkshopRegisterConfirmAndCancel(t *testing.T) {
 	}
 	var hash []byte
 	ts.pool.QueryRow(ctx, `SELECT confirm_token_hash FROM workshop_registrations WHERE email = 'ada@example.com'`).Scan(&hash)
-	link := ts.mail.MustLink(t, "ada@example.com")
+	link := ts.linkTo(t, "ada@example.com", "/workshops/confirm?token=")
 	token := strings.TrimPrefix(link, "/workshops/confirm?token=")
 	if len(hash) != 32 || string(hash) != string(auth.HashToken(token)) {
 		t.Fatal("the confirmation token is not kept as its SHA-256 alone")
 	}
-	if ics := ts.icsOf(t, ts.lastMail(t, "ada@example.com")); !strings.Contains(ics, "METHOD:PUBLISH") || strings.Contains(ics, "meet.example.com") {
+	if ics := ts.icsOf(t, ts.lastMail(t, "ada@example.com", "Confirm your email")); !strings.Contains(ics, "METHOD:PUBLISH") || strings.Contains(ics, "meet.example.com") {
 		t.Errorf("the confirm-your-email invitation:\n%s", ics)
 	}
 
@@ -165,7 +182,7 @@ func TestWorkshopRegisterConfirmAndCancel(t *testing.T) {
 	if s := ts.registrationStatus(t, id, "ada@example.com"); s != workshops.Placed || ts.placesTaken(t, id) != 1 {
 		t.Fatalf("after confirming: %s, %d places taken", s, ts.placesTaken(t, id))
 	}
-	placed := ts.lastMail(t, "ada@example.com")
+	placed := ts.lastMail(t, "ada@example.com", "You have a place")
 	ics := ts.icsOf(t, placed)
 	if !strings.Contains(placed.Subject, "You have a place") || !strings.Contains(placed.Text, "https://meet.example.com/join-abc") ||
 		!strings.Contains(ics, "METHOD:REQUEST") || !strings.Contains(ics, fmt.Sprintf("UID:workshop-%d@", id)) || !strings.Contains(ics, "SEQUENCE:0") ||
@@ -174,7 +191,7 @@ func TestWorkshopRegisterConfirmAndCancel(t *testing.T) {
 	}
 
 	// The place page by the emailed link: joining link, calendar, cancel.
-	placeLink := ts.mail.MustLink(t, "ada@example.com")
+	placeLink := ts.linkTo(t, "ada@example.com", "/workshops/career-planning/your-place?token=")
 	placeToken := strings.TrimPrefix(placeLink, "/workshops/career-planning/your-place?token=")
 	if placeToken == placeLink {
 		t.Fatalf("the place link: %q", placeLink)
@@ -234,7 +251,7 @@ func TestWorkshopRegisterConfirmAndCancel(t *testing.T) {
 	if s := ts.registrationStatus(t, id, "ada@example.com"); s != workshops.Cancelled || ts.placesTaken(t, id) != 0 {
 		t.Fatalf("after cancelling: %s, %d places taken", s, ts.placesTaken(t, id))
 	}
-	cancelled := ts.lastMail(t, "ada@example.com")
+	cancelled := ts.lastMail(t, "ada@example.com", "Cancelled")
 	if ics := ts.icsOf(t, cancelled); !strings.Contains(cancelled.Subject, "Cancelled") || !strings.Contains(ics, "METHOD:CANCEL") ||
 		!strings.Contains(ics, fmt.Sprintf("UID:workshop-%d@", id)) {
 		t.Errorf("the cancellation %q:\n%s", cancelled.Subject, ics)
@@ -404,12 +421,12 @@ func TestWorkshopOfferChain(t *testing.T) {
 	if ts.registrationStatus(t, id, "a@example.com") != workshops.Placed || ts.registrationStatus(t, id, "d@example.com") != workshops.Waiting {
 		t.Fatal("the first has the place, the others wait")
 	}
-	if w := ts.lastMail(t, "c@example.com"); !strings.Contains(w.Text, "number 2 on the waiting list") || strings.Contains(w.Text, "meet.example.com") {
+	if w := ts.lastMail(t, "c@example.com", "waiting list"); !strings.Contains(w.Text, "number 2 on the waiting list") || strings.Contains(w.Text, "meet.example.com") {
 		t.Errorf("the waiting-list email:\n%s", w.Text)
 	}
 
 	// A cancels: B is offered the place for 24 hours.
-	aLink := ts.mail.MustLink(t, "a@example.com")
+	aLink := ts.linkTo(t, "a@example.com", "/workshops/chain/your-place?token=")
 	anon := ts.NewBrowser(t)
 	tokenOf := func(link string) string { u, _ := url.Parse(link); return u.Query().Get("token") }
 	if p := anon.Post(t, "/workshops/chain/your-place/cancel", url.Values{"token": {tokenOf(aLink)}}); p.Status != http.StatusSeeOther {
@@ -423,11 +440,11 @@ func TestWorkshopOfferChain(t *testing.T) {
 	if ts.placesTaken(t, id) != 1 {
 		t.Fatal("an offer holds the place")
 	}
-	offer := ts.lastMail(t, "b@example.com")
+	offer := ts.lastMail(t, "b@example.com", "A place is free")
 	if !strings.Contains(offer.Subject, "A place is free for you") || !strings.Contains(offer.Text, "Accept it by") || strings.Contains(offer.Text, "meet.example.com") {
 		t.Fatalf("the offer email %q:\n%s", offer.Subject, offer.Text)
 	}
-	bLink := ts.mail.MustLink(t, "b@example.com")
+	bLink := ts.linkTo(t, "b@example.com", "/workshops/chain/your-place?token=")
 	if p := anon.Get(t, bLink); !strings.Contains(p.Body, "Accept the place") || !strings.Contains(p.Body, "Decline the place") || strings.Contains(p.Body, "meet.example.com") {
 		t.Fatalf("the offer on the place page:\n%.3000s", p.Body)
 	}
@@ -459,18 +476,18 @@ func TestWorkshopOfferChain(t *testing.T) {
 	if ts.registrationStatus(t, id, "c@example.com") != workshops.Lapsed || ts.registrationStatus(t, id, "d@example.com") != workshops.Offered {
 		t.Fatal("a lapsed offer goes to the next")
 	}
-	if l := ts.lastMail(t, "c@example.com"); !strings.Contains(l.Subject, "run out") {
+	if l := ts.lastMail(t, "c@example.com", "run out"); !strings.Contains(l.Subject, "run out") {
 		t.Errorf("the lapse email: %q", l.Subject)
 	}
 	// D accepts: a place, with the joining link.
-	dLink := ts.mail.MustLink(t, "d@example.com")
+	dLink := ts.linkTo(t, "d@example.com", "/workshops/chain/your-place?token=")
 	if p := anon.Post(t, "/workshops/chain/your-place/accept", url.Values{"token": {tokenOf(dLink)}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("accept: %d", p.Status)
 	}
 	if ts.registrationStatus(t, id, "d@example.com") != workshops.Placed || ts.placesTaken(t, id) != 1 {
 		t.Fatal("accepting takes the place")
 	}
-	if pl := ts.lastMail(t, "d@example.com"); !strings.Contains(pl.Text, "https://meet.example.com/join-abc") {
+	if pl := ts.lastMail(t, "d@example.com", "You have a place"); !strings.Contains(pl.Text, "https://meet.example.com/join-abc") {
 		t.Errorf("the place email after accepting:\n%s", pl.Text)
 	}
 
@@ -478,7 +495,7 @@ func TestWorkshopOfferChain(t *testing.T) {
 	soon := ts.mustWorkshop(t, "soon", 1, ts.clock.Now().Add(10*time.Hour))
 	ts.registerAndConfirm(t, "soon", "Person E", "e@example.com")
 	ts.registerAndConfirm(t, "soon", "Person F", "f@example.com")
-	eLink := ts.mail.MustLink(t, "e@example.com")
+	eLink := ts.linkTo(t, "e@example.com", "/workshops/soon/your-place?token=")
 	anon.Post(t, "/workshops/soon/your-place/cancel", url.Values{"token": {tokenOf(eLink)}})
 	ts.pool.QueryRow(ctx, `SELECT offer_expires_at FROM workshop_registrations WHERE workshop_id = $1 AND email = 'f@example.com'`, soon).Scan(&expires)
 	if left := expires.Sub(ts.clock.Now()); left > 5*time.Hour || left < 4*time.Hour {
@@ -489,7 +506,7 @@ func TestWorkshopOfferChain(t *testing.T) {
 	close := ts.mustWorkshop(t, "too-close", 1, ts.clock.Now().Add(90*time.Minute))
 	ts.registerAndConfirm(t, "too-close", "Person G", "g@example.com")
 	ts.registerAndConfirm(t, "too-close", "Person H", "h@example.com")
-	gLink := ts.mail.MustLink(t, "g@example.com")
+	gLink := ts.linkTo(t, "g@example.com", "/workshops/too-close/your-place?token=")
 	before := len(ts.mail.To(t, "h@example.com"))
 	anon.Post(t, "/workshops/too-close/your-place/cancel", url.Values{"token": {tokenOf(gLink)}})
 	if ts.registrationStatus(t, close, "h@example.com") != workshops.Waiting || ts.placesTaken(t, close) != 0 || len(ts.mail.To(t, "h@example.com")) != before {
@@ -524,7 +541,7 @@ func TestWorkshopReminders(t *testing.T) {
 	if count("placed@example.com") != 2 || count("waiting@example.com") != 0 {
 		t.Fatalf("reminders: %d to the placed, %d to the waiting", count("placed@example.com"), count("waiting@example.com"))
 	}
-	if r := ts.lastMail(t, "placed@example.com"); !strings.Contains(r.Text, "https://meet.example.com/join-abc") || len(r.Attachments) == 0 {
+	if r := ts.lastMail(t, "placed@example.com", "Reminder:"); !strings.Contains(r.Text, "https://meet.example.com/join-abc") || len(r.Attachments) == 0 {
 		t.Errorf("the reminder:\n%s", r.Text)
 	}
 }
@@ -580,5 +597,73 @@ func TestWorkshopSignedInTrainee(t *testing.T) {
 	c.SignInPublic(t, "only@example.com")
 	if y := c.Get(t, "/your-referrals"); !strings.Contains(y.Body, "Workshop networking") {
 		t.Errorf("the registrant's page:\n%.2000s", y.Body)
+	}
+}
+
+// Registration says clearly when it cannot happen, and the place page
+// offers check-in and, after the event, feedback and the certificate at
+// the right times only.
+func TestWorkshopRegistrationStatesAndPlaceLinks(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	now := ts.clock.Now()
+	b := ts.NewBrowser(t)
+	mk := func(slug, set string, args ...any) {
+		ts.mustWorkshop(t, slug, 5, now.Add(5*24*time.Hour))
+		if set != "" {
+			if _, err := ts.pool.Exec(ctx, `UPDATE workshops SET `+set+` WHERE slug = '`+slug+`'`, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	mk("not-yet", "registration_opens_at = $1", now.Add(24*time.Hour))
+	mk("shut", "registration_closes_at = $1", now.Add(-time.Hour))
+	mk("called-off", "status = 'cancelled', cancelled_at = $1, cancel_reason = 'The speaker is ill.'", now)
+	mk("gone", "starts_at = $1, ends_at = $2", now.Add(-3*time.Hour), now.Add(-2*time.Hour))
+	for slug, want := range map[string]string{"not-yet": "Registration opens on", "shut": "Registration for this workshop has closed",
+		"called-off": "The speaker is ill.", "gone": "already taken place"} {
+		if p := b.Get(t, "/workshops/"+slug+"/register"); !strings.Contains(p.Body, want) || strings.Contains(p.Body, `name="email"`) {
+			t.Errorf("%s: the form is offered or %q is not said", slug, want)
+		}
+		p := b.Post(t, "/workshops/"+slug+"/register", workshopForm("Late Person", "late@example.com"))
+		if p.Status != http.StatusConflict || !strings.Contains(p.Body, want) {
+			t.Errorf("%s: registering answered %d", slug, p.Status)
+		}
+	}
+	var n int
+	ts.pool.QueryRow(ctx, `SELECT count(*) FROM workshop_registrations`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d registrations for workshops not open", n)
+	}
+
+	// The place page over the event's life.
+	start := now.Add(3 * time.Hour)
+	id := ts.mustWorkshop(t, "live", 5, start)
+	ts.registerAndConfirm(t, "live", "Live Person", "live@example.com")
+	link := ts.linkTo(t, "live@example.com", "/workshops/live/your-place?token=")
+	if p := b.Get(t, link); strings.Contains(p.Body, "/your-place/check-in") || strings.Contains(p.Body, "/your-place/feedback") {
+		t.Error("check-in or feedback offered hours before the start")
+	}
+	ts.clock.Advance(3*time.Hour - 10*time.Minute)
+	if p := b.Get(t, link); !strings.Contains(p.Body, `action="/workshops/live/your-place/check-in"`) || !strings.Contains(p.Body, `name="token"`) {
+		t.Errorf("no check-in 10 minutes before the start:\n%.3000s", p.Body)
+	}
+	if p := b.Post(t, "/workshops/live/your-place/cancel", url.Values{"token": {strings.TrimPrefix(link, "/workshops/live/your-place?token=")}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("cancel before the start: %d", p.Status)
+	}
+	ts.registerAndConfirm(t, "live", "Live Person", "live@example.com")
+	link = ts.linkTo(t, "live@example.com", "/workshops/live/your-place?token=")
+	ts.clock.Advance(2 * time.Hour)
+	if _, err := ts.pool.Exec(ctx, `UPDATE workshop_registrations SET attendance = 'attended', attendance_by = 'staff', attendance_at = now() WHERE workshop_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	p := b.Get(t, link)
+	if !strings.Contains(p.Body, "/workshops/live/your-place/feedback?token=") || !strings.Contains(p.Body, "/workshops/live/your-place/certificate?token=") ||
+		strings.Contains(p.Body, "check-in") || strings.Contains(p.Body, "Cancel your place") {
+		t.Errorf("after the event:\n%.3000s", p.Body)
+	}
+	if p := b.Post(t, "/workshops/live/your-place/cancel", url.Values{"token": {strings.TrimPrefix(link, "/workshops/live/your-place?token=")}}); p.Status != http.StatusConflict {
+		t.Errorf("cancelling after the start: %d", p.Status)
 	}
 }
