@@ -630,7 +630,7 @@ func (s *Server) sendWorkshopUpdates(ctx context.Context, st *store.Store, tx pg
 	if ws.Mode == workshops.ModeInPerson {
 		note += " at " + ws.Venue
 	}
-	note += ". The attached invitation updates it in your calendar."
+	note += ". The attached invitation replaces the one you had."
 	n := 0
 	for _, reg := range regs {
 		if reg.Status != workshops.Placed {
