@@ -51,6 +51,15 @@ var auditActions = map[string]string{
 	"contact_phone_changed":           "corrected their phone number on",
 	"contact_email_change_requested":  "asked to change their email address on",
 	"contact_email_changed":           "changed their email address on",
+	// Workshops, the staff side (issue 16).
+	"workshop_change":        "changed",
+	"workshop_cancel":        "cancelled",
+	"workshop_message":       "emailed everyone with a place on",
+	"workshop_give_place":    "gave a place by hand on",
+	"workshop_offer_place":   "offered a place by hand on",
+	"workshop_remove":        "took someone off",
+	"workshop_view_register": "viewed the attendance register of",
+	"workshop_attendance":    "saved the attendance register of",
 }
 
 func auditAction(code string) string {

@@ -56,7 +56,8 @@ func (s *Server) coordinatorHome(w http.ResponseWriter, r *http.Request, others 
 		Links: []web.NavItem{{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"},
 			{Href: list(store.QueueWaiting, ""), Text: "Referrals waiting for the trainee to confirm or answer"},
 			{Href: "/staff/messages", Text: "Messages that could not be delivered"},
-			{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"}},
+			{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"},
+			{Href: "/staff/workshops", Text: "Workshops and webinars: events, places and waiting lists"}},
 	}
 	for _, row := range urgent.Rows {
 		p.Urgent = append(p.Urgent, web.QueueRow{Reference: row.Reference, TraineeName: row.TraineeName, Route: row.Route,

@@ -25,7 +25,8 @@ func (s *Server) leadHome(w http.ResponseWriter, r *http.Request, others []web.N
 	}
 	p := web.LeadHomeProps{Name: staffFrom(ctx).Name, Others: others,
 		Links: []web.NavItem{{Href: "/staff/reports", Text: "Reports: how the unit is doing over a period"},
-			{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"}}}
+			{Href: "/staff/referrals", Text: "All referrals: the queue, with filters and search"},
+			{Href: "/staff/workshops", Text: "Workshops and webinars: events, places and waiting lists"}}}
 	for _, x := range xs {
 		au := audienceFor(r, x.Card.Owners)
 		funding := x.Kind == "funding"

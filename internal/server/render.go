@@ -52,6 +52,7 @@ func staffNav(a policy.Actor, path string) []web.NavItem {
 	items := []web.NavItem{{Href: "/staff", Text: "Home"}}
 	if a.HasAny(policy.Coordinator, policy.Lead) {
 		items = append(items, web.NavItem{Href: "/staff/referrals", Text: "Referrals"},
+			web.NavItem{Href: "/staff/workshops", Text: "Workshops"},
 			web.NavItem{Href: "/staff/reports", Text: "Reports"})
 	}
 	if a.Has(policy.Coach) {

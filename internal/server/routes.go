@@ -75,6 +75,21 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/sign-in/link", anyone, s.publicLinkForm)
 	h("POST", "/sign-in/link", anyone, s.publicLink)
 	h("POST", "/sign-out", anyone, s.publicSignOut)
+	// Workshops and webinars, the registrant's side (ws-core, issue 16).
+	// Every your-place route checks the person through s.workshopPlace.
+	h("GET", "/workshops", anyone, s.workshopsList)
+	h("GET", "/workshops/confirm", anyone, s.workshopConfirmForm)
+	h("POST", "/workshops/confirm", anyone, s.workshopConfirm)
+	h("GET", "/workshops/{slug}", anyone, s.workshopPage)
+	h("GET", "/workshops/{slug}/register", anyone, s.workshopRegisterForm)
+	h("POST", "/workshops/{slug}/register", anyone, s.workshopRegister)
+	h("GET", "/workshops/{slug}/check-email", anyone, s.workshopCheckEmail)
+	h("GET", "/workshops/{slug}/your-place", anyone, s.workshopYourPlace)
+	h("POST", "/workshops/{slug}/your-place/cancel", anyone, s.workshopCancelPlace)
+	h("POST", "/workshops/{slug}/your-place/accept", anyone, s.workshopAcceptOffer)
+	h("POST", "/workshops/{slug}/your-place/decline", anyone, s.workshopDeclineOffer)
+	h("GET", "/workshops/{slug}/your-place/calendar.ics", anyone, s.workshopCalendar)
+
 	h("GET", "/your-referrals", public, s.yourReferrals)
 	h("GET", "/your-referrals/{reference}", public, s.yourReferral)
 	h("POST", "/your-referrals/{reference}/answer", public, s.answerQuestion)
@@ -200,6 +215,26 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/staff/reports", coordinatorsAndLeads, s.reportsPage)
 	h("GET", "/staff/reports/{table}.csv", coordinatorsAndLeads, s.reportCSV)
 	h("GET", "/staff/reports/outcomes/summary", coordinatorsAndLeads, s.outcomeSummary)
+
+	// Workshops and webinars, the staff side (issue 16; helper ws-staff):
+	// coordinators and PSU leads only, on every route, GET and POST.
+	h("GET", "/staff/workshops", coordinatorsAndLeads, s.staffWorkshops)
+	h("GET", "/staff/workshops/new", coordinatorsAndLeads, s.workshopNewForm)
+	h("POST", "/staff/workshops/new", coordinatorsAndLeads, s.workshopCreate)
+	h("GET", "/staff/workshops/{id}", coordinatorsAndLeads, s.staffWorkshop)
+	h("GET", "/staff/workshops/{id}/edit", coordinatorsAndLeads, s.workshopEditForm)
+	h("POST", "/staff/workshops/{id}/edit", coordinatorsAndLeads, s.workshopEdit)
+	h("GET", "/staff/workshops/{id}/copy", coordinatorsAndLeads, s.workshopCopyForm)
+	h("GET", "/staff/workshops/{id}/cancel", coordinatorsAndLeads, s.workshopCancelForm)
+	h("POST", "/staff/workshops/{id}/cancel", coordinatorsAndLeads, s.workshopCancel)
+	h("GET", "/staff/workshops/{id}/message", coordinatorsAndLeads, s.workshopMessageForm)
+	h("POST", "/staff/workshops/{id}/message", coordinatorsAndLeads, s.workshopMessage)
+	h("POST", "/staff/workshops/{id}/registrations/{reg}/offer", coordinatorsAndLeads, s.workshopOfferPlace)
+	h("POST", "/staff/workshops/{id}/registrations/{reg}/place", coordinatorsAndLeads, s.workshopGivePlace)
+	h("POST", "/staff/workshops/{id}/registrations/{reg}/remove", coordinatorsAndLeads, s.workshopRemove)
+	h("GET", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopAttendanceSheet)
+	h("POST", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopSaveAttendance)
+	h("GET", "/staff/workshops/{id}/check-in-code", coordinatorsAndLeads, s.workshopCheckInCode)
 
 	// Messages that could not be delivered.
 	h("GET", "/staff/messages", coordinators, s.messagesList)
