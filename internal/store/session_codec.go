@@ -150,10 +150,3 @@ func fingerprint(deadline time.Time, values map[string]any) (string, bool) {
 	}
 	return string(b), true
 }
-
-func boolInt(v bool) int {
-	if v {
-		return 1
-	}
-	return 0
-}
