@@ -587,7 +587,7 @@ func TestWorkshopSignedInTrainee(t *testing.T) {
 		t.Errorf("the trainee's page does not list the workshop:\n%.3000s", y.Body)
 	}
 	if d := b.Get(t, "/your-data/download.json"); d.Status != http.StatusOK || !strings.Contains(d.Body, `"workshop_registrations"`) ||
-		!strings.Contains(d.Body, "Workshop networking") {
+		!strings.Contains(d.Body, "Workshop networking") || !strings.Contains(d.Body, `"record": "workshop_registration`) {
 		t.Errorf("the data export has no workshops:\n%.2000s", d.Body)
 	}
 
