@@ -88,27 +88,6 @@ func wsStatus(t *testing.T, ts *testServer, reg int64) string {
 
 func wsPath(id int64, rest string) string { return "/staff/workshops/" + strconvI(id) + rest }
 
-// wsCalendars are the .ics attachments of the emails to address whose
-// subject contains subject.
-func wsCalendars(t *testing.T, ts *testServer, address, subject string) []*ics.Calendar {
-	t.Helper()
-	var out []*ics.Calendar
-	all := invites(t, ts, address)
-	i := 0
-	for _, m := range ts.mail.To(t, address) {
-		for _, a := range m.Attachments {
-			if !strings.HasPrefix(a.ContentType, "text/calendar") {
-				continue
-			}
-			if strings.Contains(m.Subject, subject) {
-				out = append(out, all[i])
-			}
-			i++
-		}
-	}
-	return out
-}
-
 func calMethod(c *ics.Calendar) string {
 	for _, p := range c.CalendarProperties {
 		if p.IANAToken == string(ics.PropertyMethod) {
