@@ -12,6 +12,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"careers/internal/jobs"
 	"careers/internal/policy"
 )
 
@@ -487,9 +488,19 @@ func TestStaffWorkshopCancelTellsEveryone(t *testing.T) {
 	if _, err := ts.pool.Exec(context.Background(), `UPDATE workshop_registrations SET status = 'cancelled', ended_at = now() WHERE id = $1`, gone); err != nil {
 		t.Fatal(err)
 	}
+	// Bob gave his place back and Cat holds the offer of it when the
+	// event is called off.
+	if _, err := ts.pool.Exec(context.Background(), `UPDATE workshop_registrations SET status = 'cancelled', ended_at = now()
+		WHERE email = 'bob.placed@example.com' AND workshop_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.pool.Exec(context.Background(), `UPDATE workshop_registrations SET status = 'offered', offered_at = now(), offer_expires_at = $2
+		WHERE email = 'cat.waiting@example.com' AND workshop_id = $1`, id, ts.clock.Now().Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 
 	form := b.Get(t, wsPath(id, "/cancel"))
-	if !strings.Contains(form.Body, "Everyone registered or waiting (3)") {
+	if !strings.Contains(form.Body, "Everyone registered or waiting (2)") {
 		t.Errorf("the cancel page does not say who is told")
 	}
 	p := b.Post(t, wsPath(id, "/cancel"), url.Values{"reason": {" "}})
@@ -501,7 +512,7 @@ func TestStaffWorkshopCancelTellsEveryone(t *testing.T) {
 		t.Fatalf("cancel: %d", p.Status)
 	}
 	b.Post(t, wsPath(id, "/cancel"), url.Values{"reason": {"The presenter is unwell"}}) // a double submit
-	for _, who := range []string{"ann.placed@example.com", "bob.placed@example.com", "cat.waiting@example.com"} {
+	for _, who := range []string{"ann.placed@example.com", "cat.waiting@example.com"} {
 		msgs := ts.mail.To(t, who)
 		if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "The presenter is unwell") {
 			t.Fatalf("%s got %d emails", who, len(msgs))
@@ -520,14 +531,25 @@ func TestStaffWorkshopCancelTellsEveryone(t *testing.T) {
 			t.Errorf("the cancellation to %s carries the joining link", who)
 		}
 	}
-	if n := len(ts.mail.To(t, "eve.gone@example.com")); n != 0 {
-		t.Errorf("someone no longer registered got %d emails", n)
+	for _, who := range []string{"eve.gone@example.com", "bob.placed@example.com"} {
+		if n := len(ts.mail.To(t, who)); n != 0 {
+			t.Errorf("%s, no longer registered, got %d emails", who, n)
+		}
+	}
+	// Cat's offer, made before the cancellation, never "runs out": she
+	// was told the event is off, and that is the last word.
+	ts.clock.Advance(25 * time.Hour)
+	if n, err := (jobs.WorkshopMailer{BaseURL: mustURL(t, ts.URL)}).SweepWorkshopOffers(context.Background(), ts.pool, ts.clock.Now()); err != nil || n != 0 {
+		t.Errorf("the sweep lapsed %d offers of a cancelled event (%v)", n, err)
+	}
+	if n := len(ts.mail.To(t, "cat.waiting@example.com")); n != 1 {
+		t.Errorf("Cat got %d emails after the cancellation, want only it", n)
 	}
 	var status string
 	var recipients int
 	_ = ts.pool.QueryRow(context.Background(), `SELECT w.status, h.recipients FROM workshops w JOIN workshop_history h ON h.workshop_id = w.id
 		AND h.action = 'cancelled' WHERE w.id = $1`, id).Scan(&status, &recipients)
-	if status != "cancelled" || recipients != 3 {
+	if status != "cancelled" || recipients != 2 {
 		t.Errorf("status %s, history recipients %d", status, recipients)
 	}
 	if n := ts.count(t, `SELECT count(*) FROM workshop_history WHERE action = 'cancelled'`); n != 1 {

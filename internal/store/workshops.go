@@ -385,8 +385,11 @@ func (s *Store) DeclineWorkshopOffer(ctx context.Context, id int64, now time.Tim
 // caller offers them on). Safe to run twice: a lapsed offer is not
 // offered any more.
 func (s *Store) LapseWorkshopOffers(ctx context.Context, now time.Time, limit int) (regIDs, workshopIDs []int64, err error) {
-	rows, err := s.db.Query(ctx, `SELECT r.id, r.workshop_id FROM workshop_registrations r
-		WHERE r.status = 'offered' AND r.offer_expires_at <= $1 ORDER BY r.offer_expires_at, r.id LIMIT $2`, now, limit)
+	// A cancelled event's offers are left as they are: everyone was told
+	// of the cancellation, and "your offer ran out" would only confuse.
+	rows, err := s.db.Query(ctx, `SELECT r.id, r.workshop_id FROM workshop_registrations r JOIN workshops w ON w.id = r.workshop_id
+		WHERE r.status = 'offered' AND r.offer_expires_at <= $1 AND w.status = 'scheduled'
+		ORDER BY r.offer_expires_at, r.id LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lapse offers: %w", err)
 	}
