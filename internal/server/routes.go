@@ -200,6 +200,14 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/staff/reports/{table}.csv", coordinatorsAndLeads, s.reportCSV)
 	h("GET", "/staff/reports/outcomes/summary", coordinatorsAndLeads, s.outcomeSummary)
 
+	// ws-after (issue 16): after a workshop, the registrant's own check-in,
+	// feedback and certificate (s.workshopPlace decides who may).
+	h("GET", "/workshops/{slug}/your-place/check-in", anyone, s.workshopCheckInPage)
+	h("POST", "/workshops/{slug}/your-place/check-in", anyone, s.workshopCheckIn)
+	h("GET", "/workshops/{slug}/your-place/feedback", anyone, s.workshopFeedbackPage)
+	h("POST", "/workshops/{slug}/your-place/feedback", anyone, s.workshopFeedback)
+	h("GET", "/workshops/{slug}/your-place/certificate", anyone, s.workshopCertificate)
+
 	// Messages that could not be delivered.
 	h("GET", "/staff/messages", coordinators, s.messagesList)
 	h("POST", "/staff/messages/{id}/retry", coordinators, s.messageRetry)
