@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,9 @@ import (
 	"time"
 
 	"careers/internal/jobs"
+	"careers/internal/policy"
+	"careers/internal/reports"
+	"careers/internal/server"
 )
 
 // Fixtures for the pages after a workshop, inserted with SQL: the
@@ -329,4 +333,166 @@ func baseURL(t *testing.T, ts *testServer) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// mkWorkshopAt adds a workshop at a fixed time (London), cancelled or not.
+func mkWorkshopAt(t *testing.T, ts *testServer, slug, title string, starts time.Time, cancelled bool) int64 {
+	t.Helper()
+	var id int64
+	if err := ts.pool.QueryRow(context.Background(), `INSERT INTO workshops (slug, title, starts_at, ends_at, mode, capacity, check_in_code, status, cancelled_at)
+		VALUES ($1, $2, $3::timestamptz, $3::timestamptz + interval '90 minutes', 'online', 30, 'ABCD', CASE WHEN $4 THEN 'cancelled' ELSE 'scheduled' END, CASE WHEN $4 THEN $3::timestamptz - interval '2 days' END)
+		RETURNING id`, slug, title, starts, cancelled).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// addFeedback gives registration's feedback.
+func addFeedback(t *testing.T, ts *testServer, regID int64, fft, comment string) {
+	t.Helper()
+	if _, err := ts.pool.Exec(context.Background(), `INSERT INTO workshop_feedback (registration_id, workshop_id, answered_at, fft, comment)
+		SELECT id, workshop_id, now(), $2, $3 FROM workshop_registrations WHERE id = $1`, regID, fft, comment); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The workshop figures per event and over the period, under the
+// small-number rule, with the CSVs; comments of a small event stay out of
+// the CSV.
+func TestWorkshopReportsSmallNumbersAndCSV(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	london := londonLoc(t)
+	a := mkWorkshopAt(t, ts, "consultant-interview-may", "The consultant interview", time.Date(2025, 5, 10, 18, 0, 0, 0, london), false)
+	bEv := mkWorkshopAt(t, ts, "networking-may", "Networking for clinicians", time.Date(2025, 5, 20, 18, 0, 0, 0, london), false)
+	mkWorkshopAt(t, ts, "cancelled-june", "Career planning", time.Date(2025, 6, 1, 18, 0, 0, 0, london), true)
+	var attendees []int64
+	for i := range 12 {
+		att := "attended"
+		if i >= 9 {
+			att = "absent"
+		}
+		id := mkReg(t, ts, a, "A person", "a"+strconvI(int64(i))+"@example.nhs.uk", "placed", att)
+		if i < 4 { // four got their place from the waiting list
+			if _, err := ts.pool.Exec(ctx, `UPDATE workshop_registrations SET offered_at = confirmed_at + interval '1 day', placed_at = confirmed_at + interval '1 day' WHERE id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if att == "attended" {
+			attendees = append(attendees, id)
+		}
+	}
+	mkReg(t, ts, a, "Still waiting", "w1@example.nhs.uk", "waiting", "")
+	mkReg(t, ts, a, "Still waiting", "w2@example.nhs.uk", "waiting", "")
+	for i, id := range attendees[:7] {
+		fft, comment := "very_good", ""
+		switch i {
+		case 0:
+			comment = `=HYPERLINK("http://evil.example","x")`
+		case 1:
+			comment = "More time for questions"
+		case 5, 6:
+			fft = "poor"
+		}
+		addFeedback(t, ts, id, fft, comment)
+	}
+	for i := range 3 {
+		id := mkReg(t, ts, bEv, "B person", "b"+strconvI(int64(i))+"@example.nhs.uk", "placed", "attended")
+		if i < 2 {
+			comment := ""
+			if i == 0 {
+				comment = "Small group comment"
+			}
+			addFeedback(t, ts, id, "good", comment)
+		}
+	}
+
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	br := ts.NewBrowser(t)
+	br.SignInStaff(t, "coord@example.nhs.uk", "")
+	p := br.Get(t, "/staff/reports?"+reportPeriod)
+	if p.Status != http.StatusOK {
+		t.Fatalf("reports page: %d\n%.800s", p.Status, p.Body)
+	}
+	for _, want := range []string{"Workshops and webinars", "The consultant interview", "Networking for clinicians",
+		"Small group comment", "More time for questions", "not shown (fewer than 5 answers)",
+		`href="/staff/reports/workshops-by-event.csv?from=2025-04-01&amp;to=2025-06-30"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the page does not show %q", want)
+		}
+	}
+
+	ev, _ := csvRows(t, br, "workshops-by-event")
+	// Event B's small counts beside the period's totals take event A's
+	// matching counts with them.
+	wh := server.WorkshopWithheld
+	wantA := []string{"The consultant interview", "10 May 2025", reports.Hidden, reports.Hidden, reports.Hidden, reports.Few, wh,
+		"6", reports.Few, wh, reports.Hidden, wh}
+	if got := row(ev, "The consultant interview"); strings.Join(got, "|") != strings.Join(wantA, "|") {
+		t.Errorf("event A row:\n got %q\nwant %q", got, wantA)
+	}
+	wantB := []string{"Networking for clinicians", "20 May 2025", reports.Few, reports.Few, reports.Few, "0", wh,
+		"0", "0", "none to count", reports.Few, wh}
+	if got := row(ev, "Networking for clinicians"); strings.Join(got, "|") != strings.Join(wantB, "|") {
+		t.Errorf("event B row:\n got %q\nwant %q", got, wantB)
+	}
+	// Event A alone: its counts show, but for the small no-shows (and the
+	// attended beside them), and its 7 feedback answers, whose split (5
+	// very good, 2 poor) cannot be shown without giving the 2 away.
+	alone := br.Get(t, "/staff/reports/workshops-by-event.csv?from=2025-05-01&to=2025-05-15")
+	aloneRows, err := csv.NewReader(strings.NewReader(alone.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAlone := []string{"The consultant interview", "10 May 2025", "14", "12", reports.Hidden, reports.Few, wh,
+		"6", reports.Few, wh, reports.Hidden, wh}
+	if got := row(aloneRows, "The consultant interview"); strings.Join(got, "|") != strings.Join(wantAlone, "|") {
+		t.Errorf("event A alone:\n got %q\nwant %q", got, wantAlone)
+	}
+	if row(ev, "Career planning") != nil {
+		t.Error("a cancelled event is counted as held")
+	}
+	tot, _ := csvRows(t, br, "workshops-totals")
+	for label, want := range map[string]string{
+		"Events held or coming (not cancelled)": "2", "Events cancelled": "1", "Registrations (confirmed)": "17",
+		"Places taken": "15", "Attended": reports.Hidden, "No-shows (a place, not attended)": reports.Few,
+		"Joined the waiting list": "6", "Got a place from the waiting list": reports.Few,
+	} {
+		if got := row(tot, label); len(got) != 2 || got[1] != want {
+			t.Errorf("totals %q: %q, want %q", label, got, want)
+		}
+	}
+	fft, _ := csvRows(t, br, "workshops-friends-and-family-test")
+	for label, want := range map[string]string{"Very good": reports.Hidden, "Good": reports.Few, "Poor": reports.Few, "Very poor": "0"} {
+		if got := row(fft, label); len(got) != 2 || got[1] != want {
+			t.Errorf("FFT %q: %q, want %q", label, got, want)
+		}
+	}
+	// 9 answers, two small counts: no way to show the total without
+	// narrowing them, so it goes too.
+	if got := row(fft, "All answers"); len(got) != 2 || got[1] != reports.Hidden {
+		t.Errorf("FFT total: %q", got)
+	}
+	cm, raw := csvRows(t, br, "workshops-comments")
+	if strings.Contains(raw.Body, "Small group comment") {
+		t.Error("a comment from an event with fewer than 5 answers is in the CSV")
+	}
+	if !strings.Contains(raw.Body, `'=HYPERLINK(""http://evil.example"",""x"")`) {
+		t.Errorf("the formula is not neutralised:\n%s", raw.Body)
+	}
+	if len(cm) != 3 { // header and A's two comments
+		t.Errorf("comments CSV has %d rows, want 3: %q", len(cm), cm)
+	}
+	if p := br.Get(t, "/staff/reports/workshops-comments-all.csv?"+reportPeriod); p.Status != http.StatusNotFound {
+		t.Errorf("the page's full comments have a CSV: %d", p.Status)
+	}
+
+	// A coach does not see the reports.
+	ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	cb := ts.NewBrowser(t)
+	cb.SignInStaff(t, "coach@example.nhs.uk", "")
+	if p := cb.Get(t, "/staff/reports/workshops-comments.csv?"+reportPeriod); p.Status != http.StatusForbidden && p.Status != http.StatusNotFound {
+		t.Errorf("coach downloads workshop comments: %d", p.Status)
+	}
 }
