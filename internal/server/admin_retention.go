@@ -1,10 +1,10 @@
 package server
 
 import (
-	"slices"
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
