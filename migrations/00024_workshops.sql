@@ -84,6 +84,14 @@ CREATE TABLE workshop_registrations (
     attendance_at      timestamptz,
     -- Reminders sent (2 days and 2 hours before), each once.
     reminded           text[] NOT NULL DEFAULT '{}',
+    -- The eligibility check on the answers given (the same rules as a
+    -- referral, internal/eligibility): not_eligible registrations are not
+    -- taken, so this is eligible or needs_review (a coordinator looks).
+    -- The other answers the rules read are kept with their reasons.
+    eligibility         text NOT NULL DEFAULT 'needs_review'
+                        CHECK (eligibility IN ('eligible', 'not_eligible', 'needs_review')),
+    eligibility_reasons jsonb NOT NULL DEFAULT '[]',
+    answers             jsonb NOT NULL DEFAULT '{}',
     updated_at         timestamptz NOT NULL DEFAULT now(),
     UNIQUE (workshop_id, email),
     CHECK ((status = 'offered') = (offer_expires_at IS NOT NULL)),

@@ -215,6 +215,12 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	// Workshops (ws-core): run-out offers and reminders.
+	if err := river.AddWorkerSafely(workers, &workshopSweepWorker{
+		pool: pool, m: NewWorkshopMailer(cfg), now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	if err := river.AddWorkerSafely(workers, &followUpWorker{
 		pool: pool, baseURL: cfg.BaseURL, months: months, now: o.now, log: log,
 	}); err != nil {
@@ -287,6 +293,11 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return workshopFeedbackArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "workshop_feedback_asks"}),
+			// Every 5 minutes (ws-core): workshop offers that ran out go to
+			// the next person waiting; reminders 2 days and 2 hours before.
+			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return workshopSweepArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "workshop_sweep", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return retentionArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "retention", RunOnStart: true}),

@@ -108,11 +108,18 @@ func (h linkHandler) allowed(ctx context.Context) (bool, error) {
 	return ok, err
 }
 
-// signIn sends a sign-in link to a trainee or referrer the service knows.
+// signIn sends a sign-in link to a trainee or referrer the service knows,
+// or to a person who has confirmed a workshop registration (their page
+// lists it, even with no referral).
 func (h linkHandler) signIn(ctx context.Context) error {
 	known, err := h.st.EmailIsKnown(ctx, h.req.Email)
-	if err != nil || !known {
+	if err != nil {
 		return err
+	}
+	if !known {
+		if known, err = h.st.HasConfirmedWorkshopRegistration(ctx, store.NormaliseEmail(h.req.Email)); err != nil || !known {
+			return err
+		}
 	}
 	if ok, err := h.allowed(ctx); err != nil || !ok {
 		return err

@@ -350,6 +350,27 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 	yr := "/your-referrals/" + owned
 	triage := staffRoute(F, A, F, F, F, F, F)
 	selfPage := "/refer/self/" + intake.Self.Pages[0].Slug
+	// A workshop (ws-core) where the trainee t@ has a place; the place's
+	// pages are theirs alone.
+	var wsID int64
+	if err := ts.pool.QueryRow(ctx, `INSERT INTO workshops (slug, title, starts_at, ends_at, mode, capacity, check_in_code)
+		VALUES ('matrix-workshop', 'Matrix workshop', $1, $2, 'online', 10, 'ABCD') RETURNING id`, now.Add(96*time.Hour), now.Add(98*time.Hour)).Scan(&wsID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.pool.Exec(ctx, `INSERT INTO workshop_registrations (workshop_id, name, email, professional_group, region, grade, status, confirmed_at, placed_at)
+		VALUES ($1, 'Trainee T', 't@example.com', 'doctor', 'london', 'st3', 'placed', now(), now())`, wsID); err != nil {
+		t.Fatal(err)
+	}
+	wp := "/workshops/matrix-workshop/your-place"
+	hiddenPlace := map[string]int{"anonymous": H, "other trainee": H, "referrer": H, "coordinator": H}
+	ownPlace := func(own int) map[string]int {
+		m := map[string]int{}
+		for k, v := range hiddenPlace {
+			m[k] = v
+		}
+		m["trainee"] = own
+		return m
+	}
 	cmPage := "/staff/referrals/new/" + intake.CaseManager.Pages[0].Slug
 	supPage := "/refer/supervisor/" + intake.Supervisor.Pages[0].Slug
 
@@ -398,6 +419,18 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		{route: "GET /your-referrals/{reference}/contact", path: yr + "/contact", want: publicRoute(ok, F, H)},
 		{route: "POST /your-referrals/{reference}/contact", path: yr + "/contact", form: form("email", "t@example.com", "phone", "07700 900123"), want: publicRoute(E, F, H)},
 		{route: "POST /contact-details/confirm", anyone: true},
+
+		// Workshops (ws-core): public pages and forms anyone may use; the
+		// place pages only for the registrant (404 for anyone else).
+		{route: "POST /workshops/confirm", anyone: true}, {route: "POST /workshops/{slug}/register", anyone: true},
+		{route: "GET /workshops/{slug}", path: "/workshops/matrix-workshop", want: map[string]int{"anonymous": ok, "trainee": ok, "coordinator": ok}},
+		{route: "GET /workshops/{slug}/register", path: "/workshops/matrix-workshop/register", want: map[string]int{"anonymous": ok, "trainee": ok}},
+		{route: "GET /workshops/{slug}/check-email", path: "/workshops/matrix-workshop/check-email", want: map[string]int{"anonymous": ok}},
+		{route: "GET /workshops/{slug}/your-place", path: wp, want: ownPlace(ok)},
+		{route: "GET /workshops/{slug}/your-place/calendar.ics", path: wp + "/calendar.ics", want: ownPlace(ok)},
+		{route: "POST /workshops/{slug}/your-place/accept", path: wp + "/accept", form: form(), want: ownPlace(A)},
+		{route: "POST /workshops/{slug}/your-place/decline", path: wp + "/decline", form: form(), want: ownPlace(A)},
+		{route: "POST /workshops/{slug}/your-place/cancel", path: wp + "/cancel", form: form(), want: ownPlace(A)},
 
 		// Staff account and intake.
 		{route: "POST /staff/account/password", path: "/staff/account/password", form: form("current", "x"),
@@ -512,7 +545,8 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 	// on in the background).
 	tables := []string{"referrals", "appointments", "allowance_events", "extension_requests", "referral_notes", "info_requests",
 		"availability_slots", "summaries", "referral_events", "staff_users", "coach_profiles", "referral_drafts",
-		"documents", "destruction_register", "auth_tokens", "coach_time_off", "availability_patterns", "calendar_feeds", "outcome_answers", "outcome_followups"}
+		"documents", "destruction_register", "auth_tokens", "coach_time_off", "availability_patterns", "calendar_feeds", "outcome_answers", "outcome_followups",
+		"workshops", "workshop_registrations", "workshop_place_links"}
 	ts.mail.settle(t)
 	snapshot := func() string {
 		var b strings.Builder

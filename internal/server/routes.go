@@ -75,6 +75,21 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("GET", "/sign-in/link", anyone, s.publicLinkForm)
 	h("POST", "/sign-in/link", anyone, s.publicLink)
 	h("POST", "/sign-out", anyone, s.publicSignOut)
+	// Workshops and webinars, the registrant's side (ws-core, issue 16).
+	// Every your-place route checks the person through s.workshopPlace.
+	h("GET", "/workshops", anyone, s.workshopsList)
+	h("GET", "/workshops/confirm", anyone, s.workshopConfirmForm)
+	h("POST", "/workshops/confirm", anyone, s.workshopConfirm)
+	h("GET", "/workshops/{slug}", anyone, s.workshopPage)
+	h("GET", "/workshops/{slug}/register", anyone, s.workshopRegisterForm)
+	h("POST", "/workshops/{slug}/register", anyone, s.workshopRegister)
+	h("GET", "/workshops/{slug}/check-email", anyone, s.workshopCheckEmail)
+	h("GET", "/workshops/{slug}/your-place", anyone, s.workshopYourPlace)
+	h("POST", "/workshops/{slug}/your-place/cancel", anyone, s.workshopCancelPlace)
+	h("POST", "/workshops/{slug}/your-place/accept", anyone, s.workshopAcceptOffer)
+	h("POST", "/workshops/{slug}/your-place/decline", anyone, s.workshopDeclineOffer)
+	h("GET", "/workshops/{slug}/your-place/calendar.ics", anyone, s.workshopCalendar)
+
 	h("GET", "/your-referrals", public, s.yourReferrals)
 	h("GET", "/your-referrals/{reference}", public, s.yourReferral)
 	h("POST", "/your-referrals/{reference}/answer", public, s.answerQuestion)

@@ -14,6 +14,7 @@ import (
 	"careers/internal/referral"
 	"careers/internal/store"
 	"careers/internal/triage"
+	"careers/internal/workshops"
 	"careers/web"
 )
 
@@ -38,6 +39,7 @@ func (s *Server) yourData(w http.ResponseWriter, r *http.Request) {
 	add(c.Appointments, "session", "sessions")
 	add(c.Summaries, "summary", "summaries")
 	add(c.Messages, "email we sent you", "emails we sent you")
+	add(c.Workshops, "workshop registration", "workshop registrations")
 	add(c.Access, "record of who looked at or changed your records", "records of who looked at or changed your records")
 	s.render(w, r, http.StatusOK, web.YourDataPage(s.layout(r, ""), p))
 }
@@ -138,6 +140,21 @@ func exportDoc(d store.SubjectData) web.ExportDoc {
 		}
 		doc.Sections = append(doc.Sections, web.ExportSection{Heading: "Referrals you made for other people",
 			Paragraphs: []string{"What those trainees told us is theirs, so only your own part is here."}, Tables: []web.ExportTable{t}})
+	}
+	if len(d.Workshops) > 0 {
+		t := web.ExportTable{Caption: "Workshops and webinars you registered for",
+			Head: []string{"Workshop", "When (UK time)", "Registration", "Name and details as given", "Eligibility check", "Registered", "Confirmed", "Ended", "Attendance"}}
+		for _, x := range d.Workshops {
+			details := x.Name + ", " + x.Email + "; " + referral.ProfessionalGroup(x.ProfessionalGroup).Label() + ", " +
+				referral.Region(x.Region).Label() + ", " + referral.Stage(x.Grade).Label()
+			status := workshops.StatusLabel(x.Status)
+			if x.WorkshopStatus == workshops.WorkshopCancelled {
+				status += " (the workshop was cancelled)"
+			}
+			t.Rows = append(t.Rows, []string{x.Workshop, workshops.When(x.StartsAt, x.EndsAt), status, details,
+				eligibility.Outcome(x.Eligibility).Label(), web.DateTime(x.RegisteredAt), optTime(x.ConfirmedAt), optTime(x.EndedAt), x.Attendance})
+		}
+		doc.Sections = append(doc.Sections, web.ExportSection{Heading: "Workshops and webinars", Tables: []web.ExportTable{t}})
 	}
 	msgs := web.ExportSection{Heading: "Emails we sent you", Empty: "We have not sent you any emails."}
 	for _, m := range d.Messages {

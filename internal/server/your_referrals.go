@@ -13,6 +13,7 @@ import (
 	"careers/internal/policy"
 	"careers/internal/store"
 	"careers/internal/triage"
+	"careers/internal/workshops"
 	"careers/web"
 )
 
@@ -48,7 +49,22 @@ func (s *Server) yourReferrals(w http.ResponseWriter, r *http.Request) {
 			refs = append(refs, publicReferral(policy.AudienceOf(a, c.Owners), c, a.Email))
 		}
 	}
-	s.render(w, r, http.StatusOK, web.YourReferralsPage(s.layout(r, ""), refs))
+	// Their workshop registrations (ws-core), beside their referrals.
+	regs, err := s.store.WorkshopRegistrationsByEmail(r.Context(), store.NormaliseEmail(a.Email))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	ws := make([]web.YourWorkshop, 0, len(regs))
+	for _, x := range regs {
+		status := workshops.StatusLabel(x.Registration.Status)
+		if x.Workshop.Status == workshops.WorkshopCancelled {
+			status = "Workshop cancelled"
+		}
+		ws = append(ws, web.YourWorkshop{Slug: x.Workshop.Slug, Title: x.Workshop.Title,
+			When: workshops.When(x.Workshop.StartsAt, x.Workshop.EndsAt), Status: status})
+	}
+	s.render(w, r, http.StatusOK, web.YourReferralsPage(s.layout(r, ""), refs, ws))
 }
 
 // referralFor loads the referral in the URL and applies the policy for

@@ -31,11 +31,38 @@ type SubjectData struct {
 	// NotesLeftOut says the team's internal notes were left out (the
 	// trainee's own download; a request through an admin has them).
 	NotesLeftOut bool `json:"staff_notes_left_out,omitempty"`
+	// Workshops are the person's workshop and webinar registrations
+	// (issue 16), with what they answered and what happened.
+	Workshops []SubjectWorkshop `json:"workshop_registrations"`
+}
+
+// SubjectWorkshop is one workshop registration as its person's data.
+type SubjectWorkshop struct {
+	Workshop           string              `json:"workshop"`
+	StartsAt           time.Time           `json:"starts_at"`
+	EndsAt             time.Time           `json:"ends_at"`
+	WorkshopStatus     string              `json:"workshop_status"`
+	Name               string              `json:"name"`
+	Email              string              `json:"email"`
+	ProfessionalGroup  string              `json:"professional_group"`
+	Region             string              `json:"region"`
+	Grade              string              `json:"stage_or_grade"`
+	Answers            map[string][]string `json:"answers"`
+	Eligibility        string              `json:"eligibility"`
+	EligibilityReasons []EligibilityReason `json:"eligibility_reasons"`
+	Status             string              `json:"status"`
+	RegisteredAt       time.Time           `json:"registered_at"`
+	ConfirmedAt        *time.Time          `json:"confirmed_at"`
+	PlacedAt           *time.Time          `json:"placed_at"`
+	OfferExpiresAt     *time.Time          `json:"offer_expires_at"`
+	EndedAt            *time.Time          `json:"ended_at"`
+	Attendance         string              `json:"attendance"`
+	Reminded           []string            `json:"reminders_sent"`
 }
 
 // Empty reports whether nothing at all is held about the address.
 func (d SubjectData) Empty() bool {
-	return len(d.Referrals) == 0 && len(d.AsReferrer) == 0 && len(d.Messages) == 0 && len(d.Access) == 0
+	return len(d.Referrals) == 0 && len(d.AsReferrer) == 0 && len(d.Messages) == 0 && len(d.Access) == 0 && len(d.Workshops) == 0
 }
 
 // SubjectReferral is one referral with everything that hangs off it.
@@ -238,7 +265,27 @@ func (s *Store) subjectData(ctx context.Context, d *SubjectData) error {
 	if err := s.subjectMessages(ctx, d); err != nil {
 		return err
 	}
+	if err := s.subjectWorkshops(ctx, d); err != nil {
+		return err
+	}
 	return s.subjectAccess(ctx, d, refs, apptIDs)
+}
+
+// subjectWorkshops adds the person's workshop registrations.
+func (s *Store) subjectWorkshops(ctx context.Context, d *SubjectData) error {
+	regs, err := s.WorkshopRegistrationsByEmail(ctx, d.Email)
+	if err != nil {
+		return err
+	}
+	for _, x := range regs {
+		r, w := x.Registration, x.Workshop
+		d.Workshops = append(d.Workshops, SubjectWorkshop{Workshop: w.Title, StartsAt: w.StartsAt, EndsAt: w.EndsAt, WorkshopStatus: w.Status,
+			Name: r.Name, Email: r.Email, ProfessionalGroup: r.ProfessionalGroup, Region: r.Region, Grade: r.Grade, Answers: r.Answers,
+			Eligibility: r.Eligibility, EligibilityReasons: r.EligibilityReasons, Status: r.Status, RegisteredAt: r.CreatedAt,
+			ConfirmedAt: r.ConfirmedAt, PlacedAt: r.PlacedAt, OfferExpiresAt: r.OfferExpiresAt, EndedAt: r.EndedAt,
+			Attendance: r.Attendance, Reminded: r.Reminded})
+	}
+	return nil
 }
 
 func (s *Store) subjectReferrals(ctx context.Context, d *SubjectData) error {
@@ -515,6 +562,7 @@ func (s *Store) subjectAccess(ctx context.Context, d *SubjectData, refs, apptIDs
 // offers the download (counted, not read).
 type SubjectCounts struct {
 	Referrals, AsReferrer, Documents, Appointments, Summaries, Messages, Access int
+	Workshops                                                                   int
 }
 
 // SubjectCountsFor counts what SubjectData would gather for email, in one
@@ -534,8 +582,9 @@ func (s *Store) SubjectCountsFor(ctx context.Context, email string) (SubjectCoun
 				UNION SELECT a.id FROM audit_log a JOIN appointments ap ON a.record_type = 'appointment' AND a.record_id = ap.id::text
 					JOIN mine m ON m.id = ap.referral_id
 				UNION SELECT a.id FROM audit_log a WHERE a.record_type = 'personal_data' AND a.record_id = $1
-				UNION SELECT a.id FROM audit_log a WHERE a.actor_email = $1 AND (`+ownActorRow+`)) x)`,
-		NormaliseEmail(email)).Scan(&c.Referrals, &c.AsReferrer, &c.Documents, &c.Appointments, &c.Summaries, &c.Messages, &c.Access)
+				UNION SELECT a.id FROM audit_log a WHERE a.actor_email = $1 AND (`+ownActorRow+`)) x),
+			(SELECT count(*) FROM workshop_registrations WHERE email = $1)`,
+		NormaliseEmail(email)).Scan(&c.Referrals, &c.AsReferrer, &c.Documents, &c.Appointments, &c.Summaries, &c.Messages, &c.Access, &c.Workshops)
 	if err != nil {
 		return c, fmt.Errorf("subject counts: %w", err)
 	}
