@@ -496,3 +496,66 @@ func TestWorkshopReportsSmallNumbersAndCSV(t *testing.T) {
 		t.Errorf("coach downloads workshop comments: %d", p.Status)
 	}
 }
+
+func regStatus(t *testing.T, ts *testServer, regID int64) string {
+	t.Helper()
+	var s string
+	if err := ts.pool.QueryRow(context.Background(), `SELECT status FROM workshop_registrations WHERE id = $1`, regID).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Withdrawing a referral ends one-to-one support; workshops are open to
+// trainees with or without a referral, so their places stay unless the
+// trainee ticks the box, when each is cancelled (with its email) and a
+// freed place goes to the next person waiting.
+func TestWithdrawalCancelsWorkshopPlacesOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	now := ts.clock.Now()
+	ws := mkWorkshop(t, ts, "one-place", now.Add(72*time.Hour), now.Add(74*time.Hour), "ONEP")
+	if _, err := ts.pool.Exec(ctx, `UPDATE workshops SET capacity = 2 WHERE id = $1`, ws); err != nil {
+		t.Fatal(err)
+	}
+	other := mkWorkshop(t, ts, "waiting-here", now.Add(96*time.Hour), now.Add(98*time.Hour), "WAIT")
+	past := mkWorkshop(t, ts, "already-held", now.Add(-72*time.Hour), now.Add(-70*time.Hour), "PAST")
+
+	keep, _ := allocated(t, ts, "CR-WSWD-0001", "keep@example.com", coach.ID, 3)
+	keepPlace := mkReg(t, ts, ws, "Kim Keep", "keep@example.com", "placed", "")
+	form := keep.Get(t, "/your-referrals/CR-WSWD-0001/withdraw")
+	if !strings.Contains(form.Body, "Workshop one-place") || !strings.Contains(form.Body, `name="workshops"`) {
+		t.Fatalf("the withdrawal form does not offer the workshops:\n%.3000s", form.Body)
+	}
+	if p := keep.Post(t, "/your-referrals/CR-WSWD-0001/withdraw", url.Values{"share": {"no"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", p.Status)
+	}
+	if s := regStatus(t, ts, keepPlace); s != "placed" {
+		t.Errorf("without the box ticked the place is %s, want placed", s)
+	}
+
+	leave, _ := allocated(t, ts, "CR-WSWD-0002", "leave@example.com", coach.ID, 3)
+	leavePlace := mkReg(t, ts, ws, "Lee Leave", "leave@example.com", "placed", "")
+	leaveWait := mkReg(t, ts, other, "Lee Leave", "leave@example.com", "waiting", "")
+	leavePast := mkReg(t, ts, past, "Lee Leave", "leave@example.com", "placed", "attended")
+	next := mkReg(t, ts, ws, "Nat Next", "next@example.nhs.uk", "waiting", "")
+	if p := leave.Post(t, "/your-referrals/CR-WSWD-0002/withdraw", url.Values{"share": {"no"}, "workshops": {"cancel"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("withdraw with workshops: %d", p.Status)
+	}
+	for id, want := range map[int64]string{leavePlace: "cancelled", leaveWait: "cancelled", leavePast: "placed", next: "offered", keepPlace: "placed"} {
+		if s := regStatus(t, ts, id); s != want {
+			t.Errorf("registration %d is %s, want %s", id, s, want)
+		}
+	}
+	if n := countRows(t, ts, `SELECT count(*) FROM notifications WHERE kind = 'workshop_cancelled'`); n != 2 {
+		t.Errorf("%d cancellation emails, want 2", n)
+	}
+	if n := countRows(t, ts, `SELECT count(*) FROM notifications WHERE kind = 'workshop_offer'`); n != 1 {
+		t.Errorf("%d offer emails, want 1 (the freed place)", n)
+	}
+	if n := countRows(t, ts, `SELECT count(*) FROM audit_log WHERE action = 'withdraw' AND record_id = 'CR-WSWD-0002' AND detail LIKE '%workshop registrations cancelled: 2'`); n != 1 {
+		t.Errorf("withdrawal audit rows naming the workshops: %d", n)
+	}
+}

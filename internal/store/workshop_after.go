@@ -160,10 +160,16 @@ type WorkshopReport struct {
 	Comments  []WorkshopComment
 }
 
+// confirmedSQL says a registration was confirmed. Cancelling one never
+// confirmed stamps its confirmed_at with the moment it ended
+// (CancelWorkshopRegistration), which tells the two apart.
+const confirmedSQL = `(r.confirmed_at IS NOT NULL AND NOT (r.status = 'cancelled' AND r.placed_at IS NULL AND r.offered_at IS NULL AND r.ended_at = r.confirmed_at))`
+
 // waitedSQL says a confirmed registration joined the waiting list: it was
 // offered a place, or never got one, or got one only later than it
-// confirmed (moved from the waiting list by hand).
-const waitedSQL = `r.confirmed_at IS NOT NULL AND (r.offered_at IS NOT NULL OR r.placed_at IS NULL OR r.placed_at > r.confirmed_at + interval '1 second')`
+// confirmed (moved from the waiting list by hand; a place on confirming is
+// stamped within microseconds of it).
+const waitedSQL = confirmedSQL + ` AND (r.offered_at IS NOT NULL OR r.placed_at IS NULL OR r.placed_at > r.confirmed_at + interval '1 second')`
 
 // ReportWorkshops reads the figures of the workshops starting in [from, to),
 // in order of their start.
@@ -171,7 +177,7 @@ func (s *Store) ReportWorkshops(ctx context.Context, from, to time.Time) (Worksh
 	var rep WorkshopReport
 	rows, _ := s.db.Query(ctx, `
 		SELECT w.id, w.title, w.starts_at, w.ends_at, w.status = 'cancelled', w.registrations_destroyed_at IS NOT NULL,
-		       count(r.id) FILTER (WHERE r.confirmed_at IS NOT NULL),
+		       count(r.id) FILTER (WHERE `+confirmedSQL+`),
 		       count(r.id) FILTER (WHERE r.status = 'placed'),
 		       count(r.id) FILTER (WHERE r.status = 'placed' AND r.attendance = 'attended'),
 		       count(r.id) FILTER (WHERE `+waitedSQL+`),
@@ -348,4 +354,40 @@ func (s *Store) DestroyWorkshopRegistrations(ctx context.Context, id int64, now 
 		return RegisterEntry{}, fmt.Errorf("destroy workshop %d registrations: %w", id, err)
 	}
 	return e, nil
+}
+
+// UpcomingRegistration is a registration for a workshop still to come
+// that its person could cancel (a place, an offer, a waiting-list entry,
+// an unconfirmed registration).
+type UpcomingRegistration struct {
+	ID         int64
+	WorkshopID int64
+	Title      string
+	StartsAt   time.Time
+	EndsAt     time.Time
+	Status     string
+}
+
+// UpcomingRegistrationsOf lists email's registrations (lower case) for
+// scheduled workshops starting after now that can still be cancelled,
+// soonest first: what a trainee withdrawing may give up too.
+func (s *Store) UpcomingRegistrationsOf(ctx context.Context, email string, now time.Time) ([]UpcomingRegistration, error) {
+	if email == "" {
+		return nil, nil
+	}
+	rows, _ := s.db.Query(ctx, `
+		SELECT r.id, w.id, w.title, w.starts_at, w.ends_at, r.status
+		FROM workshop_registrations r JOIN workshops w ON w.id = r.workshop_id
+		WHERE r.email = $1 AND w.status = 'scheduled' AND w.starts_at > $2
+		  AND r.status IN ('unconfirmed', 'placed', 'waiting', 'offered')
+		ORDER BY w.starts_at, w.id`, email, now)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (UpcomingRegistration, error) {
+		var u UpcomingRegistration
+		err := row.Scan(&u.ID, &u.WorkshopID, &u.Title, &u.StartsAt, &u.EndsAt, &u.Status)
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upcoming workshop registrations: %w", err)
+	}
+	return out, nil
 }
