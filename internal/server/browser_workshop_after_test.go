@@ -1,0 +1,70 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"careers/internal/browsertest"
+)
+
+// After a workshop, in a real browser: the attendee checks in with the
+// session's code (a wrong one first), gives feedback (nothing chosen
+// first) and opens their certificate. Every page has zero axe violations
+// at 1280 px and at 390 px.
+func TestBrowserWorkshopCheckInFeedbackCertificate(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	now := ts.clock.Now()
+	ws := mkWorkshop(t, ts, "career-planning-evening", now.Add(10*time.Minute), now.Add(100*time.Minute), "PLAN42")
+	reg := mkReg(t, ts, ws, "Priya Attendee", "priya@example.nhs.uk", "placed", "")
+	tok := placeToken(t, ts, reg)
+
+	tb := &tab{t: t, ctx: browsertest.New(t, browsertest.WithTimeout(120*time.Second)), ts: ts}
+	defer saveScreenshot(t, tb.ctx, "workshop-after")
+	tb.open(withToken("/workshops/career-planning-evening/your-place/check-in", tok))
+	tb.atPhoneWidth()
+	tb.fill("code", "WRONG1")
+	tb.submit("form button[type=submit]")
+	if !strings.Contains(tb.text(".nhsuk-error-summary"), "The code is not right") {
+		t.Error("no error summary for a wrong code")
+	}
+	tb.atPhoneWidth()
+	if err := chromedp.Do(tb.ctx, chromedp.Clear(chromedp.ID("code"))); err != nil {
+		t.Fatal(err)
+	}
+	tb.fill("code", "plan42")
+	tb.submit("form button[type=submit]")
+	if !strings.Contains(tb.text("main"), "You are checked in") {
+		t.Fatalf("not checked in: %s", tb.text("main"))
+	}
+	tb.atPhoneWidth()
+
+	ts.clock.Advance(2 * time.Hour)
+	tb.open(withToken("/workshops/career-planning-evening/your-place/feedback", tok))
+	tb.atPhoneWidth()
+	tb.submit("form button[type=submit]")
+	if !strings.Contains(tb.text(".nhsuk-error-summary"), "Select how your experience") {
+		t.Error("no error summary for feedback with no answer")
+	}
+	tb.atPhoneWidth()
+	tb.click("#fft-2") // Good
+	tb.fill("comment", "More examples from real interviews")
+	tb.submit("form button[type=submit]")
+	if !strings.Contains(tb.text("main"), "We have your feedback") {
+		t.Fatalf("feedback not taken: %s", tb.text("main"))
+	}
+	tb.atPhoneWidth()
+	tb.submit(`a[href*="/your-place/certificate"]`)
+	if got := tb.text(".app-certificate"); !strings.Contains(got, "Priya Attendee") || !strings.Contains(got, "Workshop career-planning-evening") {
+		t.Errorf("certificate: %s", got)
+	}
+	tb.atPhoneWidth()
+	var fft string
+	if err := ts.pool.QueryRow(context.Background(), `SELECT fft FROM workshop_feedback WHERE registration_id = $1`, reg).Scan(&fft); err != nil || fft != "good" {
+		t.Errorf("feedback stored: %q, %v", fft, err)
+	}
+}
