@@ -35,12 +35,18 @@ func seedWorkshops(ctx context.Context, tx pgx.Tx, r *rand.Rand, plans []refPlan
 	var all []ws
 	add := func(slug, title string, starts time.Time, capacity int) error {
 		ends := starts.Add(90 * time.Minute)
+		// Registration opened two months ahead, and is open now for any
+		// still to come.
+		opens := starts.AddDate(0, -2, 0)
+		if opens.After(o.Now) {
+			opens = o.Now.AddDate(0, 0, -1)
+		}
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO workshops (slug, title, description, audience, starts_at, ends_at, mode, joining_link,
 				capacity, presenters, registration_opens_at, check_in_code, created_at, updated_at)
 			VALUES ($1, $2, 'A careers workshop of the unit, in the benchmark''s dataset.', 'Trainees in London and Kent, Surrey and Sussex',
 				$3, $4, 'online', 'https://meet.example.nhs.uk/bench', $5, 'A careers coach', $6, $7, $6, $6) RETURNING id`,
-			slug, title, starts, ends, capacity, starts.AddDate(0, -2, 0), "BENCH"+strconv.Itoa(len(all)%100)).Scan(&id)
+			slug, title, starts, ends, capacity, opens, "BENCH"+strconv.Itoa(len(all)%100)).Scan(&id)
 		if err != nil {
 			return err
 		}
