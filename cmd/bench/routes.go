@@ -226,8 +226,12 @@ var routes = []route{
 	{
 		key: "workshop", request: "GET /workshops/" + benchdata.BenchWorkshopSlug, name: "Workshop's public page", page: true,
 		budget: 100 * time.Millisecond, expect: 200, smoke: true,
-		service:  func(e *targetEnv, _ uint64) vegeta.Target { return get(e.service, "/workshops/"+benchdata.BenchWorkshopSlug, nil) },
-		baseline: func(e *targetEnv, _ uint64) vegeta.Target { return get(e.baseline, "/workshop/"+benchdata.BenchWorkshopSlug, nil) },
+		service: func(e *targetEnv, _ uint64) vegeta.Target {
+			return get(e.service, "/workshops/"+benchdata.BenchWorkshopSlug, nil)
+		},
+		baseline: func(e *targetEnv, _ uint64) vegeta.Target {
+			return get(e.baseline, "/workshop/"+benchdata.BenchWorkshopSlug, nil)
+		},
 	},
 	{
 		key: "workshop-register", request: "POST /workshops/" + benchdata.BenchWorkshopSlug + "/register (a new address each)", name: "Workshop registration POST",

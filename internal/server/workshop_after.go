@@ -223,8 +223,9 @@ func (s *Server) workshopFeedbackPage(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	props.Certificate = placePath(p.Slug, token, "/certificate")
 	if given {
-		props.Done, props.Certificate = true, placePath(p.Slug, token, "/certificate")
+		props.Done = true
 	} else {
 		props.FFT = feedbackChoices(func(string) string { return "" }, nil)
 	}
@@ -256,6 +257,7 @@ func (s *Server) workshopFeedback(w http.ResponseWriter, r *http.Request) {
 	errs = withFormErrors(r, errs, "comment")
 	if errs.Any() {
 		props.FFT, props.Comment, props.Errors = feedbackChoices(r.PostFormValue, errs), r.PostFormValue("comment"), errs
+		props.Certificate = placePath(p.Slug, token, "/certificate")
 		s.render(w, r, http.StatusUnprocessableEntity, web.WorkshopFeedbackPage(s.layout(r, ""), props))
 		return
 	}
