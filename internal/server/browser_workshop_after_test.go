@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"careers/internal/browsertest"
+	"careers/internal/policy"
 )
 
 // After a workshop, in a real browser: the attendee checks in with the
@@ -63,6 +64,20 @@ func TestBrowserWorkshopCheckInFeedbackCertificate(t *testing.T) {
 		t.Errorf("certificate: %s", got)
 	}
 	tb.atPhoneWidth()
+	// A coordinator reads it on the reports (the small count withheld, the
+	// comment shown), at both widths.
+	ts.MustStaff(t, "coord-wsa@example.nhs.uk", policy.Coordinator)
+	c := &tab{t: t, ctx: browsertest.New(t, browsertest.WithTimeout(120*time.Second)), ts: ts}
+	c.signInStaff("coord-wsa@example.nhs.uk")
+	day := ts.clock.Now().In(londonLoc(t))
+	c.open("/staff/reports?from=" + day.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + day.AddDate(0, 0, 1).Format("2006-01-02") + "#workshops")
+	if got := c.text("#workshops"); !strings.Contains(got, "Workshops and webinars") {
+		t.Errorf("workshops section: %.300s", got)
+	}
+	if got := c.text("main"); !strings.Contains(got, "More examples from real interviews") || !strings.Contains(got, "fewer than 5") {
+		t.Errorf("the reports do not show the comment and the withheld count")
+	}
+	c.atPhoneWidth()
 	var fft string
 	if err := ts.pool.QueryRow(context.Background(), `SELECT fft FROM workshop_feedback WHERE registration_id = $1`, reg).Scan(&fft); err != nil || fft != "good" {
 		t.Errorf("feedback stored: %q, %v", fft, err)
