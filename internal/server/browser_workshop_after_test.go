@@ -83,3 +83,34 @@ func TestBrowserWorkshopCheckInFeedbackCertificate(t *testing.T) {
 		t.Errorf("feedback stored: %q, %v", fft, err)
 	}
 }
+
+// Withdrawing with a workshop place, in a real browser on a phone and a
+// desktop: the form lists the workshop and offers to cancel it too.
+func TestBrowserWithdrawalOffersToCancelWorkshops(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	coach := ts.MustStaff(t, "coach-wsw@example.nhs.uk", policy.Coach)
+	allocated(t, ts, "CR-WSWB-2345", "wendy@example.com", coach.ID, 3)
+	now := ts.clock.Now()
+	ws := mkWorkshop(t, ts, "withdraw-with-workshop", now.Add(72*time.Hour), now.Add(74*time.Hour), "WDWS")
+	reg := mkReg(t, ts, ws, "Wendy Trainee", "wendy@example.com", "placed", "")
+
+	tr := &tab{t: t, ctx: browsertest.New(t, browsertest.WithTimeout(120*time.Second)), ts: ts}
+	defer saveScreenshot(t, tr.ctx, "workshop-withdraw")
+	tr.open("/sign-in")
+	tr.fill("email", "wendy@example.com")
+	tr.submit("form button[type=submit]")
+	tr.open(ts.mail.MustLink(t, "wendy@example.com"))
+	tr.submit("form button[type=submit]")
+	tr.open("/your-referrals/CR-WSWB-2345/withdraw")
+	if got := tr.text("main"); !strings.Contains(got, "Workshop withdraw-with-workshop") || !strings.Contains(got, "Cancel these too") {
+		t.Fatalf("the withdrawal form does not offer the workshop: %.500s", got)
+	}
+	tr.atPhoneWidth()
+	tr.click("#workshops")
+	tr.submit("form button.nhsuk-button--warning")
+	if s := regStatus(t, ts, reg); s != "cancelled" {
+		t.Errorf("the workshop place is %s after withdrawing with the box ticked", s)
+	}
+	tr.atPhoneWidth()
+}
