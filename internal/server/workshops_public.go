@@ -350,6 +350,16 @@ func (s *Server) workshopRegister(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if !signedIn {
+			// The public forms' allowance of emails per address: past it the
+			// answer is the same, and no email goes.
+			ok, err := st.TakeMailAllowance(ctx, auth.MailRecipientKey(reg.Email), auth.MailPerRecipient, auth.MailWindow, now)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				s.log.WarnContext(ctx, "workshop confirmation not sent: the recipient has had the most emails allowed this hour", "request_id", requestID(r))
+				return nil
+			}
 			return m.SendWorkshopConfirmEmail(ctx, tx, id, token, now)
 		}
 		// A signed-in person's address is verified: confirmed at once.

@@ -84,6 +84,8 @@ func (s *Server) placeProps(r *http.Request, p store.WorkshopPlace, token string
 		out.Lines = append(out.Lines, "If a place becomes free we email you an offer, which you need to accept within a time limit. The joining details are given only to people with a place.")
 	case reg.Status == workshops.Offered && reg.OfferExpiresAt != nil && now.Before(*reg.OfferExpiresAt):
 		out.Offer = workshops.At(*reg.OfferExpiresAt)
+	case reg.Status == workshops.Offered:
+		out.Lines = append(out.Lines, "The offer of a place has run out, so it is going to the next person waiting.")
 	case reg.Status == workshops.Unconfirmed:
 		out.Lines = append(out.Lines, "Confirm your email with the link we sent you to take a place.")
 	case reg.Status == workshops.Cancelled || reg.Status == workshops.Declined || reg.Status == workshops.Lapsed:

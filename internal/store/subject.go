@@ -521,6 +521,7 @@ func (s *Store) subjectAccess(ctx context.Context, d *SubjectData, refs, apptIDs
 		WHERE (a.record_type = 'referral' AND a.record_id = ANY($2::text[]))
 		   OR (a.record_type = 'appointment' AND a.record_id = ANY($3::text[]))
 		   OR (a.record_type = 'personal_data' AND a.record_id = $1)
+		   OR (a.record_type = 'workshop_registration' AND a.record_id IN (SELECT w.id::text FROM workshop_registrations w WHERE w.email = $1))
 		   OR (a.actor_email = $1 AND (`+ownActorRow+`))
 		ORDER BY a.at, a.id`, func(rows pgx.Rows) error {
 		var x SubjectAccess
@@ -535,6 +536,10 @@ func (s *Store) subjectAccess(ctx context.Context, d *SubjectData, refs, apptIDs
 			x.Who = "Staff"
 		case kind == "system":
 			x.Who = "The service"
+		case recordType == "workshop_registration" && kind != "staff" && x.Outcome == OutcomeSuccess:
+			// A workshop place is opened by its own emailed link or by
+			// signing in: the registrant (or whoever holds their email).
+			x.Who = "You (or someone with the link we emailed you)"
 		case email == d.Email && x.Outcome == OutcomeSuccess:
 			x.Who = "You"
 		case email == d.Email:
@@ -582,6 +587,8 @@ func (s *Store) SubjectCountsFor(ctx context.Context, email string) (SubjectCoun
 				UNION SELECT a.id FROM audit_log a JOIN appointments ap ON a.record_type = 'appointment' AND a.record_id = ap.id::text
 					JOIN mine m ON m.id = ap.referral_id
 				UNION SELECT a.id FROM audit_log a WHERE a.record_type = 'personal_data' AND a.record_id = $1
+				UNION SELECT a.id FROM audit_log a WHERE a.record_type = 'workshop_registration'
+					AND a.record_id IN (SELECT w.id::text FROM workshop_registrations w WHERE w.email = $1)
 				UNION SELECT a.id FROM audit_log a WHERE a.actor_email = $1 AND (`+ownActorRow+`)) x),
 			(SELECT count(*) FROM workshop_registrations WHERE email = $1)`,
 		NormaliseEmail(email)).Scan(&c.Referrals, &c.AsReferrer, &c.Documents, &c.Appointments, &c.Summaries, &c.Messages, &c.Access, &c.Workshops)
