@@ -512,8 +512,9 @@ func (d baselineDeps) workshop(w http.ResponseWriter, r *http.Request) {
 
 // workshopRegister registers someone not signed in for a workshop: the
 // service's statements (the workshop, the per-address ceiling, then in one
-// transaction the registration, its audit row and the email asking to
-// confirm, with its calendar file, on the durable queue).
+// transaction the registration, its audit row, the recipient's email
+// allowance and the email asking to confirm, with its calendar file, on
+// the durable queue).
 func (d baselineDeps) workshopRegister(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ws, err := d.st.WorkshopBySlug(ctx, r.PathValue("slug"))
@@ -569,6 +570,9 @@ func (d baselineDeps) workshopRegister(w http.ResponseWriter, r *http.Request) {
 		e := d.audit(r, "workshop_register", "workshop_registration", strconv.FormatInt(id, 10))
 		e.ActorKind, e.ActorID = "anonymous", 0
 		if err := st.Audit(ctx, e); err != nil {
+			return err
+		}
+		if ok, err := st.TakeMailAllowance(ctx, auth.MailRecipientKey(reg.Email), auth.MailPerRecipient, auth.MailWindow, now); err != nil || !ok {
 			return err
 		}
 		return m.SendWorkshopConfirmEmail(ctx, tx, id, token, now)
