@@ -463,6 +463,12 @@ func TestWorkshopReportsSmallNumbersAndCSV(t *testing.T) {
 			t.Errorf("totals %q: %q, want %q", label, got, want)
 		}
 	}
+	months, _ := csvRows(t, br, "workshops-by-month")
+	// One month, the sum of its two events and the period's total.
+	wantMonth := []string{"May 2025", "2", "15", reports.Hidden, reports.Few, wh, reports.Hidden, wh}
+	if got := row(months, "May 2025"); len(months) != 2 || strings.Join(got, "|") != strings.Join(wantMonth, "|") {
+		t.Errorf("by month:\n got %q\nwant %q", months, wantMonth)
+	}
 	fft, _ := csvRows(t, br, "workshops-friends-and-family-test")
 	for label, want := range map[string]string{"Very good": reports.Hidden, "Good": reports.Few, "Poor": reports.Few, "Very poor": "0"} {
 		if got := row(fft, label); len(got) != 2 || got[1] != want {

@@ -18,6 +18,7 @@ import (
 const (
 	tableWSEvents   = "workshops-by-event"
 	tableWSTotals   = "workshops-totals"
+	tableWSMonths   = "workshops-by-month"
 	tableWSFFT      = "workshops-friends-and-family-test"
 	tableWSComments = "workshops-comments"
 	// tableWSCommentsAll is the page's comments table: every comment, for
@@ -27,7 +28,7 @@ const (
 	tableWSCommentsAll = "workshops-comments-all"
 )
 
-var workshopTableNames = []string{tableWSEvents, tableWSTotals, tableWSFFT, tableWSComments}
+var workshopTableNames = []string{tableWSEvents, tableWSTotals, tableWSMonths, tableWSFFT, tableWSComments}
 
 // numeric reports whether a shown count is a number (not withheld).
 func numeric(s string) bool {
@@ -165,7 +166,63 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 		ansAt[i] = cell(fftCounts[a.Value])
 	}
 	lines = append(lines, reports.Line{Parts: ansAt, Total: tFB})
+
+	// Month by month (UK time, by the start): the events held, their
+	// places, attendance and feedback, each month the sum of its events
+	// and the months the sum of the period.
+	type monthCells struct {
+		label                       string
+		events                      int
+		places, att, noshow, fb     int // indexes into counts
+		attN, placesN, pos, answers int
+	}
+	var months []*monthCells
+	byMonth := map[string]*monthCells{}
+	var mParts struct{ places, att, noshow, fb [][]int }
+	for j, e := range evs {
+		w := rep.Workshops[held[j]]
+		key := w.StartsAt.In(londonTZ).Format("2006-01")
+		m := byMonth[key]
+		if m == nil {
+			m = &monthCells{label: w.StartsAt.In(londonTZ).Format("January 2006")}
+			byMonth[key] = m
+			months = append(months, m)
+			mParts.places, mParts.att = append(mParts.places, nil), append(mParts.att, nil)
+			mParts.noshow, mParts.fb = append(mParts.noshow, nil), append(mParts.fb, nil)
+		}
+		k := len(months) - 1
+		for i := range months {
+			if months[i] == m {
+				k = i
+			}
+		}
+		m.events++
+		if e.ended {
+			mParts.places[k] = append(mParts.places[k], e.places)
+			mParts.att[k], mParts.noshow[k] = append(mParts.att[k], e.att), append(mParts.noshow[k], e.noshow)
+			m.attN += w.Attended
+			m.placesN += w.Places
+		}
+		mParts.fb[k] = append(mParts.fb[k], e.fb)
+		m.pos += e.pos
+		m.answers += e.answers
+	}
+	var monthPlaces, monthAtt, monthNoshow, monthFB []int
+	for k, m := range months {
+		m.places, m.att, m.noshow, m.fb = total(mParts.places[k]), total(mParts.att[k]), total(mParts.noshow[k]), total(mParts.fb[k])
+		lines = append(lines, reports.Line{Parts: []int{m.att, m.noshow}, Total: m.places})
+		monthPlaces, monthAtt = append(monthPlaces, m.places), append(monthAtt, m.att)
+		monthNoshow, monthFB = append(monthNoshow, m.noshow), append(monthFB, m.fb)
+	}
+	lines = append(lines, reports.Line{Parts: monthPlaces, Total: tPlacesEnded}, reports.Line{Parts: monthAtt, Total: tAtt},
+		reports.Line{Parts: monthNoshow, Total: tNoshow}, reports.Line{Parts: monthFB, Total: tFB})
 	shown := suppressDerivable(counts, lines)
+	mt := reports.Table{Name: tableWSMonths, Caption: "Workshops and webinars month by month",
+		Columns: []string{"Month", "Events", "Places (events that have ended)", "Attended", "No-shows", "Attendance rate", "Feedback answers", "Share positive"}}
+	for _, m := range months {
+		mt.Rows = append(mt.Rows, []string{m.label, reports.Exact(m.events), shown[m.places], shown[m.att], shown[m.noshow],
+			rateOf(m.attN, m.placesN, shown[m.att], shown[m.places]), shown[m.fb], rateOf(m.pos, m.answers, shown[m.fb], shown[m.fb])})
+	}
 
 	notYet := "not yet (the event has not ended)"
 	et := reports.Table{Name: tableWSEvents, Caption: "Workshops and webinars in the period, event by event",
@@ -239,7 +296,7 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 			csvC.Rows = append(csvC.Rows, row)
 		}
 	}
-	return []reports.Table{et, tt, ft, csvC, pageC}, nil
+	return []reports.Table{et, tt, mt, ft, csvC, pageC}, nil
 }
 
 // workshopSections is the report page's "Workshops" heading.
@@ -258,5 +315,5 @@ func workshopSections(byName map[string]reports.Table, p reports.Period) []web.R
 		Intro: "Events starting in the period. Registrations are confirmed ones; places are those held now (at an event that has ended, at its end); a no-show had a place and was not marked as attending. " +
 			"Someone joined the waiting list when they did not get a place straight away; the conversion is how many of them got one. " +
 			"The events' counts add up to the period's, so a count is withheld wherever it, with the totals shown, would give a count of fewer than 5 away.",
-		Tables: []web.ReportTable{table(tableWSTotals, ""), table(tableWSEvents, ""), table(tableWSFFT, fftPositiveNote), comments}}}
+		Tables: []web.ReportTable{table(tableWSTotals, ""), table(tableWSMonths, ""), table(tableWSEvents, ""), table(tableWSFFT, fftPositiveNote), comments}}}
 }
