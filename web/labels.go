@@ -47,6 +47,8 @@ func RouteLabel(route string) string {
 		return "Supervisor referral"
 	case "case_manager":
 		return "Case Manager referral"
+	case "workshop":
+		return "A workshop's registrations"
 	}
 	return route
 }

@@ -25,6 +25,7 @@ import (
 	"careers/internal/mail"
 	"careers/internal/referral"
 	"careers/internal/store"
+	"careers/internal/workshops"
 )
 
 // The baseline: the least a Go service could do for each page. A bare
@@ -66,6 +67,9 @@ func baselineHandler(d baselineDeps) http.Handler {
 	mux.HandleFunc("GET /coach-home", d.coachHome)
 	mux.HandleFunc("POST /refer/self/about", d.about)
 	mux.HandleFunc("POST /refer/self/check", d.submit)
+	// ws-after (issue 16): workshops.
+	mux.HandleFunc("GET /workshop/{slug}", d.workshop)
+	mux.HandleFunc("POST /workshop/{slug}/register", d.workshopRegister)
 	return mux
 }
 
@@ -488,6 +492,96 @@ func (d baselineDeps) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/refer/self/sent?ref="+url.QueryEscape(reference), http.StatusSeeOther)
+}
+
+// workshop is a workshop's public page to someone not signed in: the
+// workshop (with its places and waiting list) by its slug.
+func (d baselineDeps) workshop(w http.ResponseWriter, r *http.Request) {
+	ws, err := d.st.WorkshopBySlug(r.Context(), r.PathValue("slug"))
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	fmt.Fprintf(w, "%s\t%s\t%s\t%d of %d places\t%s\n", ws.Title, ws.StartsAt.Format(time.RFC3339), ws.Mode, ws.PlacesLeft(), ws.Capacity,
+		ws.RegistrationState(time.Now()))
+}
+
+// workshopRegister registers someone not signed in for a workshop: the
+// service's statements (the workshop, the per-address ceiling, then in one
+// transaction the registration, its audit row, the recipient's email
+// allowance and the email asking to confirm, with its calendar file, on
+// the durable queue).
+func (d baselineDeps) workshopRegister(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ws, err := d.st.WorkshopBySlug(ctx, r.PathValue("slug"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	n, err := d.st.CountHit(ctx, auth.PublicFormKey("workshop", clientAddr(r)), auth.PublicFormWindow, time.Now())
+	if err != nil || n > auth.ReferralFormCeiling {
+		fail(w, fmt.Errorf("rate limit: %v", err))
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	now := time.Now()
+	if ws.RegistrationState(now) != "open" {
+		http.Error(w, "registration is not open", http.StatusConflict)
+		return
+	}
+	page := intake.WorkshopPage()
+	v := page.Read(r.PostForm)
+	v["email"] = []string{store.NormaliseEmail(v.Get("email"))}
+	if probs := page.Check(v, false); len(probs) > 0 {
+		http.Error(w, probs[0].Message, http.StatusUnprocessableEntity)
+		return
+	}
+	a := intake.Extract(intake.RouteSelf, v)
+	res := eligibility.Check(a.Eligibility(), eligibility.DateOf(now))
+	if res.Outcome == eligibility.NotEligible {
+		http.Error(w, "not eligible", http.StatusUnprocessableEntity)
+		return
+	}
+	reg := store.NewWorkshopRegistration{WorkshopID: ws.ID, Name: a.TraineeName, Email: a.TraineeEmail,
+		ProfessionalGroup: string(a.Group), Region: string(a.Region), Grade: string(a.Stage),
+		Eligibility: string(res.Outcome), Answers: map[string][]string{}}
+	for _, rs := range res.Reasons {
+		reg.EligibilityReasons = append(reg.EligibilityReasons, store.EligibilityReason{Code: rs.Code, Text: rs.Text, Signpost: rs.Signpost})
+	}
+	for _, k := range intake.WorkshopFields {
+		if x := v[k]; len(x) > 0 {
+			reg.Answers[k] = x
+		}
+	}
+	m := jobs.WorkshopMailer{BaseURL: &url.URL{Scheme: "http", Host: "localhost"}, From: mail.Address{Name: "Careers support", Email: "careers@localhost"}}
+	err = d.st.InTx(ctx, func(st *store.Store, tx pgx.Tx) error {
+		token, hash := auth.NewToken()
+		id, err := st.RegisterForWorkshop(ctx, reg, hash, now, now.Add(workshops.ConfirmLinkTTL))
+		if err != nil {
+			return err
+		}
+		e := d.audit(r, "workshop_register", "workshop_registration", strconv.FormatInt(id, 10))
+		e.ActorKind, e.ActorID = "anonymous", 0
+		if err := st.Audit(ctx, e); err != nil {
+			return err
+		}
+		if ok, err := st.TakeMailAllowance(ctx, auth.MailRecipientKey(reg.Email), auth.MailPerRecipient, auth.MailWindow, now); err != nil || !ok {
+			return err
+		}
+		return m.SendWorkshopConfirmEmail(ctx, tx, id, token, now)
+	})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	http.Redirect(w, r, "/workshops/"+ws.Slug+"/check-email", http.StatusSeeOther)
 }
 
 // runBaseline serves the baseline until ctx ends (bench -baseline).

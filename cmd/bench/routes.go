@@ -226,6 +226,47 @@ var routes = []route{
 			return vegeta.Target{Method: "POST", URL: e.baseline + "/refer/self/check", Header: h, Body: b}
 		},
 	},
+	// ws-after (issue 16): a workshop's public page, and registering for
+	// one (a fresh address each, eligible; it waits for its email to be
+	// confirmed, so it holds no place and the workshop never fills).
+	{
+		key: "workshop", request: "GET /workshops/" + benchdata.BenchWorkshopSlug, name: "Workshop's public page", page: true,
+		budget: 100 * time.Millisecond, expect: 200, smoke: true,
+		service: func(e *targetEnv, _ uint64) vegeta.Target {
+			return get(e.service, "/workshops/"+benchdata.BenchWorkshopSlug, nil)
+		},
+		baseline: func(e *targetEnv, _ uint64) vegeta.Target {
+			return get(e.baseline, "/workshop/"+benchdata.BenchWorkshopSlug, nil)
+		},
+	},
+	{
+		key: "workshop-register", request: "POST /workshops/" + benchdata.BenchWorkshopSlug + "/register (a new address each)", name: "Workshop registration POST",
+		budget: 150 * time.Millisecond, expect: 303, smoke: true,
+		service: func(e *targetEnv, _ uint64) vegeta.Target {
+			h, b := form(workshopForm(e.seed, "s"), nil)
+			return vegeta.Target{Method: "POST", URL: e.service + "/workshops/" + benchdata.BenchWorkshopSlug + "/register", Header: h, Body: b}
+		},
+		baseline: func(e *targetEnv, _ uint64) vegeta.Target {
+			h, b := form(workshopForm(e.seed, "b"), nil)
+			return vegeta.Target{Method: "POST", URL: e.baseline + "/workshop/" + benchdata.BenchWorkshopSlug + "/register", Header: h, Body: b}
+		},
+	},
+}
+
+// workshopRun keeps one run's registration addresses apart from an
+// earlier run's on a reused dataset, and workshopSeq each request's.
+var (
+	workshopRun = strconv.FormatInt(time.Now().UnixNano(), 36)
+	workshopSeq atomic.Uint64
+)
+
+// workshopForm is an eligible doctor's registration for a workshop, with
+// an address never used before (side keeps the service's and the
+// baseline's apart).
+func workshopForm(seed uint64, side string) url.Values {
+	email := "bench.workshop." + side + "." + workshopRun + "." + strconv.FormatUint(seed, 10) + "." + strconv.FormatUint(workshopSeq.Add(1), 10) + "@example.com"
+	return url.Values{"name": {"Bench Trainee"}, "email": {email}, "group": {"doctor"}, "region": {"london"}, "stage": {"st3"},
+		"training_number": {"LDN/R1A/123/ST3"}, "end_kind": {"expected"}, "end_date-day": {"31"}, "end_date-month": {"8"}, "end_date-year": {"2031"}}
 }
 
 func routeByKey(k string) (route, bool) {

@@ -319,6 +319,15 @@ func TestSeedIsIdempotent(t *testing.T) {
 	if staff < 5 || referrals < 4 || withAnswers != referrals {
 		t.Errorf("demo data: %d staff, %d referrals, %d with answers and eligibility", staff, referrals, withAnswers)
 	}
+	// Demo workshops (issue 16): coming and held, with a waiting list,
+	// attendance and feedback.
+	var coming, held, waiting, attended, feedback int
+	pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM workshops WHERE starts_at > now()), (SELECT count(*) FROM workshops WHERE ends_at < now()),
+		(SELECT count(*) FROM workshop_registrations WHERE status = 'waiting'), (SELECT count(*) FROM workshop_registrations WHERE attendance = 'attended'),
+		(SELECT count(*) FROM workshop_feedback)`).Scan(&coming, &held, &waiting, &attended, &feedback)
+	if coming < 2 || held < 2 || waiting == 0 || attended == 0 || feedback == 0 {
+		t.Errorf("demo workshops: %d coming, %d held, %d waiting, %d attended, %d feedback", coming, held, waiting, attended, feedback)
+	}
 }
 
 // Two roles from the binary, as production runs them: `careers migrate up`

@@ -114,6 +114,21 @@ func TestSeedMakesAConsistentDatasetOnce(t *testing.T) {
 	if bad != 0 {
 		t.Errorf("%d appointments out of place", bad)
 	}
+	// Workshops (issue 16): held ones with attendance and feedback, some
+	// to come, the benchmark's own open for registration, and places never
+	// past capacity (the CHECK would have refused it).
+	var held, coming, attended, feedback, waiting int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM workshops WHERE ends_at < $1), (SELECT count(*) FROM workshops WHERE starts_at > $1),
+			(SELECT count(*) FROM workshop_registrations WHERE attendance = 'attended'), (SELECT count(*) FROM workshop_feedback),
+			(SELECT count(*) FROM workshop_registrations WHERE status = 'waiting')`, now).Scan(&held, &coming, &attended, &feedback, &waiting); err != nil {
+		t.Fatal(err)
+	}
+	if held < 50 || coming < 2 || attended < 500 || feedback < 100 {
+		t.Errorf("workshops: %d held, %d coming, %d attended, %d feedback answers", held, coming, attended, feedback)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM workshops WHERE slug = $1 AND starts_at > $2 AND capacity = 2000`, benchdata.BenchWorkshopSlug, now).Scan(&bad); err != nil || bad != 1 {
+		t.Errorf("the benchmark's workshop: %d, %v", bad, err)
+	}
 	// The trigger is back on after the copy.
 	var enabled string
 	if err := pool.QueryRow(ctx, `SELECT tgenabled FROM pg_trigger WHERE tgname = 'allowance_events_apply'`).Scan(&enabled); err != nil {

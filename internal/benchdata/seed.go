@@ -30,7 +30,7 @@ import (
 
 // version changes whenever the generated data does, so a database seeded
 // by an older harness is not mistaken for a current one.
-const version = 3
+const version = 4
 
 // Options describes a dataset. Zero fields take the defaults.
 type Options struct {
@@ -220,7 +220,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, o Options) (Summary, error) {
 
 var seededTables = []string{"staff_users", "coach_profiles", "referrals", "referral_events", "audit_log", "notifications",
 	"allowance_events", "referral_notes", "info_requests", "extension_requests", "documents", "referral_drafts",
-	"availability_slots", "appointments", "summaries"}
+	"availability_slots", "appointments", "summaries", "workshops", "workshop_registrations", "workshop_feedback"}
 
 // seed plans every referral, then copies each table in.
 func seed(ctx context.Context, tx pgx.Tx, o Options) (Summary, error) {
@@ -273,6 +273,8 @@ func seed(ctx context.Context, tx pgx.Tx, o Options) (Summary, error) {
 		{"referral_drafts", func() (int, error) { return copyDrafts(ctx, tx, r, o) }},
 		{"appointments", func() (int, error) { return seedAppointments(ctx, tx, r, plans, staff, o) }},
 		{"outcome_answers", func() (int, error) { return copyOutcomes(ctx, tx, plans, o) }},
+		// Workshops and webinars (issue 16).
+		{"workshop_registrations", func() (int, error) { return seedWorkshops(ctx, tx, r, plans, o) }},
 	}
 	for _, s := range steps {
 		n, err := s.fn()

@@ -74,6 +74,10 @@ type Config struct {
 	// RetentionMonths is how long a finished (closed or withdrawn) referral
 	// is kept before the daily retention job destroys it.
 	RetentionMonths int
+	// WorkshopRetentionMonths is how long a workshop's registrations
+	// (names, emails, attendance, feedback) are kept after the event ends
+	// (WORKSHOP_RETENTION_MONTHS, default 24).
+	WorkshopRetentionMonths int
 	// ReminderOffsets are how long before a session its reminders go to
 	// the trainee and the coach (REMINDER_OFFSETS, default 48h,2h).
 	ReminderOffsets []time.Duration
@@ -126,6 +130,7 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"DEMO_SKIP_SECOND_FACTOR", "false", "development only: demo staff users from `careers seed` sign in without TOTP (`make run` sets it); refused in production"},
 	{"MAX_IN_FLIGHT", "64", "most requests handled at once; more wait up to 2 seconds for a turn, then get a 503 \"busy\" page (bounds memory under overload)"},
 	{"RETENTION_MONTHS", "72", "months a closed or withdrawn referral is kept before the daily retention job destroys it (docs/decisions/0003-retention.md says why six years)"},
+	{"WORKSHOP_RETENTION_MONTHS", "24", "months a workshop's registrations (names, emails, attendance, feedback) are kept after the event ends before the daily retention job destroys them; the event itself stays"},
 	{"METRICS_ADDR", "(unset)", "address (host:port) of a separate listener serving Prometheus metrics at `/metrics` (no personal data); unset: off; `make run` sets `127.0.0.1:9464`; keep it reachable only by the monitoring system (docs/operations.md, Monitoring)"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "(unset)", "base URL of an OpenTelemetry collector (OTLP over HTTP, e.g. `http://otel-collector:4318`); traces go to its `/v1/traces`; unset: tracing is off. The exporter also reads `OTEL_EXPORTER_OTLP_HEADERS`, `_TIMEOUT` and `_CERTIFICATE` from the environment"},
 	{"OTEL_SERVICE_NAME", "careers", "the service's name in traces"},
@@ -270,6 +275,11 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("RETENTION_MONTHS", "must be a whole number of months from 1 to 1200, got %q", getenv("RETENTION_MONTHS"))
 	} else {
 		c.RetentionMonths = n
+	}
+	if n, err := strconv.Atoi(get("WORKSHOP_RETENTION_MONTHS", "24")); err != nil || n < 1 || n > 1200 {
+		bad("WORKSHOP_RETENTION_MONTHS", "must be a whole number of months from 1 to 1200, got %q", getenv("WORKSHOP_RETENTION_MONTHS"))
+	} else {
+		c.WorkshopRetentionMonths = n
 	}
 	if raw := get("SECRET_KEY", ""); raw != "" {
 		if k, err := auth.ParseSecretKey(raw); err != nil {

@@ -31,6 +31,9 @@ func TestDefaults(t *testing.T) {
 	if c.RequestTimeout != 30*time.Second || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 10 {
 		t.Errorf("defaults = %+v", c)
 	}
+	if c.WorkshopRetentionMonths != 24 {
+		t.Errorf("WorkshopRetentionMonths = %d, want 24 (two years after the event)", c.WorkshopRetentionMonths)
+	}
 	if c.Secure() {
 		t.Error("an http base URL must not be Secure")
 	}
@@ -44,11 +47,14 @@ func TestValidValues(t *testing.T) {
 		"NHS_WEB_FONT":         "true", "TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7/32",
 		"DB_MAX_CONNS": "25", "REQUEST_TIMEOUT": "15s", "SHUTDOWN_TIMEOUT": "1m",
 		"SMTP_URL": "smtp://relay:pw@mail.example.nhs.uk:587", "MAIL_FROM": "Careers support <careers@example.nhs.uk>",
-		"MAIL_REPLY_TO": "psu@example.nhs.uk", "RUN_WORKERS": "false", "RETENTION_MONTHS": "84",
+		"MAIL_REPLY_TO": "psu@example.nhs.uk", "RUN_WORKERS": "false", "RETENTION_MONTHS": "84", "WORKSHOP_RETENTION_MONTHS": "30",
 		"SECRET_KEY": testSecretKey,
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
+	}
+	if c.WorkshopRetentionMonths != 30 {
+		t.Errorf("WorkshopRetentionMonths = %d, want 30", c.WorkshopRetentionMonths)
 	}
 	if !c.Secure() || c.BaseURL.String() != "https://careers.example.nhs.uk" {
 		t.Errorf("BaseURL = %q, Secure = %v", c.BaseURL, c.Secure())
@@ -91,6 +97,8 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 		{"MAX_IN_FLIGHT", "0"},
 		{"RETENTION_MONTHS", "0"},
 		{"RETENTION_MONTHS", "six years"},
+		{"WORKSHOP_RETENTION_MONTHS", "0"},
+		{"WORKSHOP_RETENTION_MONTHS", "two years"},
 		{"REQUEST_TIMEOUT", "30"},
 		{"SHUTDOWN_TIMEOUT", "-5s"},
 		{"SMTP_URL", "http://mail.example.nhs.uk"},

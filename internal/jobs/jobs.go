@@ -206,8 +206,12 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	if months == 0 {
 		months = DefaultRetentionMonths
 	}
+	wsMonths := cfg.WorkshopRetentionMonths
+	if wsMonths == 0 {
+		wsMonths = DefaultWorkshopRetentionMonths
+	}
 	if err := river.AddWorkerSafely(workers, &retentionWorker{
-		pool: pool, months: months, now: o.now, log: log,
+		pool: pool, months: months, workshopMonths: wsMonths, now: o.now, log: log,
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -219,6 +223,13 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	}
 	if err := river.AddWorkerSafely(workers, &followUpWorker{
 		pool: pool, baseURL: cfg.BaseURL, months: months, now: o.now, log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+
+	// ws-after (issue 16): the email asking workshop attendees for feedback.
+	if err := river.AddWorkerSafely(workers, &workshopFeedbackWorker{
+		pool: pool, baseURL: cfg.BaseURL, now: o.now, log: log,
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -277,6 +288,11 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return followUpArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "outcome_followups", RunOnStart: true}),
+			// ws-after (issue 16): every 15 minutes, workshop attendees
+			// asked for feedback once the event has ended.
+			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return workshopFeedbackArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "workshop_feedback_asks"}),
 			// Every 5 minutes (ws-core): workshop offers that ran out go to
 			// the next person waiting; reminders 2 days and 2 hours before.
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),

@@ -51,8 +51,10 @@ type retentionWorker struct {
 	river.WorkerDefaults[retentionArgs]
 	pool   *pgxpool.Pool
 	months int
-	now    func() time.Time
-	log    *slog.Logger
+	// workshopMonths is the workshops' own period (WORKSHOP_RETENTION_MONTHS).
+	workshopMonths int
+	now            func() time.Time
+	log            *slog.Logger
 }
 
 // Timeout is longer than the client's default: a backlog (the first run,
@@ -67,7 +69,11 @@ func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[retentionArgs])
 	w.log.InfoContext(ctx, "retention run", "destroyed", res.Destroyed, "skipped", res.Skipped,
 		"failed", res.Failed, "drafts_deleted", res.Drafts, "messages_deleted", res.Messages, "links_deleted", res.Links,
 		"retention_months", w.months)
-	return err
+	// Workshops' registrations have a period of their own (issue 16).
+	wres, werr := RunWorkshopRetention(ctx, w.pool, w.now(), w.workshopMonths, w.log)
+	w.log.InfoContext(ctx, "workshop retention run", "destroyed", wres.Destroyed, "skipped", wres.Skipped, "failed", wres.Failed,
+		"retention_months", w.workshopMonths)
+	return errors.Join(err, werr)
 }
 
 // RetentionResult counts what a run did.

@@ -432,6 +432,14 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		{route: "POST /workshops/{slug}/your-place/accept", path: wp + "/accept", form: form(), want: ownPlace(A)},
 		{route: "POST /workshops/{slug}/your-place/decline", path: wp + "/decline", form: form(), want: ownPlace(A)},
 		{route: "POST /workshops/{slug}/your-place/cancel", path: wp + "/cancel", form: form(), want: ownPlace(A)},
+		// After the event (ws-after): only the registrant; here the event is
+		// days away, so check-in is not open (409) and feedback and the
+		// certificate are not theirs yet (403), changing nothing.
+		{route: "GET /workshops/{slug}/your-place/check-in", path: wp + "/check-in", want: ownPlace(ok)},
+		{route: "POST /workshops/{slug}/your-place/check-in", path: wp + "/check-in", form: form("code", "ABCD"), want: ownPlace(http.StatusConflict)},
+		{route: "GET /workshops/{slug}/your-place/feedback", path: wp + "/feedback", want: ownPlace(http.StatusForbidden)},
+		{route: "POST /workshops/{slug}/your-place/feedback", path: wp + "/feedback", form: form("fft", "good"), want: ownPlace(http.StatusForbidden)},
+		{route: "GET /workshops/{slug}/your-place/certificate", path: wp + "/certificate", want: ownPlace(http.StatusForbidden)},
 
 		// Staff account and intake.
 		{route: "POST /staff/account/password", path: "/staff/account/password", form: form("current", "x"),
@@ -547,7 +555,7 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 	tables := []string{"referrals", "appointments", "allowance_events", "extension_requests", "referral_notes", "info_requests",
 		"availability_slots", "summaries", "referral_events", "staff_users", "coach_profiles", "referral_drafts",
 		"documents", "destruction_register", "auth_tokens", "coach_time_off", "availability_patterns", "calendar_feeds", "outcome_answers", "outcome_followups",
-		"workshops", "workshop_registrations", "workshop_place_links"}
+		"workshops", "workshop_registrations", "workshop_place_links", "workshop_feedback"}
 	ts.mail.settle(t)
 	snapshot := func() string {
 		var b strings.Builder

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,11 @@ var categoryLabels = map[string]string{
 	store.CatDrafts:             "Form drafts",
 	store.CatOneTimeLinks:       "One-time links",
 	store.CatQuestionnaires:     "Outcome questionnaires",
+	// A workshop's registrations (issue 16).
+	store.CatWorkshopRegistrations: "Workshop registrations",
+	store.CatWorkshopAttendance:    "Attendance records",
+	store.CatWorkshopFeedback:      "Workshop feedback",
+	store.CatWorkshopLinks:         "Links to a place",
 }
 
 // retentionMonths is the period in force (the configuration's, or the
@@ -229,7 +235,7 @@ func (s *Server) adminRegister(w http.ResponseWriter, r *http.Request) {
 	for _, e := range rows {
 		row := web.RegisterRow{Reference: e.Reference, Route: e.Route, SubmittedOn: e.SubmittedOn, ClosedOn: e.ClosedOn,
 			DueOn: e.DueOn, DestroyedAt: e.DestroyedAt, Months: e.RetentionMonths}
-		for _, c := range store.Categories {
+		for _, c := range append(slices.Clone(store.Categories), store.WorkshopCategories...) {
 			if n := e.Categories[c]; n > 0 {
 				row.Categories = append(row.Categories, web.Count{Label: categoryLabels[c], N: n})
 			}

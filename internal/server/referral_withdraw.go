@@ -8,12 +8,14 @@ import (
 	"strings"
 
 	"careers/internal/booking"
+	"careers/internal/jobs"
 	"careers/internal/mail"
 	"careers/internal/notify"
 	"careers/internal/policy"
 	"careers/internal/referral"
 	"careers/internal/store"
 	"careers/internal/triage"
+	"careers/internal/workshops"
 	"careers/web"
 )
 
@@ -43,7 +45,49 @@ func (s *Server) withdrawProps(ctx context.Context, c store.ReferralCard) (web.W
 	if st.ReferrerEmail != "" {
 		p.Tell = append(p.Tell, "the person who referred you ("+st.ReferrerName+")")
 	}
+	// The trainee's upcoming workshops (issue 16): theirs to keep or give up.
+	ups, err := s.store.UpcomingRegistrationsOf(ctx, store.NormaliseEmail(st.TraineeEmail), s.now())
+	if err != nil {
+		return p, err
+	}
+	for _, u := range ups {
+		p.Workshops = append(p.Workshops, u.Title+", "+web.TimeRange(u.StartsAt, u.EndsAt)+" ("+strings.ToLower(workshops.StatusLabel(u.Status)[:1])+workshops.StatusLabel(u.Status)[1:]+")")
+	}
 	return p, nil
+}
+
+// cancelWorkshopsOnWithdrawal cancels, in the withdrawal's transaction, the
+// trainee's upcoming workshop registrations when they asked for it: each
+// gets its cancellation email (with a cancelled invitation) and a freed
+// place goes to the next person waiting. It returns how many it cancelled.
+func (s *Server) cancelWorkshopsOnWithdrawal(ctx context.Context, st *store.Store, tx pgxTx, email string) (int, error) {
+	ups, err := st.UpcomingRegistrationsOf(ctx, store.NormaliseEmail(email), s.now())
+	if err != nil {
+		return 0, err
+	}
+	m := s.workshopMailer()
+	n := 0
+	for _, u := range ups {
+		freed, was, err := st.CancelWorkshopRegistration(ctx, u.ID, s.now())
+		if errors.Is(err, store.ErrConflict) {
+			continue // started or ended meanwhile
+		}
+		if err != nil {
+			return n, err
+		}
+		if was != workshops.Unconfirmed {
+			if err := m.SendWorkshopEmail(ctx, tx, u.ID, jobs.WorkshopCancelledEmail, s.now(), ""); err != nil {
+				return n, err
+			}
+		}
+		if freed {
+			if _, err := m.OfferFreedPlaces(ctx, tx, u.WorkshopID, s.now()); err != nil {
+				return n, err
+			}
+		}
+		n++
+	}
+	return n, nil
 }
 
 // withdrawForm asks the trainee to confirm.
@@ -78,6 +122,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	share := r.PostFormValue("share")
+	cancelWorkshops := r.PostFormValue("workshops") == "cancel"
 	var errs web.Errors
 	if referral.CountCharacters(reason) > 2000 {
 		errs.Add("reason", "Your reason must be 2,000 characters or fewer")
@@ -94,7 +139,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		p.Reason, p.Share, p.Errors = reason, share, errs
+		p.Reason, p.Share, p.CancelWorkshops, p.Errors = reason, share, cancelWorkshops, errs
 		s.render(w, r, http.StatusUnprocessableEntity, web.WithdrawPage(s.layout(r, ""), p))
 		return
 	}
@@ -128,6 +173,13 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 			}
 			cancelled++
 		}
+		// Workshops are not part of the referral: only if the trainee asked.
+		workshopsCancelled := 0
+		if cancelWorkshops {
+			if workshopsCancelled, err = s.cancelWorkshopsOnWithdrawal(ctx, st, tx, cur.TraineeEmail); err != nil {
+				return err
+			}
+		}
 		note := "Withdrawn by the trainee."
 		if reason != "" {
 			note += " Reason: " + reason
@@ -143,7 +195,8 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 		if err := st.AddEvent(ctx, cur.ID, s.now(), "withdrawn", "public", 0, detail); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, st, "withdraw", "referral", cur.Reference, store.OutcomeSuccess, "tell: "+share); err != nil {
+		if err := s.audit(ctx, st, "withdraw", "referral", cur.Reference, store.OutcomeSuccess,
+			"tell: "+share+"; workshop registrations cancelled: "+strconv.Itoa(workshopsCancelled)); err != nil {
 			return err
 		}
 		return s.withdrawLetters(ctx, st, tx, cur, share == "yes", cancelled)

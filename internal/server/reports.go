@@ -148,7 +148,7 @@ const (
 )
 
 var reportTableNames = append([]string{tableRoute, tableRegion, tableGroup, tableReason, tableResponses, tableWaits,
-	tableSessions, tableOutcomes, tableCaseloads}, outcomeTableNames...)
+	tableSessions, tableOutcomes, tableCaseloads}, append(outcomeTableNames, workshopTableNames...)...)
 
 // keyed is one category of a breakdown: its stored value and its label.
 type keyed struct{ key, label string }
@@ -348,7 +348,13 @@ func (s *Server) reportTables(ctx context.Context, p reports.Period) ([]reports.
 	if err != nil {
 		return nil, err
 	}
-	return append(tables, oq...), nil
+	tables = append(tables, oq...)
+	// ws-after (issue 16): the workshops' tables.
+	wt, err := s.workshopTables(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return append(tables, wt...), nil
 }
 
 // sessionKinds are the ledger movements the report counts, in its order.
@@ -425,7 +431,9 @@ func reportSections(tables []reports.Table, p reports.Period) []web.ReportSectio
 			Tables: []web.ReportTable{table(tableCaseloads, false, 0,
 				"These are exact numbers: they describe the unit's own staff and their work, not trainees, so the small-number rule does not apply.")}},
 	}
-	return append(sections, outcomeSections(byName, p)...)
+	sections = append(sections, outcomeSections(byName, p)...)
+	// ws-after (issue 16): workshops and webinars.
+	return append(sections, workshopSections(byName, p)...)
 }
 
 // serviceFiguresNote says under the service figures why they are exact.

@@ -236,6 +236,14 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	h("POST", "/staff/workshops/{id}/register", coordinatorsAndLeads, s.workshopSaveAttendance)
 	h("GET", "/staff/workshops/{id}/check-in-code", coordinatorsAndLeads, s.workshopCheckInCode)
 
+	// ws-after (issue 16): after a workshop, the registrant's own check-in,
+	// feedback and certificate (s.workshopPlace decides who may).
+	h("GET", "/workshops/{slug}/your-place/check-in", anyone, s.workshopCheckInPage)
+	h("POST", "/workshops/{slug}/your-place/check-in", anyone, s.workshopCheckIn)
+	h("GET", "/workshops/{slug}/your-place/feedback", anyone, s.workshopFeedbackPage)
+	h("POST", "/workshops/{slug}/your-place/feedback", anyone, s.workshopFeedback)
+	h("GET", "/workshops/{slug}/your-place/certificate", anyone, s.workshopCertificate)
+
 	// Messages that could not be delivered.
 	h("GET", "/staff/messages", coordinators, s.messagesList)
 	h("POST", "/staff/messages/{id}/retry", coordinators, s.messageRetry)

@@ -108,7 +108,10 @@ func (s *Store) Seed(ctx context.Context, passwordHash string, referrals []DemoR
 				}
 			}
 		}
-		return nil
+		// The demo workshops (issue 16): coming, full, and held.
+		n, err := st.seedWorkshops(ctx, now)
+		added += n
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("seed: %w", err)
