@@ -363,6 +363,7 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		t.Fatal(err)
 	}
 	wp := "/workshops/matrix-workshop/your-place"
+	wsStaff := "/staff/workshops/" + strconvI(wsID)
 	hiddenPlace := map[string]int{"anonymous": H, "other trainee": H, "referrer": H, "coordinator": H}
 	ownPlace := func(own int) map[string]int {
 		m := map[string]int{}
@@ -504,6 +505,24 @@ func TestEveryRouteHasItsRuleAndOwnership(t *testing.T) {
 		{route: "POST /staff/calendar/feed/revoke", path: "/staff/calendar/feed/revoke", form: form(), want: staffRoute(F, F, F, E, E, F, F)},
 		// The subscription itself: public, 404 without its secret token.
 		{route: "GET /calendar-feed/{token}.ics", path: "/calendar-feed/" + strings.Repeat("A", 43) + ".ics", want: map[string]int{"anonymous": 404, "coach A": 404, "trainee": 404}},
+
+		// Workshops, the staff side (ws-staff): coordinators and PSU leads
+		// only; the changes are exercised by their own tests.
+		{route: "POST /staff/workshops/new", path: "/staff/workshops/new", form: form(), want: staffRoute(F, E, E, F, F, F, F)},
+		{route: "GET /staff/workshops/{id}", path: wsStaff, want: staffRoute(F, ok, ok, F, F, F, F)},
+		{route: "GET /staff/workshops/{id}/edit", path: wsStaff + "/edit", want: staffRoute(F, ok, ok, F, F, F, F)},
+		{route: "POST /staff/workshops/{id}/edit", path: wsStaff + "/edit", form: form(), want: staffRoute(F, E, E, F, F, F, F)},
+		{route: "GET /staff/workshops/{id}/copy", path: wsStaff + "/copy", want: staffRoute(F, ok, ok, F, F, F, F)},
+		{route: "GET /staff/workshops/{id}/cancel", path: wsStaff + "/cancel", want: staffRoute(F, ok, ok, F, F, F, F)},
+		{route: "POST /staff/workshops/{id}/cancel", path: wsStaff + "/cancel", form: form(), want: staffRoute(F, E, E, F, F, F, F)},
+		{route: "GET /staff/workshops/{id}/message", path: wsStaff + "/message", want: staffRoute(F, ok, ok, F, F, F, F)},
+		{route: "POST /staff/workshops/{id}/message", path: wsStaff + "/message", form: form(), want: staffRoute(F, E, E, F, F, F, F)},
+		{route: "GET /staff/workshops/{id}/register", path: wsStaff + "/register", want: staffRoute(F, ok, ok, F, F, F, F)},
+		{route: "POST /staff/workshops/{id}/register", path: wsStaff + "/register", form: form(), want: staffRoute(F, E, E, F, F, F, F)},
+		{route: "GET /staff/workshops/{id}/check-in-code", path: wsStaff + "/check-in-code", want: staffRoute(F, ok, ok, F, F, F, F)},
+		{route: "POST /staff/workshops/{id}/registrations/{reg}/offer", path: wsStaff + "/registrations/999999/offer", form: form(), want: staffRoute(F, E, E, F, F, F, F)},
+		{route: "POST /staff/workshops/{id}/registrations/{reg}/place", path: wsStaff + "/registrations/999999/place", form: form(), want: staffRoute(F, E, E, F, F, F, F)},
+		{route: "POST /staff/workshops/{id}/registrations/{reg}/remove", path: wsStaff + "/registrations/999999/remove", form: form(), want: staffRoute(F, E, E, F, F, F, F)},
 
 		// Reports, messages, administration.
 		{route: "GET /staff/reports/{table}.csv", path: "/staff/reports/coach-caseloads.csv", want: staffRoute(F, ok, ok, F, F, F, F)},
