@@ -20,3 +20,15 @@ func TestClockEveryMinute(t *testing.T) {
 		}
 	}
 }
+
+// A time range names the end's day only when it is another day (UK time).
+func TestTimeRange(t *testing.T) {
+	london, _ := time.LoadLocation("Europe/London")
+	s := time.Date(2026, 3, 3, 14, 0, 0, 0, london)
+	if got := TimeRange(s, s.Add(time.Hour)); got != "Tuesday 3 March 2026, 2pm to 3pm" {
+		t.Errorf("same day: %q", got)
+	}
+	if got := TimeRange(s, s.Add(20*time.Hour)); got != "Tuesday 3 March 2026, 2pm to Wednesday 4 March 2026, 10am" {
+		t.Errorf("over midnight: %q", got)
+	}
+}

@@ -66,5 +66,5 @@ func Initials(name string) string {
 
 // TimeOffUID is the stable calendar UID of a coach's time off id.
 func TimeOffUID(id int64, host string) string {
-	return "time-off-" + strings.TrimPrefix(AppointmentUID(id, host), "appointment-")
+	return UID("time-off", id, host)
 }

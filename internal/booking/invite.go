@@ -52,7 +52,12 @@ type Invite struct {
 // AppointmentUID is the stable calendar UID for appointment id served from
 // host, such as "appointment-42@careers.example.nhs.uk". A port is dropped,
 // so moving the service to another port does not orphan invitations.
-func AppointmentUID(id int64, host string) string {
+func AppointmentUID(id int64, host string) string { return UID("appointment", id, host) }
+
+// UID is the stable calendar UID of the kind's record id served from host:
+// "<kind>-<id>@<host>", the host lower-cased with its port and anything
+// but letters, digits, dots and hyphens dropped.
+func UID(kind string, id int64, host string) string {
 	host, _, _ = strings.Cut(host, ":")
 	host = strings.ToLower(strings.Map(func(r rune) rune {
 		if r == '.' || r == '-' || r <= unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
@@ -60,7 +65,7 @@ func AppointmentUID(id int64, host string) string {
 		}
 		return -1
 	}, host))
-	return "appointment-" + strconv.FormatInt(id, 10) + "@" + host
+	return kind + "-" + strconv.FormatInt(id, 10) + "@" + host
 }
 
 // vtimezone is Europe/London since 1996: GMT in winter, BST (+01:00) from

@@ -81,8 +81,9 @@ func NewWorkshopMailer(cfg config.Config) WorkshopMailer {
 // cancellation, a declined or lapsed offer, staff removing someone or
 // raising the capacity). Offers last workshops.OfferWindow, at most half
 // the time left to the start; within workshops.NoOffersWithin of the start
-// (or for a cancelled workshop) nothing is offered and the place stays
-// free. It returns how many offers it made.
+// the place is given to the next person waiting, who is emailed their
+// place; for a cancelled workshop nothing happens. It returns how many
+// people it offered or gave a place.
 func (m WorkshopMailer) OfferFreedPlaces(ctx context.Context, tx pgx.Tx, workshopID int64, now time.Time) (int, error) {
 	var offers []store.WorkshopOffer
 	err := store.New(nil).InTxWith(tx, func(st *store.Store) error {
@@ -94,7 +95,11 @@ func (m WorkshopMailer) OfferFreedPlaces(ctx context.Context, tx pgx.Tx, worksho
 		return 0, err
 	}
 	for _, o := range offers {
-		if err := m.SendWorkshopEmail(ctx, tx, o.RegistrationID, WorkshopOfferEmail, now, ""); err != nil {
+		kind := WorkshopOfferEmail
+		if o.Placed {
+			kind = WorkshopPlacedEmail
+		}
+		if err := m.SendWorkshopEmail(ctx, tx, o.RegistrationID, kind, now, ""); err != nil {
 			return 0, err
 		}
 	}
@@ -332,31 +337,38 @@ func (m WorkshopMailer) SweepWorkshopOffers(ctx context.Context, pool *pgxpool.P
 }
 
 // SendWorkshopReminders queues the reminders due at now (2 days and 2
-// hours before the start, to people with a place, each once).
+// hours before the start, to people with a place, each once), a batch
+// per transaction until none are left, so a webinar with a thousand
+// places is reminded in one run.
 func (m WorkshopMailer) SendWorkshopReminders(ctx context.Context, pool *pgxpool.Pool, now time.Time) (int, error) {
+	const batch = 200
 	n := 0
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	for {
 		var due []store.DueWorkshopReminder
-		err := store.New(pool).InTxWith(tx, func(st *store.Store) error {
-			var err error
-			due, err = st.ClaimWorkshopReminders(ctx, now, 200)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		for _, d := range due {
-			if err := m.SendWorkshopEmail(ctx, tx, d.RegistrationID, WorkshopReminderEmail, now, ""); err != nil {
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			err := store.New(pool).InTxWith(tx, func(st *store.Store) error {
+				var err error
+				due, err = st.ClaimWorkshopReminders(ctx, now, batch)
+				return err
+			})
+			if err != nil {
 				return err
 			}
+			for _, d := range due {
+				if err := m.SendWorkshopEmail(ctx, tx, d.RegistrationID, WorkshopReminderEmail, now, ""); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("workshop reminders: %w", err)
 		}
-		n = len(due)
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("workshop reminders: %w", err)
+		n += len(due)
+		if len(due) < batch {
+			return n, nil
+		}
 	}
-	return n, nil
 }
 
 type workshopSweepArgs struct{}

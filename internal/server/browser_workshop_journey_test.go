@@ -153,6 +153,11 @@ func TestBrowserWorkshopJourney(t *testing.T) {
 		t.Fatalf("Ben's attendance: %q %v", attendance, err)
 	}
 
+	c.open(eventPage)
+	if got := c.text("main"); !strings.Contains(got, "Doctor, London, Specialty training year 5 (ST5)") || !strings.Contains(got, "; attended") {
+		t.Errorf("the event page does not show who Ben is and that he attended: %.600s", got)
+	}
+
 	// Afterwards Ben gives feedback and opens his certificate, from his page.
 	ts.clock.Advance(2 * time.Hour)
 	ben.open(offerLink)

@@ -259,6 +259,11 @@ func TestWorkshopFeedbackOnceAndOnlyForAttendees(t *testing.T) {
 	if n := countRows(t, ts, `SELECT count(*) FROM workshop_feedback`); n != 1 {
 		t.Errorf("%d feedback rows, want 1", n)
 	}
+	// It is the attendee's own data: their download includes it.
+	if d, err := ts.store.SubjectData(context.Background(), "fay@example.nhs.uk", ts.clock.Now()); err != nil || len(d.Workshops) != 1 ||
+		d.Workshops[0].FeedbackFFT != "good" || d.Workshops[0].FeedbackComment != "More time for questions" || d.Workshops[0].FeedbackAt == nil {
+		t.Errorf("the attendee's data lacks their feedback: %+v %v", d.Workshops, err)
+	}
 	if g := b.Get(t, link); !strings.Contains(g.Body, "We have your feedback") || strings.Contains(g.Body, `name="fft"`) {
 		t.Errorf("after feedback:\n%.1500s", g.Body)
 	}

@@ -407,7 +407,7 @@ func TestWorkshopPlacesAreNeverOversold(t *testing.T) {
 // The offer chain with the injectable clock: a cancellation offers the
 // place to the first waiting; declining offers it on; a lapsed offer goes
 // on by the sweep job; accepting takes the place; close to the start the
-// offer is shorter, and too close there is none.
+// offer is shorter, and too close the place is given without one.
 func TestWorkshopOfferChain(t *testing.T) {
 	t.Parallel()
 	ts := MustServer(t, nil, nil, nil)
@@ -502,15 +502,23 @@ func TestWorkshopOfferChain(t *testing.T) {
 		t.Errorf("an offer 10 hours before the start lasts %v", left)
 	}
 
-	// Too close: no offer, the place stays free.
+	// Too close for an offer: the place goes straight to the next person
+	// waiting, who is emailed it with the joining link.
 	close := ts.mustWorkshop(t, "too-close", 1, ts.clock.Now().Add(90*time.Minute))
 	ts.registerAndConfirm(t, "too-close", "Person G", "g@example.com")
 	ts.registerAndConfirm(t, "too-close", "Person H", "h@example.com")
 	gLink := ts.linkTo(t, "g@example.com", "/workshops/too-close/your-place?token=")
-	before := len(ts.mail.To(t, "h@example.com"))
 	anon.Post(t, "/workshops/too-close/your-place/cancel", url.Values{"token": {tokenOf(gLink)}})
-	if ts.registrationStatus(t, close, "h@example.com") != workshops.Waiting || ts.placesTaken(t, close) != 0 || len(ts.mail.To(t, "h@example.com")) != before {
-		t.Fatal("an offer was made too close to the start")
+	if ts.registrationStatus(t, close, "h@example.com") != workshops.Placed || ts.placesTaken(t, close) != 1 {
+		t.Fatalf("too close to the start, the next person waiting is %s", ts.registrationStatus(t, close, "h@example.com"))
+	}
+	var offered *time.Time
+	ts.pool.QueryRow(ctx, `SELECT offer_expires_at FROM workshop_registrations WHERE workshop_id = $1 AND email = 'h@example.com'`, close).Scan(&offered)
+	if offered != nil {
+		t.Error("a place given too close to the start carries an offer deadline")
+	}
+	if pl := ts.lastMail(t, "h@example.com", "You have a place"); !strings.Contains(pl.Text, "https://meet.example.com/join-abc") {
+		t.Errorf("the place email too close to the start:\n%s", pl.Text)
 	}
 }
 
@@ -543,6 +551,22 @@ func TestWorkshopReminders(t *testing.T) {
 	}
 	if r := ts.lastMail(t, "placed@example.com", "Reminder:"); !strings.Contains(r.Text, "https://meet.example.com/join-abc") || len(r.Attachments) == 0 {
 		t.Errorf("the reminder:\n%s", r.Text)
+	}
+
+	// Someone given their place a day before (after the 2-day reminder was
+	// due) has just had the place email: only the 2-hour reminder follows.
+	late := ts.mustWorkshop(t, "remind-late", 1, start)
+	ts.registerAndConfirm(t, "remind-late", "Late Person", "late@example.com")
+	if _, err := ts.pool.Exec(ctx, `UPDATE workshop_registrations SET placed_at = $2 WHERE workshop_id = $1`, late, start.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Duration{-23 * time.Hour, -110 * time.Minute} {
+		if _, err := m.SendWorkshopReminders(ctx, ts.pool, start.Add(at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count("late@example.com"); n != 1 {
+		t.Errorf("%d reminders to someone placed a day before, want the 2-hour one only", n)
 	}
 }
 
@@ -622,9 +646,14 @@ func TestWorkshopRegistrationStatesAndPlaceLinks(t *testing.T) {
 	mk("called-off", "status = 'cancelled', cancelled_at = $1, cancel_reason = 'The speaker is ill.'", now)
 	mk("gone", "starts_at = $1, ends_at = $2", now.Add(-3*time.Hour), now.Add(-2*time.Hour))
 	for slug, want := range map[string]string{"not-yet": "Registration opens on", "shut": "Registration for this workshop has closed",
-		"called-off": "The speaker is ill.", "gone": "already taken place"} {
+		"called-off": "This workshop has been cancelled.", "gone": "already taken place"} {
 		if p := b.Get(t, "/workshops/"+slug+"/register"); !strings.Contains(p.Body, want) || strings.Contains(p.Body, `name="email"`) {
 			t.Errorf("%s: the form is offered or %q is not said", slug, want)
+		}
+		// The reason staff gave is for the people registered, in their
+		// email: not on the public page.
+		if p := b.Get(t, "/workshops/"+slug); strings.Contains(p.Body, "The speaker is ill.") {
+			t.Errorf("%s: the public page shows the cancellation reason", slug)
 		}
 		p := b.Post(t, "/workshops/"+slug+"/register", workshopForm("Late Person", "late@example.com"))
 		if p.Status != http.StatusConflict || !strings.Contains(p.Body, want) {
@@ -665,5 +694,61 @@ func TestWorkshopRegistrationStatesAndPlaceLinks(t *testing.T) {
 	}
 	if p := b.Post(t, "/workshops/live/your-place/cancel", url.Values{"token": {strings.TrimPrefix(link, "/workshops/live/your-place?token=")}}); p.Status != http.StatusConflict {
 		t.Errorf("cancelling after the start: %d", p.Status)
+	}
+}
+
+// Someone typing another person's address into the form again and again
+// cannot keep replacing the link in that person's inbox: once the
+// address's email allowance for the hour is used, a post changes nothing
+// and the last link sent still works. Someone registering the address of a
+// person who cancelled does not take away when that person confirmed.
+func TestWorkshopRegistrationByAnotherStopsAtTheAllowance(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	start := ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	id := ts.mustWorkshop(t, "allowance-workshop", 5, start)
+	anon := ts.NewBrowser(t)
+	hash := func() []byte {
+		var h []byte
+		if err := ts.pool.QueryRow(ctx, `SELECT confirm_token_hash FROM workshop_registrations WHERE workshop_id = $1 AND email = 'vic@example.com'`, id).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	for i := range auth.MailPerRecipient {
+		if p := anon.Post(t, "/workshops/allowance-workshop/register", workshopForm("Someone Else", "vic@example.com")); p.Status != http.StatusSeeOther {
+			t.Fatalf("post %d: %d", i, p.Status)
+		}
+		ts.clock.Advance(11 * time.Minute)
+	}
+	if n := len(ts.mail.To(t, "vic@example.com")); n != auth.MailPerRecipient {
+		t.Fatalf("%d emails within the allowance, want %d", n, auth.MailPerRecipient)
+	}
+	last, lastLink := hash(), ts.linkTo(t, "vic@example.com", "/workshops/confirm?token=")
+	if p := anon.Post(t, "/workshops/allowance-workshop/register", workshopForm("Someone Else", "vic@example.com")); p.Status != http.StatusSeeOther {
+		t.Fatalf("post past the allowance: %d", p.Status)
+	}
+	if string(hash()) != string(last) {
+		t.Error("a post past the allowance replaced the emailed link")
+	}
+	if n := len(ts.mail.To(t, "vic@example.com")); n != auth.MailPerRecipient {
+		t.Errorf("%d emails, want still %d", n, auth.MailPerRecipient)
+	}
+	if p := anon.Post(t, lastLink, nil); p.Status != http.StatusOK {
+		t.Errorf("the last link sent no longer works: %d", p.Status)
+	}
+
+	// A person who confirmed, then cancelled, keeps that fact when someone
+	// registers their address again.
+	ts.clock.Advance(2 * time.Hour)
+	if _, err := ts.pool.Exec(ctx, `UPDATE workshop_registrations SET status = 'cancelled', ended_at = now() WHERE workshop_id = $1 AND email = 'vic@example.com'`, id); err != nil {
+		t.Fatal(err)
+	}
+	if p := anon.Post(t, "/workshops/allowance-workshop/register", workshopForm("Someone Else", "vic@example.com")); p.Status != http.StatusSeeOther {
+		t.Fatalf("registering a cancelled address again: %d", p.Status)
+	}
+	if ok, err := ts.store.HasConfirmedWorkshopRegistration(ctx, "vic@example.com"); err != nil || !ok {
+		t.Errorf("registering again by someone else took away the confirmation (%v)", err)
 	}
 }

@@ -51,10 +51,10 @@ func (s *Server) workshopCard(w store.Workshop) web.WorkshopCard {
 	switch c.State {
 	case "cancelled":
 		c.Cancelled = true
+		// The reason is for the people registered (their email has it):
+		// staff write it for them, and it may say more than the public
+		// page should ("the presenter is unwell").
 		c.StateText = "This workshop has been cancelled."
-		if w.CancelReason != "" {
-			c.StateText += " " + w.CancelReason
-		}
 	case "past":
 		c.StateText = "This workshop has already taken place, so registration has closed."
 	case "not_open":
@@ -337,6 +337,20 @@ func (s *Server) workshopRegister(w http.ResponseWriter, r *http.Request) {
 	var confirmed store.ConfirmedRegistration
 	var already bool
 	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
+		if !signedIn {
+			// The public forms' allowance of emails per address, taken
+			// first: past it the answer is the same, no email goes and
+			// nothing changes (else posting someone's address again and
+			// again would keep replacing the link in their inbox).
+			ok, err := st.TakeMailAllowance(ctx, auth.MailRecipientKey(reg.Email), auth.MailPerRecipient, auth.MailWindow, now)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				s.log.WarnContext(ctx, "workshop registration not recorded: the recipient has had the most emails allowed this hour", "request_id", requestID(r))
+				return nil
+			}
+		}
 		token, hash := auth.NewToken()
 		id, err := st.RegisterForWorkshop(ctx, reg, hash, now, now.Add(workshops.ConfirmLinkTTL))
 		if errors.Is(err, store.ErrAlreadyRegistered) || errors.Is(err, store.ErrRegistrationRemoved) {
@@ -350,16 +364,6 @@ func (s *Server) workshopRegister(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if !signedIn {
-			// The public forms' allowance of emails per address: past it the
-			// answer is the same, and no email goes.
-			ok, err := st.TakeMailAllowance(ctx, auth.MailRecipientKey(reg.Email), auth.MailPerRecipient, auth.MailWindow, now)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				s.log.WarnContext(ctx, "workshop confirmation not sent: the recipient has had the most emails allowed this hour", "request_id", requestID(r))
-				return nil
-			}
 			return m.SendWorkshopConfirmEmail(ctx, tx, id, token, now)
 		}
 		// A signed-in person's address is verified: confirmed at once.

@@ -429,7 +429,7 @@ func countOf(n int, one, many string) string {
 // The event page.
 
 func registrationAbout(x store.StaffRegistration) string {
-	return strings.Join([]string{referral.ProfessionalGroup(x.ProfessionalGroup).Label(), referral.Region(x.Region).Label(), x.Grade}, ", ")
+	return strings.Join([]string{referral.ProfessionalGroup(x.ProfessionalGroup).Label(), referral.Region(x.Region).Label(), referral.Stage(x.Grade).Label()}, ", ")
 }
 
 func (s *Server) staffWorkshop(w http.ResponseWriter, r *http.Request) {
@@ -456,6 +456,14 @@ func (s *Server) staffWorkshop(w http.ResponseWriter, r *http.Request) {
 		switch x.Status {
 		case workshops.Placed:
 			pp.Detail = "Place since " + web.DateTime(deref(x.PlacedAt, x.CreatedAt))
+			switch {
+			case x.Attendance == "attended" && x.AttendanceBy == "self":
+				pp.Detail += "; attended (checked in)"
+			case x.Attendance == "attended":
+				pp.Detail += "; attended"
+			case x.Attendance == "absent":
+				pp.Detail += "; absent"
+			}
 			p.Placed = append(p.Placed, pp)
 		case workshops.Offered:
 			pp.Detail = "Offer open until " + web.DateTime(deref(x.OfferExpiresAt, now))
@@ -762,7 +770,7 @@ func (s *Server) workshopGivePlace(w http.ResponseWriter, r *http.Request) {
 			"The careers team has given you a place from the waiting list."); err != nil {
 			return err
 		}
-		return s.audit(ctx, st, "workshop_give_place", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+		return s.audit(ctx, st, "workshop_give_place", "workshop_registration", strconv.FormatInt(regID, 10), store.OutcomeSuccess, "workshop "+strconv.FormatInt(ws.ID, 10))
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -807,7 +815,7 @@ func (s *Server) workshopOfferPlace(w http.ResponseWriter, r *http.Request) {
 		if err := s.workshopMailer().SendWorkshopEmail(ctx, tx, regID, jobs.WorkshopOfferEmail, now, ""); err != nil {
 			return err
 		}
-		return s.audit(ctx, st, "workshop_offer_place", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+		return s.audit(ctx, st, "workshop_offer_place", "workshop_registration", strconv.FormatInt(regID, 10), store.OutcomeSuccess, "workshop "+strconv.FormatInt(ws.ID, 10))
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -852,7 +860,7 @@ func (s *Server) workshopRemove(w http.ResponseWriter, r *http.Request) {
 		}
 		freed = held
 		if ws.Cancelled() {
-			return s.audit(ctx, st, "workshop_remove", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+			return s.audit(ctx, st, "workshop_remove", "workshop_registration", strconv.FormatInt(regID, 10), store.OutcomeSuccess, "workshop "+strconv.FormatInt(ws.ID, 10))
 		}
 		if err := s.workshopMailer().SendWorkshopEmail(ctx, tx, reg.ID, jobs.WorkshopRemovedEmail, now, ""); err != nil {
 			return err
@@ -863,7 +871,7 @@ func (s *Server) workshopRemove(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		return s.audit(ctx, st, "workshop_remove", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
+		return s.audit(ctx, st, "workshop_remove", "workshop_registration", strconv.FormatInt(regID, 10), store.OutcomeSuccess, "workshop "+strconv.FormatInt(ws.ID, 10))
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):

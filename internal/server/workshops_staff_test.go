@@ -270,10 +270,19 @@ func TestStaffWorkshopEditCopyCapacityAndUpdates(t *testing.T) {
 	}
 	// A new time: the sequence rises and everyone with a place gets the
 	// updated invitation; the waiting and offered do not.
+	// Ann had her 2-day reminder for the old time: she is reminded again
+	// before the new one.
+	if _, err := ts.pool.Exec(context.Background(), `UPDATE workshop_registrations SET reminded = '{2d}' WHERE id = $1`, ann); err != nil {
+		t.Fatal(err)
+	}
 	later := start.Add(2 * time.Hour)
 	p = b.Post(t, wsPath(id, "/edit"), wsForm("", later, "capacity", "3"))
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("move: %d\n%s", p.Status, wsSummary(p.Body))
+	}
+	var reminded []string
+	if err := ts.pool.QueryRow(context.Background(), `SELECT reminded FROM workshop_registrations WHERE id = $1`, ann).Scan(&reminded); err != nil || len(reminded) != 0 {
+		t.Errorf("reminders sent for the old time still count: %v %v", reminded, err)
 	}
 	var seq int
 	_ = ts.pool.QueryRow(context.Background(), `SELECT ics_sequence FROM workshops WHERE id = $1`, id).Scan(&seq)
@@ -725,4 +734,44 @@ func wsSummary(body string) string {
 	}
 	j := strings.Index(body[i:], "</ul>")
 	return body[i : i+j]
+}
+
+// A registrant's data shows the staff who opened the list of names of a
+// workshop they registered for, and what staff did to their registration
+// by hand, each as a record of theirs.
+func TestStaffWorkshopViewsAndActionsReachTheRegistrantsData(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	b := ts.NewBrowser(t)
+	b.SignInStaff(t, "coord@example.nhs.uk", "")
+	start := ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	id := wsCreate(t, b, start, "capacity", "2")
+	ann := wsRegister(t, ts, id, "Ann Waiting", "waiting", 1)
+	other := wsCreate(t, b, start.Add(24*time.Hour), "capacity", "2")
+	if g := b.Get(t, wsPath(id, "")); g.Status != http.StatusOK {
+		t.Fatalf("event page: %d", g.Status)
+	}
+	b.Get(t, wsPath(other, "")) // a workshop Ann has nothing to do with
+	if p := b.Post(t, wsPath(id, "/registrations/"+strconvI(ann)+"/place"), url.Values{}); p.Status != http.StatusSeeOther {
+		t.Fatalf("give a place: %d %s", p.Status, wsSummary(p.Body))
+	}
+	d, err := ts.store.SubjectData(context.Background(), "ann.waiting@example.com", ts.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var views, gave, others int
+	for _, a := range d.Access {
+		switch {
+		case a.Record == "workshop "+strconvI(id) && a.Action == "view" && strings.HasPrefix(a.Who, "Staff"):
+			views++
+		case a.Record == "workshop_registration "+strconvI(ann) && a.Action == "workshop_give_place":
+			gave++
+		case a.Record == "workshop "+strconvI(other):
+			others++
+		}
+	}
+	if views == 0 || gave != 1 || others != 0 {
+		t.Errorf("Ann's data: %d views of the list, %d places given, %d rows of another workshop\n%+v", views, gave, others, d.Access)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"careers/internal/eligibility"
 	"careers/internal/intake"
+	"careers/internal/outcomes"
 	"careers/internal/policy"
 	"careers/internal/referral"
 	"careers/internal/store"
@@ -143,7 +144,7 @@ func exportDoc(d store.SubjectData) web.ExportDoc {
 	}
 	if len(d.Workshops) > 0 {
 		t := web.ExportTable{Caption: "Workshops and webinars you registered for",
-			Head: []string{"Workshop", "When (UK time)", "Registration", "Name and details as given", "Eligibility check", "Registered", "Confirmed", "Ended", "Attendance"}}
+			Head: []string{"Workshop", "When (UK time)", "Registration", "Name and details as given", "Eligibility check", "Registered", "Confirmed", "Ended", "Attendance", "Your feedback"}}
 		for _, x := range d.Workshops {
 			details := x.Name + ", " + x.Email + "; " + referral.ProfessionalGroup(x.ProfessionalGroup).Label() + ", " +
 				referral.Region(x.Region).Label() + ", " + referral.Stage(x.Grade).Label()
@@ -152,7 +153,8 @@ func exportDoc(d store.SubjectData) web.ExportDoc {
 				status += " (the workshop was cancelled)"
 			}
 			t.Rows = append(t.Rows, []string{x.Workshop, workshops.When(x.StartsAt, x.EndsAt), status, details,
-				eligibility.Outcome(x.Eligibility).Label(), web.DateTime(x.RegisteredAt), optTime(x.ConfirmedAt), optTime(x.EndedAt), x.Attendance})
+				eligibility.Outcome(x.Eligibility).Label(), web.DateTime(x.RegisteredAt), optTime(x.ConfirmedAt), optTime(x.EndedAt), x.Attendance,
+				strings.TrimSuffix(outcomes.FFTLabel(x.FeedbackFFT)+": "+x.FeedbackComment, ": ")})
 		}
 		doc.Sections = append(doc.Sections, web.ExportSection{Heading: "Workshops and webinars", Tables: []web.ExportTable{t}})
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -58,6 +59,10 @@ type SubjectWorkshop struct {
 	EndedAt            *time.Time          `json:"ended_at"`
 	Attendance         string              `json:"attendance"`
 	Reminded           []string            `json:"reminders_sent"`
+	// Their feedback after the event, if they gave any.
+	FeedbackFFT     string     `json:"feedback_friends_and_family_test,omitempty"`
+	FeedbackComment string     `json:"feedback_comment,omitempty"`
+	FeedbackAt      *time.Time `json:"feedback_given_at,omitempty"`
 }
 
 // Empty reports whether nothing at all is held about the address.
@@ -279,11 +284,21 @@ func (s *Store) subjectWorkshops(ctx context.Context, d *SubjectData) error {
 	}
 	for _, x := range regs {
 		r, w := x.Registration, x.Workshop
-		d.Workshops = append(d.Workshops, SubjectWorkshop{Workshop: w.Title, StartsAt: w.StartsAt, EndsAt: w.EndsAt, WorkshopStatus: w.Status,
+		sw := SubjectWorkshop{Workshop: w.Title, StartsAt: w.StartsAt, EndsAt: w.EndsAt, WorkshopStatus: w.Status,
 			Name: r.Name, Email: r.Email, ProfessionalGroup: r.ProfessionalGroup, Region: r.Region, Grade: r.Grade, Answers: r.Answers,
 			Eligibility: r.Eligibility, EligibilityReasons: r.EligibilityReasons, Status: r.Status, RegisteredAt: r.CreatedAt,
 			ConfirmedAt: r.ConfirmedAt, PlacedAt: r.PlacedAt, OfferExpiresAt: r.OfferExpiresAt, EndedAt: r.EndedAt,
-			Attendance: r.Attendance, Reminded: r.Reminded})
+			Attendance: r.Attendance, Reminded: r.Reminded}
+		var at time.Time
+		err := s.db.QueryRow(ctx, `SELECT fft, comment, answered_at FROM workshop_feedback WHERE registration_id = $1`, r.ID).
+			Scan(&sw.FeedbackFFT, &sw.FeedbackComment, &at)
+		switch {
+		case err == nil:
+			sw.FeedbackAt = &at
+		case !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("workshop feedback: %w", err)
+		}
+		d.Workshops = append(d.Workshops, sw)
 	}
 	return nil
 }
@@ -522,6 +537,7 @@ func (s *Store) subjectAccess(ctx context.Context, d *SubjectData, refs, apptIDs
 		   OR (a.record_type = 'appointment' AND a.record_id = ANY($3::text[]))
 		   OR (a.record_type = 'personal_data' AND a.record_id = $1)
 		   OR (a.record_type = 'workshop_registration' AND a.record_id IN (SELECT w.id::text FROM workshop_registrations w WHERE w.email = $1))
+		   OR (`+workshopListViews+`)
 		   OR (a.actor_email = $1 AND (`+ownActorRow+`))
 		ORDER BY a.at, a.id`, func(rows pgx.Rows) error {
 		var x SubjectAccess
@@ -589,6 +605,7 @@ func (s *Store) SubjectCountsFor(ctx context.Context, email string) (SubjectCoun
 				UNION SELECT a.id FROM audit_log a WHERE a.record_type = 'personal_data' AND a.record_id = $1
 				UNION SELECT a.id FROM audit_log a WHERE a.record_type = 'workshop_registration'
 					AND a.record_id IN (SELECT w.id::text FROM workshop_registrations w WHERE w.email = $1)
+				UNION SELECT a.id FROM audit_log a WHERE `+workshopListViews+`
 				UNION SELECT a.id FROM audit_log a WHERE a.actor_email = $1 AND (`+ownActorRow+`)) x),
 			(SELECT count(*) FROM workshop_registrations WHERE email = $1)`,
 		NormaliseEmail(email)).Scan(&c.Referrals, &c.AsReferrer, &c.Documents, &c.Appointments, &c.Summaries, &c.Messages, &c.Access, &c.Workshops)
@@ -597,3 +614,9 @@ func (s *Store) SubjectCountsFor(ctx context.Context, email string) (SubjectCoun
 	}
 	return c, nil
 }
+
+// workshopListViews are the audit rows of staff opening the list of who
+// registered for a workshop, or its register, for a workshop the person
+// ($1) registered for: their name was on the page.
+const workshopListViews = `a.record_type = 'workshop' AND a.action IN ('view', 'workshop_view_register')
+	AND a.record_id IN (SELECT w.workshop_id::text FROM workshop_registrations w WHERE w.email = $1)`

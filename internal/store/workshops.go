@@ -137,7 +137,10 @@ var (
 // RegisterForWorkshop records r as unconfirmed with a one-time confirmation
 // link (only its hash kept) valid until expires. A person registering again
 // after cancelling (or declining or letting an offer lapse) reuses their
-// row; one not confirmed yet gets a fresh link (the old one stops working),
+// row (keeping when they first confirmed: confirming again sets the
+// waiting-list order afresh, and a registration someone else types in for
+// their address cannot take away their sign-in); one not confirmed yet
+// gets a fresh link (the old one stops working),
 // but not within 10 minutes of the last (a double submit, or someone
 // filling in another's address again and again, sends one email). A live
 // registration is left alone: ErrAlreadyRegistered, with its id.
@@ -151,7 +154,7 @@ func (s *Store) RegisterForWorkshop(ctx context.Context, r NewWorkshopRegistrati
 		ON CONFLICT (workshop_id, email) DO UPDATE SET
 			name = excluded.name, professional_group = excluded.professional_group, region = excluded.region, grade = excluded.grade,
 			eligibility = excluded.eligibility, eligibility_reasons = excluded.eligibility_reasons, answers = excluded.answers,
-			status = 'unconfirmed', confirmed_at = NULL, placed_at = NULL, offered_at = NULL, offer_expires_at = NULL, ended_at = NULL,
+			status = 'unconfirmed', placed_at = NULL, offered_at = NULL, offer_expires_at = NULL, ended_at = NULL,
 			confirm_token_hash = excluded.confirm_token_hash, confirm_expires_at = excluded.confirm_expires_at,
 			reminded = '{}', updated_at = excluded.updated_at
 		WHERE workshop_registrations.status IN ('cancelled', 'declined', 'lapsed')
@@ -269,18 +272,23 @@ func (s *Store) WaitingPosition(ctx context.Context, id int64) (int, error) {
 	return n, nil
 }
 
-// WorkshopOffer is a freed place just offered to someone waiting.
+// WorkshopOffer is a freed place just offered to someone waiting, or,
+// too close to the start for an offer, given to them (Placed).
 type WorkshopOffer struct {
 	RegistrationID int64
 	Expires        time.Time
+	Placed         bool
 }
 
 // OfferPlaces offers each free place of workshop id to the next person on
-// its waiting list (in order of confirmation), at now, until offers run
-// out per workshops.OfferExpiry. Call it in a transaction; it takes the
-// workshop's lock. No offers are made for a cancelled or started workshop,
-// or one too close to its start. Most callers want jobs.OfferFreedPlaces,
-// which also emails the offers.
+// its waiting list (in order of confirmation), at now, with the deadline
+// workshops.OfferExpiry gives. Within workshops.NoOffersWithin of the
+// start there is no time to answer an offer: the place goes straight to
+// the next person waiting (they asked to come, and are told by email with
+// the joining details; they can still cancel). Call it in a transaction;
+// it takes the workshop's lock. Nothing happens for a cancelled or started
+// workshop. Most callers want jobs.OfferFreedPlaces, which also emails
+// each person.
 func (s *Store) OfferPlaces(ctx context.Context, id int64, now time.Time) ([]WorkshopOffer, error) {
 	w, err := s.lockWorkshop(ctx, id)
 	if err != nil {
@@ -288,10 +296,14 @@ func (s *Store) OfferPlaces(ctx context.Context, id int64, now time.Time) ([]Wor
 	}
 	expires, ok := workshops.OfferExpiry(now, w.StartsAt)
 	free := w.Capacity - w.PlacesTaken
-	if !ok || free <= 0 || w.Status == workshops.WorkshopCancelled {
+	if free <= 0 || w.Status == workshops.WorkshopCancelled || !now.Before(w.StartsAt) {
 		return nil, nil
 	}
-	rows, err := s.db.Query(ctx, `UPDATE workshop_registrations SET status = 'offered', offered_at = $2, offer_expires_at = $3, updated_at = $2
+	set := `status = 'offered', offered_at = $2, offer_expires_at = $3`
+	if !ok {
+		set = `status = 'placed', placed_at = $2`
+	}
+	rows, err := s.db.Query(ctx, `UPDATE workshop_registrations SET `+set+`, updated_at = $2
 		WHERE id IN (SELECT id FROM workshop_registrations WHERE workshop_id = $1 AND status = 'waiting'
 			ORDER BY confirmed_at, id LIMIT $4 FOR UPDATE)
 		RETURNING id`, id, now, expires, free)
@@ -304,7 +316,10 @@ func (s *Store) OfferPlaces(ctx context.Context, id int64, now time.Time) ([]Wor
 	}
 	out := make([]WorkshopOffer, len(ids))
 	for i, rid := range ids {
-		out[i] = WorkshopOffer{RegistrationID: rid, Expires: expires}
+		out[i] = WorkshopOffer{RegistrationID: rid, Expires: expires, Placed: !ok}
+		if !ok {
+			out[i].Expires = time.Time{}
+		}
 	}
 	return out, nil
 }
@@ -337,8 +352,11 @@ func (s *Store) CancelWorkshopRegistration(ctx context.Context, id int64, now ti
 	if !workshops.CanCancel(r.Status, now, w.StartsAt) {
 		return false, r.Status, ErrConflict
 	}
+	// A check-in made before the start (allowed from 15 minutes before)
+	// goes with the place.
 	if _, err := s.db.Exec(ctx, `UPDATE workshop_registrations SET status = 'cancelled', ended_at = $2, offer_expires_at = NULL,
-			confirm_token_hash = NULL, confirm_expires_at = NULL, confirmed_at = coalesce(confirmed_at, $2), updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			confirm_token_hash = NULL, confirm_expires_at = NULL, confirmed_at = coalesce(confirmed_at, $2),
+			attendance = NULL, attendance_by = NULL, attendance_at = NULL, updated_at = $2 WHERE id = $1`, id, now); err != nil {
 		return false, r.Status, fmt.Errorf("cancel workshop registration: %w", mapErr(err))
 	}
 	return workshops.HoldsPlace(r.Status), r.Status, nil
@@ -522,8 +540,9 @@ type DueWorkshopReminder struct {
 
 // ClaimWorkshopReminders finds reminders due at now for people with a
 // place (each offset once; one that is already late by more than its
-// offset's worth is not sent) and records them as sent in the same
-// transaction; the caller queues the emails in it.
+// offset's worth is not sent, nor one due before the person had their
+// place) and records them as sent in the same transaction; the caller
+// queues the emails in it. At most limit of each offset at a time.
 func (s *Store) ClaimWorkshopReminders(ctx context.Context, now time.Time, limit int) ([]DueWorkshopReminder, error) {
 	var out []DueWorkshopReminder
 	for i, o := range workshops.ReminderOffsets {
@@ -538,6 +557,9 @@ func (s *Store) ClaimWorkshopReminders(ctx context.Context, now time.Time, limit
 				SELECT r2.id FROM workshop_registrations r2 JOIN workshops w2 ON w2.id = r2.workshop_id
 				WHERE r2.status = 'placed' AND w2.status = 'scheduled' AND NOT ($1 = ANY (r2.reminded))
 				AND w2.starts_at - $3::interval <= $2 AND w2.starts_at - $4::interval > $2
+				-- Someone given their place after this reminder was due has
+				-- just had the place email: no reminder on top of it.
+				AND (r2.placed_at IS NULL OR r2.placed_at <= w2.starts_at - $3::interval)
 				ORDER BY w2.starts_at, r2.id LIMIT $5 FOR UPDATE OF r2 SKIP LOCKED)
 			RETURNING r.id`, o.Name, now, o.Before, until, limit)
 		if err != nil {

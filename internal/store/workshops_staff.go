@@ -218,6 +218,15 @@ func (s *Store) UpdateStaffWorkshop(ctx context.Context, id int64, f WorkshopFie
 	if err != nil {
 		return c, fmt.Errorf("update workshop: %w", mapErr(err))
 	}
+	if !f.StartsAt.Equal(before.StartsAt) {
+		// A new time: the reminders are due again before it, and a live
+		// offer may not outlast the new start.
+		if _, err := s.db.Exec(ctx, `UPDATE workshop_registrations SET reminded = '{}',
+				offer_expires_at = CASE WHEN status = 'offered' THEN least(offer_expires_at, $2) END, updated_at = $3
+			WHERE workshop_id = $1 AND status IN ('placed', 'offered')`, id, f.StartsAt, now); err != nil {
+			return c, fmt.Errorf("update workshop: %w", mapErr(err))
+		}
+	}
 	if c.After, err = s.StaffWorkshopByID(ctx, id); err != nil {
 		return c, err
 	}
@@ -368,7 +377,8 @@ func (s *Store) RemoveWorkshopRegistration(ctx context.Context, workshopID, regI
 		return r, false, ErrConflict
 	}
 	if _, err := s.db.Exec(ctx, `UPDATE workshop_registrations SET status = 'removed', ended_at = $2, offer_expires_at = NULL,
-		attendance = NULL, attendance_by = NULL, attendance_at = NULL, updated_at = $2 WHERE id = $1`, regID, now); err != nil {
+		attendance = NULL, attendance_by = NULL, attendance_at = NULL, confirmed_at = coalesce(confirmed_at, $2),
+		confirm_token_hash = NULL, confirm_expires_at = NULL, updated_at = $2 WHERE id = $1`, regID, now); err != nil {
 		return r, false, fmt.Errorf("remove registration: %w", mapErr(err))
 	}
 	return r, workshops.HoldsPlace(r.Status), s.AddWorkshopHistory(ctx, workshopID, now, actor, "removed",

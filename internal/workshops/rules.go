@@ -15,8 +15,8 @@ const (
 	// accept a freed place, when the event is far enough away.
 	OfferWindow = 24 * time.Hour
 	// NoOffersWithin: a place freed closer than this to the start is not
-	// offered to anyone (nobody could reasonably answer in time); it stays
-	// free, and someone registering can still take it.
+	// offered (nobody could reasonably answer in time): it goes straight
+	// to the next person waiting, who is emailed their place.
 	NoOffersWithin = 2 * time.Hour
 	// PlaceLinkAfterEnd is how long after the event the links to a
 	// registrant's place (in the emails) keep working: long enough for

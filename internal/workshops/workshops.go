@@ -5,11 +5,7 @@
 // what each state means and what may happen next.
 package workshops
 
-import (
-	"strconv"
-	"strings"
-	"unicode"
-)
+import "careers/internal/booking"
 
 // A workshop's modes.
 const (
@@ -43,13 +39,4 @@ func HoldsPlace(status string) bool { return status == Placed || status == Offer
 // host, such as "workshop-42@careers.example.nhs.uk": every invitation,
 // update and cancellation for the workshop carries it, with the workshop's
 // ics_sequence. A port is dropped, as for appointments.
-func UID(id int64, host string) string {
-	host, _, _ = strings.Cut(host, ":")
-	host = strings.ToLower(strings.Map(func(r rune) rune {
-		if r == '.' || r == '-' || r <= unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			return r
-		}
-		return -1
-	}, host))
-	return "workshop-" + strconv.FormatInt(id, 10) + "@" + host
-}
+func UID(id int64, host string) string { return booking.UID("workshop", id, host) }
