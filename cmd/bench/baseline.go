@@ -248,10 +248,17 @@ func (d baselineDeps) referral(w http.ResponseWriter, r *http.Request) {
 	_ = bw.Flush()
 }
 
-// yourReferrals runs the trainee's page's one statement (the service
-// knows the address from the session; here it comes in the query).
+// yourReferrals runs the trainee's page's two statements, their referrals
+// and their workshop registrations (the service knows the address from
+// the session; here it comes in the query).
 func (d baselineDeps) yourReferrals(w http.ResponseWriter, r *http.Request) {
-	cards, err := d.st.ReferralCardsForEmail(r.Context(), r.URL.Query().Get("email"))
+	email := r.URL.Query().Get("email")
+	cards, err := d.st.ReferralCardsForEmail(r.Context(), email)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	regs, err := d.st.WorkshopRegistrationsByEmail(r.Context(), store.NormaliseEmail(email))
 	if err != nil {
 		fail(w, err)
 		return
@@ -259,6 +266,9 @@ func (d baselineDeps) yourReferrals(w http.ResponseWriter, r *http.Request) {
 	bw := bufio.NewWriter(w)
 	for _, c := range cards {
 		fmt.Fprintf(bw, "%s\t%s\t%s\n", c.Reference, c.Status, c.SubmittedAt.Format(time.DateOnly))
+	}
+	for _, x := range regs {
+		fmt.Fprintf(bw, "%s\t%s\t%s\n", x.Workshop.Slug, x.Registration.Status, x.Workshop.StartsAt.Format(time.DateOnly))
 	}
 	_ = bw.Flush()
 }

@@ -299,14 +299,18 @@ func (s *Store) OfferPlaces(ctx context.Context, id int64, now time.Time) ([]Wor
 	if free <= 0 || w.Status == workshops.WorkshopCancelled || !now.Before(w.StartsAt) {
 		return nil, nil
 	}
-	set := `status = 'offered', offered_at = $2, offer_expires_at = $3`
-	if !ok {
-		set = `status = 'placed', placed_at = $2`
+	var offerUntil *time.Time // none: a place without an offer
+	if ok {
+		offerUntil = &expires
 	}
-	rows, err := s.db.Query(ctx, `UPDATE workshop_registrations SET `+set+`, updated_at = $2
+	rows, err := s.db.Query(ctx, `UPDATE workshop_registrations SET
+			status = CASE WHEN $3::timestamptz IS NULL THEN 'placed' ELSE 'offered' END,
+			placed_at = CASE WHEN $3::timestamptz IS NULL THEN $2::timestamptz END,
+			offered_at = CASE WHEN $3::timestamptz IS NOT NULL THEN $2::timestamptz END,
+			offer_expires_at = $3, updated_at = $2
 		WHERE id IN (SELECT id FROM workshop_registrations WHERE workshop_id = $1 AND status = 'waiting'
 			ORDER BY confirmed_at, id LIMIT $4 FOR UPDATE)
-		RETURNING id`, id, now, expires, free)
+		RETURNING id`, id, now, offerUntil, free)
 	if err != nil {
 		return nil, fmt.Errorf("offer places: %w", mapErr(err))
 	}
