@@ -634,7 +634,7 @@ func (s *Server) sendWorkshopUpdates(ctx context.Context, st *store.Store, tx pg
 	if err != nil {
 		return 0, err
 	}
-	note := "This event has changed. It is now on " + web.TimeRange(ws.StartsAt, ws.EndsAt) + " (UK time), " + strings.ToLower(web.WorkshopModeLabel(ws.Mode))
+	note := "This event has changed. It is now on " + web.TimeRange(ws.StartsAt, ws.EndsAt) + " (UK time), " + strings.ToLower(workshops.ModeLabel(ws.Mode))
 	if ws.Mode == workshops.ModeInPerson {
 		note += " at " + ws.Venue
 	}
@@ -748,9 +748,13 @@ func (s *Server) registrationIn(r *http.Request) (int64, bool) {
 	return id, err == nil
 }
 
-// workshopGivePlace gives someone waiting (or offered) a place by hand, if
-// a place is free, and sends them the invitation.
-func (s *Server) workshopGivePlace(w http.ResponseWriter, r *http.Request) {
+// registrationChange runs a staff change to one registration of the event
+// in the path ({reg}), in one transaction with its audit row on the
+// registration, and returns to the event page saying what happened: the
+// message change returns, or why nothing changed (conflict when the
+// registration is no longer in a state the change applies to).
+func (s *Server) registrationChange(w http.ResponseWriter, r *http.Request, action, conflict string,
+	change func(ctx context.Context, st *store.Store, tx pgxTx, ws store.StaffWorkshop, regID int64, now time.Time) (string, error)) {
 	ctx := r.Context()
 	ws, ok := s.staffWorkshopFor(w, r)
 	if !ok {
@@ -762,60 +766,13 @@ func (s *Server) workshopGivePlace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
-		if _, err := st.GiveWorkshopPlace(ctx, ws.ID, regID, actorFrom(ctx).StaffID, now); err != nil {
-			return err
-		}
-		if err := s.workshopMailer().SendWorkshopEmail(ctx, tx, regID, jobs.WorkshopPlacedEmail, now,
-			"The careers team has given you a place from the waiting list."); err != nil {
-			return err
-		}
-		return s.audit(ctx, st, "workshop_give_place", "workshop_registration", strconv.FormatInt(regID, 10), store.OutcomeSuccess, "workshop "+strconv.FormatInt(ws.ID, 10))
-	})
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.renderNotFound(w, r)
-		return
-	case errors.Is(err, store.ErrNoFreePlace):
-		s.flash(r, "No place is free: all places are taken. Raise the number of places or remove someone first")
-	case errors.Is(err, store.ErrConflict):
-		s.flash(r, "They are no longer waiting, so nothing was changed")
-	case errors.Is(err, store.ErrWorkshopCancelled):
-		s.flash(r, "This event is cancelled")
-	case err != nil:
-		s.serverError(w, r, err)
-		return
-	default:
-		s.flash(r, "Place given. They have been emailed")
-	}
-	http.Redirect(w, r, "/staff/workshops/"+strconv.FormatInt(ws.ID, 10), http.StatusSeeOther)
-}
-
-// workshopOfferPlace offers a free place by hand to someone waiting, out
-// of turn: they have until the offer runs out to accept (ws-core's offer
-// email, with the link to accept or decline).
-func (s *Server) workshopOfferPlace(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	ws, ok := s.staffWorkshopFor(w, r)
-	if !ok {
-		return
-	}
-	regID, ok := s.registrationIn(r)
-	if !ok {
-		s.renderNotFound(w, r)
-		return
-	}
-	now := s.now()
-	var expires time.Time
+	var done string
 	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
 		var err error
-		if expires, err = st.OfferWorkshopPlaceTo(ctx, ws.ID, regID, actorFrom(ctx).StaffID, now); err != nil {
+		if done, err = change(ctx, st, tx, ws, regID, now); err != nil {
 			return err
 		}
-		if err := s.workshopMailer().SendWorkshopEmail(ctx, tx, regID, jobs.WorkshopOfferEmail, now, ""); err != nil {
-			return err
-		}
-		return s.audit(ctx, st, "workshop_offer_place", "workshop_registration", strconv.FormatInt(regID, 10), store.OutcomeSuccess, "workshop "+strconv.FormatInt(ws.ID, 10))
+		return s.audit(ctx, st, action, "workshop_registration", strconv.FormatInt(regID, 10), store.OutcomeSuccess, "workshop "+strconv.FormatInt(ws.ID, 10))
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -826,70 +783,65 @@ func (s *Server) workshopOfferPlace(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrTooLateToOffer):
 		s.flash(r, "The event starts too soon for an offer they could answer: give them the place instead")
 	case errors.Is(err, store.ErrConflict):
-		s.flash(r, "They are no longer waiting, so nothing was changed")
+		s.flash(r, conflict)
 	case errors.Is(err, store.ErrWorkshopCancelled):
 		s.flash(r, "This event is cancelled")
 	case err != nil:
 		s.serverError(w, r, err)
 		return
 	default:
-		s.flash(r, "Place offered until "+web.DateTime(expires)+". They have been emailed")
+		s.flash(r, done)
 	}
 	http.Redirect(w, r, "/staff/workshops/"+strconv.FormatInt(ws.ID, 10), http.StatusSeeOther)
+}
+
+// workshopGivePlace gives someone waiting (or offered) a place by hand, if
+// a place is free, and sends them the invitation.
+func (s *Server) workshopGivePlace(w http.ResponseWriter, r *http.Request) {
+	s.registrationChange(w, r, "workshop_give_place", "They are no longer waiting, so nothing was changed",
+		func(ctx context.Context, st *store.Store, tx pgxTx, ws store.StaffWorkshop, regID int64, now time.Time) (string, error) {
+			if _, err := st.GiveWorkshopPlace(ctx, ws.ID, regID, actorFrom(ctx).StaffID, now); err != nil {
+				return "", err
+			}
+			return "Place given. They have been emailed", s.workshopMailer().SendWorkshopEmail(ctx, tx, regID, jobs.WorkshopPlacedEmail, now,
+				"The careers team has given you a place from the waiting list.")
+		})
+}
+
+// workshopOfferPlace offers a free place by hand to someone waiting, out
+// of turn: they have until the offer runs out to accept (ws-core's offer
+// email, with the link to accept or decline).
+func (s *Server) workshopOfferPlace(w http.ResponseWriter, r *http.Request) {
+	s.registrationChange(w, r, "workshop_offer_place", "They are no longer waiting, so nothing was changed",
+		func(ctx context.Context, st *store.Store, tx pgxTx, ws store.StaffWorkshop, regID int64, now time.Time) (string, error) {
+			expires, err := st.OfferWorkshopPlaceTo(ctx, ws.ID, regID, actorFrom(ctx).StaffID, now)
+			if err != nil {
+				return "", err
+			}
+			return "Place offered until " + web.DateTime(expires) + ". They have been emailed",
+				s.workshopMailer().SendWorkshopEmail(ctx, tx, regID, jobs.WorkshopOfferEmail, now, "")
+		})
 }
 
 // workshopRemove takes someone off the event. They are told; a place they
 // held is offered to the first person waiting.
 func (s *Server) workshopRemove(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	ws, ok := s.staffWorkshopFor(w, r)
-	if !ok {
-		return
-	}
-	regID, ok := s.registrationIn(r)
-	if !ok {
-		s.renderNotFound(w, r)
-		return
-	}
-	now := s.now()
-	var freed bool
-	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
-		reg, held, err := st.RemoveWorkshopRegistration(ctx, ws.ID, regID, actorFrom(ctx).StaffID, now)
-		if err != nil {
-			return err
-		}
-		freed = held
-		if ws.Cancelled() {
-			return s.audit(ctx, st, "workshop_remove", "workshop_registration", strconv.FormatInt(regID, 10), store.OutcomeSuccess, "workshop "+strconv.FormatInt(ws.ID, 10))
-		}
-		if err := s.workshopMailer().SendWorkshopEmail(ctx, tx, reg.ID, jobs.WorkshopRemovedEmail, now, ""); err != nil {
-			return err
-		}
-		if held {
-			// The freed place goes to the first person waiting.
-			if _, err := s.workshopMailer().OfferFreedPlaces(ctx, tx, ws.ID, now); err != nil {
-				return err
+	s.registrationChange(w, r, "workshop_remove", "They were no longer registered, so nothing was changed",
+		func(ctx context.Context, st *store.Store, tx pgxTx, ws store.StaffWorkshop, regID int64, now time.Time) (string, error) {
+			reg, held, err := st.RemoveWorkshopRegistration(ctx, ws.ID, regID, actorFrom(ctx).StaffID, now)
+			if err != nil || ws.Cancelled() {
+				return "Removed", err
 			}
-		}
-		return s.audit(ctx, st, "workshop_remove", "workshop_registration", strconv.FormatInt(regID, 10), store.OutcomeSuccess, "workshop "+strconv.FormatInt(ws.ID, 10))
-	})
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.renderNotFound(w, r)
-		return
-	case errors.Is(err, store.ErrConflict):
-		s.flash(r, "They were no longer registered, so nothing was changed")
-	case err != nil:
-		s.serverError(w, r, err)
-		return
-	default:
-		if freed && !ws.Cancelled() {
-			s.flash(r, "Removed and emailed. A freed place is offered to the first person waiting")
-		} else {
-			s.flash(r, "Removed")
-		}
-	}
-	http.Redirect(w, r, "/staff/workshops/"+strconv.FormatInt(ws.ID, 10), http.StatusSeeOther)
+			if err := s.workshopMailer().SendWorkshopEmail(ctx, tx, reg.ID, jobs.WorkshopRemovedEmail, now, ""); err != nil {
+				return "", err
+			}
+			if !held {
+				return "Removed", nil
+			}
+			// The freed place goes to the first person waiting.
+			_, err = s.workshopMailer().OfferFreedPlaces(ctx, tx, ws.ID, now)
+			return "Removed and emailed. A freed place is offered to the first person waiting", err
+		})
 }
 
 // The attendance register.
