@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -282,6 +281,25 @@ func (s *Store) subjectWorkshops(ctx context.Context, d *SubjectData) error {
 	if err != nil {
 		return err
 	}
+	// Their feedback, one statement for all their registrations.
+	type feedback struct {
+		fft, comment string
+		at           time.Time
+	}
+	given := map[int64]feedback{}
+	err = s.eachRow(ctx, "workshop feedback", `SELECT f.registration_id, f.fft, f.comment, f.answered_at
+		FROM workshop_feedback f JOIN workshop_registrations r ON r.id = f.registration_id WHERE r.email = $1`, func(rows pgx.Rows) error {
+		var id int64
+		var f feedback
+		if err := rows.Scan(&id, &f.fft, &f.comment, &f.at); err != nil {
+			return err
+		}
+		given[id] = f
+		return nil
+	}, d.Email)
+	if err != nil {
+		return err
+	}
 	for _, x := range regs {
 		r, w := x.Registration, x.Workshop
 		sw := SubjectWorkshop{Workshop: w.Title, StartsAt: w.StartsAt, EndsAt: w.EndsAt, WorkshopStatus: w.Status,
@@ -289,14 +307,8 @@ func (s *Store) subjectWorkshops(ctx context.Context, d *SubjectData) error {
 			Eligibility: r.Eligibility, EligibilityReasons: r.EligibilityReasons, Status: r.Status, RegisteredAt: r.CreatedAt,
 			ConfirmedAt: r.ConfirmedAt, PlacedAt: r.PlacedAt, OfferExpiresAt: r.OfferExpiresAt, EndedAt: r.EndedAt,
 			Attendance: r.Attendance, Reminded: r.Reminded}
-		var at time.Time
-		err := s.db.QueryRow(ctx, `SELECT fft, comment, answered_at FROM workshop_feedback WHERE registration_id = $1`, r.ID).
-			Scan(&sw.FeedbackFFT, &sw.FeedbackComment, &at)
-		switch {
-		case err == nil:
-			sw.FeedbackAt = &at
-		case !errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("workshop feedback: %w", err)
+		if f, ok := given[r.ID]; ok {
+			sw.FeedbackFFT, sw.FeedbackComment, sw.FeedbackAt = f.fft, f.comment, &f.at
 		}
 		d.Workshops = append(d.Workshops, sw)
 	}
