@@ -22,14 +22,6 @@ type StaffWorkshopRow struct {
 	Past         bool
 }
 
-// WorkshopModeLabel names a workshop's mode.
-func WorkshopModeLabel(m string) string {
-	if m == "in_person" {
-		return "In person"
-	}
-	return "Online"
-}
-
 // workshopStatus is the status tag of an event.
 func workshopStatus(w StaffWorkshopRow) (label, class string) {
 	switch {

@@ -18,9 +18,6 @@ import (
 // s.workshopPlace, which admits only the person whose registration it is
 // (their emailed link's token, or their signed-in email) and audits the view.
 
-// CheckInFrom is how long before the start self check-in opens.
-const CheckInFrom = 15 * time.Minute
-
 // placeURL is the place page again, with the token when it was opened by one.
 func placeURL(slug, token string) string {
 	u := "/workshops/" + slug + "/your-place"
@@ -94,7 +91,7 @@ func (s *Server) placeProps(r *http.Request, p store.WorkshopPlace, token string
 		}
 	}
 	if !cancelled && reg.Status == workshops.Placed {
-		if !now.Before(ws.StartsAt.Add(-CheckInFrom)) && now.Before(ws.EndsAt) && reg.Attendance == "" {
+		if !now.Before(ws.StartsAt.Add(-CheckInOpensBefore)) && now.Before(ws.EndsAt) && reg.Attendance == "" {
 			out.CheckIn = true
 		}
 		if !now.Before(ws.EndsAt) && reg.Attendance == "attended" {
