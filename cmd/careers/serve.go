@@ -13,6 +13,7 @@ import (
 	"careers/internal/auth/commonpasswords"
 	"careers/internal/config"
 	"careers/internal/jobs"
+	"careers/internal/logwriter"
 	"careers/internal/mail"
 	"careers/internal/server"
 	"careers/internal/store"
@@ -32,7 +33,12 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 	if err := useDevSecretKey(&cfg); err != nil {
 		return err
 	}
-	log := newLogger(stdout, cfg.LogLevel)
+	// Log lines are written in batches from a goroutine of their own, so
+	// a slow write to standard output holds up no request (logwriter).
+	// Deferred first: the last lines are written after everything else.
+	lines := logwriter.New(stdout, 0, 0)
+	defer lines.Close()
+	log := newLogger(lines, cfg.LogLevel)
 	captureStandardLog(log)
 	tel, err := startTelemetry(ctx, cfg, log)
 	if err != nil {

@@ -60,3 +60,6 @@ func (s *Server) MetricValue(name string, labels map[string]string) float64 {
 	}
 	return -1
 }
+
+// CompressPages is the page compression middleware.
+var CompressPages = compressPages

@@ -424,13 +424,21 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 }
 
 // compressPages gzips pages for clients that take it. Pages are a few
-// kilobytes each and different every time, so the cost is per request: the
-// fastest level of klauspost/compress's gzip (several times quicker than
-// the standard library's, for nearly the same size) keeps compression from
-// being most of a page's CPU. The static files are compressed once, at
-// start, at the best level (web.Assets), and pass through untouched.
+// kilobytes each and different every time, so the cost is per request.
+// They are compressed without state (klauspost/compress's stateless
+// deflate): each write is compressed on its own, with its hash table on
+// the stack and its token buffer borrowed only for the call, so a response
+// in flight holds no compressor. A pooled level-1 writer compresses a page
+// in about the same time, but it is held for the whole request and each
+// one carries 800 KB of history and tables: under load the pool held one
+// per request in flight, the collector emptied it, and every miss cost
+// 340 µs and 800 KB more (docs/performance.md, issue 19). Pages are
+// rendered whole and written in one piece, so stateless compression sees
+// the whole page and loses little (2% larger on the coach's week). The
+// static files are compressed once, at start, at the best level
+// (web.Assets), and pass through untouched.
 func compressPages() func(http.Handler) http.Handler {
-	c := middleware.NewCompressor(kgzip.BestSpeed)
+	c := middleware.NewCompressor(kgzip.StatelessCompression)
 	c.SetEncoder("gzip", func(w io.Writer, level int) io.Writer {
 		gw, err := kgzip.NewWriterLevel(w, level)
 		if err != nil {
