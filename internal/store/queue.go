@@ -543,9 +543,10 @@ func (s *Store) QueueCoaches(ctx context.Context) ([]QueueCoach, error) {
 
 // likeEscape makes text match itself in a LIKE pattern (backslash is
 // LIKE's default escape character).
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
+func likeEscape(s string) string { return likeEscaper.Replace(s) }
+
+// likeEscaper is built once: a Replacer builds its tables on first use.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // QueueExport returns every row of the queue's current selection (its
 // list, filters, search and sort; no cursor), up to QueueExportMost, for
