@@ -58,6 +58,11 @@ type runResult struct {
 	cpuProblem string
 }
 
+// resignInAfter is how old the benchmark's sessions may be when a route
+// starts: well inside the service's 30-minute idle timeout, as one route's
+// ladders (two a side) take up to about ten minutes.
+const resignInAfter = 15 * time.Minute
+
 func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) error {
 	res := runResult{options: o, began: time.Now()}
 	db, sum, err := openDatabase(ctx, o, log)
@@ -117,33 +122,46 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 	defer func() { baseline.stop() }()
 	e.service, e.baseline = service.base, baseline.base
 
-	log.Info("signing in", "sessions per role", o.sessions)
-	if e.coordinator, err = signInStaff(service.base, o.sessions); err != nil {
+	// Sessions go idle after 30 minutes and a full run takes longer: each
+	// route signs in again when the last sign-in is older than
+	// resignInAfter, so no route meets a session that has lapsed.
+	var signedIn time.Time
+	signInAll := func() error {
+		var err error
+		log.Info("signing in", "sessions per role", o.sessions)
+		if e.coordinator, err = signInStaff(service.base, o.sessions); err != nil {
+			return err
+		}
+		searchers, err := signInStaff(service.base, o.sessions)
+		if err != nil {
+			return err
+		}
+		if e.search, err = withSearch(service.base, searchers, e.searchText, e.searchQuery); err != nil {
+			return err
+		}
+		surnamers, err := signInStaff(service.base, o.sessions)
+		if err != nil {
+			return err
+		}
+		if e.surname, err = withSearch(service.base, surnamers, e.surnameText, nil); err != nil {
+			return err
+		}
+		if e.trainee, err = signInTrainees(ctx, store.New(db.pool), service.base, e.traineeEmails); err != nil {
+			return err
+		}
+		if e.coach, err = signInAs(service.base, demoCoach, o.sessions); err != nil {
+			return err
+		}
+		if e.booker, err = signInTrainees(ctx, store.New(db.pool), service.base, e.bookEmails); err != nil {
+			return err
+		}
+		signedIn = time.Now()
+		return nil
+	}
+	if err := signInAll(); err != nil {
 		return err
 	}
-	searchers, err := signInStaff(service.base, o.sessions)
-	if err != nil {
-		return err
-	}
-	if e.search, err = withSearch(service.base, searchers, e.searchText, e.searchQuery); err != nil {
-		return err
-	}
-	surnamers, err := signInStaff(service.base, o.sessions)
-	if err != nil {
-		return err
-	}
-	if e.surname, err = withSearch(service.base, surnamers, e.surnameText, nil); err != nil {
-		return err
-	}
-	if e.trainee, err = signInTrainees(ctx, store.New(db.pool), service.base, e.traineeEmails); err != nil {
-		return err
-	}
-	if e.coach, err = signInAs(service.base, demoCoach, o.sessions); err != nil {
-		return err
-	}
-	if e.booker, err = signInTrainees(ctx, store.New(db.pool), service.base, e.bookEmails); err != nil {
-		return err
-	}
+
 	for _, p := range []struct {
 		name, path string
 		session    []*http.Cookie
@@ -169,6 +187,11 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 
 	draftsMade := 0
 	for _, r := range rs {
+		if time.Since(signedIn) > resignInAfter {
+			if err := signInAll(); err != nil {
+				return err
+			}
+		}
 		rr := routeResult{route: r, request: r.describe(), queries: svcQueries[r.key], baselineQueries: baseQueries[r.key]}
 		var spent []string // drafts the service's requests used
 		prepare := func(side string) func(rate int) error {

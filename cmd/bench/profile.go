@@ -38,7 +38,17 @@ func runProfile(ctx context.Context, o options, db *database, e targetEnv, coord
 	if err != nil {
 		return err
 	}
-	svcURL, _, stop, err := inProcess(ctx, db, coordinatorID, nil)
+	// The service logs a line per request as `careers serve` does, to a
+	// file beside the profiles, so writing them is in the profile too.
+	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+		return err
+	}
+	logs, err := os.Create(filepath.Join(filepath.Dir(o.out), "profile-"+r.key+"-"+strconv.Itoa(rate)+"-serve.log"))
+	if err != nil {
+		return err
+	}
+	defer logs.Close()
+	svcURL, _, stop, err := inProcess(ctx, db, coordinatorID, nil, logs)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 
 	"careers/internal/config"
 	"careers/internal/jobs"
+	"careers/internal/logwriter"
 	"careers/internal/mail"
 	"careers/internal/server"
 	"careers/internal/store"
@@ -115,8 +116,10 @@ func tracedPool(ctx context.Context, url string, t pgx.QueryTracer) (*pgxpool.Po
 // (the first may differ: a session renewed, a statement prepared).
 // inProcess starts the real server package, built as `careers serve`
 // builds it, and the baseline handler, both on a pool traced by t, each
-// behind an httptest server on loopback.
-func inProcess(ctx context.Context, db *database, coordinatorID int64, t pgx.QueryTracer) (service, baseline string, stop func(), err error) {
+// behind an httptest server on loopback. The service logs its JSON lines to
+// logs as `careers serve` does (batched, at info), or nowhere when logs is
+// nil.
+func inProcess(ctx context.Context, db *database, coordinatorID int64, t pgx.QueryTracer, logs io.Writer) (service, baseline string, stop func(), err error) {
 	pool, err := tracedPool(ctx, db.url, t)
 	if err != nil {
 		return "", "", nil, err
@@ -134,22 +137,31 @@ func inProcess(ctx context.Context, db *database, coordinatorID int64, t pgx.Que
 		pool.Close()
 		return "", "", nil, err
 	}
-	srv, err := server.New(server.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), Store: store.New(pool), Assets: assets,
+	logger := slog.New(slog.DiscardHandler)
+	closeLines := func() {}
+	if logs != nil {
+		lines := logwriter.New(logs, 0, 0)
+		closeLines = func() { _ = lines.Close() }
+		logger = slog.New(slog.NewJSONHandler(lines, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	srv, err := server.New(server.Deps{Config: cfg, Logger: logger, Store: store.New(pool), Assets: assets,
 		Enqueue: func(ctx context.Context, tx pgx.Tx, key, kind string, referralID *int64, m mail.Message) error {
 			_, err := jobs.Enqueue(ctx, tx, jobs.Notification{Key: key, Kind: kind, ReferralID: referralID, Message: m})
 			return err
 		}})
 	if err != nil {
 		pool.Close()
+		closeLines()
 		return "", "", nil, err
 	}
-	svc := httptest.NewServer(srv.Handler())
 	bst, err := baselineStore(pool, benchSecretKey())
 	if err != nil {
 		srv.Close()
 		pool.Close()
+		closeLines()
 		return "", "", nil, err
 	}
+	svc := httptest.NewServer(srv.Handler())
 	base := httptest.NewServer(baselineHandler(baselineDeps{pool: pool, st: bst, coordinatorID: coordinatorID}))
 	return svc.URL, base.URL, func() {
 		// Connections a load left open are closed, not waited for.
@@ -159,6 +171,7 @@ func inProcess(ctx context.Context, db *database, coordinatorID int64, t pgx.Que
 		base.Close()
 		srv.Close()
 		pool.Close()
+		closeLines()
 	}, nil
 }
 
@@ -167,7 +180,7 @@ func inProcess(ctx context.Context, db *database, coordinatorID int64, t pgx.Que
 // (the referral page runs more for some referrals than others).
 func countQueries(ctx context.Context, db *database, e targetEnv, rs []route, coordinatorID int64, log *slog.Logger) (service, baseline map[string]queryCount, err error) {
 	t := &tracer{}
-	svcURL, baseURL, stop, err := inProcess(ctx, db, coordinatorID, t)
+	svcURL, baseURL, stop, err := inProcess(ctx, db, coordinatorID, t, nil)
 	if err != nil {
 		return nil, nil, err
 	}

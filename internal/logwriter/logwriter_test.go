@@ -11,19 +11,27 @@ import (
 
 // syncBuffer is an output that records each write it is given.
 type syncBuffer struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	writes int
-	gate   chan struct{} // when set, each write waits for a value
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	writes  int
+	ragged  int           // writes that did not end at the end of a line
+	entered chan struct{} // when set, told as each write begins
+	gate    chan struct{} // when set, each write waits for a value
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
+	if b.entered != nil {
+		b.entered <- struct{}{}
+	}
 	if b.gate != nil {
 		<-b.gate
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.writes++
+	if len(p) > 0 && p[len(p)-1] != '\n' {
+		b.ragged++
+	}
 	return b.buf.Write(p)
 }
 
@@ -77,6 +85,9 @@ func TestLinesArriveWholeInOrderInBatches(t *testing.T) {
 	if n := out.Writes(); n >= writers*lines/10 {
 		t.Errorf("%d writes for %d lines: not batched", n, writers*lines)
 	}
+	if out.ragged != 0 {
+		t.Errorf("%d batches ended inside a line", out.ragged)
+	}
 }
 
 // A line reaches the output within the interval without anyone flushing.
@@ -97,12 +108,16 @@ func TestIntervalFlushes(t *testing.T) {
 // A stalled output does not hold up writers until the buffer is full;
 // then they wait, and nothing is lost.
 func TestStalledOutputBackPressure(t *testing.T) {
-	out := syncBuffer{gate: make(chan struct{})}
+	out := syncBuffer{gate: make(chan struct{}), entered: make(chan struct{}, 16)}
 	w := New(&out, time.Millisecond, 100)
 	line := []byte(strings.Repeat("a", 39) + "\n") // 40 bytes
 	// The first batch goes to the output and sticks there.
 	_, _ = w.Write(line)
-	time.Sleep(20 * time.Millisecond)
+	select {
+	case <-out.entered:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the first line never reached the output")
+	}
 	// Two more lines fit in the buffer while the output is stalled.
 	done := make(chan struct{})
 	go func() {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	kflate "github.com/klauspost/compress/flate"
 	kgzip "github.com/klauspost/compress/gzip"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -439,6 +440,10 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 // (web.Assets), and pass through untouched.
 func compressPages() func(http.Handler) http.Handler {
 	c := middleware.NewCompressor(kgzip.StatelessCompression)
+	// chi's own deflate encoder is the standard library's, which has no
+	// stateless level: it would answer uncompressed bytes labelled deflate.
+	// Set first: the encoder set last is preferred, and that is gzip.
+	c.SetEncoder("deflate", func(w io.Writer, _ int) io.Writer { return kflate.NewStatelessWriter(w) })
 	c.SetEncoder("gzip", func(w io.Writer, level int) io.Writer {
 		gw, err := kgzip.NewWriterLevel(w, level)
 		if err != nil {

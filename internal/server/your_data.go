@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -110,9 +111,17 @@ func (s *Server) sendSubjectData(w http.ResponseWriter, r *http.Request, d store
 			s.log.ErrorContext(ctx, "data export write failed", "request_id", requestID(r), "error", err.Error())
 		}
 	default:
+		// Rendered whole first: a template error is a clean error page, and
+		// the document is compressed in one piece.
+		buf := pageBuffers.Get().(*bytes.Buffer)
+		defer putPageBuffer(buf)
+		if err := web.ExportDocument(nonceFrom(ctx), exportDoc(d)).Render(ctx, buf); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.html"`)
-		if err := web.ExportDocument(nonceFrom(ctx), exportDoc(d)).Render(ctx, w); err != nil {
+		if _, err := buf.WriteTo(w); err != nil {
 			s.log.ErrorContext(ctx, "data export write failed", "request_id", requestID(r), "error", err.Error())
 		}
 	}
