@@ -49,6 +49,16 @@ func wsFormKey(t *testing.T, b *browser, path string) string {
 }
 
 // wsCreate makes an event through the form and returns its id.
+// wsCoordinator is a server with a coordinator signed in, and a start
+// time on the hour ten days ahead for the events a test creates.
+func wsCoordinator(t *testing.T) (*testServer, *browser, time.Time) {
+	ts := MustServer(t, nil, nil, nil)
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	b := ts.NewBrowser(t)
+	b.SignInStaff(t, "coord@example.nhs.uk", "")
+	return ts, b, ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+}
+
 func wsCreate(t *testing.T, b *browser, start time.Time, kv ...string) int64 {
 	t.Helper()
 	p := b.Post(t, "/staff/workshops/new", wsForm(wsFormKey(t, b, "/staff/workshops/new"), start, kv...))
@@ -100,11 +110,7 @@ func calMethod(c *ics.Calendar) string {
 
 func TestStaffWorkshopCreateCheckedAndOnce(t *testing.T) {
 	t.Parallel()
-	ts := MustServer(t, nil, nil, nil)
-	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
-	b := ts.NewBrowser(t)
-	b.SignInStaff(t, "coord@example.nhs.uk", "")
-	start := ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	ts, b, start := wsCoordinator(t)
 
 	// The homes and the navigation link to the list.
 	if p := b.Get(t, "/staff/coordinator"); !strings.Contains(p.Body, `href="/staff/workshops"`) {
@@ -351,11 +357,7 @@ func TestStaffWorkshopEditCopyCapacityAndUpdates(t *testing.T) {
 
 func TestStaffWorkshopMoveByHandAndRemove(t *testing.T) {
 	t.Parallel()
-	ts := MustServer(t, nil, nil, nil)
-	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
-	b := ts.NewBrowser(t)
-	b.SignInStaff(t, "coord@example.nhs.uk", "")
-	start := ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	ts, b, start := wsCoordinator(t)
 	id := wsCreate(t, b, start, "capacity", "1")
 	ann := wsRegister(t, ts, id, "Ann Placed", "placed", 1)
 	cat := wsRegister(t, ts, id, "Cat Waiting", "waiting", 2)
@@ -437,11 +439,7 @@ func TestStaffWorkshopMoveByHandAndRemove(t *testing.T) {
 // with the offer email; with no place free it is refused.
 func TestStaffWorkshopOfferByHand(t *testing.T) {
 	t.Parallel()
-	ts := MustServer(t, nil, nil, nil)
-	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
-	b := ts.NewBrowser(t)
-	b.SignInStaff(t, "coord@example.nhs.uk", "")
-	start := ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	ts, b, start := wsCoordinator(t)
 	id := wsCreate(t, b, start, "capacity", "2")
 	wsRegister(t, ts, id, "Ann Placed", "placed", 1)
 	cat := wsRegister(t, ts, id, "Cat Waiting", "waiting", 2)
@@ -484,11 +482,7 @@ func TestStaffWorkshopOfferByHand(t *testing.T) {
 
 func TestStaffWorkshopCancelTellsEveryone(t *testing.T) {
 	t.Parallel()
-	ts := MustServer(t, nil, nil, nil)
-	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
-	b := ts.NewBrowser(t)
-	b.SignInStaff(t, "coord@example.nhs.uk", "")
-	start := ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	ts, b, start := wsCoordinator(t)
 	id := wsCreate(t, b, start, "capacity", "2")
 	wsRegister(t, ts, id, "Ann Placed", "placed", 1)
 	wsRegister(t, ts, id, "Bob Placed", "placed", 2)
@@ -578,11 +572,7 @@ func TestStaffWorkshopCancelTellsEveryone(t *testing.T) {
 
 func TestStaffWorkshopEmailEveryoneAndRegister(t *testing.T) {
 	t.Parallel()
-	ts := MustServer(t, nil, nil, nil)
-	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
-	b := ts.NewBrowser(t)
-	b.SignInStaff(t, "coord@example.nhs.uk", "")
-	start := ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	ts, b, start := wsCoordinator(t)
 	id := wsCreate(t, b, start, "capacity", "2")
 	ann := wsRegister(t, ts, id, "Ann Placed", "placed", 1)
 	bob := wsRegister(t, ts, id, "Bob Placed", "placed", 2)
@@ -741,11 +731,7 @@ func wsSummary(body string) string {
 // by hand, each as a record of theirs.
 func TestStaffWorkshopViewsAndActionsReachTheRegistrantsData(t *testing.T) {
 	t.Parallel()
-	ts := MustServer(t, nil, nil, nil)
-	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
-	b := ts.NewBrowser(t)
-	b.SignInStaff(t, "coord@example.nhs.uk", "")
-	start := ts.clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	ts, b, start := wsCoordinator(t)
 	id := wsCreate(t, b, start, "capacity", "2")
 	ann := wsRegister(t, ts, id, "Ann Waiting", "waiting", 1)
 	other := wsCreate(t, b, start.Add(24*time.Hour), "capacity", "2")
