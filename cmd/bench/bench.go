@@ -226,9 +226,9 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 			ro := o
 			if run > 0 {
 				ro.rates = secondRates(o.rates, rr.serviceRuns[0], rr.baselineRuns[0])
-				// Warmed up gently, as the first: a fresh process warmed at
-				// a high rate can carry a backlog into the first step.
-				ro.warmRate = o.rates[0]
+				// Warmed up as the first was, rising from its lowest rate
+				// to this ladder's first (see warm).
+				ro.warmFrom = o.rates[0]
 			}
 			for _, side := range []string{"service", "baseline"} {
 				proc, idle, mk := service, baseline, r.service
@@ -237,7 +237,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 				}
 				next := func(i uint64) vegeta.Target { return mk(&e, i) }
 				log.Info("warming up", "route", r.key, "on", side, "run", run+1)
-				if err := warm(ctx, ro, r, next, prepare(side)); err != nil {
+				if err := warm(ctx, ro, r, next, prepare(side), ro.rates[0]); err != nil {
 					return err
 				}
 				// Each step's own peak: VmHWM is reset before it (where the

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -140,5 +142,77 @@ func TestClimbStopsWhereLatencyBreaks(t *testing.T) {
 	}
 	if l.Knee == nil || l.Knee.Rate != 30 || l.Capped {
 		t.Fatalf("knee %+v (capped %v), want 30/s", l.Knee, l.Capped)
+	}
+}
+
+// A warm-up rises from the lowest rate to the one asked for: requests in
+// its last quarter come several times faster than in its first.
+func TestWarmUpRisesToTheRateAskedFor(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var at []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	o := options{rates: []int{10, 20}, warmup: time.Second}
+	start := time.Now()
+	if err := warm(context.Background(), o, route{key: "test", expect: 200}, func(uint64) vegeta.Target {
+		return vegeta.Target{Method: "GET", URL: srv.URL}
+	}, nil, 200); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var first, last int
+	for _, a := range at {
+		switch d := a.Sub(start); {
+		case d < 250*time.Millisecond:
+			first++
+		case d >= 750*time.Millisecond && d < time.Second:
+			last++
+		}
+	}
+	// A straight rise from 10/s to 200/s over a second: about 105
+	// requests, 5 in the first quarter and 45 in the last.
+	if len(at) < 60 || len(at) > 150 || last < 3*first || last < 25 {
+		t.Fatalf("%d requests, %d in the first quarter, %d in the last: want about 105, rising", len(at), first, last)
+	}
+}
+
+// After a rate the server could not keep up with, the fresh process is
+// warmed up to the last healthy rate, not left at the lowest.
+func TestFreshServerWarmsUpToTheLastHealthyRate(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Rate") == "40" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	var rate atomic.Int64
+	var mu sync.Mutex
+	var prepared []int
+	o := options{rates: []int{10, 20, 40}, step: 300 * time.Millisecond, warmup: 200 * time.Millisecond, refine: 1}
+	restarts := 0
+	_, err := climb(context.Background(), o, route{key: "test", expect: 200, budget: time.Second}, func(uint64) vegeta.Target {
+		return vegeta.Target{Method: "GET", URL: srv.URL, Header: http.Header{"X-Rate": {strconv.FormatInt(rate.Load(), 10)}}}
+	}, func(r int) error {
+		mu.Lock()
+		prepared = append(prepared, r)
+		mu.Unlock()
+		rate.Store(int64(r))
+		return nil
+	}, serverHooks{recover: func() error { restarts++; return nil }}, func(step) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Steps 10, 20, 40 (fails: restart, warm-up to 20), 40 again (fails:
+	// restart, warm-up to 20), then bisection's 30.
+	want := []int{10, 20, 40, 20, 40, 20, 30}
+	if restarts != 2 || fmt.Sprint(prepared) != fmt.Sprint(want) {
+		t.Fatalf("restarts %d, rates prepared %v: want 2 and %v", restarts, prepared, want)
 	}
 }

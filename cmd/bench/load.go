@@ -75,6 +75,12 @@ const maxErrorRate = 0.001
 // attack holds rate for d against requests made by next, and measures it.
 // expect is the only status that counts as success.
 func attack(ctx context.Context, rate int, d time.Duration, expect int, budget time.Duration, next func(uint64) vegeta.Target) step {
+	return attackPaced(ctx, vegeta.Rate{Freq: rate, Per: time.Second}, rate, d, expect, budget, next)
+}
+
+// attackPaced is attack with requests sent as pacer says; rate is what the
+// throughput is held to.
+func attackPaced(ctx context.Context, pacer vegeta.Pacer, rate int, d time.Duration, expect int, budget time.Duration, next func(uint64) vegeta.Target) step {
 	// Our own transport, so the step's connections can be closed after it:
 	// left open, every step's idle keep-alive connections would pile up
 	// (in the load generator's file descriptors, and as goroutines and
@@ -101,7 +107,7 @@ func attack(ctx context.Context, rate int, d time.Duration, expect int, budget t
 	var first string
 	stop := context.AfterFunc(ctx, func() { a.Stop() })
 	defer stop()
-	for res := range a.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, strconv.Itoa(rate)) {
+	for res := range a.Attack(tr, pacer, d, strconv.Itoa(rate)) {
 		if int(res.Code) != expect {
 			errs++
 			if first == "" {
@@ -149,6 +155,7 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 	srv serverHooks, progress func(step)) (ladder, error) {
 	var l ladder
 	overloaded := false
+	good, bad := 0, 0 // the highest healthy rate so far, the lowest unhealthy
 	try := func(rate int) (step, error) {
 		if prepare != nil {
 			if err := prepare(rate); err != nil {
@@ -174,7 +181,9 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 			if err := srv.recover(); err != nil {
 				return s, err
 			}
-			if err := warm(ctx, o, r, next, prepare); err != nil {
+			// Warmed up to the last healthy rate, the state the climb had
+			// reached before the overload.
+			if err := warm(ctx, o, r, next, prepare, good); err != nil {
 				return s, err
 			}
 		} else {
@@ -201,7 +210,6 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 		progress(s)
 		return s, nil
 	}
-	good, bad := 0, 0
 	for _, rate := range o.rates {
 		s, err := run(rate)
 		if err != nil {
@@ -256,21 +264,39 @@ func (l ladder) PeakRSS() (healthy, overall int64) {
 	return healthy, overall
 }
 
-// warm runs a route at the lowest rate, unmeasured: connections opened,
-// caches and the planner's statistics warm, the Go runtime grown.
-func warm(ctx context.Context, o options, r route, next func(uint64) vegeta.Target, prepare func(rate int) error) error {
-	rate := o.rates[0]
-	if o.warmRate > 0 {
-		rate = o.warmRate
+// warm runs a route unmeasured: connections opened, caches and the
+// planner's statistics warm, the Go runtime grown. It starts at the
+// lowest rate (o.warmFrom, else the first of o.rates) and rises steadily
+// to top over the warm-up, then pauses a second so whatever backlog the
+// rise left is worked off before a step. Rising matters on a fresh
+// process: held at the lowest rate, a pool serves every request from the
+// connection used last, so the other connections, their server processes
+// and statement caches were still cold when a step at hundreds of
+// requests a second began, and the step measured that start instead of
+// the rate; started at the top at once, the cold start's backlog spilled
+// into the step the same way.
+func warm(ctx context.Context, o options, r route, next func(uint64) vegeta.Target, prepare func(rate int) error, top int) error {
+	low := o.rates[0]
+	if o.warmFrom > 0 {
+		low = o.warmFrom
 	}
+	top = max(top, low)
 	if prepare != nil {
-		if err := prepare(rate); err != nil {
+		if err := prepare(top); err != nil {
 			return err
 		}
 	}
-	s := attack(ctx, rate, o.warmup, r.expect, time.Hour, next)
+	var pacer vegeta.Pacer = vegeta.Rate{Freq: low, Per: time.Second}
+	if top > low && o.warmup > 0 {
+		pacer = vegeta.LinearPacer{StartAt: vegeta.Rate{Freq: low, Per: time.Second}, Slope: float64(top-low) / o.warmup.Seconds()}
+	}
+	s := attackPaced(ctx, pacer, low, o.warmup, r.expect, time.Hour, next)
 	if s.Requests > 0 && s.Errors == s.Requests {
 		return fmt.Errorf("%s: every warm-up request failed: %s", r.key, s.FirstError)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Second):
 	}
 	return ctx.Err()
 }

@@ -46,9 +46,10 @@ type options struct {
 	warmup     time.Duration
 	refine     int
 	ladders    int
-	// warmRate is the warm-up's rate when not the first of rates (a
-	// second ladder, which starts higher, warms up as the first did).
-	warmRate   int
+	// warmFrom is the rate warm-ups start at when not the first of rates
+	// (a second ladder, which starts higher, rises from where the first
+	// did).
+	warmFrom   int
 	routes     []string
 	sessions   int
 	maxQueries int

@@ -85,7 +85,7 @@ func runProfile(ctx context.Context, o options, db *database, e targetEnv, coord
 	}
 	next := func(i uint64) vegeta.Target { return r.service(&e, i) }
 	log.Info("warming up in-process", "route", r.key)
-	if err := warm(ctx, o, r, next, nil); err != nil {
+	if err := warm(ctx, o, r, next, nil, rate); err != nil {
 		return err
 	}
 	dir := filepath.Dir(o.out)
@@ -121,13 +121,24 @@ func runProfile(ctx context.Context, o options, db *database, e targetEnv, coord
 		defer f.Close()
 		heapDone <- pprof.Lookup("heap").WriteTo(f, 0)
 	}()
+	waitCtx, stopWaits := context.WithCancel(ctx)
+	waitsDone := make(chan *pgWaits, 1)
+	go func() {
+		w, err := sampleWaits(waitCtx, db.pool, 10*time.Millisecond)
+		if err != nil {
+			log.Warn("sampling PostgreSQL's waits", "err", err)
+		}
+		waitsDone <- w
+	}()
 	s := attack(ctx, rate, o.step, r.expect, r.budget, next)
 	pprof.StopCPUProfile()
+	stopWaits()
+	waits := <-waitsDone
 	if err := <-heapDone; err != nil {
 		return err
 	}
 	log.Info("profiled", "route", r.key, "rate", rate, "throughput", fmt.Sprintf("%.0f", s.Throughput), "p50", s.P50, "p99", s.P99,
 		"errors", s.Errors, "goroutines_halfway", goroutines, "heap_inuse_halfway", mib(int64(ms.HeapInuse)), "sys_halfway", mib(int64(ms.Sys)),
-		"cpu", name+"-cpu.pprof", "heap", name+"-heap.pprof")
+		"cpu", name+"-cpu.pprof", "heap", name+"-heap.pprof", "p95", s.P95, "max", s.Max, "postgres", waits.String())
 	return nil
 }

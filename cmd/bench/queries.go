@@ -105,6 +105,7 @@ func tracedPool(ctx context.Context, url string, t pgx.QueryTracer) (*pgxpool.Po
 		return nil, err
 	}
 	cfg.MaxConns = serviceMaxConns
+	cfg.MinConns = serviceMaxConns // as careers serve's DB_MIN_CONNS default
 	cfg.ConnConfig.RuntimeParams["application_name"] = "careers"
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	cfg.ConnConfig.Tracer = t

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"careers/internal/auth/commonpasswords"
 	"careers/internal/config"
@@ -67,7 +68,11 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 		return err
 	}
 
-	db, err := openDatabase(ctx, cfg, log, tel.tracing.DBTracing())
+	// The pool opens DB_MIN_CONNS connections at once, in the background,
+	// and keeps them: the first burst after a start (a deploy, a restart
+	// under load) would otherwise wait while each is opened, authenticated
+	// and its server process started.
+	db, err := openDatabase(ctx, cfg, log, tel.tracing.DBTracing(), func(c *pgxpool.Config) { c.MinConns = cfg.DBMinConns })
 	if err != nil {
 		return err
 	}

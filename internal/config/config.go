@@ -44,6 +44,10 @@ type Config struct {
 	WebFont         bool
 	TrustedProxies  []netip.Prefix
 	DBMaxConns      int32
+	// DBMinConns connections are opened at start and kept open while idle
+	// (serve only): a burst of requests after a start, a restart or a
+	// quiet spell then finds them ready instead of opening them one by one.
+	DBMinConns int32
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 
@@ -136,6 +140,7 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"OTEL_SERVICE_NAME", "careers", "the service's name in traces"},
 	{"OTEL_TRACES_SAMPLER_ARG", "1", "share of requests traced, from 0 to 1 (parent-based ratio sampling: a trace begun by a trusted proxy keeps the proxy's decision)"},
 	{"DB_MAX_CONNS", "10", "most connections in the database pool"},
+	{"DB_MIN_CONNS", "DB_MAX_CONNS", "connections `careers serve` opens at start and keeps open while idle, so a burst after a start or a quiet spell does not wait for new ones (0 opens them on demand)"},
 	{"REQUEST_TIMEOUT", "30s", "longest time a request may take before it is cancelled"},
 	{"BOOKING_MIN_NOTICE", "12h", "how soon a session may start when it is booked: the booking page offers no time sooner, and the server refuses one"},
 	{"BOOKING_HORIZON", "1344h", "how far ahead times are offered and may be booked (1344h is 8 weeks)"},
@@ -265,6 +270,15 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("DB_MAX_CONNS", "must be a whole number from 1 to 1000, got %q", getenv("DB_MAX_CONNS"))
 	} else {
 		c.DBMaxConns = int32(n)
+	}
+	if v := get("DB_MIN_CONNS", ""); v == "" {
+		c.DBMinConns = c.DBMaxConns
+	} else if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 1000 {
+		bad("DB_MIN_CONNS", "must be a whole number from 0 to 1000, got %q", getenv("DB_MIN_CONNS"))
+	} else if int32(n) > c.DBMaxConns && c.DBMaxConns > 0 {
+		bad("DB_MIN_CONNS", "must be at most DB_MAX_CONNS (%d), got %d", c.DBMaxConns, n)
+	} else {
+		c.DBMinConns = int32(n)
 	}
 	if n, err := strconv.Atoi(get("MAX_IN_FLIGHT", "64")); err != nil || n < 1 || n > 100000 {
 		bad("MAX_IN_FLIGHT", "must be a whole number from 1 to 100000, got %q", getenv("MAX_IN_FLIGHT"))

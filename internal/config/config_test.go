@@ -28,7 +28,7 @@ func TestDefaults(t *testing.T) {
 	if c.SMTPURL != nil || c.MailFrom.Address != "careers@localhost" || c.MailReplyTo != nil || !c.RunWorkers || c.SkipDemoSecondFactor {
 		t.Errorf("mail/worker defaults = %+v", c)
 	}
-	if c.RequestTimeout != 30*time.Second || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 10 {
+	if c.RequestTimeout != 30*time.Second || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 10 || c.DBMinConns != 10 {
 		t.Errorf("defaults = %+v", c)
 	}
 	if c.WorkshopRetentionMonths != 24 {
@@ -45,7 +45,7 @@ func TestValidValues(t *testing.T) {
 		"DATABASE_URL": "postgres://app:secret@db:5432/careers?sslmode=verify-full", "LOG_LEVEL": "warn",
 		"MIGRATE_DATABASE_URL": "postgres://owner:secret@db:5432/careers?sslmode=verify-full",
 		"NHS_WEB_FONT":         "true", "TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7/32",
-		"DB_MAX_CONNS": "25", "REQUEST_TIMEOUT": "15s", "SHUTDOWN_TIMEOUT": "1m",
+		"DB_MAX_CONNS": "25", "DB_MIN_CONNS": "4", "REQUEST_TIMEOUT": "15s", "SHUTDOWN_TIMEOUT": "1m",
 		"SMTP_URL": "smtp://relay:pw@mail.example.nhs.uk:587", "MAIL_FROM": "Careers support <careers@example.nhs.uk>",
 		"MAIL_REPLY_TO": "psu@example.nhs.uk", "RUN_WORKERS": "false", "RETENTION_MONTHS": "84", "WORKSHOP_RETENTION_MONTHS": "30",
 		"SECRET_KEY": testSecretKey,
@@ -71,7 +71,7 @@ func TestValidValues(t *testing.T) {
 	if c.RetentionMonths != 84 {
 		t.Errorf("RetentionMonths = %d", c.RetentionMonths)
 	}
-	if c.LogLevel != slog.LevelWarn || !c.WebFont || c.DBMaxConns != 25 || c.ShutdownTimeout != time.Minute {
+	if c.LogLevel != slog.LevelWarn || !c.WebFont || c.DBMaxConns != 25 || c.DBMinConns != 4 || c.ShutdownTimeout != time.Minute {
 		t.Errorf("values = %+v", c)
 	}
 }
@@ -94,6 +94,8 @@ func TestEachInvalidValueNamesItsVariable(t *testing.T) {
 		{"TRUSTED_PROXIES", "10.0.0.0/8,not-a-cidr"},
 		{"DB_MAX_CONNS", "0"},
 		{"DB_MAX_CONNS", "many"},
+		{"DB_MIN_CONNS", "-1"},
+		{"DB_MIN_CONNS", "11"}, // more than DB_MAX_CONNS's 10
 		{"MAX_IN_FLIGHT", "0"},
 		{"RETENTION_MONTHS", "0"},
 		{"RETENTION_MONTHS", "six years"},
