@@ -64,6 +64,21 @@ func (t *tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQuer
 	t.stmts = append(t.stmts, statement{SQL: s.sql, Took: time.Since(s.began)})
 }
 
+// Statements sent together (a pgx batch, one round trip) count one each,
+// as if sent alone; each is timed from the batch's start.
+func (t *tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return context.WithValue(ctx, traceKey{}, traceStart{began: time.Now()})
+}
+
+func (t *tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	s, _ := ctx.Value(traceKey{}).(traceStart)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stmts = append(t.stmts, statement{SQL: d.SQL, Took: time.Since(s.began)})
+}
+
+func (t *tracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
 // take returns the statements recorded since the last take.
 func (t *tracer) take() []statement {
 	t.mu.Lock()

@@ -34,20 +34,20 @@ const (
 
 // Config holds every setting the service reads from the environment.
 type Config struct {
-	Env             Env
-	Addr            string
-	BaseURL         *url.URL
-	DatabaseURL     string // empty: a private PostgreSQL is started (development only)
-	DataDir         string
-	PGBinDir        string // where to find the private PostgreSQL's server binaries; empty: search
-	LogLevel        slog.Level
-	WebFont         bool
-	TrustedProxies  []netip.Prefix
-	DBMaxConns      int32
+	Env            Env
+	Addr           string
+	BaseURL        *url.URL
+	DatabaseURL    string // empty: a private PostgreSQL is started (development only)
+	DataDir        string
+	PGBinDir       string // where to find the private PostgreSQL's server binaries; empty: search
+	LogLevel       slog.Level
+	WebFont        bool
+	TrustedProxies []netip.Prefix
+	DBMaxConns     int32
 	// DBMinConns connections are opened at start and kept open while idle
 	// (serve only): a burst of requests after a start, a restart or a
 	// quiet spell then finds them ready instead of opening them one by one.
-	DBMinConns int32
+	DBMinConns      int32
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 

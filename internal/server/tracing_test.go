@@ -175,3 +175,49 @@ func spanNames(ss tracetest.SpanStubs) []string {
 	}
 	return out
 }
+
+// Statements sent together (a batch, one round trip: the trainee's own
+// page) make one database span under the request's, with an event per
+// statement carrying its SQL text and never the values sent with it.
+func TestBatchTracing(t *testing.T) {
+	t.Parallel()
+	ts, exp := tracedServer(t)
+	tr := telemetry.NewTracingWith(sdktrace.NewSimpleSpanProcessor(exp), "careers-test", 1)
+	ctx, parent := tr.Provider().Tracer("test").Start(t.Context(), "request")
+	const email = "batch.traced@example.nhs.uk"
+	if _, _, err := ts.store.ReferralCardsAndRegistrations(ctx, email); err != nil {
+		t.Fatal(err)
+	}
+	parent.End()
+	var batch *tracetest.SpanStub
+	spans := exp.GetSpans()
+	for i, s := range spans {
+		if s.Name == "db BATCH" {
+			batch = &spans[i]
+		}
+	}
+	if batch == nil || batch.Parent.SpanID() != parent.SpanContext().SpanID() {
+		t.Fatalf("no batch span under the request's; spans: %v", spanNames(spans))
+	}
+	var texts []string
+	for _, e := range batch.Events {
+		texts = append(texts, attrValue(e.Attributes, "db.query.text"))
+	}
+	if len(texts) != 2 || !strings.Contains(texts[0], "FROM referrals") || !strings.Contains(texts[1], "FROM workshop_registrations") {
+		t.Errorf("batch events %q: want the two statements' SQL in order", texts)
+	}
+	for _, s := range spans {
+		for _, a := range s.Attributes {
+			if strings.Contains(a.Value.Emit(), "batch.traced") {
+				t.Errorf("span %q attribute %s holds the address", s.Name, a.Key)
+			}
+		}
+		for _, e := range s.Events {
+			for _, a := range e.Attributes {
+				if strings.Contains(a.Value.Emit(), "batch.traced") {
+					t.Errorf("span %q event attribute %s holds the address", s.Name, a.Key)
+				}
+			}
+		}
+	}
+}

@@ -38,7 +38,8 @@ func publicReferral(au policy.Audience, c store.ReferralCard, email string) web.
 // yourReferrals lists the referrals a signed-in trainee or referrer is part of.
 func (s *Server) yourReferrals(w http.ResponseWriter, r *http.Request) {
 	a := actorFrom(r.Context())
-	cards, err := s.store.ReferralCardsForEmail(r.Context(), a.Email)
+	// Their referrals and their workshop registrations, in one round trip.
+	cards, regs, err := s.store.ReferralCardsAndRegistrations(r.Context(), a.Email)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -50,11 +51,6 @@ func (s *Server) yourReferrals(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// Their workshop registrations (ws-core), beside their referrals.
-	regs, err := s.store.WorkshopRegistrationsByEmail(r.Context(), store.NormaliseEmail(a.Email))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
 	ws := make([]web.YourWorkshop, 0, len(regs))
 	for _, x := range regs {
 		status := workshops.StatusLabel(x.Registration.Status)

@@ -46,6 +46,19 @@ func (l *statementLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.T
 
 func (l *statementLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// Statements sent together in a batch are logged one by one.
+func (l *statementLog) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (l *statementLog) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stmts = append(l.stmts, loggedStatement{SQL: d.SQL, Args: d.Args})
+}
+
+func (l *statementLog) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
 // take returns the statements logged since the last take.
 func (l *statementLog) take() []loggedStatement {
 	l.mu.Lock()
@@ -288,7 +301,10 @@ func TestPlansOnRealisticData(t *testing.T) {
 			return err
 		}},
 		{"attendance requests: DueAttendanceAsks", func() error { _, err := st.DueAttendanceAsks(ctx, now, 500); return err }},
-		{"trainee's page: ReferralCardsForEmail", func() error { _, err := st.ReferralCardsForEmail(ctx, email); return err }},
+		{"trainee's page: ReferralCardsAndRegistrations", func() error {
+			_, _, err := st.ReferralCardsAndRegistrations(ctx, email)
+			return err
+		}},
 		{"trainee's page: EmailsSentTo", func() error { _, err := st.EmailsSentTo(ctx, referralID, email); return err }},
 		{"trainee's page: SubmittedSummaries", func() error { _, err := st.SubmittedSummaries(ctx, referralID); return err }},
 		{"jobs: DueSummaryReminders", func() error { _, err := st.DueSummaryReminders(ctx, time.Now(), 200); return err }},

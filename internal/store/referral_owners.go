@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"time"
 
 	"careers/internal/policy"
@@ -42,12 +43,17 @@ func (s *Store) ReferralCardByReference(ctx context.Context, ref string) (Referr
 // ReferralCardsForEmail lists the referrals an email address is the trainee
 // or the referrer of, newest first.
 func (s *Store) ReferralCardsForEmail(ctx context.Context, email string) ([]ReferralCard, error) {
-	e := NormaliseEmail(email)
-	rows, err := s.db.Query(ctx, `SELECT `+cardColumns+` FROM referrals
-		WHERE trainee_email = $1 OR referrer_email = $1 ORDER BY submitted_at DESC, id DESC`, e)
+	rows, err := s.db.Query(ctx, cardsForEmailSQL, NormaliseEmail(email))
 	if err != nil {
 		return nil, fmt.Errorf("referrals for email: %w", err)
 	}
+	return collectCards(rows)
+}
+
+const cardsForEmailSQL = `SELECT ` + cardColumns + ` FROM referrals
+	WHERE trainee_email = $1 OR referrer_email = $1 ORDER BY submitted_at DESC, id DESC`
+
+func collectCards(rows pgx.Rows) ([]ReferralCard, error) {
 	defer rows.Close()
 	var out []ReferralCard
 	for rows.Next() {
@@ -57,7 +63,43 @@ func (s *Store) ReferralCardsForEmail(ctx context.Context, email string) ([]Refe
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("referrals for email: %w", err)
+	}
+	return out, nil
+}
+
+// ReferralCardsAndRegistrations is ReferralCardsForEmail and
+// WorkshopRegistrationsByEmail for one address, the two statements sent
+// together (one round trip): what a signed-in public person's own page
+// lists.
+func (s *Store) ReferralCardsAndRegistrations(ctx context.Context, email string) ([]ReferralCard, []RegistrationWithWorkshop, error) {
+	e := NormaliseEmail(email)
+	if e == "" {
+		cards, err := s.ReferralCardsForEmail(ctx, e)
+		return cards, nil, err
+	}
+	b := &pgx.Batch{}
+	b.Queue(cardsForEmailSQL, e)
+	b.Queue(registrationsByEmailSQL, e)
+	res := s.db.SendBatch(ctx, b)
+	defer res.Close()
+	rows, err := res.Query()
+	if err != nil {
+		return nil, nil, fmt.Errorf("referrals for email: %w", err)
+	}
+	cards, err := collectCards(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rows, err = res.Query(); err != nil {
+		return nil, nil, fmt.Errorf("registrations by email: %w", err)
+	}
+	regs, err := collectRegistrationsWithWorkshop(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cards, regs, res.Close()
 }
 
 // EmailIsKnown reports whether an address is the trainee or referrer of

@@ -499,31 +499,43 @@ type RegistrationWithWorkshop struct {
 }
 
 // WorkshopRegistrationsByEmail lists every registration of email (lower
-// case), soonest event first: the trainee's own page and data export.
+// case) with its workshop, latest event first, in one statement: the
+// trainee's own page and data export.
 func (s *Store) WorkshopRegistrationsByEmail(ctx context.Context, email string) ([]RegistrationWithWorkshop, error) {
 	if email == "" {
 		return nil, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT r.id FROM workshop_registrations r JOIN workshops w ON w.id = r.workshop_id
-		WHERE r.email = $1 ORDER BY w.starts_at DESC, r.id`, email)
+	rows, err := s.db.Query(ctx, registrationsByEmailSQL, email)
 	if err != nil {
 		return nil, fmt.Errorf("registrations by email: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("registrations by email: %w", err)
+	return collectRegistrationsWithWorkshop(rows)
+}
+
+const registrationsByEmailSQL = `SELECT ` + registrationColumns + `, ` + workshopColumns + `
+	FROM workshop_registrations r JOIN workshops w ON w.id = r.workshop_id
+	WHERE r.email = $1 ORDER BY w.starts_at DESC, r.id`
+
+// collectRegistrationsWithWorkshop reads rows of registrationColumns
+// followed by workshopColumns.
+func collectRegistrationsWithWorkshop(rows pgx.Rows) ([]RegistrationWithWorkshop, error) {
+	defer rows.Close()
+	var out []RegistrationWithWorkshop
+	for rows.Next() {
+		var x RegistrationWithWorkshop
+		r, w := &x.Registration, &x.Workshop
+		if err := rows.Scan(&r.ID, &r.WorkshopID, &r.Name, &r.Email, &r.ProfessionalGroup, &r.Region, &r.Grade, &r.Status, &r.CreatedAt,
+			&r.ConfirmedAt, &r.PlacedAt, &r.OfferExpiresAt, &r.EndedAt, &r.Attendance, &r.Reminded,
+			&r.Eligibility, &r.EligibilityReasons, &r.Answers,
+			&w.ID, &w.Slug, &w.Title, &w.Description, &w.Audience, &w.StartsAt, &w.EndsAt, &w.Mode, &w.JoiningLink, &w.Venue,
+			&w.Capacity, &w.PlacesTaken, &w.Presenters, &w.RegistrationOpensAt, &w.RegistrationClosesAt, &w.Status, &w.CancelReason, &w.ICSSequence,
+			&w.Waiting); err != nil {
+			return nil, fmt.Errorf("registrations by email: %w", err)
+		}
+		out = append(out, x)
 	}
-	out := make([]RegistrationWithWorkshop, 0, len(ids))
-	for _, id := range ids {
-		r, err := s.WorkshopRegistrationByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		w, err := s.WorkshopByID(ctx, r.WorkshopID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, RegistrationWithWorkshop{r, w})
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registrations by email: %w", err)
 	}
 	return out, nil
 }

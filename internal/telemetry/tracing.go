@@ -148,6 +148,47 @@ func (d *dbTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 	span.End()
 }
 
+// A batch (statements sent together, one round trip) is one span, "db
+// BATCH", with an event per statement carrying its SQL text, and its
+// failure as for a query.
+func (d *dbTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return ctx
+	}
+	ctx, span := d.tracer.Start(ctx, "db BATCH", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system.name", "postgresql")))
+	return context.WithValue(ctx, dbSpanKey{}, span)
+}
+
+func (d *dbTracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchQueryData) {
+	span, ok := ctx.Value(dbSpanKey{}).(trace.Span)
+	if !ok {
+		return
+	}
+	attrs := []attribute.KeyValue{attribute.String("db.query.text", data.SQL)}
+	if data.Err != nil {
+		if code := sqlState(data.Err); code != "" {
+			attrs = append(attrs, attribute.String("db.response.status_code", code))
+		}
+		span.SetStatus(codes.Error, "query failed")
+	}
+	span.AddEvent("query", trace.WithAttributes(attrs...))
+}
+
+func (d *dbTracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchEndData) {
+	span, ok := ctx.Value(dbSpanKey{}).(trace.Span)
+	if !ok {
+		return
+	}
+	if data.Err != nil {
+		if code := sqlState(data.Err); code != "" {
+			span.SetAttributes(attribute.String("db.response.status_code", code))
+		}
+		span.SetStatus(codes.Error, "batch failed")
+	}
+	span.End()
+}
+
 // sqlVerb is the statement's first word (SELECT, UPDATE, WITH, ...).
 func sqlVerb(sql string) string {
 	f := strings.Fields(sql)
