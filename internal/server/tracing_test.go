@@ -208,13 +208,13 @@ func TestBatchTracing(t *testing.T) {
 	}
 	for _, s := range spans {
 		for _, a := range s.Attributes {
-			if strings.Contains(a.Value.Emit(), "batch.traced") {
+			if strings.Contains(a.Value.String(), "batch.traced") {
 				t.Errorf("span %q attribute %s holds the address", s.Name, a.Key)
 			}
 		}
 		for _, e := range s.Events {
 			for _, a := range e.Attributes {
-				if strings.Contains(a.Value.Emit(), "batch.traced") {
+				if strings.Contains(a.Value.String(), "batch.traced") {
 					t.Errorf("span %q event attribute %s holds the address", s.Name, a.Key)
 				}
 			}
