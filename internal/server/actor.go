@@ -93,6 +93,22 @@ func sessionRead(next http.Handler) http.Handler {
 	})
 }
 
+// prefetchPages asks for a page's statement to be sent with the session's
+// read, in its round trip (store.Prefetch), on the pages people reload all
+// day whose statement needs only the signed-in account: the coach's week.
+// The page takes the rows only after its own checks (store.PrefetchedWeek).
+func (s *Server) prefetchPages(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/staff/calendar" {
+			if memo := store.SessionReadFrom(r.Context()); memo != nil {
+				from, to, _ := s.calendarRange(r)
+				memo.Prefetch = store.CoachWeekPrefetch(from, to)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // sessionStaff is the staff account of the session: the one read with the
 // session in the same statement when it is there, else read now.
 func (s *Server) sessionStaff(ctx context.Context, id int64) (store.StaffUser, error) {

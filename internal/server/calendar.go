@@ -44,10 +44,14 @@ func (s *Server) calendarRange(r *http.Request) (from, to time.Time, month bool)
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	from, to, month := s.calendarRange(r)
-	slots, off, err := s.store.CoachWeek(ctx, actorFrom(ctx).StaffID, from, to)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
+	// Read with the session when it could be (prefetchPages).
+	slots, off, ok := store.PrefetchedWeek(ctx, actorFrom(ctx).StaffID, from, to)
+	if !ok {
+		var err error
+		if slots, off, err = s.store.CoachWeek(ctx, actorFrom(ctx).StaffID, from, to); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
 	p := web.CalendarProps{Month: month}
 	now := s.now()

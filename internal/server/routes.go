@@ -32,6 +32,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Use(s.limitBody(defaultBodyLimit))
 	r.Use(s.crossOrigin)
 	r.Use(sessionRead)
+	r.Use(s.prefetchPages)
 	r.Use(guardSessions)
 	r.Use(s.sessions.LoadAndSave)
 	r.Use(s.loadActor)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,40 +39,99 @@ func (s *Store) CoachWeek(ctx context.Context, coachID int64, from, to time.Time
 	if err != nil {
 		return nil, nil, fmt.Errorf("calendar: %w", err)
 	}
+	w, err := readWeek(rows)
+	return w.Slots, w.Off, err
+}
+
+// coachWeekTemplate is CoachWeek's statement with {coach} for the coach's
+// id ($2 from, $3 to); each row ends with the coach it is of.
+const coachWeekTemplate = `SELECT 'slot', sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, sl.blocked,
+		coalesce(a.id, 0), coalesce(r.reference, ''), coalesce(r.trainee_name, ''), coalesce(a.status, ''),
+		coalesce(r.coach_id = sl.coach_id, false),
+		a.id IS NOT NULL OR EXISTS (SELECT 1 FROM appointments x WHERE x.coach_id = sl.coach_id AND x.starts_at = sl.starts_at AND x.slot_id = sl.id), '',
+		sl.coach_id
+	FROM availability_slots sl
+	LEFT JOIN appointments a ON a.slot_id = sl.id AND a.status <> 'cancelled'
+	LEFT JOIN referrals r ON r.id = a.referral_id
+	WHERE sl.coach_id = {coach} AND sl.starts_at >= $2 AND sl.starts_at < $3
+	UNION ALL
+	SELECT 'off', t.id, t.starts_at, t.ends_at, '', '', true, 0, '', '', '', false, false, t.note, t.coach_id
+	FROM coach_time_off t WHERE t.coach_id = {coach} AND t.ends_at > $2 AND t.starts_at < $3
+	ORDER BY 3, 1`
+
+// CoachWeekSQL is CoachWeek's statement ($1 coach, $2 from, $3 to); the
+// benchmark's baseline runs it too.
+var CoachWeekSQL = strings.ReplaceAll(coachWeekTemplate, "{coach}", "$1")
+
+// Week is a coach's calendar for a period, as CoachWeek reads it, and the
+// coach it is of (0 when it is empty: then it says nothing of whose it is).
+type Week struct {
+	Coach int64
+	Slots []CalendarSlot
+	Off   []TimeOff
+}
+
+func readWeek(rows pgx.Rows) (Week, error) {
 	defer rows.Close()
-	var slots []CalendarSlot
-	var off []TimeOff
+	var w Week
 	for rows.Next() {
 		var kind string
 		var c CalendarSlot
 		var note string
+		var coach int64
 		if err := rows.Scan(&kind, &c.ID, &c.Start, &c.End, &c.Mode, &c.Place, &c.Blocked, &c.Appointment, &c.Reference,
-			&c.TraineeName, &c.Status, &c.OwnClient, &c.EverBooked, &note); err != nil {
-			return nil, nil, fmt.Errorf("calendar: %w", err)
+			&c.TraineeName, &c.Status, &c.OwnClient, &c.EverBooked, &note, &coach); err != nil {
+			return Week{}, fmt.Errorf("calendar: %w", err)
 		}
+		if w.Coach != 0 && coach != w.Coach {
+			return Week{}, fmt.Errorf("calendar: rows of two coaches")
+		}
+		w.Coach = coach
 		if kind == "off" {
-			off = append(off, TimeOff{ID: c.ID, Start: c.Start, End: c.End, Note: note})
+			w.Off = append(w.Off, TimeOff{ID: c.ID, Start: c.Start, End: c.End, Note: note})
 			continue
 		}
-		slots = append(slots, c)
+		w.Slots = append(w.Slots, c)
 	}
-	return slots, off, rows.Err()
+	if err := rows.Err(); err != nil {
+		return Week{}, fmt.Errorf("calendar: %w", err)
+	}
+	return w, nil
 }
 
-// CoachWeekSQL is CoachWeek's statement ($1 coach, $2 from, $3 to); the
-// benchmark's baseline runs it too.
-const CoachWeekSQL = `SELECT 'slot', sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, sl.blocked,
-		coalesce(a.id, 0), coalesce(r.reference, ''), coalesce(r.trainee_name, ''), coalesce(a.status, ''),
-		coalesce(r.coach_id = sl.coach_id, false),
-		a.id IS NOT NULL OR EXISTS (SELECT 1 FROM appointments x WHERE x.coach_id = sl.coach_id AND x.starts_at = sl.starts_at AND x.slot_id = sl.id), ''
-	FROM availability_slots sl
-	LEFT JOIN appointments a ON a.slot_id = sl.id AND a.status <> 'cancelled'
-	LEFT JOIN referrals r ON r.id = a.referral_id
-	WHERE sl.coach_id = $1 AND sl.starts_at >= $2 AND sl.starts_at < $3
-	UNION ALL
-	SELECT 'off', t.id, t.starts_at, t.ends_at, '', '', true, 0, '', '', '', false, false, t.note
-	FROM coach_time_off t WHERE t.coach_id = $1 AND t.ends_at > $2 AND t.starts_at < $3
-	ORDER BY 3, 1`
+// weekPrefetch is a coach's week read with the session (CoachWeekPrefetch).
+type weekPrefetch struct {
+	from, to time.Time
+	week     Week
+}
+
+// CoachWeekPrefetch reads the week from from to to of the staff member
+// whose session the request carries, in the session's own round trip
+// (see Prefetch); PrefetchedWeek hands it to the calendar.
+func CoachWeekPrefetch(from, to time.Time) *Prefetch {
+	return &Prefetch{SQL: strings.ReplaceAll(coachWeekTemplate, "{coach}", SessionStaffID), Args: []any{from, to},
+		Read: func(rows pgx.Rows) (any, error) {
+			w, err := readWeek(rows)
+			return weekPrefetch{from: from, to: to, week: w}, err
+		}}
+}
+
+// PrefetchedWeek is the week read with this request's session, if it was
+// asked for (CoachWeekPrefetch) for the same period and it is coachID's:
+// the caller has checked that coachID is who signs the request. An empty
+// week is never handed out (it does not say whose it is); nor is one read
+// for another period or account.
+func PrefetchedWeek(ctx context.Context, coachID int64, from, to time.Time) ([]CalendarSlot, []TimeOff, bool) {
+	memo := SessionReadFrom(ctx)
+	if memo == nil {
+		return nil, nil, false
+	}
+	p, ok := memo.Prefetched.(weekPrefetch)
+	if !ok || coachID == 0 || p.week.Coach != coachID || !p.from.Equal(from) || !p.to.Equal(to) {
+		return nil, nil, false
+	}
+	return p.week.Slots, p.week.Off, true
+}
 
 // AddTimeOff records time off and removes the coach's free times inside it
 // that are still to come and were never booked (a slot once booked stays,

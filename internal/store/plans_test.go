@@ -280,6 +280,13 @@ func TestPlansOnRealisticData(t *testing.T) {
 			_, _, err := st.CoachWeek(ctx, coachID, now.AddDate(0, 0, -7), now)
 			return err
 		}},
+		{"coach's week read with the session: CoachWeekPrefetch", func() error {
+			p := store.CoachWeekPrefetch(now.AddDate(0, 0, -7), now)
+			log.mu.Lock()
+			log.stmts = append(log.stmts, loggedStatement{SQL: p.SQL, Args: append([]any{make([]byte, 32)}, p.Args...)})
+			log.mu.Unlock()
+			return nil
+		}},
 		{"coach's weekly patterns: CoachPatterns", func() error {
 			_, err := st.CoachPatterns(ctx, coachID, now, now.Truncate(24*time.Hour))
 			return err

@@ -62,7 +62,30 @@ type SessionRead struct {
 	// Staff is the account the session belongs to, read with it (nil if
 	// none).
 	Staff *StaffUser
+	// Prefetch, set before the session is read, is sent with it in one
+	// round trip; Prefetched is what its Read made of the rows (nil when
+	// the session was not found or the statement failed).
+	Prefetch   *Prefetch
+	Prefetched any
 }
+
+// Prefetch is a page's statement sent together with the session's read
+// (one round trip instead of two), for the pages people reload all day.
+// Its SQL takes the session's token hash as $1, reads the signed-in staff
+// member's id through SessionStaffID, and takes Args as $2 on. It runs
+// before anyone knows whether the session is valid, so its rows are
+// nobody's until the request's own checks have passed: the page takes them
+// (through a function such as PrefetchedWeek) only for the account those
+// checks passed, and reads for itself otherwise.
+type Prefetch struct {
+	SQL  string
+	Args []any
+	Read func(pgx.Rows) (any, error)
+}
+
+// SessionStaffID is, inside a Prefetch's SQL, the staff id of the live
+// session whose token hash is $1 (NULL when there is none).
+const SessionStaffID = `(SELECT ps.staff_id FROM sessions ps WHERE ps.token_hash = $1 AND current_timestamp < ps.expiry)`
 
 type sessionReadKey struct{}
 
@@ -101,25 +124,61 @@ func sessionKey(token string) []byte {
 	return h[:]
 }
 
-// FindCtx reads a live session and its staff account in one statement.
+// FindCtx reads a live session and its staff account in one statement,
+// with the request's Prefetch, if any, in the same round trip.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var data []byte
 	var expiry time.Time
-	u, err := scanStaff(sessionRow{row: s.pool.QueryRow(ctx, `SELECT s.data, s.expiry, `+sessionStaffColumns+`
-		FROM sessions s LEFT JOIN staff_users u ON u.id = s.staff_id
-		WHERE s.token_hash = $1 AND current_timestamp < s.expiry`, sessionKey(token)), data: &data, expiry: &expiry})
+	memo := SessionReadFrom(ctx)
+	key := sessionKey(token)
+	var u StaffUser
+	var err error
+	var prefetched any
+	if memo != nil && memo.Prefetch != nil {
+		u, prefetched, err = s.findWith(ctx, key, memo.Prefetch, &data, &expiry)
+	} else {
+		u, err = scanStaff(sessionRow{row: s.pool.QueryRow(ctx, sessionSQL, key), data: &data, expiry: &expiry})
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, false, nil
 	} else if err != nil {
 		return nil, false, fmt.Errorf("session: %w", err)
 	}
-	if memo := SessionReadFrom(ctx); memo != nil {
-		*memo = SessionRead{token: token, data: data, expiry: expiry}
+	if memo != nil {
+		*memo = SessionRead{token: token, data: data, expiry: expiry, Prefetch: memo.Prefetch, Prefetched: prefetched}
 		if u.ID != 0 {
 			memo.Staff = &u
 		}
 	}
 	return data, true, nil
+}
+
+const sessionSQL = `SELECT s.data, s.expiry, ` + sessionStaffColumns + `
+		FROM sessions s LEFT JOIN staff_users u ON u.id = s.staff_id
+		WHERE s.token_hash = $1 AND current_timestamp < s.expiry`
+
+// findWith reads the session and runs p in one round trip. A failed
+// prefetch is not the session's failure: its result is left out and the
+// page reads for itself (and meets the failure there, if it lasts).
+func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, data *[]byte, expiry *time.Time) (StaffUser, any, error) {
+	b := &pgx.Batch{}
+	b.Queue(sessionSQL, key)
+	b.Queue(p.SQL, append([]any{key}, p.Args...)...)
+	res := s.pool.SendBatch(ctx, b)
+	defer res.Close()
+	u, err := scanStaff(sessionRow{row: res.QueryRow(), data: data, expiry: expiry})
+	if err != nil {
+		return u, nil, err
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return u, nil, nil
+	}
+	v, err := p.Read(rows)
+	if err != nil {
+		return u, nil, nil
+	}
+	return u, v, nil
 }
 
 // CommitCtx writes the session unless it is the one this request read,

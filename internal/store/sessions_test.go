@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"github.com/jackc/pgx/v5"
 	"testing"
 	"time"
 
@@ -164,5 +165,76 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 	}
 	if _, found, err := ss.FindCtx(ctx, "tok"); found || err != nil {
 		t.Errorf("expired session found: %v %v", found, err)
+	}
+}
+
+// A page's statement sent with the session's read (the coach's week): it
+// reads the week of the session's own account in the same round trip, and
+// it is handed only to that account, for that period; a lapsed session
+// reads nothing, and a failing statement leaves the session read whole.
+func TestSessionPrefetch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.NewPool(t)
+	st := store.New(pool)
+	coach := mustCoach(t, st, "prefetch@example.nhs.uk")
+	other := mustCoach(t, st, "prefetch.other@example.nhs.uk")
+	ss := store.NewSessionStore(pool, "staff_id", time.Hour)
+	t.Cleanup(ss.StopCleanup)
+	from := time.Date(2030, 3, 4, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 0, 7)
+	for _, c := range []int64{coach, other} {
+		if _, err := st.AddSlots(ctx, c, []store.NewSlot{{Start: from.Add(10 * time.Hour), End: from.Add(11 * time.Hour), Mode: "virtual"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signIn := func(token string, id int64, expiry time.Time) {
+		b, err := (scs.GobCodec{}).Encode(expiry, map[string]any{"staff_id": id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ss.CommitCtx(ctx, token, b, expiry); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signIn("coach-tok", coach, time.Now().Add(time.Hour))
+	signIn("lapsed-tok", other, time.Now().Add(-time.Minute))
+
+	read := func(token string, p *store.Prefetch) (context.Context, bool) {
+		req := store.WithSessionRead(ctx)
+		store.SessionReadFrom(req).Prefetch = p
+		_, found, err := ss.FindCtx(req, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return req, found
+	}
+	req, found := read("coach-tok", store.CoachWeekPrefetch(from, to))
+	if !found || store.SessionReadFrom(req).Staff == nil || store.SessionReadFrom(req).Staff.ID != coach {
+		t.Fatalf("the session was not read with its account: %v %+v", found, store.SessionReadFrom(req).Staff)
+	}
+	slots, _, ok := store.PrefetchedWeek(req, coach, from, to)
+	direct, _, err := st.CoachWeek(ctx, coach, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok || len(slots) != 1 || len(direct) != 1 || slots[0].ID != direct[0].ID {
+		t.Fatalf("prefetched week %v (%v), read directly %v", slots, ok, direct)
+	}
+	if _, _, ok := store.PrefetchedWeek(req, other, from, to); ok {
+		t.Error("the week read with one coach's session was handed to another account")
+	}
+	if _, _, ok := store.PrefetchedWeek(req, coach, to, to.AddDate(0, 0, 7)); ok {
+		t.Error("the week read for one period was handed out for another")
+	}
+	if req, found := read("lapsed-tok", store.CoachWeekPrefetch(from, to)); found || store.SessionReadFrom(req).Prefetched != nil {
+		t.Errorf("a lapsed session: found %v, prefetched %v", found, store.SessionReadFrom(req).Prefetched)
+	}
+	if _, _, ok := store.PrefetchedWeek(ctx, coach, from, to); ok {
+		t.Error("a week handed out outside a request")
+	}
+	broken := &store.Prefetch{SQL: `SELECT 1/0 WHERE $1::bytea IS NOT NULL`, Read: func(pgx.Rows) (any, error) { return "read", nil }}
+	if req, found := read("coach-tok", broken); !found || store.SessionReadFrom(req).Staff == nil || store.SessionReadFrom(req).Prefetched != nil {
+		t.Errorf("a failing prefetch: found %v, prefetched %v", found, store.SessionReadFrom(req).Prefetched)
 	}
 }
