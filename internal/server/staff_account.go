@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"careers/internal/auth"
@@ -23,6 +24,13 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, web.AccountPage(s.layout(r, ""), p))
 }
 
+// passwordHash reads the account's password hash (the session's copy of
+// the account leaves it out).
+func (s *Server) passwordHash(ctx context.Context, id int64) (string, error) {
+	u, err := s.store.StaffUserByID(ctx, id)
+	return u.PasswordHash, err
+}
+
 // changePassword needs the current password; it ends every other session
 // of the person and keeps this one.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +45,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	var errs web.Errors
 	if current == "" {
 		errs.Add("current", "Enter your current password")
-	} else if ok, err := s.hasher.Verify(ctx, current, u.PasswordHash); err != nil {
+	} else if hash, err := s.passwordHash(ctx, u.ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	} else if ok, err := s.hasher.Verify(ctx, current, hash); err != nil {
 		s.serverError(w, r, err)
 		return
 	} else if !ok {

@@ -60,7 +60,7 @@ type SessionRead struct {
 	// elsewhere) by the time this request went to delete it itself.
 	gone bool
 	// Staff is the account the session belongs to, read with it (nil if
-	// none).
+	// none), without its password hash and second factor secret.
 	Staff *StaffUser
 	// Prefetch, set before the session is read, is sent with it in one
 	// round trip; Prefetched is what its Read made of the rows (nil when
@@ -101,9 +101,12 @@ func SessionReadFrom(ctx context.Context) *SessionRead {
 }
 
 // sessionStaffColumns are staffColumns for a LEFT JOIN: a session with no
-// staff account reads as id 0.
+// staff account reads as id 0. The password hash and the sealed second
+// factor secret are left out (read as ”): every request reads the
+// account, and only signing in and changing a password need them, which
+// read the account themselves.
 const sessionStaffColumns = `coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.roles, '{}'),
-	coalesce(u.active, false), coalesce(u.password_hash, ''), coalesce(u.totp_secret, ''), u.totp_enrolled_at,
+	coalesce(u.active, false), '', '', u.totp_enrolled_at,
 	coalesce(u.totp_last_step, 0), coalesce(u.session_epoch, 0), coalesce(u.demo, false), coalesce(u.created_at, 'epoch'),
 	u.deactivated_at`
 
