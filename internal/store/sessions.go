@@ -102,7 +102,7 @@ func SessionReadFrom(ctx context.Context) *SessionRead {
 
 // sessionStaffColumns are staffColumns for a LEFT JOIN: a session with no
 // staff account reads as id 0. The password hash and the sealed second
-// factor secret are left out (read as ”): every request reads the
+// factor secret are left out (read as empty text): every request reads the
 // account, and only signing in and changing a password need them, which
 // read the account themselves.
 const sessionStaffColumns = `coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.roles, '{}'),
