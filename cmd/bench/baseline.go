@@ -249,16 +249,12 @@ func (d baselineDeps) referral(w http.ResponseWriter, r *http.Request) {
 }
 
 // yourReferrals runs the trainee's page's two statements, their referrals
-// and their workshop registrations (the service knows the address from
-// the session; here it comes in the query).
+// and their workshop registrations, sent together as the service sends
+// them (the service knows the address from the session; here it comes in
+// the query).
 func (d baselineDeps) yourReferrals(w http.ResponseWriter, r *http.Request) {
 	email := r.URL.Query().Get("email")
-	cards, err := d.st.ReferralCardsForEmail(r.Context(), email)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	regs, err := d.st.WorkshopRegistrationsByEmail(r.Context(), store.NormaliseEmail(email))
+	cards, regs, err := d.st.ReferralCardsAndRegistrations(r.Context(), email)
 	if err != nil {
 		fail(w, err)
 		return
@@ -596,7 +592,9 @@ func (d baselineDeps) workshopRegister(w http.ResponseWriter, r *http.Request) {
 
 // runBaseline serves the baseline until ctx ends (bench -baseline).
 func runBaseline(ctx context.Context, addr, databaseURL string, coordinatorID int64, maxConns int32) error {
-	pool, err := store.Open(ctx, databaseURL, maxConns)
+	// Its connections opened at start and kept, as careers serve's
+	// (DB_MIN_CONNS).
+	pool, err := store.Open(ctx, databaseURL, maxConns, func(c *pgxpool.Config) { c.MinConns = maxConns })
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.out, "out", "", "where to write the Markdown report (default bench-results/latest.md; bench-results/smoke.md with -smoke)")
 	rates := fs.String("rates", "", "the rising rates, requests per second (default 10,20,50,100,200,500,1000,2000,3000,5000; 10 with -smoke)")
 	fs.DurationVar(&o.step, "step", 0, "how long each rate runs (default 5s; 2s with -smoke)")
-	fs.DurationVar(&o.warmup, "warmup", 0, "warm-up at the lowest rate before each route (default 3s; 1s with -smoke)")
+	fs.DurationVar(&o.warmup, "warmup", 0, "warm-up before each route, rising from the lowest rate to the first measured (default 3s; 1s with -smoke)")
 	fs.IntVar(&o.refine, "refine", -1, "bisections between the last good and the first bad rate (default 2; 0 with -smoke)")
 	fs.IntVar(&o.ladders, "ladders", 0, "how many times each route's ladder runs on each side; the better knee counts and the runs' disagreement is reported (default 2; 1 with -smoke)")
 	routes := fs.String("routes", "", "comma-separated route keys to run (default all; see the report for the keys)")

@@ -11,7 +11,7 @@ import (
 )
 
 // pgWaits samples what the database's client backends are doing every
-// interval while a profiled step runs: each sample counts, per backend
+// interval (50 ms) while a profiled step runs: each sample counts, per backend
 // that is not idle, its wait event ("CPU" when it waits on nothing), so the
 // totals say where PostgreSQL's share of a request's time goes (a WAL
 // flush, a lock on a row, the client reading the answer). With it, the
@@ -26,6 +26,7 @@ type pgWaits struct {
 type walStats struct {
 	records, bytes, syncs int64
 	syncTime              float64 // ms; zero unless track_wal_io_timing
+	syncsKnown            bool    // pg_stat_io counts WAL fsyncs (PostgreSQL 16 on)
 }
 
 func readWAL(ctx context.Context, pool *pgxpool.Pool) (walStats, error) {
@@ -36,12 +37,14 @@ func readWAL(ctx context.Context, pool *pgxpool.Pool) (walStats, error) {
 	if err != nil {
 		return w, err
 	}
-	_ = pool.QueryRow(ctx, `SELECT coalesce(sum(fsyncs), 0)::bigint, coalesce(sum(fsync_time), 0)::float8 FROM pg_stat_io WHERE object = 'wal'`).Scan(&w.syncs, &w.syncTime)
+	err = pool.QueryRow(ctx, `SELECT coalesce(sum(fsyncs), 0)::bigint, coalesce(sum(fsync_time), 0)::float8 FROM pg_stat_io WHERE object = 'wal'`).Scan(&w.syncs, &w.syncTime)
+	w.syncsKnown = err == nil
 	return w, nil
 }
 
 // sampleWaits samples until ctx ends; the sampling connection leaves
-// itself out.
+// itself out. (pg_stat_wal's own fsync counts went to pg_stat_io in
+// PostgreSQL 16; before that they are not shown.)
 func sampleWaits(ctx context.Context, pool *pgxpool.Pool, every time.Duration) (*pgWaits, error) {
 	p := &pgWaits{counts: map[string]int{}}
 	var err error
@@ -113,7 +116,9 @@ func (p *pgWaits) String() string {
 	for _, e := range all {
 		fmt.Fprintf(&b, " %s %.2f;", e.k, float64(e.n)/float64(p.samples))
 	}
-	fmt.Fprintf(&b, " WAL records %d, bytes %d, fsyncs %d (%.1f ms)", p.walTo.records-p.walFrom.records, p.walTo.bytes-p.walFrom.bytes,
-		p.walTo.syncs-p.walFrom.syncs, p.walTo.syncTime-p.walFrom.syncTime)
+	fmt.Fprintf(&b, " WAL records %d, bytes %d", p.walTo.records-p.walFrom.records, p.walTo.bytes-p.walFrom.bytes)
+	if p.walFrom.syncsKnown && p.walTo.syncsKnown {
+		fmt.Fprintf(&b, ", fsyncs %d (%.1f ms)", p.walTo.syncs-p.walFrom.syncs, p.walTo.syncTime-p.walFrom.syncTime)
+	}
 	return b.String()
 }

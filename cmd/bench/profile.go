@@ -124,7 +124,7 @@ func runProfile(ctx context.Context, o options, db *database, e targetEnv, coord
 	waitCtx, stopWaits := context.WithCancel(ctx)
 	waitsDone := make(chan *pgWaits, 1)
 	go func() {
-		w, err := sampleWaits(waitCtx, db.pool, 10*time.Millisecond)
+		w, err := sampleWaits(waitCtx, db.pool, 50*time.Millisecond)
 		if err != nil {
 			log.Warn("sampling PostgreSQL's waits", "err", err)
 		}

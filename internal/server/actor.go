@@ -39,7 +39,9 @@ func actorFrom(ctx context.Context) policy.Actor {
 	return a
 }
 
-// staffFrom returns the signed-in staff member's account, if any.
+// staffFrom returns the signed-in staff member's account, if any: as read
+// with the session, without its password hash and second-factor secret
+// (so HasPassword and Enrolled are not to be asked of it; read the account).
 func staffFrom(ctx context.Context) *store.StaffUser {
 	u, _ := ctx.Value(staffKey{}).(*store.StaffUser)
 	return u

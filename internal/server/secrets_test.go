@@ -144,8 +144,8 @@ func TestSecretsAtRestInTheDatabase(t *testing.T) {
 	thief := ts.NewBrowser(t)
 	base, _ := url.Parse(ts.URL)
 	thief.c.Jar.SetCookies(base, []*http.Cookie{{Name: "careers_session", Value: base64.RawURLEncoding.EncodeToString(sum[:]), Path: "/"}})
-	if g := b.Get(t, "/staff/account"); g.Status != http.StatusOK {
-		t.Fatalf("the signed-in browser's session: %d", g.Status)
+	if g := b.Get(t, "/staff/account"); g.Status != http.StatusOK || !strings.Contains(g.Body, "Recovery codes left") {
+		t.Fatalf("the signed-in browser's account page: %d, recovery codes shown %v", g.Status, strings.Contains(g.Body, "Recovery codes left"))
 	}
 	if g := thief.Get(t, "/staff/account"); g.Status == http.StatusOK {
 		t.Error("the stored session key works as a cookie")

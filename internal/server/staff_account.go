@@ -9,10 +9,15 @@ import (
 	"careers/web"
 )
 
+// accountProps reads the account itself: the session's copy leaves out the
+// second factor's secret, which Enrolled looks at.
 func (s *Server) accountProps(r *http.Request, errs web.Errors) (web.AccountProps, error) {
-	u := staffFrom(r.Context())
+	u, err := s.store.StaffUserByID(r.Context(), staffFrom(r.Context()).ID)
+	if err != nil {
+		return web.AccountProps{}, err
+	}
 	left, err := s.store.RecoveryCodesLeft(r.Context(), u.ID)
-	return web.AccountProps{Name: u.Name, Email: u.Email, Roles: roleList(*u), RecoveryLeft: left, Enrolled: u.Enrolled(), Errors: errs}, err
+	return web.AccountProps{Name: u.Name, Email: u.Email, Roles: roleList(u), RecoveryLeft: left, Enrolled: u.Enrolled(), Errors: errs}, err
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) {

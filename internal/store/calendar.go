@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,9 +42,10 @@ func (s *Store) CoachWeek(ctx context.Context, coachID int64, from, to time.Time
 	return w.Slots, w.Off, err
 }
 
-// coachWeekTemplate is CoachWeek's statement with {coach} for the coach's
-// id ($2 from, $3 to); each row ends with the coach it is of.
-const coachWeekTemplate = `SELECT 'slot', sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, sl.blocked,
+// CoachWeek's statement in three parts around the coach's id (twice);
+// $2 from, $3 to. Each row ends with the coach it is of.
+const (
+	coachWeekSlots = `SELECT 'slot', sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, sl.blocked,
 		coalesce(a.id, 0), coalesce(r.reference, ''), coalesce(r.trainee_name, ''), coalesce(a.status, ''),
 		coalesce(r.coach_id = sl.coach_id, false),
 		a.id IS NOT NULL OR EXISTS (SELECT 1 FROM appointments x WHERE x.coach_id = sl.coach_id AND x.starts_at = sl.starts_at AND x.slot_id = sl.id), '',
@@ -53,18 +53,25 @@ const coachWeekTemplate = `SELECT 'slot', sl.id, sl.starts_at, sl.ends_at, sl.mo
 	FROM availability_slots sl
 	LEFT JOIN appointments a ON a.slot_id = sl.id AND a.status <> 'cancelled'
 	LEFT JOIN referrals r ON r.id = a.referral_id
-	WHERE sl.coach_id = {coach} AND sl.starts_at >= $2 AND sl.starts_at < $3
+	WHERE sl.coach_id = `
+	coachWeekOff = ` AND sl.starts_at >= $2 AND sl.starts_at < $3
 	UNION ALL
 	SELECT 'off', t.id, t.starts_at, t.ends_at, '', '', true, 0, '', '', '', false, false, t.note, t.coach_id
-	FROM coach_time_off t WHERE t.coach_id = {coach} AND t.ends_at > $2 AND t.starts_at < $3
+	FROM coach_time_off t WHERE t.coach_id = `
+	coachWeekEnd = ` AND t.ends_at > $2 AND t.starts_at < $3
 	ORDER BY 3, 1`
+)
 
 // CoachWeekSQL is CoachWeek's statement ($1 coach, $2 from, $3 to); the
 // benchmark's baseline runs it too.
-var CoachWeekSQL = strings.ReplaceAll(coachWeekTemplate, "{coach}", "$1")
+const CoachWeekSQL = coachWeekSlots + "$1" + coachWeekOff + "$1" + coachWeekEnd
+
+// coachWeekSessionSQL is CoachWeekSQL for the coach whose session's token
+// hash is $1.
+const coachWeekSessionSQL = coachWeekSlots + SessionStaffID + coachWeekOff + SessionStaffID + coachWeekEnd
 
 // Week is a coach's calendar for a period, as CoachWeek reads it, and the
-// coach it is of (0 when it is empty: then it says nothing of whose it is).
+// coach it is of (0 when it is empty).
 type Week struct {
 	Coach int64
 	Slots []CalendarSlot
@@ -109,7 +116,7 @@ type weekPrefetch struct {
 // whose session the request carries, in the session's own round trip
 // (see Prefetch); PrefetchedWeek hands it to the calendar.
 func CoachWeekPrefetch(from, to time.Time) *Prefetch {
-	return &Prefetch{SQL: strings.ReplaceAll(coachWeekTemplate, "{coach}", SessionStaffID), Args: []any{from, to},
+	return &Prefetch{SQL: coachWeekSessionSQL, Args: []any{from, to},
 		Read: func(rows pgx.Rows) (any, error) {
 			w, err := readWeek(rows)
 			return weekPrefetch{from: from, to: to, week: w}, err
@@ -117,17 +124,19 @@ func CoachWeekPrefetch(from, to time.Time) *Prefetch {
 }
 
 // PrefetchedWeek is the week read with this request's session, if it was
-// asked for (CoachWeekPrefetch) for the same period and it is coachID's:
-// the caller has checked that coachID is who signs the request. An empty
-// week is never handed out (it does not say whose it is); nor is one read
-// for another period or account.
+// asked for (CoachWeekPrefetch) for the same period, the session read in
+// the same round trip was coachID's (the caller has also checked that
+// coachID signs the request), and its rows are coachID's. An empty week is
+// handed out on the session's word: the two statements read the session
+// row a moment apart, and if a sign-out came between them the week reads
+// empty, never anyone else's.
 func PrefetchedWeek(ctx context.Context, coachID int64, from, to time.Time) ([]CalendarSlot, []TimeOff, bool) {
 	memo := SessionReadFrom(ctx)
-	if memo == nil {
+	if memo == nil || memo.Staff == nil || coachID == 0 || memo.Staff.ID != coachID || !memo.Staff.Active {
 		return nil, nil, false
 	}
 	p, ok := memo.Prefetched.(weekPrefetch)
-	if !ok || coachID == 0 || p.week.Coach != coachID || !p.from.Equal(from) || !p.to.Equal(to) {
+	if !ok || (p.week.Coach != coachID && p.week.Coach != 0) || !p.from.Equal(from) || !p.to.Equal(to) {
 		return nil, nil, false
 	}
 	return p.week.Slots, p.week.Off, true

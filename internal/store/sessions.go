@@ -139,6 +139,13 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	var prefetched any
 	if memo != nil && memo.Prefetch != nil {
 		u, prefetched, err = s.findWith(ctx, key, memo.Prefetch, &data, &expiry)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			// The batch as a whole failed (a statement that could not
+			// be prepared fails it before anything runs): the session
+			// is read alone, as without a prefetch.
+			prefetched = nil
+			u, err = scanStaff(sessionRow{row: s.pool.QueryRow(ctx, sessionSQL, key), data: &data, expiry: &expiry})
+		}
 	} else {
 		u, err = scanStaff(sessionRow{row: s.pool.QueryRow(ctx, sessionSQL, key), data: &data, expiry: &expiry})
 	}
@@ -160,9 +167,11 @@ const sessionSQL = `SELECT s.data, s.expiry, ` + sessionStaffColumns + `
 		FROM sessions s LEFT JOIN staff_users u ON u.id = s.staff_id
 		WHERE s.token_hash = $1 AND current_timestamp < s.expiry`
 
-// findWith reads the session and runs p in one round trip. A failed
-// prefetch is not the session's failure: its result is left out and the
-// page reads for itself (and meets the failure there, if it lasts).
+// findWith reads the session and runs p in one round trip. A prefetch that
+// fails while it runs is not the session's failure: its result is left
+// out and the page reads for itself (and meets the failure there, if it
+// lasts). A batch that fails as a whole fails the read (FindCtx then reads
+// the session alone).
 func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, data *[]byte, expiry *time.Time) (StaffUser, any, error) {
 	b := &pgx.Batch{}
 	b.Queue(sessionSQL, key)
@@ -178,7 +187,8 @@ func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, da
 		return u, nil, nil
 	}
 	v, err := p.Read(rows)
-	if err != nil {
+	rows.Close()
+	if err != nil || rows.Err() != nil {
 		return u, nil, nil
 	}
 	return u, v, nil

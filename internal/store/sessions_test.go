@@ -2,11 +2,12 @@ package store_test
 
 import (
 	"context"
-	"github.com/jackc/pgx/v5"
+	"crypto/sha256"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
 
 	"careers/internal/store"
 	"careers/internal/testdb"
@@ -199,6 +200,7 @@ func TestSessionPrefetch(t *testing.T) {
 	}
 	signIn("coach-tok", coach, time.Now().Add(time.Hour))
 	signIn("lapsed-tok", other, time.Now().Add(-time.Minute))
+	signIn("other-tok", other, time.Now().Add(time.Hour))
 
 	read := func(token string, p *store.Prefetch) (context.Context, bool) {
 		req := store.WithSessionRead(ctx)
@@ -227,8 +229,35 @@ func TestSessionPrefetch(t *testing.T) {
 	if _, _, ok := store.PrefetchedWeek(req, coach, to, to.AddDate(0, 0, 7)); ok {
 		t.Error("the week read for one period was handed out for another")
 	}
-	if req, found := read("lapsed-tok", store.CoachWeekPrefetch(from, to)); found || store.SessionReadFrom(req).Prefetched != nil {
-		t.Errorf("a lapsed session: found %v, prefetched %v", found, store.SessionReadFrom(req).Prefetched)
+	// A lapsed session is not found, and its statement reads nothing.
+	if _, found := read("lapsed-tok", store.CoachWeekPrefetch(from, to)); found {
+		t.Error("a lapsed session was found")
+	}
+	lapsed := store.CoachWeekPrefetch(from, to)
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (`+lapsed.SQL+`) w`, append([]any{sha256Of("lapsed-tok")}, lapsed.Args...)...).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the week read through a lapsed session: %d rows (%v)", n, err)
+	}
+	// Rows of another coach are never handed out, whatever the session
+	// read said (the two statements read the session row a moment apart).
+	otherReq, _ := read("other-tok", store.CoachWeekPrefetch(from, to))
+	if _, _, ok := store.PrefetchedWeek(otherReq, other, from, to); !ok {
+		t.Fatal("the other coach's own week was not handed to them")
+	}
+	store.SessionReadFrom(otherReq).Staff = &store.StaffUser{ID: coach, Active: true}
+	if _, _, ok := store.PrefetchedWeek(otherReq, coach, from, to); ok {
+		t.Error("another coach's rows were handed to the account the session read said")
+	}
+	// An empty week is handed out on the session's word; an inactive
+	// account gets nothing.
+	later := to.AddDate(1, 0, 0)
+	emptyReq, _ := read("coach-tok", store.CoachWeekPrefetch(later, later.AddDate(0, 0, 7)))
+	if slots, off, ok := store.PrefetchedWeek(emptyReq, coach, later, later.AddDate(0, 0, 7)); !ok || len(slots)+len(off) != 0 {
+		t.Errorf("an empty week: %v %v %v", slots, off, ok)
+	}
+	store.SessionReadFrom(emptyReq).Staff.Active = false
+	if _, _, ok := store.PrefetchedWeek(emptyReq, coach, later, later.AddDate(0, 0, 7)); ok {
+		t.Error("a week handed to an inactive account")
 	}
 	if _, _, ok := store.PrefetchedWeek(ctx, coach, from, to); ok {
 		t.Error("a week handed out outside a request")
@@ -237,4 +266,10 @@ func TestSessionPrefetch(t *testing.T) {
 	if req, found := read("coach-tok", broken); !found || store.SessionReadFrom(req).Staff == nil || store.SessionReadFrom(req).Prefetched != nil {
 		t.Errorf("a failing prefetch: found %v, prefetched %v", found, store.SessionReadFrom(req).Prefetched)
 	}
+}
+
+// sha256Of is a session's stored key (the SHA-256 of its token).
+func sha256Of(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
 }

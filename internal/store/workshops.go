@@ -58,11 +58,16 @@ const workshopColumns = `w.id, w.slug, w.title, w.description, w.audience, w.sta
 	w.capacity, w.places_taken, w.presenters, w.registration_opens_at, w.registration_closes_at, w.status, w.cancel_reason, w.ics_sequence,
 	(SELECT count(*) FROM workshop_registrations q WHERE q.workshop_id = w.id AND q.status IN ('waiting', 'offered'))::int`
 
+// workshopDest is where workshopColumns are scanned to.
+func workshopDest(w *Workshop) []any {
+	return []any{&w.ID, &w.Slug, &w.Title, &w.Description, &w.Audience, &w.StartsAt, &w.EndsAt, &w.Mode, &w.JoiningLink, &w.Venue,
+		&w.Capacity, &w.PlacesTaken, &w.Presenters, &w.RegistrationOpensAt, &w.RegistrationClosesAt, &w.Status, &w.CancelReason, &w.ICSSequence,
+		&w.Waiting}
+}
+
 func scanWorkshop(row pgx.Row) (Workshop, error) {
 	var w Workshop
-	err := row.Scan(&w.ID, &w.Slug, &w.Title, &w.Description, &w.Audience, &w.StartsAt, &w.EndsAt, &w.Mode, &w.JoiningLink, &w.Venue,
-		&w.Capacity, &w.PlacesTaken, &w.Presenters, &w.RegistrationOpensAt, &w.RegistrationClosesAt, &w.Status, &w.CancelReason, &w.ICSSequence,
-		&w.Waiting)
+	err := row.Scan(workshopDest(&w)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Workshop{}, ErrNotFound
 	}
@@ -473,11 +478,16 @@ const registrationColumns = `r.id, r.workshop_id, r.name, r.email, r.professiona
 	r.confirmed_at, r.placed_at, r.offer_expires_at, r.ended_at, coalesce(r.attendance, ''), r.reminded,
 	r.eligibility, r.eligibility_reasons, r.answers`
 
+// registrationDest is where registrationColumns are scanned to.
+func registrationDest(r *WorkshopRegistration) []any {
+	return []any{&r.ID, &r.WorkshopID, &r.Name, &r.Email, &r.ProfessionalGroup, &r.Region, &r.Grade, &r.Status, &r.CreatedAt,
+		&r.ConfirmedAt, &r.PlacedAt, &r.OfferExpiresAt, &r.EndedAt, &r.Attendance, &r.Reminded,
+		&r.Eligibility, &r.EligibilityReasons, &r.Answers}
+}
+
 func scanRegistration(row pgx.Row) (WorkshopRegistration, error) {
 	var r WorkshopRegistration
-	err := row.Scan(&r.ID, &r.WorkshopID, &r.Name, &r.Email, &r.ProfessionalGroup, &r.Region, &r.Grade, &r.Status, &r.CreatedAt,
-		&r.ConfirmedAt, &r.PlacedAt, &r.OfferExpiresAt, &r.EndedAt, &r.Attendance, &r.Reminded,
-		&r.Eligibility, &r.EligibilityReasons, &r.Answers)
+	err := row.Scan(registrationDest(&r)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -523,13 +533,7 @@ func collectRegistrationsWithWorkshop(rows pgx.Rows) ([]RegistrationWithWorkshop
 	var out []RegistrationWithWorkshop
 	for rows.Next() {
 		var x RegistrationWithWorkshop
-		r, w := &x.Registration, &x.Workshop
-		if err := rows.Scan(&r.ID, &r.WorkshopID, &r.Name, &r.Email, &r.ProfessionalGroup, &r.Region, &r.Grade, &r.Status, &r.CreatedAt,
-			&r.ConfirmedAt, &r.PlacedAt, &r.OfferExpiresAt, &r.EndedAt, &r.Attendance, &r.Reminded,
-			&r.Eligibility, &r.EligibilityReasons, &r.Answers,
-			&w.ID, &w.Slug, &w.Title, &w.Description, &w.Audience, &w.StartsAt, &w.EndsAt, &w.Mode, &w.JoiningLink, &w.Venue,
-			&w.Capacity, &w.PlacesTaken, &w.Presenters, &w.RegistrationOpensAt, &w.RegistrationClosesAt, &w.Status, &w.CancelReason, &w.ICSSequence,
-			&w.Waiting); err != nil {
+		if err := rows.Scan(append(registrationDest(&x.Registration), workshopDest(&x.Workshop)...)...); err != nil {
 			return nil, fmt.Errorf("registrations by email: %w", err)
 		}
 		out = append(out, x)
