@@ -137,16 +137,16 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	var u StaffUser
 	var err error
 	var prefetched any
+	batchFailed := false
 	if memo != nil && memo.Prefetch != nil {
 		u, prefetched, err = s.findWith(ctx, key, memo.Prefetch, &data, &expiry)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			// The batch as a whole failed (a statement that could not
-			// be prepared fails it before anything runs): the session
-			// is read alone, as without a prefetch.
-			prefetched = nil
-			u, err = scanStaff(sessionRow{row: s.pool.QueryRow(ctx, sessionSQL, key), data: &data, expiry: &expiry})
-		}
-	} else {
+		// The batch as a whole can fail (a statement that could not be
+		// prepared fails it before anything runs): the session is then
+		// read alone, as without a prefetch.
+		batchFailed = err != nil && !errors.Is(err, ErrNotFound)
+	}
+	if memo == nil || memo.Prefetch == nil || batchFailed {
+		prefetched = nil
 		u, err = scanStaff(sessionRow{row: s.pool.QueryRow(ctx, sessionSQL, key), data: &data, expiry: &expiry})
 	}
 	if errors.Is(err, ErrNotFound) {

@@ -266,6 +266,12 @@ func TestSessionPrefetch(t *testing.T) {
 	if req, found := read("coach-tok", broken); !found || store.SessionReadFrom(req).Staff == nil || store.SessionReadFrom(req).Prefetched != nil {
 		t.Errorf("a failing prefetch: found %v, prefetched %v", found, store.SessionReadFrom(req).Prefetched)
 	}
+	// One that cannot even be prepared fails the whole batch: the session
+	// is then read alone.
+	unpreparable := &store.Prefetch{SQL: `SELECT * FROM no_such_table WHERE $1::bytea IS NOT NULL`, Read: func(pgx.Rows) (any, error) { return "read", nil }}
+	if req, found := read("coach-tok", unpreparable); !found || store.SessionReadFrom(req).Staff == nil || store.SessionReadFrom(req).Prefetched != nil {
+		t.Errorf("an unpreparable prefetch: found %v, prefetched %v", found, store.SessionReadFrom(req).Prefetched)
+	}
 }
 
 // sha256Of is a session's stored key (the SHA-256 of its token).

@@ -135,15 +135,21 @@ func (d *dbTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Tr
 }
 
 func (d *dbTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+	endDBSpan(ctx, data.Err, "query failed")
+}
+
+// endDBSpan ends the query's or batch's span, if any, marking a failure
+// with its SQLSTATE code (never the message, which can quote values).
+func endDBSpan(ctx context.Context, err error, failed string) {
 	span, ok := ctx.Value(dbSpanKey{}).(trace.Span)
 	if !ok {
 		return
 	}
-	if data.Err != nil {
-		if code := sqlState(data.Err); code != "" {
+	if err != nil {
+		if code := sqlState(err); code != "" {
 			span.SetAttributes(attribute.String("db.response.status_code", code))
 		}
-		span.SetStatus(codes.Error, "query failed")
+		span.SetStatus(codes.Error, failed)
 	}
 	span.End()
 }
@@ -176,17 +182,7 @@ func (d *dbTracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.Tr
 }
 
 func (d *dbTracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchEndData) {
-	span, ok := ctx.Value(dbSpanKey{}).(trace.Span)
-	if !ok {
-		return
-	}
-	if data.Err != nil {
-		if code := sqlState(data.Err); code != "" {
-			span.SetAttributes(attribute.String("db.response.status_code", code))
-		}
-		span.SetStatus(codes.Error, "batch failed")
-	}
-	span.End()
+	endDBSpan(ctx, data.Err, "batch failed")
 }
 
 // sqlVerb is the statement's first word (SELECT, UPDATE, WITH, ...).
