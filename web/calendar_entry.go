@@ -10,9 +10,9 @@ import (
 // what it is (free, booked and by whom, blocked, past, in time off) and,
 // for a time nobody ever booked, the button that removes it. It is
 // written here rather than in a template because a coach's week has
-// dozens of them, each shown twice, and templ's interpolation (fmt.Sprint
-// for every value) made this the costliest part of the page most opened
-// all day. Every value from outside is escaped.
+// dozens of them, and templ's interpolation (fmt.Sprint for every value)
+// made this the costliest part of the page most opened all day. Every
+// value from outside is escaped.
 func entryHTML(e CalendarEntry) string {
 	var b strings.Builder
 	b.Grow(384)

@@ -35,21 +35,18 @@ func calendarProps() web.CalendarProps {
 			default:
 				e.CanRemove = !e.Past
 			}
-			web.PrepareEntry(&e)
 			day.Slots = append(day.Slots, e)
 		}
 		p.Days = append(p.Days, day)
 	}
 	for h := 9; h <= 17; h++ {
-		row := web.CalendarRow{Hour: monday.Add(time.Duration(h) * time.Hour), Cells: make([][]web.CalendarEntry, len(p.Days))}
-		for i, d := range p.Days {
-			for _, e := range d.Slots {
-				if e.Start.Hour() == h {
-					row.Cells[i] = append(row.Cells[i], e)
-				}
-			}
+		p.Hours = append(p.Hours, monday.Add(time.Duration(h)*time.Hour))
+	}
+	for i, d := range p.Days {
+		p.Days[i].ByHour = make([][]web.CalendarEntry, len(p.Hours))
+		for _, e := range d.Slots {
+			p.Days[i].ByHour[e.Start.Hour()-9] = append(p.Days[i].ByHour[e.Start.Hour()-9], e)
 		}
-		p.Rows = append(p.Rows, row)
 	}
 	return p
 }
@@ -111,7 +108,7 @@ func BenchmarkGzipSmallPage(b *testing.B) {
 }
 
 // benchLayout is a signed-in coach's layout for a page at path.
-func benchLayout(b *testing.B, path string) web.Layout {
+func benchLayout(b testing.TB, path string) web.Layout {
 	assets, err := web.NewAssets()
 	if err != nil {
 		b.Fatal(err)

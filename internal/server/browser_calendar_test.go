@@ -2,6 +2,9 @@ package server_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,14 +17,53 @@ import (
 	"careers/internal/store"
 )
 
-// displayOf is the computed CSS display of the first element css matches.
-func (tb *tab) displayOf(css string) string {
+// weekGeometry is where the coach's week's parts are on the screen.
+type weekGeometry struct {
+	Days      int  // day headings
+	Across    bool // the day headings side by side, left to right
+	Down      bool // the day headings one under another
+	HoursDown bool // the hour headings one under another
+	Overflow  bool // the page is wider than the window
+	// The day and the hour heading whose column and row hold the first
+	// entry with the given text (-1, "": none).
+	EntryDay  int
+	EntryHour string
+}
+
+// weekLayout measures the week table as laid out.
+func (tb *tab) weekLayout(entryText string) weekGeometry {
 	tb.t.Helper()
-	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(`+"`"+css+"`"+`)).display`))
+	js := `(() => {
+		const rect = e => e.getBoundingClientRect();
+		const days = [...document.querySelectorAll(".app-week tbody th")].map(rect);
+		const hours = [...document.querySelectorAll(".app-week thead th")].filter(h => /^[0-9]/.test(h.textContent.trim()));
+		const entry = [...document.querySelectorAll(".app-week__entry")].find(e => e.textContent.includes(` + "`" + entryText + "`" + `));
+		const g = {Days: days.length, Across: days.length > 1, Down: days.length > 1, HoursDown: hours.length > 1,
+			Overflow: document.documentElement.scrollWidth > window.innerWidth, EntryDay: -1, EntryHour: ""};
+		for (let i = 1; i < days.length; i++) {
+			g.Across = g.Across && Math.abs(days[i].top - days[0].top) < 2 && days[i].left > days[i-1].left;
+			g.Down = g.Down && Math.abs(days[i].left - days[0].left) < 2 && days[i].top > days[i-1].top;
+		}
+		for (let i = 1; i < hours.length; i++) {
+			g.HoursDown = g.HoursDown && rect(hours[i]).top > rect(hours[i-1]).top;
+		}
+		if (entry) {
+			const r = rect(entry);
+			g.EntryDay = g.Across ? days.findIndex(d => r.left >= d.left - 1 && r.right <= d.right + 1)
+				: days.findLastIndex(d => d.top < r.top);
+			const h = hours.find(h => r.top >= rect(h).top - 1 && r.bottom <= rect(h).bottom + 1);
+			g.EntryHour = h && getComputedStyle(h).display !== "none" && g.Across ? h.textContent.trim() : "";
+		}
+		return g;
+	})()`
+	g, err := chromedp.Run(tb.ctx, chromedp.Evaluate[weekGeometry](js))
 	if err != nil {
-		tb.t.Fatalf("display of %s: %v", css, err)
+		tb.t.Fatalf("week layout: %v", err)
 	}
-	return v
+	if os.Getenv("CAREERS_SCREENSHOTS") != "" {
+		_ = browsertest.Screenshot(tb.ctx, filepath.Join(os.Getenv("CAREERS_SCREENSHOTS"), fmt.Sprintf("week-%t.png", g.Across)))
+	}
+	return g
 }
 
 // The coach starts at home, goes to their calendar by links, adds time off
@@ -85,29 +127,44 @@ func TestBrowserCoachCalendar(t *testing.T) {
 		t.Errorf("the booked session in the time off is not listed with a way to cancel it: %q", main)
 	}
 	co.submit(`a.nhsuk-back-link`)
-	if d := co.displayOf(".app-week"); d == "none" {
-		t.Error("no grid at 1280 px")
-	}
-	if d := co.displayOf(".app-week__list"); d != "none" {
-		t.Errorf("the day list shows beside the grid at 1280 px (%s)", d)
-	}
 	if !strings.Contains(co.text(".app-week"), "Leave") {
 		t.Error("the grid does not show the time off")
 	}
+	// On a wide screen the week's one table is turned on its side: the
+	// days across, the hours down, the booked time in Tuesday's column
+	// and the 2pm row.
+	g := co.weekLayout("Tam Trainee")
+	if g.Days != 7 || g.Overflow {
+		t.Fatalf("1280 px: %d days, wider than the window: %v", g.Days, g.Overflow)
+	}
+	if !g.Across {
+		t.Errorf("1280 px: the days are not side by side: %+v", g)
+	}
+	if !g.HoursDown {
+		t.Errorf("1280 px: the hours do not go down the page: %+v", g)
+	}
+	if g.EntryDay != 1 || g.EntryHour != "2pm" {
+		t.Errorf("1280 px: the booked time is under day %d and hour %q, not Tuesday 2pm: %+v", g.EntryDay, g.EntryHour, g)
+	}
 
-	// On a phone the same week is a list of days.
+	// On a phone the same table is a list of days: each day's heading
+	// above its times, the booked time under Tuesday.
 	if err := chromedp.Do(co.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
 		t.Fatal(err)
 	}
 	co.open(co.path())
-	if d := co.displayOf(".app-week"); d != "none" {
-		t.Errorf("the grid shows at 390 px (%s)", d)
+	g = co.weekLayout("Tam Trainee")
+	if g.Days != 7 || g.Overflow {
+		t.Fatalf("390 px: %d days, wider than the window: %v", g.Days, g.Overflow)
 	}
-	if d := co.displayOf(".app-week__list"); d == "none" {
-		t.Error("no day list at 390 px")
+	if !g.Down {
+		t.Errorf("390 px: the days are not one under another: %+v", g)
 	}
-	if !strings.Contains(co.text(".app-week__list"), "Tam Trainee") {
-		t.Error("the day list lacks the booked time")
+	if g.EntryDay != 1 {
+		t.Errorf("390 px: the booked time is under day %d, not Tuesday: %+v", g.EntryDay, g)
+	}
+	if !strings.Contains(co.text(".app-week tbody tr:last-child th"), "No times") {
+		t.Errorf("390 px: an empty Sunday does not say so: %q", co.text(".app-week tbody tr:last-child th"))
 	}
 
 	// The weekly pattern and the subscription pages, by links.

@@ -86,7 +86,6 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 			Blocked: sl.Blocked, Booked: sl.Appointment != 0, Appointment: sl.Appointment, Trainee: sl.TraineeName,
 			Reference: sl.Reference, Status: sl.Status, Past: past, InTimeOff: inOff,
 			CanOpen: sl.OwnClient, CanRemove: !sl.EverBooked && !past}
-		web.PrepareEntry(&entries[i])
 	}
 	for d := fromDate; d.Midnight().Before(to); d = d.AddDays(1) {
 		day := web.CalendarDay{Date: d.Midnight()}
@@ -105,7 +104,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 		p.Days = append(p.Days, day)
 	}
 	if !month {
-		p.Rows = weekRows(p.Days)
+		p.Hours = weekHours(p.Days)
 	}
 	s.render(w, r, http.StatusOK, web.CalendarPage(s.layout(r, ""), p))
 }
@@ -122,10 +121,11 @@ func (s *Server) renderCalendarAdd(w http.ResponseWriter, r *http.Request, statu
 	s.render(w, r, status, web.CalendarAddPage(s.layout(r, ""), p))
 }
 
-// weekRows lays the week's entries out by the hour they start in (London),
-// from the earliest hour with an entry (9am at the latest) to the latest
-// (5pm at the earliest), so a working day always shows.
-func weekRows(days []web.CalendarDay) []web.CalendarRow {
+// weekHours lays the week's entries out by the hour they start in
+// (London), from the earliest hour with an entry (9am at the latest) to the
+// latest (5pm at the earliest), so a working day always shows: it returns
+// the hours, each on the week's first day, and fills each day's ByHour.
+func weekHours(days []web.CalendarDay) []time.Time {
 	first, last := 9, 17
 	for _, d := range days {
 		for _, e := range d.Slots {
@@ -133,23 +133,23 @@ func weekRows(days []web.CalendarDay) []web.CalendarRow {
 			first, last = min(first, h), max(last, h)
 		}
 	}
-	var rows []web.CalendarRow
-	for h := first; h <= last; h++ {
-		row := web.CalendarRow{Cells: make([][]web.CalendarEntry, len(days))}
-		if len(days) > 0 {
-			m := days[0].Date.In(londonTZ)
-			row.Hour = time.Date(m.Year(), m.Month(), m.Day(), h, 0, 0, 0, londonTZ)
-		}
-		for i, d := range days {
-			for _, e := range d.Slots {
-				if e.Start.In(londonTZ).Hour() == h {
-					row.Cells[i] = append(row.Cells[i], e)
-				}
-			}
-		}
-		rows = append(rows, row)
+	if len(days) == 0 {
+		return nil
 	}
-	return rows
+	m := days[0].Date.In(londonTZ)
+	hours := make([]time.Time, 0, last-first+1)
+	for h := first; h <= last; h++ {
+		hours = append(hours, time.Date(m.Year(), m.Month(), m.Day(), h, 0, 0, 0, londonTZ))
+	}
+	for i := range days {
+		cells := make([][]web.CalendarEntry, len(hours))
+		for _, e := range days[i].Slots {
+			h := e.Start.In(londonTZ).Hour() - first
+			cells[h] = append(cells[h], e)
+		}
+		days[i].ByHour = cells
+	}
+	return hours
 }
 
 // weekdayOptions are the days of the week as checkboxes, with those in
