@@ -158,6 +158,33 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	}
 	var crosses []cross
 
+	// The Friends and Family Test answers are counted overall, by answer
+	// and by each dimension; like the six-month answers, they add up to
+	// one another (the answers to the total, a route's count with the
+	// others' to the total), so they are withheld together.
+	fftCounts := map[string]int{}
+	for _, p := range q.Pairs {
+		if p.FFT != "" {
+			fftCounts[p.FFT]++
+		}
+	}
+	var fcounts []int
+	var flines []reports.Line
+	fcell := func(n int) int {
+		fcounts = append(fcounts, n)
+		return len(fcounts) - 1
+	}
+	pos, n := outcomes.FFTPositive(fftCounts)
+	fftGrand := fcell(n)
+	fftAt := make([]int, len(outcomes.FFTAnswers))
+	for i, a := range outcomes.FFTAnswers {
+		fftAt[i] = fcell(fftCounts[a.Value])
+	}
+	flines = append(flines, reports.Line{Parts: fftAt, Total: fftGrand})
+	// fftByCategory is, per dimension, where each row's count of answers
+	// is in fcounts (filled in once withheld).
+	var fftByCategory [][]int
+
 	names := [][2]string{{tableOQChangeRoute, tableOQFeedbackRoute}, {tableOQChangeGroup, tableOQFeedbackGroup}, {tableOQChangeReason, tableOQFeedbackReason}}
 	var feedback []reports.Table
 	for i, d := range outcomeDimensions() {
@@ -219,6 +246,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			lines = append(lines, reports.Line{Parts: x.totalAt, Total: grand})
 		}
 		crosses = append(crosses, x)
+		var fat []int
 		for _, c := range x.rows {
 			ps := byPairs[c.key]
 			row := []string{c.label, reports.Count(pairedTrainees(ps))}
@@ -228,39 +256,32 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			}
 			ct.Rows = append(ct.Rows, row)
 			pos, n := outcomes.FFTPositive(ffts[c.key])
-			// The six-month count is filled in below, once withheld with the destinations.
-			ft.Rows = append(ft.Rows, []string{c.label, reports.Count(n), reports.Percent(pos, n), "", reports.Percent(helps[c.key], follow[c.key])})
+			// The counts are filled in below, once withheld with the others they add up with.
+			ft.Rows = append(ft.Rows, []string{c.label, "", reports.Percent(pos, n), "", reports.Percent(helps[c.key], follow[c.key])})
+			fat = append(fat, fcell(n))
 		}
+		if d.partition {
+			flines = append(flines, reports.Line{Parts: fat, Total: fftGrand})
+		}
+		fftByCategory = append(fftByCategory, fat)
 		tables = append(tables, ct)
 		feedback = append(feedback, ft)
 	}
 
-	fftCounts := map[string]int{}
-	for _, p := range q.Pairs {
-		if p.FFT != "" {
-			fftCounts[p.FFT]++
-		}
-	}
-	ns := make([]int, len(outcomes.FFTAnswers))
-	for i, a := range outcomes.FFTAnswers {
-		ns[i] = fftCounts[a.Value]
-	}
-	shown, safe := reports.Breakdown(ns)
 	fft := reports.Table{Name: tableOQFFT, Caption: "Friends and Family Test at closure: " + outcomes.FFTQuestion, Columns: []string{"Answer", "Trainees"}}
-	for i, a := range outcomes.FFTAnswers {
-		fft.Rows = append(fft.Rows, []string{a.Label, shown[i]})
-	}
-	pos, n := outcomes.FFTPositive(fftCounts)
-	total := reports.Count(n)
-	if !safe {
-		total = reports.Hidden
-	}
-	fft.Rows = append(fft.Rows, []string{"All answers", total}, []string{"Share positive (very good or good)", reports.Percent(pos, n)})
 	tables = append(tables, fft)
+	fftTable := len(tables) - 1
 
 	dshown := reports.Suppress(counts, lines)
+	fshown := reports.Suppress(fcounts, flines)
+	for i, a := range outcomes.FFTAnswers {
+		tables[fftTable].Rows = append(tables[fftTable].Rows, []string{a.Label, fshown[fftAt[i]]})
+	}
+	tables[fftTable].Rows = append(tables[fftTable].Rows, []string{"All answers", fshown[fftGrand]},
+		[]string{"Share positive (very good or good)", reports.Percent(pos, n)})
 	for i, x := range crosses {
 		for r := range x.rows {
+			feedback[i].Rows[r][1] = fshown[fftByCategory[i][r]]
 			feedback[i].Rows[r][3] = dshown[x.totalAt[r]]
 		}
 	}

@@ -610,3 +610,77 @@ func TestOutcomeDestinationsByRouteGroupAndReason(t *testing.T) {
 		t.Errorf("%d destination downloads audited, want 3", n)
 	}
 }
+
+// The Friends and Family Test counts by route add up to the test's total,
+// so a small one withheld alone could be read back by subtraction: they
+// are withheld together, as the six-month counts are.
+func TestOutcomeFFTCountsByRouteCannotBeSubtracted(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	lead := ts.MustStaff(t, "lead-fftsum@example.nhs.uk", policy.Lead)
+	lb := ts.NewBrowser(t)
+	lb.SignInStaff(t, lead.Email, "")
+	now := ts.clock.Now()
+	today := now.In(londonLoc(t))
+	q := "?from=" + today.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
+	i := 0
+	add := func(n int, route string) {
+		for range n {
+			i++
+			ref := "CR-OQFS-" + strconv.Itoa(1000+i)
+			ts.MustReferral(t, ref, "fftsum"+strconv.Itoa(i)+"@example.com", "", 0, 0)
+			var id int64
+			if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'closed', closed_at = $2, outcome = 'still_deciding', route = $3
+				WHERE reference = $1 RETURNING id`, ref, now.Add(-time.Hour), route).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ts.pool.Exec(ctx, `INSERT INTO outcome_answers (referral_id, stage, answered_at, confidence) VALUES ($1, 'before', $2, 2)`, id, now.Add(-24*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ts.pool.Exec(ctx, `INSERT INTO outcome_answers (referral_id, stage, answered_at, confidence, fft) VALUES ($1, 'after', $2, 4, 'very_good')`, id, now.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add(8, "self")
+	add(6, "supervisor")
+	add(2, "case_manager")
+
+	cells := func(name string) map[string]string {
+		csv := lb.Get(t, "/staff/reports/"+name+".csv"+q)
+		if csv.Status != http.StatusOK {
+			t.Fatalf("%s: %d", name, csv.Status)
+		}
+		out := map[string]string{}
+		for _, line := range strings.Split(strings.ReplaceAll(csv.Body, "\r\n", "\n"), "\n") {
+			if f := strings.Split(line, ","); len(f) > 1 {
+				out[f[0]] = f[1]
+			}
+		}
+		return out
+	}
+	total := cells("outcomes-friends-and-family-test")["All answers"]
+	byRoute := cells("outcomes-feedback-by-route")
+	withheld, sum := 0, 0
+	for _, route := range []string{"Self-referral", "Supervisor referral", "Case Manager referral"} {
+		c, ok := byRoute[route]
+		if !ok {
+			t.Fatalf("feedback by route has no row %q: %v", route, byRoute)
+		}
+		if n, err := strconv.Atoi(c); err == nil {
+			sum += n
+		} else {
+			withheld++
+		}
+	}
+	if byRoute["Case Manager referral"] == "2" {
+		t.Fatal("a count of 2 is shown")
+	}
+	if n, err := strconv.Atoi(total); err == nil && withheld == 1 {
+		t.Errorf("the total (%d) less the shown routes (%d) gives the one withheld count: %v", n, sum, byRoute)
+	}
+	if withheld == 0 {
+		t.Errorf("nothing withheld: %v", byRoute)
+	}
+}
