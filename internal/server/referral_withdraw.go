@@ -65,6 +65,14 @@ func (s *Server) cancelWorkshopsOnWithdrawal(ctx context.Context, st *store.Stor
 	if err != nil {
 		return 0, err
 	}
+	// The workshops' locks first, in one order (store.LockWorkshops).
+	wids := make([]int64, len(ups))
+	for i, u := range ups {
+		wids[i] = u.WorkshopID
+	}
+	if err := st.LockWorkshops(ctx, wids); err != nil {
+		return 0, err
+	}
 	m := s.workshopMailer()
 	n := 0
 	for _, u := range ups {

@@ -114,6 +114,25 @@ func (s *Store) lockWorkshop(ctx context.Context, id int64) (Workshop, error) {
 	return scanWorkshop(s.db.QueryRow(ctx, `SELECT `+workshopColumns+` FROM workshops w WHERE w.id = $1 FOR UPDATE OF w`, id))
 }
 
+// LockWorkshops locks the workshops ids (in any order, repeats allowed)
+// until the transaction ends, in the order of their ids. A transaction
+// that changes places in several workshops takes their locks this way
+// first (the offer sweep, a withdrawal that gives up several places): two
+// of them taking the same workshops' locks in different orders (one by
+// offer expiry, the other by start) could each wait for the other, and
+// PostgreSQL would end one with a deadlock error. Locks already held are
+// taken again at no cost, so the single-workshop steps that follow
+// (lockWorkshop) are unchanged.
+func (s *Store) LockWorkshops(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := s.db.Exec(ctx, `SELECT id FROM workshops WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids); err != nil {
+		return fmt.Errorf("lock workshops: %w", mapErr(err))
+	}
+	return nil
+}
+
 // NewWorkshopRegistration is a person's registration as they gave it.
 type NewWorkshopRegistration struct {
 	WorkshopID        int64
@@ -428,11 +447,15 @@ func (s *Store) LapseWorkshopOffers(ctx context.Context, now time.Time, limit in
 	if err != nil {
 		return nil, nil, fmt.Errorf("lapse offers: %w", err)
 	}
+	wids := make([]int64, len(ps))
+	for i, p := range ps {
+		wids[i] = p.w
+	}
+	if err := s.LockWorkshops(ctx, wids); err != nil {
+		return nil, nil, err
+	}
 	seen := map[int64]bool{}
 	for _, p := range ps {
-		if _, err := s.lockWorkshop(ctx, p.w); err != nil {
-			return nil, nil, err
-		}
 		tag, err := s.db.Exec(ctx, `UPDATE workshop_registrations SET status = 'lapsed', ended_at = $2, offer_expires_at = NULL, updated_at = $2
 			WHERE id = $1 AND status = 'offered' AND offer_expires_at <= $2`, p.r, now)
 		if err != nil {
