@@ -226,6 +226,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 			ro := o
 			if run > 0 {
 				ro.rates = secondRates(o.rates, rr.serviceRuns[0], rr.baselineRuns[0])
+				ro.below = o.rates[:len(o.rates)-len(ro.rates)]
 				// Warmed up as the first was, rising from its lowest rate
 				// to this ladder's first (see warm).
 				ro.warmFrom = o.rates[0]

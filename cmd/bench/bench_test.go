@@ -216,3 +216,34 @@ func TestFreshServerWarmsUpToTheLastHealthyRate(t *testing.T) {
 		t.Fatalf("restarts %d, rates prepared %v: want 2 and %v", restarts, prepared, want)
 	}
 }
+
+// A second ladder starts part-way up; when its first rate fails it steps
+// down the rates below it until one is healthy, then bisects, so the run
+// has a knee (30 here) instead of none.
+func TestSecondLadderStepsDownWhenItsFirstRateFails(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n, _ := strconv.Atoi(r.Header.Get("X-Rate")); n >= 40 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	var rate atomic.Int64
+	o := options{rates: []int{40, 80}, below: []int{10, 20}, warmFrom: 10, step: 300 * time.Millisecond, warmup: 200 * time.Millisecond, refine: 1}
+	l, err := climb(context.Background(), o, route{key: "test", expect: 200, budget: time.Second}, func(uint64) vegeta.Target {
+		return vegeta.Target{Method: "GET", URL: srv.URL, Header: http.Header{"X-Rate": {strconv.FormatInt(rate.Load(), 10)}}}
+	}, func(r int) error { rate.Store(int64(r)); return nil }, serverHooks{}, func(step) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tried []int
+	for _, s := range l.Steps {
+		tried = append(tried, s.Rate)
+	}
+	if l.Knee == nil || l.Knee.Rate != 30 || l.Capped {
+		t.Fatalf("knee %v (capped %v) after rates %v: want 30", l.Knee, l.Capped, tried)
+	}
+	if fmt.Sprint(tried) != "[20 30 40]" {
+		t.Errorf("rates measured %v: want [20 30 40] (80 and 10 not needed)", tried)
+	}
+}

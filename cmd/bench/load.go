@@ -221,6 +221,21 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 		}
 		good = rate
 	}
+	// A second ladder starts part-way up (secondRates). When its very
+	// first rate is not healthy (a hiccup of the machine as it began, or
+	// a slower run), it steps down the rates below until one is, so the
+	// run still has a knee to bisect towards instead of none.
+	for i := len(o.below) - 1; i >= 0 && good == 0 && bad != 0; i-- {
+		s, err := run(o.below[i])
+		if err != nil {
+			return l, err
+		}
+		if s.Healthy {
+			good = o.below[i]
+		} else {
+			bad = o.below[i]
+		}
+	}
 	l.Capped = bad == 0
 	for range o.refine {
 		if good == 0 || bad == 0 {

@@ -49,7 +49,10 @@ type options struct {
 	// warmFrom is the rate warm-ups start at when not the first of rates
 	// (a second ladder, which starts higher, rises from where the first
 	// did).
-	warmFrom   int
+	warmFrom int
+	// below are the rates under a second ladder's first, lowest first: it
+	// steps down through them when its first rate is not healthy.
+	below      []int
 	routes     []string
 	sessions   int
 	maxQueries int
