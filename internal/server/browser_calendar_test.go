@@ -147,12 +147,20 @@ func TestBrowserCoachCalendar(t *testing.T) {
 		t.Errorf("1280 px: the booked time is under day %d and hour %q, not Tuesday 2pm: %+v", g.EntryDay, g.EntryHour, g)
 	}
 
+	// The month: the days with times or time off, as a list.
+	week := co.path()
+	co.submit(`main a[href*="view=month"]`)
+	if m := co.text("main"); !strings.Contains(m, "Tam Trainee") || !strings.Contains(m, "Leave") || !strings.Contains(m, day.Midnight().In(londonTZ).Format("Monday 2 January")) {
+		t.Errorf("the month lacks the week's booked time or time off: %q", m)
+	}
+	co.open(week)
+
 	// On a phone the same table is a list of days: each day's heading
 	// above its times, the booked time under Tuesday.
 	if err := chromedp.Do(co.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
 		t.Fatal(err)
 	}
-	co.open(co.path())
+	co.open(week)
 	g = co.weekLayout("Tam Trainee")
 	if g.Days != 7 || g.Overflow {
 		t.Fatalf("390 px: %d days, wider than the window: %v", g.Days, g.Overflow)
