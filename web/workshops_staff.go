@@ -114,6 +114,9 @@ type WorkshopCancelProps struct {
 type WorkshopAttendanceProps struct {
 	W      StaffWorkshopRow
 	People []WorkshopPerson
+	// Closed says why the register cannot be marked now ("" when it can):
+	// it opens when check-in does, 15 minutes before the start.
+	Closed string
 }
 
 // WorkshopCodeProps is the check-in code shown on a screen.

@@ -857,7 +857,7 @@ func (s *Server) workshopAttendanceSheet(w http.ResponseWriter, r *http.Request)
 		s.serverError(w, r, err)
 		return
 	}
-	p := web.WorkshopAttendanceProps{W: workshopRow(ws, s.now())}
+	p := web.WorkshopAttendanceProps{W: workshopRow(ws, s.now()), Closed: registerClosed(ws, s.now())}
 	for _, x := range regs {
 		if x.Status != workshops.Placed {
 			continue
@@ -876,12 +876,32 @@ func (s *Server) workshopAttendanceSheet(w http.ResponseWriter, r *http.Request)
 	s.render(w, r, http.StatusOK, web.WorkshopAttendancePage(s.layout(r, ""), p))
 }
 
+// registerClosed says why the register of ws cannot be marked at now, or
+// "" when it can: from when check-in opens (CheckInOpensBefore the start),
+// as attendance before an event has taken place would send its feedback
+// request and give its certificate to people who were never there.
+func registerClosed(ws store.StaffWorkshop, now time.Time) string {
+	opens := ws.StartsAt.Add(-CheckInOpensBefore)
+	switch {
+	case ws.Cancelled():
+		return "This event was cancelled, so there is no register to mark."
+	case now.Before(opens):
+		return "The register opens when check-in does, 15 minutes before the start: " + web.DateTime(opens) + "."
+	}
+	return ""
+}
+
 // workshopSaveAttendance saves the whole register in one POST: attended or
 // absent for each person with a place (a row left unmarked is unchanged).
 func (s *Server) workshopSaveAttendance(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ws, ok := s.staffWorkshopFor(w, r)
 	if !ok {
+		return
+	}
+	if why := registerClosed(ws, s.now()); why != "" {
+		s.flash(r, why)
+		http.Redirect(w, r, "/staff/workshops/"+strconv.FormatInt(ws.ID, 10)+"/register", http.StatusSeeOther)
 		return
 	}
 	marks := map[int64]string{}

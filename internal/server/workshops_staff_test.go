@@ -618,8 +618,25 @@ func TestStaffWorkshopEmailEveryoneAndRegister(t *testing.T) {
 	if n := ts.count(t, `SELECT count(*) FROM audit_log WHERE record_type = 'workshop' AND action = 'workshop_view_register'`); n != 1 {
 		t.Errorf("%d audited views of the register", n)
 	}
-	p = b.Post(t, wsPath(id, "/register"), url.Values{"att-" + strconvI(ann): {"attended"}, "att-" + strconvI(bob): {"absent"},
-		"att-" + strconvI(cat): {"attended"}})
+	marks := url.Values{"att-" + strconvI(ann): {"attended"}, "att-" + strconvI(bob): {"absent"}, "att-" + strconvI(cat): {"attended"}}
+	// Before check-in opens (15 minutes before the start) the register
+	// lists who has a place but cannot be marked: nobody is "attended"
+	// before the event, which would send them its feedback request and a
+	// certificate.
+	if strings.Contains(reg.Body, `name="att-`) || !strings.Contains(reg.Body, "The register opens when check-in does") {
+		t.Error("the register can be marked days before the event")
+	}
+	if p = b.Post(t, wsPath(id, "/register"), marks); p.Status != http.StatusSeeOther {
+		t.Fatalf("early register: %d", p.Status)
+	}
+	if n := ts.count(t, `SELECT count(*) FROM workshop_registrations WHERE attendance IS NOT NULL`); n != 0 {
+		t.Fatalf("%d attendances saved before the event", n)
+	}
+	ts.clock.Advance(start.Add(-15*time.Minute).Sub(ts.clock.Now()))
+	if reg = b.Get(t, wsPath(id, "/register")); !strings.Contains(reg.Body, `name="att-`) {
+		t.Fatal("the register cannot be marked once check-in opens")
+	}
+	p = b.Post(t, wsPath(id, "/register"), marks)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("save the register: %d", p.Status)
 	}
