@@ -632,7 +632,7 @@ func TestStaffWorkshopEmailEveryoneAndRegister(t *testing.T) {
 	if n := ts.count(t, `SELECT count(*) FROM workshop_registrations WHERE attendance IS NOT NULL`); n != 0 {
 		t.Fatalf("%d attendances saved before the event", n)
 	}
-	ts.clock.Advance(start.Add(-15*time.Minute).Sub(ts.clock.Now()))
+	ts.clock.Advance(start.Add(-15 * time.Minute).Sub(ts.clock.Now()))
 	if reg = b.Get(t, wsPath(id, "/register")); !strings.Contains(reg.Body, `name="att-`) {
 		t.Fatal("the register cannot be marked once check-in opens")
 	}
