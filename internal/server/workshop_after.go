@@ -27,6 +27,16 @@ import (
 // can check in; check-in closes at its end.
 const CheckInOpensBefore = 15 * time.Minute
 
+// checkInOpens is when check-in (and the staff register) opens for a
+// workshop starting at start.
+func checkInOpens(start time.Time) time.Time { return start.Add(-CheckInOpensBefore) }
+
+// checkInOpenAt says whether check-in is open at now for a workshop from
+// start to end: from checkInOpens until the end.
+func checkInOpenAt(start, end, now time.Time) bool {
+	return !now.Before(checkInOpens(start)) && now.Before(end)
+}
+
 // checkInThrottle slows down guessing a workshop's check-in code, per
 // registration: a few typos cost nothing, then each wrong code waits
 // longer. checkInAddressThrottle is per client address and loose, since a
@@ -56,7 +66,7 @@ func (s *Server) afterPage(p store.WorkshopPlace, token string) web.WorkshopAfte
 
 // checkInState says whether p may check in at now, and if not, why not.
 func checkInState(p store.WorkshopPlace, now time.Time) (open, done bool, why string) {
-	opens := p.StartsAt.Add(-CheckInOpensBefore)
+	opens := checkInOpens(p.StartsAt)
 	switch {
 	case p.WorkshopStatus == workshops.WorkshopCancelled:
 		return false, false, "This workshop was cancelled."

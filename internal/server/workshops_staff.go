@@ -881,7 +881,7 @@ func (s *Server) workshopAttendanceSheet(w http.ResponseWriter, r *http.Request)
 // as attendance before an event has taken place would send its feedback
 // request and give its certificate to people who were never there.
 func registerClosed(ws store.StaffWorkshop, now time.Time) string {
-	opens := ws.StartsAt.Add(-CheckInOpensBefore)
+	opens := checkInOpens(ws.StartsAt)
 	switch {
 	case ws.Cancelled():
 		return "This event was cancelled, so there is no register to mark."

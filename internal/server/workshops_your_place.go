@@ -91,7 +91,7 @@ func (s *Server) placeProps(r *http.Request, p store.WorkshopPlace, token string
 		}
 	}
 	if !cancelled && reg.Status == workshops.Placed {
-		if !now.Before(ws.StartsAt.Add(-CheckInOpensBefore)) && now.Before(ws.EndsAt) && reg.Attendance == "" {
+		if checkInOpenAt(ws.StartsAt, ws.EndsAt, now) && reg.Attendance == "" {
 			out.CheckIn = true
 		}
 		if !now.Before(ws.EndsAt) && reg.Attendance == "attended" {
