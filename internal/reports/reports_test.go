@@ -429,3 +429,19 @@ func TestSuppressCrossTable(t *testing.T) {
 		t.Errorf("Suppress = %q; want %q", got, want)
 	}
 }
+
+// One total, two lines: when the second line cannot be protected its
+// total is withheld, and the first line, all of its parts shown, would add
+// up to it again (8 = 8), giving the two small counts of the second away
+// (8 = 4 + 4): one of the first line's parts is withheld too.
+func TestSuppressWithheldTotalIsNotTheSumOfShownParts(t *testing.T) {
+	t.Parallel()
+	F, H := reports.Few, reports.Hidden
+	// Cells: answers 8 and 0, routes 4 and 4, the total 8.
+	counts := []int{8, 0, 4, 4, 8}
+	lines := []reports.Line{{Parts: []int{0, 1}, Total: 4}, {Parts: []int{2, 3}, Total: 4}}
+	got := reports.Suppress(counts, lines)
+	if want := []string{H, "0", F, F, H}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Suppress = %q; want %q", got, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"careers/internal/outcomes"
@@ -181,9 +182,27 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 		fftAt[i] = fcell(fftCounts[a.Value])
 	}
 	flines = append(flines, reports.Line{Parts: fftAt, Total: fftGrand})
-	// fftByCategory is, per dimension, where each row's count of answers
-	// is in fcounts (filled in once withheld).
-	var fftByCategory [][]int
+	// The share positive gives away, with its count, how many answered
+	// positively and how many did not: those two are counts of the set as
+	// well, adding up from the answers and to the total.
+	posAt, negAt := fcell(pos), fcell(n-pos)
+	var posParts, negParts []int
+	for i, a := range outcomes.FFTAnswers {
+		if a.Positive {
+			posParts = append(posParts, fftAt[i])
+		} else {
+			negParts = append(negParts, fftAt[i])
+		}
+	}
+	flines = append(flines, reports.Line{Parts: posParts, Total: posAt}, reports.Line{Parts: negParts, Total: negAt},
+		reports.Line{Parts: []int{posAt, negAt}, Total: fftGrand})
+	// fftCat is a category's counts' places in fcounts: its answers, and
+	// of them the positive and the others (filled in once withheld).
+	type fftCat struct{ n, pos, neg, posN, nN int }
+	var fftByCategory [][]fftCat
+	// followBy and helpsBy are, per dimension, each category's six-month
+	// answers and those saying the support still helps.
+	var followBy, helpsBy []map[string]int
 
 	names := [][2]string{{tableOQChangeRoute, tableOQFeedbackRoute}, {tableOQChangeGroup, tableOQFeedbackGroup}, {tableOQChangeReason, tableOQFeedbackReason}}
 	var feedback []reports.Table
@@ -246,7 +265,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			lines = append(lines, reports.Line{Parts: x.totalAt, Total: grand})
 		}
 		crosses = append(crosses, x)
-		var fat []int
+		var fat []fftCat
 		for _, c := range x.rows {
 			ps := byPairs[c.key]
 			row := []string{c.label, reports.Count(pairedTrainees(ps))}
@@ -256,14 +275,23 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			}
 			ct.Rows = append(ct.Rows, row)
 			pos, n := outcomes.FFTPositive(ffts[c.key])
-			// The counts are filled in below, once withheld with the others they add up with.
-			ft.Rows = append(ft.Rows, []string{c.label, "", reports.Percent(pos, n), "", reports.Percent(helps[c.key], follow[c.key])})
-			fat = append(fat, fcell(n))
+			// The counts and shares are filled in below, once withheld with
+			// the others they add up with.
+			ft.Rows = append(ft.Rows, []string{c.label, "", "", "", ""})
+			fc := fftCat{n: fcell(n), pos: fcell(pos), neg: fcell(n - pos), posN: pos, nN: n}
+			flines = append(flines, reports.Line{Parts: []int{fc.pos, fc.neg}, Total: fc.n})
+			fat = append(fat, fc)
 		}
 		if d.partition {
-			flines = append(flines, reports.Line{Parts: fat, Total: fftGrand})
+			var ns, ps, gs []int
+			for _, fc := range fat {
+				ns, ps, gs = append(ns, fc.n), append(ps, fc.pos), append(gs, fc.neg)
+			}
+			flines = append(flines, reports.Line{Parts: ns, Total: fftGrand}, reports.Line{Parts: ps, Total: posAt},
+				reports.Line{Parts: gs, Total: negAt})
 		}
 		fftByCategory = append(fftByCategory, fat)
+		followBy, helpsBy = append(followBy, follow), append(helpsBy, helps)
 		tables = append(tables, ct)
 		feedback = append(feedback, ft)
 	}
@@ -277,12 +305,27 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	for i, a := range outcomes.FFTAnswers {
 		tables[fftTable].Rows = append(tables[fftTable].Rows, []string{a.Label, fshown[fftAt[i]]})
 	}
+	// A share is shown only where the counts it gives away are shown.
+	share := func(num, den, numAt, restAt int) string {
+		if fshown[numAt] != reports.Count(num) || fshown[restAt] != reports.Count(den-num) {
+			return reports.Hidden
+		}
+		return reports.Percent(num, den)
+	}
 	tables[fftTable].Rows = append(tables[fftTable].Rows, []string{"All answers", fshown[fftGrand]},
-		[]string{"Share positive (very good or good)", reports.Percent(pos, n)})
+		[]string{"Share positive (very good or good)", share(pos, n, posAt, negAt)})
 	for i, x := range crosses {
-		for r := range x.rows {
-			feedback[i].Rows[r][1] = fshown[fftByCategory[i][r]]
+		for r, c := range x.rows {
+			fc := fftByCategory[i][r]
+			feedback[i].Rows[r][1] = fshown[fc.n]
+			feedback[i].Rows[r][2] = share(fc.posN, fc.nN, fc.pos, fc.neg)
 			feedback[i].Rows[r][3] = dshown[x.totalAt[r]]
+			// The six-month share only beside its count: with the count
+			// withheld, the share would narrow it down.
+			feedback[i].Rows[r][4] = reports.Hidden
+			if follow := followBy[i][c.key]; dshown[x.totalAt[r]] == reports.Count(follow) {
+				feedback[i].Rows[r][4] = reports.Percent(helpsBy[i][c.key], follow)
+			}
 		}
 	}
 	tables = append(tables, feedback...)
@@ -428,7 +471,12 @@ func (s *Server) outcomeSummary(w http.ResponseWriter, r *http.Request) {
 			props.Points = append(props.Points, "Change in confidence: "+conf[2]+".")
 		}
 		fft := byName[tableOQFFT]
-		props.Points = append(props.Points, "Friends and Family Test: "+fft.Rows[len(fft.Rows)-1][1]+" positive, of "+fft.Rows[len(fft.Rows)-2][1]+" answers.")
+		share, all := fft.Rows[len(fft.Rows)-1][1], fft.Rows[len(fft.Rows)-2][1]
+		if strings.HasSuffix(share, "%") {
+			props.Points = append(props.Points, "Friends and Family Test: "+share+" positive, of "+all+" answers.")
+		} else {
+			props.Points = append(props.Points, "Friends and Family Test: "+all+" answers; the share positive is "+share+".")
+		}
 		dt := byName[tableOQDestinations]
 		props.Points = append(props.Points, "Six months on: "+dt.Rows[len(dt.Rows)-2][1]+" answers; share saying the support still helps: "+dt.Rows[len(dt.Rows)-1][1]+".")
 		for _, name := range []string{tableOQChange, tableOQFFT, tableOQDestinations} {

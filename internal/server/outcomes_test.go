@@ -590,9 +590,11 @@ func TestOutcomeDestinationsByRouteGroupAndReason(t *testing.T) {
 			}
 		}
 	}
-	// The feedback table's six-month count is the same count, withheld alike.
+	// The feedback table's six-month count is the same count, withheld
+	// alike, and its share with it (a share beside a withheld count would
+	// narrow the count down).
 	fb := strings.ReplaceAll(lb.Get(t, "/staff/reports/outcomes-feedback-by-route.csv"+q).Body, "\r\n", "\n")
-	for _, w := range []string{"Self-referral,0,none to count,14,100%\n", "Supervisor referral,0,none to count," + H + ",100%\n", "Case Manager referral,0,none to count," + H + ",100%\n"} {
+	for _, w := range []string{"Self-referral,0,none to count,14,100%\n", "Supervisor referral,0,none to count," + H + "," + H + "\n", "Case Manager referral,0,none to count," + H + "," + H + "\n"} {
 		if !strings.Contains(fb, w) {
 			t.Errorf("feedback by route lacks %q:\n%s", w, fb)
 		}
@@ -611,76 +613,103 @@ func TestOutcomeDestinationsByRouteGroupAndReason(t *testing.T) {
 	}
 }
 
-// The Friends and Family Test counts by route add up to the test's total,
-// so a small one withheld alone could be read back by subtraction: they
-// are withheld together, as the six-month counts are.
-func TestOutcomeFFTCountsByRouteCannotBeSubtracted(t *testing.T) {
+// The Friends and Family Test's counts add up along several lines (the
+// answers, the routes and the professional groups to all answers; the
+// positive answers and the rest to the share positive's two counts), so a
+// withheld one must not be read back from the others or from a share:
+// each case below leaked a count before they were withheld together.
+func TestOutcomeFFTCountsCannotBeReadBack(t *testing.T) {
 	t.Parallel()
-	ts := MustServer(t, nil, nil, nil)
-	ctx := context.Background()
-	lead := ts.MustStaff(t, "lead-fftsum@example.nhs.uk", policy.Lead)
-	lb := ts.NewBrowser(t)
-	lb.SignInStaff(t, lead.Email, "")
-	now := ts.clock.Now()
-	today := now.In(londonLoc(t))
-	q := "?from=" + today.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
-	i := 0
-	add := func(n int, route string) {
-		for range n {
-			i++
-			ref := "CR-OQFS-" + strconv.Itoa(1000+i)
-			ts.MustReferral(t, ref, "fftsum"+strconv.Itoa(i)+"@example.com", "", 0, 0)
-			var id int64
-			if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'closed', closed_at = $2, outcome = 'still_deciding', route = $3
-				WHERE reference = $1 RETURNING id`, ref, now.Add(-time.Hour), route).Scan(&id); err != nil {
-				t.Fatal(err)
+	const H, F, W = "not shown (to protect a small number)", "fewer than 5", "not shown (fewer than 5 referrals)"
+	type answers struct {
+		n          int
+		route, fft string
+	}
+	for _, tc := range []struct {
+		name    string
+		given   []answers
+		fft     map[string]string // the FFT table's rows, by label
+		byRoute map[string]string // the feedback table's FFT answers, by route
+		share   map[string]string // the feedback table's share positive, by route
+	}{{
+		// 16 = 8 + 6 + a small one: the 6 alone withheld would give it away.
+		name:    "a small route beside two others",
+		given:   []answers{{8, "self", "very_good"}, {6, "supervisor", "very_good"}, {2, "case_manager", "very_good"}},
+		fft:     map[string]string{"All answers": "16", "Very good": "16", "Share positive (very good or good)": "100%"},
+		byRoute: map[string]string{"Self-referral": H, "Supervisor referral": H, "Case Manager referral": F},
+		share:   map[string]string{"Self-referral": H, "Supervisor referral": H, "Case Manager referral": W},
+	}, {
+		// Two small routes: the total goes, and then the answers that add
+		// up to it (8 "very good" would say 4 + 4).
+		name:    "a withheld total the answers add up to",
+		given:   []answers{{4, "self", "very_good"}, {4, "case_manager", "very_good"}},
+		fft:     map[string]string{"All answers": H, "Very good": H, "Share positive (very good or good)": H},
+		byRoute: map[string]string{"Self-referral": F, "Supervisor referral": "0", "Case Manager referral": F},
+	}, {
+		// 60% of 20 is 12 positive: with "very good" shown, the small
+		// "good" would be 12 - 10. The share goes with the counts it gives.
+		name:  "a share that splits the answers",
+		given: []answers{{10, "self", "very_good"}, {2, "self", "good"}, {5, "self", "neither"}, {3, "self", "poor"}},
+		fft: map[string]string{"All answers": "20", "Very good": H, "Good": F, "Neither good nor poor": H, "Poor": F,
+			"Share positive (very good or good)": H},
+		byRoute: map[string]string{"Self-referral": "20"},
+		share:   map[string]string{"Self-referral": H},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := MustServer(t, nil, nil, nil)
+			ctx := context.Background()
+			lead := ts.MustStaff(t, "lead-fftsum@example.nhs.uk", policy.Lead)
+			lb := ts.NewBrowser(t)
+			lb.SignInStaff(t, lead.Email, "")
+			now := ts.clock.Now()
+			today := now.In(londonLoc(t))
+			q := "?from=" + today.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
+			i := 0
+			for _, g := range tc.given {
+				for range g.n {
+					i++
+					ref := "CR-OQFS-" + strconv.Itoa(1000+i)
+					ts.MustReferral(t, ref, "fftsum"+strconv.Itoa(i)+"@example.com", "", 0, 0)
+					var id int64
+					if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'closed', closed_at = $2, outcome = 'still_deciding', route = $3
+						WHERE reference = $1 RETURNING id`, ref, now.Add(-time.Hour), g.route).Scan(&id); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := ts.pool.Exec(ctx, `INSERT INTO outcome_answers (referral_id, stage, answered_at, confidence) VALUES ($1, 'before', $2, 2)`, id, now.Add(-24*time.Hour)); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := ts.pool.Exec(ctx, `INSERT INTO outcome_answers (referral_id, stage, answered_at, confidence, fft) VALUES ($1, 'after', $2, 4, $3)`, id, now.Add(-time.Hour), g.fft); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
-			if _, err := ts.pool.Exec(ctx, `INSERT INTO outcome_answers (referral_id, stage, answered_at, confidence) VALUES ($1, 'before', $2, 2)`, id, now.Add(-24*time.Hour)); err != nil {
-				t.Fatal(err)
+			// cells reads a report's CSV: its first column's value to the
+			// column asked for.
+			cells := func(name string, col int) map[string]string {
+				csv := lb.Get(t, "/staff/reports/"+name+".csv"+q)
+				if csv.Status != http.StatusOK {
+					t.Fatalf("%s: %d", name, csv.Status)
+				}
+				out := map[string]string{}
+				for _, line := range strings.Split(strings.ReplaceAll(csv.Body, "\r\n", "\n"), "\n") {
+					if f := strings.Split(line, ","); len(f) > col {
+						out[f[0]] = f[col]
+					}
+				}
+				return out
 			}
-			if _, err := ts.pool.Exec(ctx, `INSERT INTO outcome_answers (referral_id, stage, answered_at, confidence, fft) VALUES ($1, 'after', $2, 4, 'very_good')`, id, now.Add(-time.Hour)); err != nil {
-				t.Fatal(err)
+			check := func(what string, got, want map[string]string) {
+				t.Helper()
+				for k, w := range want {
+					if got[k] != w {
+						t.Errorf("%s, %q: %q, want %q (all: %v)", what, k, got[k], w, got)
+					}
+				}
 			}
-		}
-	}
-	add(8, "self")
-	add(6, "supervisor")
-	add(2, "case_manager")
-
-	cells := func(name string) map[string]string {
-		csv := lb.Get(t, "/staff/reports/"+name+".csv"+q)
-		if csv.Status != http.StatusOK {
-			t.Fatalf("%s: %d", name, csv.Status)
-		}
-		out := map[string]string{}
-		for _, line := range strings.Split(strings.ReplaceAll(csv.Body, "\r\n", "\n"), "\n") {
-			if f := strings.Split(line, ","); len(f) > 1 {
-				out[f[0]] = f[1]
-			}
-		}
-		return out
-	}
-	total := cells("outcomes-friends-and-family-test")["All answers"]
-	byRoute := cells("outcomes-feedback-by-route")
-	withheld, sum := 0, 0
-	for _, route := range []string{"Self-referral", "Supervisor referral", "Case Manager referral"} {
-		c, ok := byRoute[route]
-		if !ok {
-			t.Fatalf("feedback by route has no row %q: %v", route, byRoute)
-		}
-		if n, err := strconv.Atoi(c); err == nil {
-			sum += n
-		} else {
-			withheld++
-		}
-	}
-	if byRoute["Case Manager referral"] == "2" {
-		t.Fatal("a count of 2 is shown")
-	}
-	if n, err := strconv.Atoi(total); err == nil && withheld == 1 {
-		t.Errorf("the total (%d) less the shown routes (%d) gives the one withheld count: %v", n, sum, byRoute)
-	}
-	if withheld == 0 {
-		t.Errorf("nothing withheld: %v", byRoute)
+			check("the FFT table", cells("outcomes-friends-and-family-test", 1), tc.fft)
+			check("FFT answers by route", cells("outcomes-feedback-by-route", 1), tc.byRoute)
+			check("share positive by route", cells("outcomes-feedback-by-route", 2), tc.share)
+		})
 	}
 }
