@@ -23,7 +23,7 @@ type weekGeometry struct {
 	Across    bool // the day headings side by side, left to right
 	Down      bool // the day headings one under another
 	HoursDown bool // the hour headings one under another
-	Overflow  bool // the page is wider than the window
+	Overflow  bool // the page is wider than the window, or the table than the page's column
 	// The day and the hour heading whose column and row hold the first
 	// entry with the given text (-1, "": none).
 	EntryDay  int
@@ -39,7 +39,9 @@ func (tb *tab) weekLayout(entryText string) weekGeometry {
 		const hours = [...document.querySelectorAll(".app-week thead th")].filter(h => /^[0-9]/.test(h.textContent.trim()));
 		const entry = [...document.querySelectorAll(".app-week__entry")].find(e => e.textContent.includes(` + "`" + entryText + "`" + `));
 		const g = {Days: days.length, Across: days.length > 1, Down: days.length > 1, HoursDown: hours.length > 1,
-			Overflow: document.documentElement.scrollWidth > window.innerWidth, EntryDay: -1, EntryHour: ""};
+			Overflow: document.documentElement.scrollWidth > window.innerWidth ||
+				rect(document.querySelector(".app-week")).right > rect(document.querySelector("main")).right + 1,
+			EntryDay: -1, EntryHour: ""};
 		for (let i = 1; i < days.length; i++) {
 			g.Across = g.Across && Math.abs(days[i].top - days[0].top) < 2 && days[i].left > days[i-1].left;
 			g.Down = g.Down && Math.abs(days[i].left - days[0].left) < 2 && days[i].top > days[i-1].top;
@@ -146,6 +148,22 @@ func TestBrowserCoachCalendar(t *testing.T) {
 	if g.EntryDay != 1 || g.EntryHour != "2pm" {
 		t.Errorf("1280 px: the booked time is under day %d and hour %q, not Tuesday 2pm: %+v", g.EntryDay, g.EntryHour, g)
 	}
+
+	// Seven days side by side need 990 px: at 800 (a tablet) the week is
+	// the list of days, and at 1000, just past, the grid fits the page.
+	for _, w := range []int64{800, 1000} {
+		if err := chromedp.Do(co.ctx, chromedp.EmulateViewport(w, 1000)); err != nil {
+			t.Fatal(err)
+		}
+		co.open(co.path())
+		if g := co.weekLayout("Tam Trainee"); g.Across != (w >= 990) || g.Down != (w < 990) || g.Overflow {
+			t.Errorf("%d px: days side by side %v, one under another %v, wider than the page %v", w, g.Across, g.Down, g.Overflow)
+		}
+	}
+	if err := chromedp.Do(co.ctx, chromedp.EmulateViewport(1280, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	co.open(co.path())
 
 	// The month: the days with times or time off, as a list.
 	week := co.path()
