@@ -378,18 +378,25 @@ func TestOutcomeAudience(t *testing.T) {
 	}
 }
 
-// The figures: paired answers only, the small-number rule on few pairs,
-// and the exact change on five.
-func TestOutcomeReportFigures(t *testing.T) {
-	t.Parallel()
+// outcomeReportLead is a server with a PSU lead signed in, the clock's
+// now, and the reports' query for the week up to today.
+func outcomeReportLead(t *testing.T) (*testServer, *browser, time.Time, string) {
+	t.Helper()
 	ts := MustServer(t, nil, nil, nil)
-	ctx := context.Background()
-	lead := ts.MustStaff(t, "lead-fig@example.nhs.uk", policy.Lead)
+	lead := ts.MustStaff(t, "lead-reports@example.nhs.uk", policy.Lead)
 	lb := ts.NewBrowser(t)
 	lb.SignInStaff(t, lead.Email, "")
 	now := ts.clock.Now()
 	today := now.In(londonLoc(t))
-	q := "?from=" + today.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
+	return ts, lb, now, "?from=" + today.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
+}
+
+// The figures: paired answers only, the small-number rule on few pairs,
+// and the exact change on five.
+func TestOutcomeReportFigures(t *testing.T) {
+	t.Parallel()
+	ts, lb, now, q := outcomeReportLead(t)
+	ctx := context.Background()
 	add := func(i int, before, after int, fft string) {
 		ref := "CR-OQFG-000" + strconv.Itoa(i)
 		ts.MustReferral(t, ref, "fig"+strconv.Itoa(i)+"@example.com", "", 0, 0)
@@ -518,14 +525,8 @@ func TestClosureInvitesTheTraineeToTheQuestions(t *testing.T) {
 // reasons counts under each.
 func TestOutcomeDestinationsByRouteGroupAndReason(t *testing.T) {
 	t.Parallel()
-	ts := MustServer(t, nil, nil, nil)
+	ts, lb, now, q := outcomeReportLead(t)
 	ctx := context.Background()
-	lead := ts.MustStaff(t, "lead-dest@example.nhs.uk", policy.Lead)
-	lb := ts.NewBrowser(t)
-	lb.SignInStaff(t, lead.Email, "")
-	now := ts.clock.Now()
-	today := now.In(londonLoc(t))
-	q := "?from=" + today.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
 	i := 0
 	add := func(n int, route, group, reasons, dest string) {
 		for range n {
@@ -657,14 +658,8 @@ func TestOutcomeFFTCountsCannotBeReadBack(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ts := MustServer(t, nil, nil, nil)
+			ts, lb, now, q := outcomeReportLead(t)
 			ctx := context.Background()
-			lead := ts.MustStaff(t, "lead-fftsum@example.nhs.uk", policy.Lead)
-			lb := ts.NewBrowser(t)
-			lb.SignInStaff(t, lead.Email, "")
-			now := ts.clock.Now()
-			today := now.In(londonLoc(t))
-			q := "?from=" + today.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
 			i := 0
 			for _, g := range tc.given {
 				for range g.n {
