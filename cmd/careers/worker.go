@@ -9,6 +9,7 @@ import (
 
 	"careers/internal/config"
 	"careers/internal/jobs"
+	"careers/internal/logwriter"
 	"careers/internal/mail"
 	"careers/internal/store"
 )
@@ -29,7 +30,13 @@ func cmdWorker(ctx context.Context, getenv func(string) string, stdout io.Writer
 	if err := useDevSecretKey(&cfg); err != nil {
 		return err
 	}
-	log := newLogger(stdout, cfg.LogLevel)
+	// Log lines are written in batches from a goroutine of their own, as
+	// serve's are, so a slow write to standard output holds up no job
+	// (logwriter). Deferred first: the last lines are written after
+	// everything else.
+	lines := logwriter.New(stdout, 0, 0)
+	defer lines.Close()
+	log := newLogger(lines, cfg.LogLevel)
 	captureStandardLog(log)
 	tel, err := startTelemetry(ctx, cfg, log)
 	if err != nil {
