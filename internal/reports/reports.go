@@ -232,7 +232,7 @@ type Line struct {
 // (or single out a hidden one), its smallest shown part of at least
 // Threshold is withheld (Hidden), and when there is none the total is
 // withheld instead, which can in turn make another line withhold more; and
-// a withheld total whose line shows every part withholds one of them. A
+// a withheld total whose line shows every part withholds the largest. A
 // count shared by several tables has one index, so it reads the same in
 // each. With a single line it gives what Breakdown gives, the total Hidden
 // when Breakdown says it is not safe.
@@ -261,35 +261,36 @@ func Suppress(counts []int, lines []Line) []string {
 			return hidden >= 1 && sum >= Threshold*hidden+small+3
 		}
 	}
-	// smallestShown is l's smallest part of at least Threshold still shown
-	// (-1: none).
-	smallestShown := func(l Line) int {
-		next := -1
-		for _, p := range l.Parts {
-			if !withheld[p] && counts[p] >= Threshold && (next < 0 || counts[p] < counts[next]) {
-				next = p
-			}
-		}
-		return next
-	}
 	for changed := true; changed; {
 		changed = false
 		for _, l := range lines {
 			// A withheld total is still the sum of a line whose parts are
-			// all shown (another line's sum may have withheld it): one part
-			// goes too, which its own lines then protect in turn.
-			if withheld[l.Total] && counts[l.Total] > 0 {
-				all := true
+			// all shown (another line's sum may have withheld it): its
+			// largest part goes too, which its own lines then protect in
+			// turn.
+			if withheld[l.Total] {
+				largest := -1
 				for _, p := range l.Parts {
-					all = all && !withheld[p]
+					if withheld[p] {
+						largest = -1
+						break
+					}
+					if counts[p] > 0 && (largest < 0 || counts[p] > counts[largest]) {
+						largest = p
+					}
 				}
-				if next := smallestShown(l); all && next >= 0 {
-					withheld[next] = true
+				if largest >= 0 {
+					withheld[largest] = true
 					changed = true
 				}
 			}
 			for !withheld[l.Total] && !ok(l) {
-				next := smallestShown(l)
+				next := -1
+				for _, p := range l.Parts {
+					if !withheld[p] && counts[p] >= Threshold && (next < 0 || counts[p] < counts[next]) {
+						next = p
+					}
+				}
 				if next < 0 {
 					next = l.Total
 				}

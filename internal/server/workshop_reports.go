@@ -53,51 +53,6 @@ func rateOf(num, den int, numShown, denShown string) string {
 	return WorkshopWithheld
 }
 
-// suppressDerivable is reports.Suppress, then more: a total Suppress
-// withholds is still there to read when every part of one of its lines is
-// shown (it is their sum), and it may be what narrows a small count in
-// another line. So, while some line has its total withheld and all its
-// parts shown, its largest part is withheld too, by giving Suppress a line
-// that forces it (the part beside a small made-up count, under a made-up
-// total that is never shown), and the rule is applied again.
-func suppressDerivable(counts []int, lines []reports.Line) []string {
-	n := len(counts)
-	counts = append([]int(nil), counts...)
-	lines = append([]reports.Line(nil), lines...)
-	real := len(lines)
-	for range n + 1 {
-		shown := reports.Suppress(counts, lines)
-		force := -1
-		for _, l := range lines[:real] {
-			if numeric(shown[l.Total]) || len(l.Parts) == 0 {
-				continue
-			}
-			all := true
-			largest := -1
-			for _, p := range l.Parts {
-				if !numeric(shown[p]) {
-					all = false
-					break
-				}
-				if largest < 0 || counts[p] > counts[largest] {
-					largest = p
-				}
-			}
-			if all && counts[largest] > 0 {
-				force = largest
-				break
-			}
-		}
-		if force < 0 {
-			return shown[:n]
-		}
-		counts = append(counts, 1, counts[force]+1)
-		lines = append(lines, reports.Line{Parts: []int{force, len(counts) - 2}, Total: len(counts) - 1})
-	}
-	// Not reached: each round withholds one more count.
-	return reports.Suppress(counts, lines)[:n]
-}
-
 // workshopTables lays out the workshop tables for the events starting in
 // [from, to).
 func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]reports.Table, error) {
@@ -216,7 +171,7 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 	}
 	lines = append(lines, reports.Line{Parts: monthPlaces, Total: tPlacesEnded}, reports.Line{Parts: monthAtt, Total: tAtt},
 		reports.Line{Parts: monthNoshow, Total: tNoshow}, reports.Line{Parts: monthFB, Total: tFB})
-	shown := suppressDerivable(counts, lines)
+	shown := reports.Suppress(counts, lines)
 	mt := reports.Table{Name: tableWSMonths, Caption: "Workshops and webinars month by month",
 		Columns: []string{"Month", "Events", "Places (events that have ended)", "Attended", "No-shows", "Attendance rate", "Feedback answers", "Share positive"}}
 	for _, m := range months {
