@@ -224,6 +224,27 @@ type Line struct {
 	Total int
 }
 
+// Set is counts that several tables show and that add up along lines,
+// gathered for Suppress to withhold together.
+type Set struct {
+	Counts []int
+	Lines  []Line
+}
+
+// Add puts n in the set and returns its index.
+func (s *Set) Add(n int) int {
+	s.Counts = append(s.Counts, n)
+	return len(s.Counts) - 1
+}
+
+// Sum records that the counts at parts add up to the count at total.
+func (s *Set) Sum(total int, parts ...int) {
+	s.Lines = append(s.Lines, Line{Parts: parts, Total: total})
+}
+
+// Shown is each count as Suppress lets the tables show it.
+func (s *Set) Shown() []string { return Suppress(s.Counts, s.Lines) }
+
 // Suppress applies the small-number rule to counts that several tables
 // show and that add up along lines (a cross-table's rows and columns, its
 // margins, and the one-way tables beside it). Small counts read Few. Then,

@@ -137,20 +137,16 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 		dests = append(dests, keyed{o.Value, triage.Outcome(o.Value).Label()})
 	}
 	dcats := categories(dests, destCounts)
-	var counts []int
-	var lines []reports.Line
-	cell := func(n int) int {
-		counts = append(counts, n)
-		return len(counts) - 1
-	}
+	var dset reports.Set
+	cell := dset.Add
 	grand := cell(len(q.FollowUps))
 	destAt := make([]int, len(dcats))
 	for j, c := range dcats {
 		destAt[j] = cell(destCounts[c.key])
 	}
-	lines = append(lines, reports.Line{Parts: destAt, Total: grand})
+	dset.Sum(grand, destAt...)
 	// crosses are the destinations by each dimension: the row categories
-	// and, per row, where its counts and its total are in counts.
+	// and, per row, where its counts and its total are in dset.
 	type cross struct {
 		d       dimension
 		rows    []keyed
@@ -169,19 +165,15 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			fftCounts[p.FFT]++
 		}
 	}
-	var fcounts []int
-	var flines []reports.Line
-	fcell := func(n int) int {
-		fcounts = append(fcounts, n)
-		return len(fcounts) - 1
-	}
+	var fset reports.Set
+	fcell := fset.Add
 	pos, n := outcomes.FFTPositive(fftCounts)
 	fftGrand := fcell(n)
 	fftAt := make([]int, len(outcomes.FFTAnswers))
 	for i, a := range outcomes.FFTAnswers {
 		fftAt[i] = fcell(fftCounts[a.Value])
 	}
-	flines = append(flines, reports.Line{Parts: fftAt, Total: fftGrand})
+	fset.Sum(fftGrand, fftAt...)
 	// The share positive gives away, with its count, how many answered
 	// positively and how many did not: those two are counts of the set as
 	// well, adding up from the answers and to the total.
@@ -194,11 +186,12 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			negParts = append(negParts, fftAt[i])
 		}
 	}
-	flines = append(flines, reports.Line{Parts: posParts, Total: posAt}, reports.Line{Parts: negParts, Total: negAt},
-		reports.Line{Parts: []int{posAt, negAt}, Total: fftGrand})
-	// fftCat is a category's counts' places in fcounts: its answers, and
-	// of them the positive and the others (filled in once withheld).
-	type fftCat struct{ n, pos, neg, posN, nN int }
+	fset.Sum(posAt, posParts...)
+	fset.Sum(negAt, negParts...)
+	fset.Sum(fftGrand, posAt, negAt)
+	// fftCat is where a category's counts are in fset: its answers, and of
+	// them the positive and the others (filled in once withheld).
+	type fftCat struct{ n, pos, neg int }
 	var fftByCategory [][]fftCat
 	// followBy and helpsBy are, per dimension, each category's six-month
 	// answers and those saying the support still helps.
@@ -252,7 +245,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 				at[j] = cell(byDest[[2]string{c.key, dc.key}])
 			}
 			x.at, x.totalAt = append(x.at, at), append(x.totalAt, total)
-			lines = append(lines, reports.Line{Parts: at, Total: total})
+			dset.Sum(total, at...)
 		}
 		if d.partition {
 			for j := range dcats {
@@ -260,9 +253,9 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 				for r := range x.rows {
 					col[r] = x.at[r][j]
 				}
-				lines = append(lines, reports.Line{Parts: col, Total: destAt[j]})
+				dset.Sum(destAt[j], col...)
 			}
-			lines = append(lines, reports.Line{Parts: x.totalAt, Total: grand})
+			dset.Sum(grand, x.totalAt...)
 		}
 		crosses = append(crosses, x)
 		var fat []fftCat
@@ -278,8 +271,8 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			// The counts and shares are filled in below, once withheld with
 			// the others they add up with.
 			ft.Rows = append(ft.Rows, []string{c.label, "", "", "", ""})
-			fc := fftCat{n: fcell(n), pos: fcell(pos), neg: fcell(n - pos), posN: pos, nN: n}
-			flines = append(flines, reports.Line{Parts: []int{fc.pos, fc.neg}, Total: fc.n})
+			fc := fftCat{n: fcell(n), pos: fcell(pos), neg: fcell(n - pos)}
+			fset.Sum(fc.n, fc.pos, fc.neg)
 			fat = append(fat, fc)
 		}
 		if d.partition {
@@ -287,8 +280,9 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			for _, fc := range fat {
 				ns, ps, gs = append(ns, fc.n), append(ps, fc.pos), append(gs, fc.neg)
 			}
-			flines = append(flines, reports.Line{Parts: ns, Total: fftGrand}, reports.Line{Parts: ps, Total: posAt},
-				reports.Line{Parts: gs, Total: negAt})
+			fset.Sum(fftGrand, ns...)
+			fset.Sum(posAt, ps...)
+			fset.Sum(negAt, gs...)
 		}
 		fftByCategory = append(fftByCategory, fat)
 		followBy, helpsBy = append(followBy, follow), append(helpsBy, helps)
@@ -296,29 +290,27 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 		feedback = append(feedback, ft)
 	}
 
-	fft := reports.Table{Name: tableOQFFT, Caption: "Friends and Family Test at closure: " + outcomes.FFTQuestion, Columns: []string{"Answer", "Trainees"}}
-	tables = append(tables, fft)
-	fftTable := len(tables) - 1
-
-	dshown := reports.Suppress(counts, lines)
-	fshown := reports.Suppress(fcounts, flines)
-	for i, a := range outcomes.FFTAnswers {
-		tables[fftTable].Rows = append(tables[fftTable].Rows, []string{a.Label, fshown[fftAt[i]]})
-	}
-	// A share is shown only where the counts it gives away are shown.
-	share := func(num, den, numAt, restAt int) string {
-		if fshown[numAt] != reports.Count(num) || fshown[restAt] != reports.Count(den-num) {
+	dshown, fshown := dset.Shown(), fset.Shown()
+	// A share is shown only where the two counts it gives away (those
+	// counted, at numAt, and the rest, at restAt) are shown.
+	share := func(numAt, restAt int) string {
+		num, rest := fset.Counts[numAt], fset.Counts[restAt]
+		if fshown[numAt] != reports.Count(num) || fshown[restAt] != reports.Count(rest) {
 			return reports.Hidden
 		}
-		return reports.Percent(num, den)
+		return reports.Percent(num, num+rest)
 	}
-	tables[fftTable].Rows = append(tables[fftTable].Rows, []string{"All answers", fshown[fftGrand]},
-		[]string{"Share positive (very good or good)", share(pos, n, posAt, negAt)})
+	fft := reports.Table{Name: tableOQFFT, Caption: "Friends and Family Test at closure: " + outcomes.FFTQuestion, Columns: []string{"Answer", "Trainees"}}
+	for i, a := range outcomes.FFTAnswers {
+		fft.Rows = append(fft.Rows, []string{a.Label, fshown[fftAt[i]]})
+	}
+	fft.Rows = append(fft.Rows, []string{"All answers", fshown[fftGrand]}, []string{"Share positive (very good or good)", share(posAt, negAt)})
+	tables = append(tables, fft)
 	for i, x := range crosses {
 		for r, c := range x.rows {
 			fc := fftByCategory[i][r]
 			feedback[i].Rows[r][1] = fshown[fc.n]
-			feedback[i].Rows[r][2] = share(fc.posN, fc.nN, fc.pos, fc.neg)
+			feedback[i].Rows[r][2] = share(fc.pos, fc.neg)
 			feedback[i].Rows[r][3] = dshown[x.totalAt[r]]
 			// The six-month share only beside its count: with the count
 			// withheld, the share would narrow it down.

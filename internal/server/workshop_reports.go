@@ -61,12 +61,8 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 		return nil, err
 	}
 	now := s.now()
-	var counts []int
-	var lines []reports.Line
-	cell := func(n int) int {
-		counts = append(counts, n)
-		return len(counts) - 1
-	}
+	var set reports.Set
+	cell := set.Add
 	type eventCells struct {
 		reg, places, att, noshow, waited, conv, fb int // indexes into counts; -1 when not counted
 		ended                                      bool
@@ -88,7 +84,7 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 		e.waited, e.conv = cell(w.Waited), cell(w.Converted)
 		if e.ended {
 			e.att, e.noshow = cell(w.Attended), cell(w.Places-w.Attended)
-			lines = append(lines, reports.Line{Parts: []int{e.att, e.noshow}, Total: e.places})
+			set.Sum(e.places, e.att, e.noshow)
 			sums.placesEnded = append(sums.placesEnded, e.places)
 			sums.att, sums.noshow = append(sums.att, e.att), append(sums.noshow, e.noshow)
 		}
@@ -103,24 +99,29 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 		evs = append(evs, e)
 		held = append(held, i)
 	}
-	total := func(parts []int) int {
+	// sum adds up the counts at parts; total puts their sum in the set as
+	// the line's total.
+	sum := func(parts []int) int {
 		n := 0
 		for _, p := range parts {
-			n += counts[p]
+			n += set.Counts[p]
 		}
-		at := cell(n)
-		lines = append(lines, reports.Line{Parts: parts, Total: at})
+		return n
+	}
+	total := func(parts []int) int {
+		at := cell(sum(parts))
+		set.Sum(at, parts...)
 		return at
 	}
 	tReg, tPlaces, tPlacesEnded := total(sums.reg), total(sums.places), total(sums.placesEnded)
 	tAtt, tNoshow := total(sums.att), total(sums.noshow)
 	tWaited, tConv, tFB := total(sums.waited), total(sums.conv), total(sums.fb)
-	lines = append(lines, reports.Line{Parts: []int{tAtt, tNoshow}, Total: tPlacesEnded})
+	set.Sum(tPlacesEnded, tAtt, tNoshow)
 	ansAt := make([]int, len(outcomes.FFTAnswers))
 	for i, a := range outcomes.FFTAnswers {
 		ansAt[i] = cell(fftCounts[a.Value])
 	}
-	lines = append(lines, reports.Line{Parts: ansAt, Total: tFB})
+	set.Sum(tFB, ansAt...)
 
 	// Month by month (UK time, by the start): the events held, their
 	// places, attendance and feedback, each month the sum of its events
@@ -165,13 +166,15 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 	var monthPlaces, monthAtt, monthNoshow, monthFB []int
 	for k, m := range months {
 		m.places, m.att, m.noshow, m.fb = total(mParts.places[k]), total(mParts.att[k]), total(mParts.noshow[k]), total(mParts.fb[k])
-		lines = append(lines, reports.Line{Parts: []int{m.att, m.noshow}, Total: m.places})
+		set.Sum(m.places, m.att, m.noshow)
 		monthPlaces, monthAtt = append(monthPlaces, m.places), append(monthAtt, m.att)
 		monthNoshow, monthFB = append(monthNoshow, m.noshow), append(monthFB, m.fb)
 	}
-	lines = append(lines, reports.Line{Parts: monthPlaces, Total: tPlacesEnded}, reports.Line{Parts: monthAtt, Total: tAtt},
-		reports.Line{Parts: monthNoshow, Total: tNoshow}, reports.Line{Parts: monthFB, Total: tFB})
-	shown := reports.Suppress(counts, lines)
+	set.Sum(tPlacesEnded, monthPlaces...)
+	set.Sum(tAtt, monthAtt...)
+	set.Sum(tNoshow, monthNoshow...)
+	set.Sum(tFB, monthFB...)
+	shown := set.Shown()
 	mt := reports.Table{Name: tableWSMonths, Caption: "Workshops and webinars month by month",
 		Columns: []string{"Month", "Events", "Places (events that have ended)", "Attended", "No-shows", "Attendance rate", "Feedback answers", "Share positive"}}
 	for _, m := range months {
@@ -199,13 +202,6 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 			shown[e.fb], rateOf(e.pos, e.answers, shown[e.fb], shown[e.fb])})
 	}
 
-	sum := func(parts []int) int {
-		n := 0
-		for _, p := range parts {
-			n += counts[p]
-		}
-		return n
-	}
 	pos, all := outcomes.FFTPositive(fftCounts)
 	tt := reports.Table{Name: tableWSTotals, Caption: "Workshops and webinars over the period", Columns: []string{"Measure", "Figure"},
 		Rows: [][]string{
