@@ -2,9 +2,6 @@ package server_test
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -61,9 +58,6 @@ func (tb *tab) weekLayout(entryText string) weekGeometry {
 	g, err := chromedp.Run(tb.ctx, chromedp.Evaluate[weekGeometry](js))
 	if err != nil {
 		tb.t.Fatalf("week layout: %v", err)
-	}
-	if os.Getenv("CAREERS_SCREENSHOTS") != "" {
-		_ = browsertest.Screenshot(tb.ctx, filepath.Join(os.Getenv("CAREERS_SCREENSHOTS"), fmt.Sprintf("week-%t.png", g.Across)))
 	}
 	return g
 }
