@@ -484,7 +484,7 @@ func TestStaffWorkshopCancelTellsEveryone(t *testing.T) {
 	t.Parallel()
 	ts, b, start := wsCoordinator(t)
 	id := wsCreate(t, b, start, "capacity", "2")
-	wsRegister(t, ts, id, "Ann Placed", "placed", 1)
+	ann := wsRegister(t, ts, id, "Ann Placed", "placed", 1)
 	wsRegister(t, ts, id, "Bob Placed", "placed", 2)
 	wsRegister(t, ts, id, "Cat Waiting", "waiting", 3)
 	gone := wsRegister(t, ts, id, "Eve Gone", "waiting", 4)
@@ -567,6 +567,15 @@ func TestStaffWorkshopCancelTellsEveryone(t *testing.T) {
 	}
 	if f := b.Get(t, wsPath(id, "")); !strings.Contains(f.Body, "cannot be changed") {
 		t.Error("editing a cancelled event was not refused in words")
+	}
+	// A cancelled event has no register to mark, even at its start time.
+	ts.clock.Advance(start.Sub(ts.clock.Now()))
+	if reg := b.Get(t, wsPath(id, "/register")); strings.Contains(reg.Body, `name="att-`) || !strings.Contains(reg.Body, "This event was cancelled") {
+		t.Error("the register of a cancelled event can be marked")
+	}
+	b.Post(t, wsPath(id, "/register"), url.Values{"att-" + strconvI(ann): {"attended"}})
+	if n := ts.count(t, `SELECT count(*) FROM workshop_registrations WHERE attendance IS NOT NULL`); n != 0 {
+		t.Errorf("%d attendances saved for a cancelled event", n)
 	}
 }
 
