@@ -123,19 +123,8 @@ func TestClimbStopsWhereLatencyBreaks(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	var rate atomic.Int64
 	o := options{rates: []int{10, 20, 40, 80}, step: 400 * time.Millisecond, refine: 1}
-	r := route{key: "test", expect: 200, budget: 30 * time.Millisecond}
-	l, err := climb(context.Background(), o, r, func(uint64) vegeta.Target {
-		return vegeta.Target{Method: "GET", URL: srv.URL, Header: http.Header{"X-Rate": {strconv.FormatInt(rate.Load(), 10)}}}
-	}, func(r int) error { rate.Store(int64(r)); return nil }, serverHooks{}, func(step) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tried []int
-	for _, s := range l.Steps {
-		tried = append(tried, s.Rate)
-	}
+	l, tried := climbTagged(t, o, route{key: "test", expect: 200, budget: 30 * time.Millisecond}, srv.URL)
 	// 10, 20 healthy; 40 not; one bisection tries 30 (healthy: under 40).
 	if len(tried) != 4 || tried[0] != 10 || tried[1] != 20 || tried[2] != 30 || tried[3] != 40 {
 		t.Fatalf("rates tried %v, want [10 20 30 40]", tried)
@@ -228,10 +217,24 @@ func TestSecondLadderStepsDownWhenItsFirstRateFails(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	var rate atomic.Int64
 	o := options{rates: []int{40, 80}, below: []int{10, 20}, warmFrom: 10, step: 300 * time.Millisecond, warmup: 200 * time.Millisecond, refine: 1}
-	l, err := climb(context.Background(), o, route{key: "test", expect: 200, budget: time.Second}, func(uint64) vegeta.Target {
-		return vegeta.Target{Method: "GET", URL: srv.URL, Header: http.Header{"X-Rate": {strconv.FormatInt(rate.Load(), 10)}}}
+	l, tried := climbTagged(t, o, route{key: "test", expect: 200, budget: time.Second}, srv.URL)
+	if l.Knee == nil || l.Knee.Rate != 30 || l.Capped {
+		t.Fatalf("knee %v (capped %v) after rates %v: want 30", l.Knee, l.Capped, tried)
+	}
+	if fmt.Sprint(tried) != "[20 30 40]" {
+		t.Errorf("rates measured %v: want [20 30 40] (80 and 10 not needed)", tried)
+	}
+}
+
+// climbTagged climbs o's rates against url, each request telling the
+// server the rate of its step (X-Rate), and returns the ladder and the
+// rates measured, in order.
+func climbTagged(t *testing.T, o options, r route, url string) (ladder, []int) {
+	t.Helper()
+	var rate atomic.Int64
+	l, err := climb(context.Background(), o, r, func(uint64) vegeta.Target {
+		return vegeta.Target{Method: "GET", URL: url, Header: http.Header{"X-Rate": {strconv.FormatInt(rate.Load(), 10)}}}
 	}, func(r int) error { rate.Store(int64(r)); return nil }, serverHooks{}, func(step) {})
 	if err != nil {
 		t.Fatal(err)
@@ -240,10 +243,5 @@ func TestSecondLadderStepsDownWhenItsFirstRateFails(t *testing.T) {
 	for _, s := range l.Steps {
 		tried = append(tried, s.Rate)
 	}
-	if l.Knee == nil || l.Knee.Rate != 30 || l.Capped {
-		t.Fatalf("knee %v (capped %v) after rates %v: want 30", l.Knee, l.Capped, tried)
-	}
-	if fmt.Sprint(tried) != "[20 30 40]" {
-		t.Errorf("rates measured %v: want [20 30 40] (80 and 10 not needed)", tried)
-	}
+	return l, tried
 }
