@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -568,5 +569,58 @@ func TestWithdrawalCancelsWorkshopPlacesOnlyWhenAsked(t *testing.T) {
 	}
 	if n := countRows(t, ts, `SELECT count(*) FROM audit_log WHERE action = 'withdraw' AND record_id = 'CR-WSWD-0002' AND detail LIKE '%workshop registrations cancelled: 2'`); n != 1 {
 		t.Errorf("withdrawal audit rows naming the workshops: %d", n)
+	}
+}
+
+// The share positive says, with the answers it is out of, how many
+// answered positively: beside the shown "very good" it would give a small
+// "good" away. The positive answers and the rest are withheld with the
+// answers they add up from (10 very good, 2 good, 8 neither: the share,
+// 60%, gives 12 positive, and 12 - 10 is the 2 withheld).
+func TestWorkshopSharePositiveCannotGiveASmallCountAway(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ev := mkWorkshopAt(t, ts, "cv-clinic-may", "CV clinic", time.Date(2025, 5, 12, 18, 0, 0, 0, londonLoc(t)), false)
+	for i := range 20 {
+		id := mkReg(t, ts, ev, "A person", "p"+strconvI(int64(i))+"@example.nhs.uk", "placed", "attended")
+		fft := "very_good"
+		switch {
+		case i >= 12:
+			fft = "neither"
+		case i >= 10:
+			fft = "good"
+		}
+		addFeedback(t, ts, id, fft, "")
+	}
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	br := ts.NewBrowser(t)
+	br.SignInStaff(t, "coord@example.nhs.uk", "")
+	fft, _ := csvRows(t, br, "workshops-friends-and-family-test")
+	tot, _ := csvRows(t, br, "workshops-totals")
+	months, _ := csvRows(t, br, "workshops-by-month")
+	evs, _ := csvRows(t, br, "workshops-by-event")
+	if got := row(fft, "Good"); len(got) != 2 || got[1] != reports.Few {
+		t.Fatalf("FFT good: %q", got)
+	}
+	shares := map[string]string{
+		"FFT table": row(fft, "Share positive (very good or good)")[1],
+		"totals":    row(tot, "Share positive (very good or good)")[1],
+		"month":     row(months, "May 2025")[7],
+		"event":     row(evs, "CV clinic")[11],
+	}
+	answers := row(fft, "All answers")[1]
+	veryGood := row(fft, "Very good")[1]
+	n, errN := strconv.Atoi(answers)
+	vg, errVG := strconv.Atoi(veryGood)
+	for where, share := range shares {
+		pct, err := strconv.Atoi(strings.TrimSuffix(share, "%"))
+		if err == nil && errN == nil && errVG == nil {
+			t.Errorf("%s: share %d%% of %d answers with %d very good gives the good answers away (%d)", where, pct, n, vg, (pct*n+50)/100-vg)
+		}
+	}
+	// The answers stay shown, and the "good" few: what goes is what would
+	// give it away.
+	if answers != "20" {
+		t.Errorf("FFT: %q answers, want 20", answers)
 	}
 }

@@ -65,14 +65,14 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 	cell := set.Add
 	type eventCells struct {
 		reg, places, att, noshow, waited, conv, fb int // indexes into counts; -1 when not counted
+		pos, rest                                  int // indexes: the positive answers and the others
 		ended                                      bool
-		pos, answers                               int
 	}
 	var cancelled int
 	var evs []eventCells
 	var held []int // indexes into rep.Workshops of the events shown
 	fftCounts := map[string]int{}
-	var sums struct{ reg, places, placesEnded, att, noshow, waited, conv, fb []int }
+	var sums struct{ reg, places, placesEnded, att, noshow, waited, conv, fb, pos, rest []int }
 	answered := map[int64]int{}
 	for i, w := range rep.Workshops {
 		if w.Cancelled {
@@ -88,9 +88,11 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 			sums.placesEnded = append(sums.placesEnded, e.places)
 			sums.att, sums.noshow = append(sums.att, e.att), append(sums.noshow, e.noshow)
 		}
-		e.pos, e.answers = outcomes.FFTPositive(w.FFT)
-		e.fb = cell(e.answers)
-		answered[w.ID] = e.answers
+		pos, answers := outcomes.FFTPositive(w.FFT)
+		e.fb, e.pos, e.rest = cell(answers), cell(pos), cell(answers-pos)
+		set.Sum(e.fb, e.pos, e.rest)
+		sums.pos, sums.rest = append(sums.pos, e.pos), append(sums.rest, e.rest)
+		answered[w.ID] = answers
 		for k, n := range w.FFT {
 			fftCounts[k] += n
 		}
@@ -122,19 +124,34 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 		ansAt[i] = cell(fftCounts[a.Value])
 	}
 	set.Sum(tFB, ansAt...)
+	// The share positive gives away, with the answers it is out of, how
+	// many answered positively and how many did not: counts of the set as
+	// well, adding up from the answers and to the total.
+	tPos, tRest := total(sums.pos), total(sums.rest)
+	set.Sum(tFB, tPos, tRest)
+	var posParts, restParts []int
+	for i, a := range outcomes.FFTAnswers {
+		if a.Positive {
+			posParts = append(posParts, ansAt[i])
+		} else {
+			restParts = append(restParts, ansAt[i])
+		}
+	}
+	set.Sum(tPos, posParts...)
+	set.Sum(tRest, restParts...)
 
 	// Month by month (UK time, by the start): the events held, their
 	// places, attendance and feedback, each month the sum of its events
 	// and the months the sum of the period.
 	type monthCells struct {
-		label                       string
-		events                      int
-		places, att, noshow, fb     int // indexes into counts
-		attN, placesN, pos, answers int
+		label                              string
+		events                             int
+		places, att, noshow, fb, pos, rest int // indexes into counts
+		attN, placesN                      int
 	}
 	var months []*monthCells
 	byMonth := map[string]*monthCells{}
-	var mParts struct{ places, att, noshow, fb [][]int }
+	var mParts struct{ places, att, noshow, fb, pos, rest [][]int }
 	for j, e := range evs {
 		w := rep.Workshops[held[j]]
 		key := w.StartsAt.In(londonTZ).Format("2006-01")
@@ -145,6 +162,7 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 			months = append(months, m)
 			mParts.places, mParts.att = append(mParts.places, nil), append(mParts.att, nil)
 			mParts.noshow, mParts.fb = append(mParts.noshow, nil), append(mParts.fb, nil)
+			mParts.pos, mParts.rest = append(mParts.pos, nil), append(mParts.rest, nil)
 		}
 		k := len(months) - 1
 		for i := range months {
@@ -160,26 +178,38 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 			m.placesN += w.Places
 		}
 		mParts.fb[k] = append(mParts.fb[k], e.fb)
-		m.pos += e.pos
-		m.answers += e.answers
+		mParts.pos[k], mParts.rest[k] = append(mParts.pos[k], e.pos), append(mParts.rest[k], e.rest)
 	}
-	var monthPlaces, monthAtt, monthNoshow, monthFB []int
+	var monthPlaces, monthAtt, monthNoshow, monthFB, monthPos, monthRest []int
 	for k, m := range months {
 		m.places, m.att, m.noshow, m.fb = total(mParts.places[k]), total(mParts.att[k]), total(mParts.noshow[k]), total(mParts.fb[k])
+		m.pos, m.rest = total(mParts.pos[k]), total(mParts.rest[k])
 		set.Sum(m.places, m.att, m.noshow)
+		set.Sum(m.fb, m.pos, m.rest)
 		monthPlaces, monthAtt = append(monthPlaces, m.places), append(monthAtt, m.att)
 		monthNoshow, monthFB = append(monthNoshow, m.noshow), append(monthFB, m.fb)
+		monthPos, monthRest = append(monthPos, m.pos), append(monthRest, m.rest)
 	}
 	set.Sum(tPlacesEnded, monthPlaces...)
 	set.Sum(tAtt, monthAtt...)
 	set.Sum(tNoshow, monthNoshow...)
 	set.Sum(tFB, monthFB...)
+	set.Sum(tPos, monthPos...)
+	set.Sum(tRest, monthRest...)
 	shown := set.Shown()
+	// sharePositive is shown only where the positive answers and the rest,
+	// the two counts it gives away, are shown.
+	sharePositive := func(pos, rest int) string {
+		if !numeric(shown[pos]) || !numeric(shown[rest]) {
+			return WorkshopWithheld
+		}
+		return rateOf(set.Counts[pos], set.Counts[pos]+set.Counts[rest], shown[pos], shown[rest])
+	}
 	mt := reports.Table{Name: tableWSMonths, Caption: "Workshops and webinars month by month",
 		Columns: []string{"Month", "Events", "Places (events that have ended)", "Attended", "No-shows", "Attendance rate", "Feedback answers", "Share positive"}}
 	for _, m := range months {
 		mt.Rows = append(mt.Rows, []string{m.label, reports.Exact(m.events), shown[m.places], shown[m.att], shown[m.noshow],
-			rateOf(m.attN, m.placesN, shown[m.att], shown[m.places]), shown[m.fb], rateOf(m.pos, m.answers, shown[m.fb], shown[m.fb])})
+			rateOf(m.attN, m.placesN, shown[m.att], shown[m.places]), shown[m.fb], sharePositive(m.pos, m.rest)})
 	}
 
 	notYet := "not yet (the event has not ended)"
@@ -199,10 +229,9 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 		}
 		et.Rows = append(et.Rows, []string{w.Title, date, shown[e.reg], shown[e.places], att, noshow, rate,
 			shown[e.waited], shown[e.conv], rateOf(w.Converted, w.Waited, shown[e.conv], shown[e.waited]),
-			shown[e.fb], rateOf(e.pos, e.answers, shown[e.fb], shown[e.fb])})
+			shown[e.fb], sharePositive(e.pos, e.rest)})
 	}
 
-	pos, all := outcomes.FFTPositive(fftCounts)
 	tt := reports.Table{Name: tableWSTotals, Caption: "Workshops and webinars over the period", Columns: []string{"Measure", "Figure"},
 		Rows: [][]string{
 			{"Events held or coming (not cancelled)", reports.Exact(len(evs))},
@@ -217,14 +246,14 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 			{"Got a place from the waiting list", shown[tConv]},
 			{"Waiting-list conversion (got a place out of all who waited)", rateOf(sum(sums.conv), sum(sums.waited), shown[tConv], shown[tWaited])},
 			{"Feedback answers", shown[tFB]},
-			{"Share positive (very good or good)", rateOf(pos, all, shown[tFB], shown[tFB])},
+			{"Share positive (very good or good)", sharePositive(tPos, tRest)},
 		}}
 
 	ft := reports.Table{Name: tableWSFFT, Caption: "Workshop feedback: " + outcomes.FFTQuestion, Columns: []string{"Answer", "Attendees"}}
 	for i, a := range outcomes.FFTAnswers {
 		ft.Rows = append(ft.Rows, []string{a.Label, shown[ansAt[i]]})
 	}
-	ft.Rows = append(ft.Rows, []string{"All answers", shown[tFB]}, []string{"Share positive (very good or good)", rateOf(pos, all, shown[tFB], shown[tFB])})
+	ft.Rows = append(ft.Rows, []string{"All answers", shown[tFB]}, []string{"Share positive (very good or good)", sharePositive(tPos, tRest)})
 
 	titles := map[int64]string{}
 	for _, w := range rep.Workshops {
