@@ -14,6 +14,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"careers/internal/jobs"
+	"careers/internal/booking"
 	"careers/internal/policy"
 	"careers/internal/store"
 )
@@ -105,12 +106,15 @@ func TestBookingAndTheTwentyFourHourRule(t *testing.T) {
 	if !strings.Contains(page.Body, "Book a session") || !strings.Contains(page.Body, "3 granted, 0 used or booked, 3 left") || !strings.Contains(page.Body, "24 hours") {
 		t.Fatal("the trainee's page lacks booking, allowance or the rule")
 	}
+	// The page opens on the first day with times (the one 20 hours away);
+	// the week starting on the far time's day holds the other two.
 	book := trainee.Get(t, "/your-referrals/CR-BOOK-2345/book")
-	slots := slotRe.FindAllStringSubmatch(book.Body, -1)
+	farWeek := trainee.Get(t, "/your-referrals/CR-BOOK-2345/book?from="+booking.DateOf(far).String())
+	slots := append(slotRe.FindAllStringSubmatch(book.Body, -1), slotRe.FindAllStringSubmatch(farWeek.Body, -1)...)
 	if len(slots) != 3 || !strings.Contains(book.Body, "24 hours") {
 		t.Fatalf("%d free times offered", len(slots))
 	}
-	if p := trainee.Post(t, "/your-referrals/CR-BOOK-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, far)}}); p.Status != http.StatusSeeOther {
+	if p := trainee.Post(t, "/your-referrals/CR-BOOK-2345/book", url.Values{"slot": {slotAt(t, ts, farWeek.Body, far)}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("book: %d %s", p.Status, errorSummary(p.Body))
 	}
 	if _, u := used(t, ts, id); u != 1 {
@@ -154,7 +158,7 @@ func TestBookingAndTheTwentyFourHourRule(t *testing.T) {
 
 	// The session 20 hours away: cancelling is late, needs a reason, forfeits.
 	book = trainee.Get(t, "/your-referrals/CR-BOOK-2345/book")
-	if p := trainee.Post(t, "/your-referrals/CR-BOOK-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, soon)}}); p.Status != http.StatusSeeOther {
+	if p := trainee.Post(t, "/your-referrals/CR-BOOK-2345/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/CR-BOOK-2345/book", soon)}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("book soon: %d", p.Status)
 	}
 	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&apptID); err != nil {
@@ -186,8 +190,8 @@ func TestBookingAndTheTwentyFourHourRule(t *testing.T) {
 	// The coach cancels inside 24 hours: the trainee keeps the session.
 	coachB := ts.NewBrowser(t)
 	coachB.SignInStaff(t, coach.Email, "")
-	book = trainee.Get(t, "/your-referrals/CR-BOOK-2345/book")
-	trainee.Post(t, "/your-referrals/CR-BOOK-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, far.Add(2*time.Hour))}})
+	book = trainee.Get(t, "/your-referrals/CR-BOOK-2345/book?from="+booking.DateOf(far).String())
+	trainee.Post(t, "/your-referrals/CR-BOOK-2345/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/CR-BOOK-2345/book", far.Add(2*time.Hour))}})
 	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&apptID); err != nil {
 		t.Fatal(err)
 	}
@@ -286,6 +290,13 @@ func TestBookingNeedsFundingAndAccess(t *testing.T) {
 }
 
 // slotAt finds, on a booking page, the offered slot that starts at when.
+// slotOn is the ID of the free time starting at when, as the booking page
+// at bookPath offers it on its day.
+func slotOn(t *testing.T, ts *testServer, b *browser, bookPath string, when time.Time) string {
+	t.Helper()
+	return slotAt(t, ts, b.Get(t, bookPath+"?from="+booking.DateOf(when).String()).Body, when)
+}
+
 func slotAt(t *testing.T, ts *testServer, body string, when time.Time) string {
 	t.Helper()
 	for _, m := range slotRe.FindAllStringSubmatch(body, -1) {

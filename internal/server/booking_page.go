@@ -89,26 +89,30 @@ func (s *Server) renderBookView(w http.ResponseWriter, r *http.Request, status i
 			return
 		}
 		chosen, _ := strconv.ParseInt(r.PostFormValue("slot"), 10, 64)
-		fillWeek(&p, free, weekQuery{from: r.FormValue("from"), mode: r.FormValue("mode"), path: r.URL.Path, chosen: chosen},
+		fillWeek(&p, free, weekQuery{from: r.FormValue("from"), day: r.FormValue("day"), mode: r.FormValue("mode"), path: r.URL.Path, chosen: chosen},
 			booking.ParsePreference(st.PrefMode, st.PrefTimes), now)
 	}
 	s.render(w, r, status, web.BookPage(s.layout(r, ""), p))
 }
 
-// weekQuery is the week and way of meeting asked for (GET parameters, or
-// the form's hidden fields when it is shown again), and the time chosen.
+// weekQuery is the week, day and way of meeting asked for (GET
+// parameters, or the form's hidden fields when it is shown again), and the
+// time chosen.
 type weekQuery struct {
-	from, mode, path string
-	chosen           int64
+	from, day, mode, path string
+	chosen                int64
 }
 
 // daysShown is how many days a page of times covers.
 const daysShown = 7
 
-// fillWeek puts the asked week's free times on the page, grouped by
-// London day, with links to the weeks around it that have free times and
-// to each way of meeting. Without a week asked for, the page opens on the
-// first day with a free time (of the chosen way of meeting).
+// fillWeek puts the asked week on the page: a day picker with each day's
+// number of free times (London days), the chosen day's times, and links to
+// the weeks around it that have free times and to each way of meeting.
+// Without a week asked for, the page opens on the first day with a free
+// time (of the chosen way of meeting); without a day, on the week's first
+// day with one, or the chosen time's day when the form is shown again. One
+// day at a time keeps a busy week to a screenful on a phone.
 func fillWeek(p *web.BookProps, free []store.FreeSlot, q weekQuery, pref booking.Preference, now time.Time) {
 	p.AnyFree = len(free) > 0
 	mode := booking.Mode(q.mode)
@@ -137,35 +141,71 @@ func fillWeek(p *web.BookProps, free []store.FreeSlot, q weekQuery, pref booking
 	from, to := start.Midnight(), end.Midnight()
 	p.WeekFrom, p.WeekTo, p.From = from, to, start.String()
 
-	link := func(d booking.Date, m booking.Mode) string {
+	link := func(d booking.Date, m booking.Mode, day string) string {
 		v := url.Values{}
 		v.Set("from", d.String())
 		if m != "" {
 			v.Set("mode", string(m))
 		}
+		if day != "" {
+			v.Set("day", day)
+		}
 		return q.path + "?" + v.Encode()
 	}
+	var days []web.BookDay
 	byDay := map[booking.Date]int{}
+	chosenDay := -1
 	for _, f := range shown {
 		switch {
 		case f.Start.Before(from):
-			p.Earlier = link(latest(start.AddDays(-daysShown), today), mode)
+			p.Earlier = link(latest(start.AddDays(-daysShown), today), mode, "")
 			continue
 		case !f.Start.Before(to):
 			if p.Later == "" {
-				p.Later = link(end, mode)
+				p.Later = link(end, mode, "")
 			}
 			continue
 		}
 		d := booking.DateOf(f.Start)
 		i, ok := byDay[d]
 		if !ok {
-			i = len(p.Days)
+			i = len(days)
 			byDay[d] = i
-			p.Days = append(p.Days, web.BookDay{Date: d.Midnight()})
+			days = append(days, web.BookDay{Date: d.Midnight()})
 		}
-		p.Days[i].Times = append(p.Days[i].Times, web.BookTime{ID: f.ID, Start: f.Start, End: f.End, Mode: f.Mode, Place: f.Place,
+		if f.ID == q.chosen {
+			chosenDay = i
+		}
+		days[i].Times = append(days[i].Times, web.BookTime{ID: f.ID, Start: f.Start, End: f.End, Mode: f.Mode, Place: f.Place,
 			Matches: pref.Matches(f.Start, booking.Mode(f.Mode)), Late: f.Start.Sub(now) < booking.NoticePeriod, Checked: f.ID == q.chosen})
+	}
+	// The day shown: the chosen time's, else the one asked for if it has
+	// times, else the first with times.
+	pick := chosenDay
+	if asked, err := booking.ParseDate(q.day); pick < 0 && err == nil {
+		if i, ok := byDay[asked]; ok {
+			pick = i
+		}
+	}
+	if pick < 0 && len(days) > 0 {
+		pick = 0
+	}
+	if pick >= 0 {
+		p.Day = &days[pick]
+		p.DayValue = booking.DateOf(days[pick].Date).String()
+	}
+	for d := start; d.Compare(end) < 0; d = d.AddDays(1) {
+		c := web.DayChoice{Date: d.Midnight()}
+		if i, ok := byDay[d]; ok {
+			c.Times = len(days[i].Times)
+			for _, t := range days[i].Times {
+				if t.Matches {
+					c.Matches++
+				}
+			}
+			c.URL, c.Current = link(start, mode, d.String()), i == pick
+		}
+		p.Week = append(p.Week, c)
 	}
 	p.Suits = describePreference(pref)
 	// A filter opens on the first day with a time of its way of meeting,

@@ -49,10 +49,13 @@ func TestRefusedBookingShowsTheReason(t *testing.T) {
 	}
 
 	// The page states the notice and does not offer the time inside it.
-	book := trainee.Get(t, "/your-referrals/CR-REFU-2345/book")
-	if !strings.Contains(book.Body, "at least 12 hours from now") || strings.Contains(book.Body, `value="`+strconv.FormatInt(slotInside, 10)+`"`) {
-		t.Error("the booking page does not state the notice, or offers a time inside it")
+	for _, from := range []string{"", "?from=" + booking.DateOf(inside).String()} {
+		p := trainee.Get(t, "/your-referrals/CR-REFU-2345/book"+from)
+		if !strings.Contains(p.Body, "at least 12 hours from now") || strings.Contains(p.Body, `value="`+strconv.FormatInt(slotInside, 10)+`"`) {
+			t.Errorf("the booking page%s does not state the notice, or offers a time inside it", from)
+		}
 	}
+	book := trainee.Get(t, "/your-referrals/CR-REFU-2345/book?from="+booking.DateOf(far).String())
 	// A posted time inside the notice is refused by the server.
 	refused("inside the notice", trainee.Post(t, "/your-referrals/CR-REFU-2345/book", url.Values{"slot": {strconv.FormatInt(slotInside, 10)}}),
 		http.StatusConflict, "less than 12 hours")
@@ -79,7 +82,7 @@ func TestRefusedBookingShowsTheReason(t *testing.T) {
 	}
 
 	// Allowance used up: the second booking is refused with the reason.
-	if p := trainee.Post(t, "/your-referrals/CR-REFU-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, far.Add(2*time.Hour))}}); p.Status != http.StatusSeeOther {
+	if p := trainee.Post(t, "/your-referrals/CR-REFU-2345/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/CR-REFU-2345/book", far.Add(2*time.Hour))}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("book: %d %s", p.Status, errorSummary(p.Body))
 	}
 	refused("allowance used up", trainee.Post(t, "/your-referrals/CR-REFU-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, far.Add(4*time.Hour))}}),

@@ -56,6 +56,27 @@ func weekLink(body, which string) string {
 	return ""
 }
 
+var dayRe = regexp.MustCompile(`<a class="app-days__day[^"]*" href="([^"]+)"[^>]*>\s*<span class="app-days__name">([^<]+)</span>\s*<span class="app-days__date">([^<]+)</span>\s*<span class="app-days__count">([^<]+)</span>`)
+
+// dayLink is the day picker's link to d ("" for none).
+func dayLink(body string, d booking.Date) string {
+	for _, m := range dayRe.FindAllStringSubmatch(body, -1) {
+		if m[2]+" "+m[3] == time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Format("Mon 2 Jan") {
+			return strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	return ""
+}
+
+// dayCounts is the day picker's days with times and how many each says.
+func dayCounts(body string) map[string]string {
+	out := map[string]string{}
+	for _, m := range dayRe.FindAllStringSubmatch(body, -1) {
+		out[m[2]+" "+m[3]] = m[4]
+	}
+	return out
+}
+
 // The booking page shows a week of times grouped by day, opens on the
 // first day with a free time, pages by week, filters by way of meeting,
 // and marks the times that match what the trainee told us; the horizon
@@ -101,21 +122,26 @@ func TestBookingPageWeeksFilterAndPreferences(t *testing.T) {
 	if offered(p.Body, beyond) {
 		t.Error("a time beyond the 8-week horizon is offered")
 	}
-	// The week with the Monday.
+	// The week with the Monday opens on the Monday; the Tuesday is a day of
+	// the day picker, away.
 	p = trainee.Get(t, "/your-referrals/CR-WEEK-2345/book?from="+mon.String())
-	for _, s := range []int64{morning, evening, phone} {
+	for _, s := range []int64{morning, evening} {
 		if !offered(p.Body, s) {
-			t.Errorf("slot %d not offered in its week", s)
+			t.Errorf("slot %d not offered on its day", s)
 		}
 	}
-	if offered(p.Body, later) || offered(p.Body, soon) {
-		t.Error("a time outside the week is offered")
+	if offered(p.Body, later) || offered(p.Body, soon) || offered(p.Body, phone) {
+		t.Error("a time of another day is offered")
 	}
-	if !strings.Contains(p.Body, ">"+londonAt(t, mon, 12).Format("Monday 2 January")+"</legend>") || !strings.Contains(p.Body, ">"+londonAt(t, mon.AddDays(1), 12).Format("Monday 2 January")+"</legend>") {
-		t.Error("times are not grouped by day")
+	if !strings.Contains(p.Body, ">"+londonAt(t, mon, 12).Format("Monday 2 January")+"</legend>") {
+		t.Error("the Monday's times are not under its date")
+	}
+	tue := dayLink(p.Body, mon.AddDays(1))
+	if tue == "" || !offered(trainee.Get(t, tue).Body, phone) {
+		t.Errorf("the day picker does not lead to the Tuesday's time (%q)", tue)
 	}
 	// Only the video call on a weekday evening matches what they told us.
-	if n := strings.Count(p.Body, `<strong class="nhsuk-tag nhsuk-tag--green">Matches what you told us</strong>`); n != 2 { // the explanation + one time
+	if n := strings.Count(p.Body, `">Matches what you told us</strong>`); n != 2 { // the explanation + one time
 		t.Errorf("%d marks, want the explanation and one time", n)
 	}
 	hint := p.Body[strings.Index(p.Body, `id="slot-`+strconv.FormatInt(evening, 10)+`-hint"`):]
@@ -158,6 +184,91 @@ func TestBookingPageWeeksFilterAndPreferences(t *testing.T) {
 	}
 	if _, u := used(t, ts, id); u != 0 {
 		t.Errorf("refused booking used %d", u)
+	}
+}
+
+// A week is a day picker of its seven days, each saying how many free
+// times it has and how many match what the trainee told us; one day's
+// times are shown at a time (the first with times, the one asked for, or
+// the one of the time chosen when the form comes back with an error).
+func TestBookingDayPicker(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	trainee, id := allocated(t, ts, "CR-DAYS-2345", "days@example.com", coach.ID, 2)
+	if _, err := ts.pool.Exec(ctx, `UPDATE referrals SET answers = '{"mode": ["virtual"], "times": ["Weekday evenings after work"]}' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	mon := booking.DateOf(ts.clock.Now()).AddDays(3)
+	for mon.Weekday() != time.Monday {
+		mon = mon.AddDays(1)
+	}
+	for {
+		_, h1 := booking.BankHoliday(mon)
+		_, h2 := booking.BankHoliday(mon.AddDays(2))
+		if !h1 && !h2 {
+			break
+		}
+		mon = mon.AddDays(7)
+	}
+	wed := mon.AddDays(2)
+	var monday, wednesday []int64
+	for _, h := range []int{9, 11, 18} {
+		monday = append(monday, addSlot(t, ts, coach.ID, londonAt(t, mon, h), "virtual"))
+	}
+	for _, h := range []int{10, 19} {
+		wednesday = append(wednesday, addSlot(t, ts, coach.ID, londonAt(t, wed, h), "in_person"))
+	}
+	label := func(d booking.Date) string { return londonAt(t, d, 12).Format("Mon 2 Jan") }
+	base := "/your-referrals/CR-DAYS-2345/book?from=" + mon.String()
+
+	p := trainee.Get(t, base)
+	counts := dayCounts(p.Body)
+	if len(counts) != 2 || counts[label(mon)] != "3 times" || counts[label(wed)] != "2 times" {
+		t.Errorf("day picker: %q, want Monday 3 times and Wednesday 2", counts)
+	}
+	if strings.Count(p.Body, `class="app-days__item"`) != 7 || !strings.Contains(p.Body, londonAt(t, mon.AddDays(1), 12).Format("2 Jan")+`</span> <span class="app-days__count">No times</span>`) {
+		t.Error("the day picker does not show the seven days, those without times as such")
+	}
+	// Monday's one evening video call matches; Wednesday's in-person
+	// times do not.
+	if !strings.Contains(p.Body, `<span class="app-days__match">1 matches<span class="nhsuk-u-visually-hidden"> what you told us</span>`) || strings.Count(p.Body, "app-days__match") != 1 {
+		t.Error("the day picker does not say how many of a day's times match")
+	}
+	if !regexp.MustCompile(`app-days__day--current" href="[^"]*day=` + mon.String() + `[&"]`).MatchString(p.Body) {
+		t.Error("the Monday, shown, is not marked as the current day")
+	}
+	for _, s := range monday {
+		if !offered(p.Body, s) {
+			t.Errorf("Monday's time %d is not shown on opening the week", s)
+		}
+	}
+	for _, s := range wednesday {
+		if offered(p.Body, s) {
+			t.Errorf("Wednesday's time %d is shown with Monday's", s)
+		}
+	}
+	w := trainee.Get(t, dayLink(p.Body, wed))
+	if !offered(w.Body, wednesday[0]) || !offered(w.Body, wednesday[1]) || offered(w.Body, monday[0]) {
+		t.Error("the Wednesday link does not show Wednesday's times alone")
+	}
+	if !strings.Contains(w.Body, `name="day" value="`+wed.String()+`"`) {
+		t.Error("the form does not keep the day shown")
+	}
+	// A day without times, or outside the week, opens on the first with.
+	for _, d := range []string{mon.AddDays(1).String(), mon.AddDays(9).String(), "not-a-date"} {
+		if g := trainee.Get(t, base+"&day="+d); !offered(g.Body, monday[0]) {
+			t.Errorf("day=%s does not fall back to the first day with times", d)
+		}
+	}
+	// A refused choice comes back on its own day, still chosen: a late move
+	// without a reason, to a Wednesday time, posted from the Monday.
+	appt := bookedAt(t, ts, trainee, "CR-DAYS-2345", addSlot(t, ts, coach.ID, ts.clock.Now().Truncate(time.Hour).Add(20*time.Hour), "virtual"))
+	moveURL := "/your-referrals/CR-DAYS-2345/appointments/" + strconv.FormatInt(appt, 10) + "/rearrange"
+	r := trainee.Post(t, moveURL, url.Values{"slot": {strconv.FormatInt(wednesday[1], 10)}, "from": {mon.String()}, "day": {mon.String()}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `value="`+strconv.FormatInt(wednesday[1], 10)+`" checked`) || offered(r.Body, monday[0]) {
+		t.Errorf("a refused move does not come back on its time's day, still chosen: %d %s", r.Status, errorSummary(r.Body))
 	}
 }
 

@@ -2,12 +2,14 @@ package server_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"careers/internal/booking"
 	"careers/internal/browsertest"
 	"careers/internal/policy"
 )
@@ -136,5 +138,97 @@ func TestBrowserBookingWithoutJavaScript(t *testing.T) {
 	tr.submit("main form button[type=submit]")
 	if !strings.Contains(tr.text(".nhsuk-notification-banner"), "Your session has moved") {
 		t.Fatalf("no confirmation of the move: %q", tr.text("main"))
+	}
+}
+
+// A busy week on a phone: the day picker's seven days take two rows, and
+// from the picker to the button one day's times fit one screen (390 by
+// 844). The trainee picks another day and books one of its times; on a
+// desktop the seven days sit in one row.
+func TestBrowserBookingBusyWeekFitsAScreen(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	ctx := context.Background()
+	coach := ts.MustStaff(t, "kofi@example.nhs.uk", policy.Coach)
+	day := booking.DateOf(ts.clock.Now()).AddDays(3)
+	for day.Weekday() != time.Monday {
+		day = day.AddDays(1)
+	}
+	var wednesday []int64
+	for d := range 5 {
+		for h := 9; h < 18; h++ {
+			if h == 13 || h == 15 {
+				continue
+			}
+			mode := []string{"virtual", "telephone", "in_person"}[(d+h)%3]
+			id := addSlot(t, ts, coach.ID, londonAt(t, day.AddDays(d), h), mode)
+			if d == 2 {
+				wednesday = append(wednesday, id)
+			}
+		}
+	}
+	ts.MustReferral(t, "CR-BUSY-2345", "busy@example.com", "", 0, coach.ID)
+	var id int64
+	if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'allocated', trainee_name = 'Busy Trainee',
+		answers = '{"mode": ["telephone"], "times": ["weekdays"]}' WHERE reference = 'CR-BUSY-2345' RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	ts.store.AddAllowance(ctx, id, "granted", 2, 0, "", time.Now())
+
+	tr := &tab{t: t, ctx: browsertest.New(t, browsertest.WithTimeout(120*time.Second)), ts: ts}
+	defer saveScreenshot(t, tr.ctx, "book-busy-week")
+	if err := chromedp.Do(tr.ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	tr.open("/sign-in")
+	tr.fill("email", "busy@example.com")
+	tr.submit("form button[type=submit]")
+	tr.open(ts.mail.MustLink(t, "busy@example.com"))
+	tr.submit("form button[type=submit]")
+	tr.open("/your-referrals/CR-BUSY-2345")
+	tr.submit(`a[href="/your-referrals/CR-BUSY-2345/book"]`)
+	type layout struct {
+		Rows, Days, Times int
+		Span              float64 // from the top of the day picker to the bottom of the button
+		Wide              bool
+	}
+	measure := func() layout {
+		t.Helper()
+		return mustRun(t, tr.ctx, chromedp.Evaluate[layout](`(() => {
+			const tops = new Set([...document.querySelectorAll('.app-days__item')].map(e => Math.round(e.getBoundingClientRect().top)));
+			const top = document.querySelector('nav.app-days').getBoundingClientRect().top;
+			const bottom = document.querySelector('main form button[type=submit]').getBoundingClientRect().bottom;
+			return {Rows: tops.size, Days: document.querySelectorAll('.app-days__item').length,
+				Times: document.querySelectorAll('input[name=slot]').length, Span: bottom - top,
+				Wide: document.documentElement.scrollWidth > window.innerWidth};
+		})()`))
+	}
+	phone := measure()
+	if phone.Days != 7 || phone.Rows != 2 || phone.Times != 7 || phone.Wide {
+		t.Errorf("on a phone: %+v, want 7 days in 2 rows, one day's 7 times, nothing sideways", phone)
+	}
+	if phone.Span > 844 {
+		t.Errorf("on a phone the day picker, a day's times and the button take %.0f px, more than a 844 px screen", phone.Span)
+	}
+	// Another day, by its link in the picker; one of its times booked.
+	tr.submit(`nav.app-days li:nth-child(3) a`)
+	if got := tr.text("main form legend"); !strings.HasPrefix(got, "Wednesday") {
+		t.Errorf("the third day of the picker shows %q", got)
+	}
+	tr.click(`label[for="slot-` + strconv.FormatInt(wednesday[1], 10) + `"]`)
+	tr.submit("main form button[type=submit]")
+	if !strings.Contains(tr.text(".nhsuk-notification-banner"), "Session booked") {
+		t.Fatal("no booking confirmation")
+	}
+	var booked int64
+	if err := ts.pool.QueryRow(ctx, `SELECT slot_id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&booked); err != nil || booked != wednesday[1] {
+		t.Errorf("booked slot %d (%v), want Wednesday's second, %d", booked, err, wednesday[1])
+	}
+	if err := chromedp.Do(tr.ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	tr.open("/your-referrals/CR-BUSY-2345/book")
+	if desk := measure(); desk.Rows != 1 || desk.Days != 7 || desk.Wide {
+		t.Errorf("on a desktop: %+v, want the 7 days in one row", desk)
 	}
 }

@@ -276,8 +276,7 @@ func TestRemindersAtEachOffsetOnce(t *testing.T) {
 	start := ts.clock.Now().Truncate(time.Hour).Add(72 * time.Hour)
 	mustSlots(t, ts, coach.ID, start, start.Add(3*time.Hour))
 	trainee, id := allocated(t, ts, "CR-RMND-2345", "rmnd@example.com", coach.ID, 2)
-	book := trainee.Get(t, "/your-referrals/CR-RMND-2345/book")
-	trainee.Post(t, "/your-referrals/CR-RMND-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, start)}})
+	trainee.Post(t, "/your-referrals/CR-RMND-2345/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/CR-RMND-2345/book", start)}})
 	offsets := []time.Duration{48 * time.Hour, 2 * time.Hour}
 	remind := func() int {
 		t.Helper()
@@ -347,8 +346,7 @@ func TestRemindersAtEachOffsetOnce(t *testing.T) {
 	if _, err := ts.pool.Exec(ctx, `UPDATE appointments SET status = 'attended' WHERE id = $1`, apptID); err != nil {
 		t.Fatal(err)
 	}
-	book = trainee.Get(t, "/your-referrals/CR-RMND-2345/book")
-	trainee.Post(t, "/your-referrals/CR-RMND-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, start.Add(3*time.Hour))}})
+	trainee.Post(t, "/your-referrals/CR-RMND-2345/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/CR-RMND-2345/book", start.Add(3*time.Hour))}})
 	var second int64
 	if err := ts.pool.QueryRow(ctx, `SELECT id FROM appointments WHERE referral_id = $1 AND status = 'booked'`, id).Scan(&second); err != nil {
 		t.Fatal(err)

@@ -26,8 +26,7 @@ func TestReopenDoesNotHandOutSessions(t *testing.T) {
 	start := ts.clock.Now().Truncate(time.Hour).Add(72 * time.Hour)
 	mustSlots(t, ts, coach.ID, start)
 	trainee, id := allocated(t, ts, "CR-REOP-2345", "reopen@example.com", coach.ID, 2)
-	book := trainee.Get(t, "/your-referrals/CR-REOP-2345/book")
-	if p := trainee.Post(t, "/your-referrals/CR-REOP-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, start)}}); p.Status != http.StatusSeeOther {
+	if p := trainee.Post(t, "/your-referrals/CR-REOP-2345/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/CR-REOP-2345/book", start)}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("book: %d %s", p.Status, errorSummary(p.Body))
 	}
 

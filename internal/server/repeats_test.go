@@ -82,13 +82,12 @@ func TestRepeatedActionsAreAnswered(t *testing.T) {
 	twice("funding decision", lead, "/staff/referrals/"+ref+"/funding", fresh(lead, url.Values{"funding": {"approved"}, "funding_ref": {"F-1"}}),
 		http.StatusConflict, "already been decided")
 	// The same slot booked twice (a double click).
-	book := trainee.Get(t, "/your-referrals/"+ref+"/book")
-	twice("booking", trainee, "/your-referrals/"+ref+"/book", fixed(url.Values{"slot": {slotAt(t, ts, book.Body, a)}}),
+	twice("booking", trainee, "/your-referrals/"+ref+"/book", fixed(url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/"+ref+"/book", a)}}),
 		http.StatusConflict, "booked that time a moment ago")
-	trainee.Post(t, "/your-referrals/"+ref+"/book", url.Values{"slot": {slotAt(t, ts, book.Body, b)}})
+	trainee.Post(t, "/your-referrals/"+ref+"/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/"+ref+"/book", b)}})
 	// The coordinator cancels a session twice; the trainee cancels one twice.
 	twice("staff cancellation", coord, "/staff/appointments/"+appt(b)+"/cancel", fixed(nil), http.StatusConflict, "already cancelled")
-	trainee.Post(t, "/your-referrals/"+ref+"/book", url.Values{"slot": {slotAt(t, ts, book.Body, c)}})
+	trainee.Post(t, "/your-referrals/"+ref+"/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/"+ref+"/book", c)}})
 	twice("trainee cancellation", trainee, "/your-referrals/"+ref+"/appointments/"+appt(c)+"/cancel", fixed(nil), http.StatusConflict, "already cancelled")
 	// The same note twice (a double click).
 	twice("note", coord, "/staff/referrals/"+ref+"/notes", fresh(coord, url.Values{"note_body": {"Spoke to the trainee."}}),
@@ -128,8 +127,7 @@ func TestRepeatedActionsAreAnswered(t *testing.T) {
 	// A late cancellation forfeits a session; waiving it twice.
 	late := ts.clock.Now().Truncate(time.Hour).Add(14 * time.Hour) // inside 24 hours, past the 12-hour booking notice
 	mustSlots(t, ts, coach.ID, late)
-	book = trainee.Get(t, "/your-referrals/"+ref+"/book")
-	if p := trainee.Post(t, "/your-referrals/"+ref+"/book", url.Values{"slot": {slotAt(t, ts, book.Body, late)}}); p.Status != http.StatusSeeOther {
+	if p := trainee.Post(t, "/your-referrals/"+ref+"/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/"+ref+"/book", late)}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("book late slot: %d %s", p.Status, errorSummary(p.Body))
 	}
 	if p := trainee.Post(t, "/your-referrals/"+ref+"/appointments/"+appt(late)+"/cancel", url.Values{"reason": {"Ill."}}); p.Status != http.StatusSeeOther {

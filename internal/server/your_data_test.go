@@ -272,8 +272,7 @@ func TestWithdrawal(t *testing.T) {
 			id, pastSlot, coach.ID, past, past.Add(time.Hour))
 		if tc.share == "yes" {
 			for _, when := range []time.Time{far, farther} {
-				book := trainee.Get(t, "/your-referrals/"+tc.ref+"/book")
-				if p := trainee.Post(t, "/your-referrals/"+tc.ref+"/book", url.Values{"slot": {slotAt(t, ts, book.Body, when)}}); p.Status != http.StatusSeeOther {
+				if p := trainee.Post(t, "/your-referrals/"+tc.ref+"/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/"+tc.ref+"/book", when)}}); p.Status != http.StatusSeeOther {
 					t.Fatalf("book: %d %s", p.Status, errorSummary(p.Body))
 				}
 			}
