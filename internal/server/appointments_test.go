@@ -13,8 +13,8 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
-	"careers/internal/jobs"
 	"careers/internal/booking"
+	"careers/internal/jobs"
 	"careers/internal/policy"
 	"careers/internal/store"
 )
