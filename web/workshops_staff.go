@@ -50,6 +50,9 @@ type WorkshopFormProps struct {
 	Errors  Errors
 	// Taken is how many places are held (editing), the capacity's floor.
 	Taken int
+	// Started is set when the event being changed has started: its time
+	// stays as it is.
+	Started bool
 }
 
 func (p WorkshopFormProps) v(name string) string { return p.Values[name] }

@@ -149,7 +149,7 @@ func seedAppointments(ctx context.Context, tx pgx.Tx, r *rand.Rand, plans []refP
 	}
 	i = 0
 	if _, err := copyRows(ctx, tx, "appointments", []string{"id", "referral_id", "slot_id", "coach_id", "starts_at", "ends_at", "mode", "place",
-		"status", "booked_by", "booked_by_staff", "cancelled_at", "cancelled_by", "cancel_reason", "reminder_sent_at", "meeting_confirmed_at",
+		"status", "booked_by", "booked_by_staff", "cancelled_at", "cancelled_by", "cancel_reason", "meeting_confirmed_at",
 		"created_at", "updated_at"}, func() []any {
 		if i == len(appts) {
 			return nil
@@ -167,8 +167,23 @@ func seedAppointments(ctx context.Context, tx pgx.Tx, r *rand.Rand, plans []refP
 			}
 		}
 		return []any{a.ID, a.ReferralID, a.Slot.ID, a.Slot.CoachID, a.Slot.Start, a.Slot.Start.Add(slotLength), a.Slot.Mode, "",
-			a.Status, a.BookedBy, nullInt(a.BookedBy2), nullTime(a.Cancelled), by, reason, nullTime(a.Reminded), nullTime(a.Confirmed),
+			a.Status, a.BookedBy, nullInt(a.BookedBy2), nullTime(a.Cancelled), by, reason, nullTime(a.Confirmed),
 			a.Booked, updated}
+	}); err != nil {
+		return 0, err
+	}
+	// The reminder 48 hours before, sent, for the sessions that reached it.
+	i = 0
+	if _, err := copyRows(ctx, tx, "appointment_reminders", []string{"appointment_id", "offset_minutes", "starts_at", "sent_at"}, func() []any {
+		for i < len(appts) && appts[i].Reminded.IsZero() {
+			i++
+		}
+		if i == len(appts) {
+			return nil
+		}
+		a := appts[i]
+		i++
+		return []any{a.ID, 48 * 60, a.Slot.Start, a.Reminded}
 	}); err != nil {
 		return 0, err
 	}

@@ -318,12 +318,13 @@ func (s *Server) workshopEditForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/staff/workshops/"+strconv.FormatInt(ws.ID, 10), http.StatusSeeOther)
 		return
 	}
-	s.renderWorkshopForm(w, r, http.StatusOK, editProps(ws, workshopValuesOf(ws, true), nil))
+	s.renderWorkshopForm(w, r, http.StatusOK, editProps(ws, workshopValuesOf(ws, true), nil, s.now()))
 }
 
-func editProps(ws store.StaffWorkshop, v map[string]string, errs web.Errors) web.WorkshopFormProps {
+func editProps(ws store.StaffWorkshop, v map[string]string, errs web.Errors, now time.Time) web.WorkshopFormProps {
 	return web.WorkshopFormProps{Heading: "Change " + ws.Title, Action: "/staff/workshops/" + strconv.FormatInt(ws.ID, 10) + "/edit",
-		Back: "/staff/workshops/" + strconv.FormatInt(ws.ID, 10), Button: "Save the changes", Values: v, Errors: errs, Taken: ws.PlacesTaken}
+		Back: "/staff/workshops/" + strconv.FormatInt(ws.ID, 10), Button: "Save the changes", Values: v, Errors: errs, Taken: ws.PlacesTaken,
+		Started: !now.Before(ws.StartsAt)}
 }
 
 // workshopEdit saves a change. The capacity may not go below the places
@@ -337,11 +338,14 @@ func (s *Server) workshopEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	v := workshopFormValues(r)
 	f, errs := s.readWorkshopForm(r, v, ws.PlacesTaken, false)
+	now := s.now()
+	if msg := timeChangeError(ws, f, now); msg != "" && errs.For("start") == "" {
+		errs.Add("start", msg)
+	}
 	if errs.Any() {
-		s.renderWorkshopForm(w, r, http.StatusUnprocessableEntity, editProps(ws, v, errs))
+		s.renderWorkshopForm(w, r, http.StatusUnprocessableEntity, editProps(ws, v, errs, now))
 		return
 	}
-	now := s.now()
 	var change store.WorkshopChange
 	err := s.store.InTx(ctx, func(st *store.Store, tx pgxTx) error {
 		var err error
@@ -375,7 +379,7 @@ func (s *Server) workshopEdit(w http.ResponseWriter, r *http.Request) {
 		// Places were taken between the form and the save.
 		ws, _ = s.store.StaffWorkshopByID(ctx, ws.ID)
 		errs.Add("capacity", "Places cannot be fewer than the "+strconv.Itoa(ws.PlacesTaken)+" already taken: remove people first")
-		s.renderWorkshopForm(w, r, http.StatusUnprocessableEntity, editProps(ws, v, errs))
+		s.renderWorkshopForm(w, r, http.StatusUnprocessableEntity, editProps(ws, v, errs, now))
 		return
 	case errors.Is(err, store.ErrWorkshopCancelled):
 		s.flash(r, "This event is cancelled: it cannot be changed")
@@ -386,6 +390,24 @@ func (s *Server) workshopEdit(w http.ResponseWriter, r *http.Request) {
 		s.flash(r, "Changes saved")
 	}
 	http.Redirect(w, r, "/staff/workshops/"+strconv.FormatInt(ws.ID, 10), http.StatusSeeOther)
+}
+
+// timeChangeError says why an edit may not give the event the form's time
+// ("" when it may). Once an event has started, its time is what people
+// checked in, were marked and gave feedback against: it stays. Before
+// that, a new start must be in the future, as for a new event (an event
+// moved into the past would open its register and feedback at once).
+func timeChangeError(ws store.StaffWorkshop, f store.WorkshopFields, now time.Time) string {
+	if f.StartsAt.IsZero() || f.EndsAt.IsZero() || (f.StartsAt.Equal(ws.StartsAt) && f.EndsAt.Equal(ws.EndsAt)) {
+		return ""
+	}
+	if !now.Before(ws.StartsAt) {
+		return "The event has started, so its time cannot change. To run it again, copy it"
+	}
+	if !f.StartsAt.After(now) {
+		return "The start must be in the future"
+	}
+	return ""
 }
 
 // workshopChanges says in words what an edit changed ("" for nothing).

@@ -787,3 +787,60 @@ func TestStaffWorkshopViewsAndActionsReachTheRegistrantsData(t *testing.T) {
 		t.Errorf("Ann's data: %d views of the list, %d places given, %d rows of another workshop\n%+v", views, gave, others, d.Access)
 	}
 }
+
+// An event's time can be changed only before it starts, and only to a
+// time in the future; once it has started (people checked in, were marked
+// and give feedback against it) the time stays, while the rest (a broken
+// joining link, the title) can still be put right.
+func TestStaffWorkshopTimeChangesOnlyBeforeTheStart(t *testing.T) {
+	t.Parallel()
+	ts, b, start := wsCoordinator(t)
+	ctx := context.Background()
+	id := wsCreate(t, b, start)
+	past := ts.clock.Now().Add(-2 * time.Hour).Truncate(time.Hour)
+	p := b.Post(t, wsPath(id, "/edit"), wsForm("", past, "title", "Career planning, moved"))
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(wsSummary(p.Body), "The start must be in the future") || !strings.Contains(p.Body, `value="Career planning, moved"`) {
+		t.Errorf("a future event moved into the past: %d %s", p.Status, wsSummary(p.Body))
+	}
+	var starts time.Time
+	if err := ts.pool.QueryRow(ctx, `SELECT starts_at FROM workshops WHERE id = $1`, id).Scan(&starts); err != nil || !starts.Equal(start) {
+		t.Errorf("the refused change moved the event to %v (%v)", starts, err)
+	}
+
+	// Now under way: it started an hour ago and ends in an hour.
+	began := ts.clock.Now().Add(-time.Hour).Truncate(time.Minute)
+	if _, err := ts.pool.Exec(ctx, `UPDATE workshops SET starts_at = $2, ends_at = $3 WHERE id = $1`, id, began, began.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	form := b.Get(t, wsPath(id, "/edit"))
+	if !strings.Contains(form.Body, "The event has started, so its time cannot change") {
+		t.Error("the form does not say the time of a started event stays")
+	}
+	under := func(start time.Time, kv ...string) url.Values {
+		v := wsForm("", start, kv...)
+		e := began.Add(2 * time.Hour).In(londonTZ)
+		v.Set("end-day", strconv.Itoa(e.Day()))
+		v.Set("end-month", strconv.Itoa(int(e.Month())))
+		v.Set("end-year", strconv.Itoa(e.Year()))
+		v.Set("end-time", e.Format("15:04"))
+		return v
+	}
+	for what, v := range map[string]url.Values{
+		"a later start":    under(began.Add(30 * time.Minute)),
+		"a later end":      wsForm("", began),
+		"an earlier start": under(began.Add(-time.Hour)),
+	} {
+		p := b.Post(t, wsPath(id, "/edit"), v)
+		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(wsSummary(p.Body), "has started, so its time cannot change") {
+			t.Errorf("%s for a started event: %d %s", what, p.Status, wsSummary(p.Body))
+		}
+	}
+	p = b.Post(t, wsPath(id, "/edit"), under(began, "joining_link", "https://meet.example.nhs.uk/room-2"))
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("a new joining link for a started event: %d %s", p.Status, wsSummary(p.Body))
+	}
+	var link string
+	if err := ts.pool.QueryRow(ctx, `SELECT joining_link, starts_at FROM workshops WHERE id = $1`, id).Scan(&link, &starts); err != nil || link != "https://meet.example.nhs.uk/room-2" || !starts.Equal(began) {
+		t.Errorf("after the change: link %q, start %v (%v)", link, starts, err)
+	}
+}
