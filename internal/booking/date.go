@@ -2,7 +2,9 @@ package booking
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 	_ "time/tzdata" // Europe/London must resolve even in a minimal container image
 )
@@ -40,8 +42,16 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
+// ErrNoDate is ParseDate's error for an empty string: a page's date
+// parameter is usually absent, and a plain error value costs nothing to
+// make (the coach's week parses its ?from= on every request).
+var ErrNoDate = errors.New("booking: no date given")
+
 // ParseDate reads an ISO 8601 date, 2006-01-02.
 func ParseDate(s string) (Date, error) {
+	if s == "" {
+		return Date{}, ErrNoDate
+	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return Date{}, fmt.Errorf("booking: parse date: %w", err)
@@ -51,7 +61,22 @@ func ParseDate(s string) (Date, error) {
 }
 
 // String is the ISO 8601 form, 2006-01-02.
-func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+func (d Date) String() string {
+	b := make([]byte, 0, 10)
+	pad := func(n, width int) {
+		s := strconv.Itoa(n)
+		for i := len(s); i < width; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, s...)
+	}
+	pad(d.Year, 4)
+	b = append(b, '-')
+	pad(int(d.Month), 2)
+	b = append(b, '-')
+	pad(d.Day, 2)
+	return string(b)
+}
 
 // IsZero reports whether d was not given.
 func (d Date) IsZero() bool { return d == Date{} }

@@ -1,6 +1,7 @@
 package booking_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -15,6 +16,18 @@ func TestDate(t *testing.T) {
 	for _, bad := range []string{"", "2027-02-29", "29/02/2028", "2028-2-3"} {
 		if _, err := booking.ParseDate(bad); err == nil {
 			t.Errorf("ParseDate(%q) accepted", bad)
+		}
+	}
+	if _, err := booking.ParseDate(""); !errors.Is(err, booking.ErrNoDate) {
+		t.Errorf("ParseDate(\"\") = %v, want ErrNoDate", err)
+	}
+	for d, want := range map[booking.Date]string{
+		booking.NewDate(2027, time.January, 5):   "2027-01-05",
+		booking.NewDate(2026, time.December, 31): "2026-12-31",
+		booking.NewDate(987, time.March, 10):     "0987-03-10",
+	} {
+		if got := d.String(); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
 		}
 	}
 	validity := []struct {
