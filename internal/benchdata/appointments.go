@@ -39,7 +39,8 @@ type appointment struct {
 	BookedBy2  int64 // the staff member, when a coordinator or coach booked
 	Booked     time.Time
 	Cancelled  time.Time
-	Reminded   time.Time
+	Reminded   time.Time // the reminder 48 hours before went (zero: not)
+	Reminded2h time.Time // and the one 2 hours before
 	Confirmed  time.Time
 	Summary    bool
 }
@@ -127,6 +128,9 @@ func seedAppointments(ctx context.Context, tx pgx.Tx, r *rand.Rand, plans []refP
 				if at := sl.Start.Add(-48 * time.Hour); !at.After(o.Now) && at.After(a.Booked) {
 					a.Reminded = at
 				}
+				if at := sl.Start.Add(-2 * time.Hour); !at.After(o.Now) && at.After(a.Booked) {
+					a.Reminded2h = at
+				}
 			}
 			appts = append(appts, a)
 		}
@@ -172,18 +176,31 @@ func seedAppointments(ctx context.Context, tx pgx.Tx, r *rand.Rand, plans []refP
 	}); err != nil {
 		return 0, err
 	}
-	// The reminder 48 hours before, sent, for the sessions that reached it.
+	// The reminders 48 and 2 hours before, sent, for the sessions that
+	// reached them (as the reminder job records them).
+	type reminder struct {
+		appt    int64
+		minutes int
+		start   time.Time
+		sent    time.Time
+	}
+	var reminders []reminder
+	for _, a := range appts {
+		if !a.Reminded.IsZero() {
+			reminders = append(reminders, reminder{a.ID, 48 * 60, a.Slot.Start, a.Reminded})
+		}
+		if !a.Reminded2h.IsZero() {
+			reminders = append(reminders, reminder{a.ID, 2 * 60, a.Slot.Start, a.Reminded2h})
+		}
+	}
 	i = 0
 	if _, err := copyRows(ctx, tx, "appointment_reminders", []string{"appointment_id", "offset_minutes", "starts_at", "sent_at"}, func() []any {
-		for i < len(appts) && appts[i].Reminded.IsZero() {
-			i++
-		}
-		if i == len(appts) {
+		if i == len(reminders) {
 			return nil
 		}
-		a := appts[i]
+		m := reminders[i]
 		i++
-		return []any{a.ID, 48 * 60, a.Slot.Start, a.Reminded}
+		return []any{m.appt, m.minutes, m.start, m.sent}
 	}); err != nil {
 		return 0, err
 	}

@@ -445,3 +445,46 @@ func TestSuppressWithheldTotalIsNotTheSumOfShownParts(t *testing.T) {
 		t.Errorf("Suppress = %q; want %q", got, want)
 	}
 }
+
+// Counts behind a share (AddImplied) are withheld before any count a table
+// shows, a withheld one does not read as small, and one a share would
+// rebuild from others is still protected.
+func TestSuppressWithholdsImpliedCountsFirst(t *testing.T) {
+	// 7 answers, 6 positive and 1 not: the share goes, the 7 stays.
+	var a reports.Set
+	total := a.Add(7)
+	pos, rest := a.AddImplied(6), a.AddImplied(1)
+	a.Sum(total, pos, rest)
+	if got := a.Shown(); got[total] != "7" || got[pos] == "6" {
+		t.Errorf("7 = 6 + 1 behind a share: %q, want the 7 shown and the 6 withheld", got)
+	}
+
+	// 20 answers: 10 very good, 2 good, 8 neither. The positive answers
+	// (12) would give the 2 away beside the 10: they go, not the 10.
+	var b reports.Set
+	all := b.Add(20)
+	vg, good, neither := b.Add(10), b.Add(2), b.Add(8)
+	b.Sum(all, vg, good, neither)
+	p, r := b.AddImplied(12), b.AddImplied(8)
+	b.Sum(p, vg, good)
+	b.Sum(r, neither)
+	b.Sum(all, p, r)
+	got := b.Shown()
+	if got[all] != "20" || got[vg] != "10" || got[good] != reports.Few || got[p] == "12" {
+		t.Errorf("answers behind a share positive: %q, want 20, 10 and fewer than 5 shown, the 12 withheld", got)
+	}
+
+	// Two events of 12 positive answers each, and the period's 24 from the
+	// very good (20) and the good (4): the period's share is withheld, and
+	// the events' shares would rebuild it; one of them goes.
+	var c reports.Set
+	vg2, good2 := c.Add(20), c.Add(4)
+	e1, e2 := c.AddImplied(12), c.AddImplied(12)
+	tp := c.AddImplied(24)
+	c.Sum(tp, vg2, good2)
+	c.Sum(tp, e1, e2)
+	got = c.Shown()
+	if got[tp] == "24" || (got[e1] == "12" && got[e2] == "12") || got[vg2] != "20" {
+		t.Errorf("events rebuilding a withheld period: %q, want the 24 and an event withheld, the 20 shown", got)
+	}
+}

@@ -82,10 +82,11 @@ func TestRefusedBookingShowsTheReason(t *testing.T) {
 	}
 
 	// Allowance used up: the second booking is refused with the reason.
+	last := slotOn(t, ts, trainee, "/your-referrals/CR-REFU-2345/book", far.Add(4*time.Hour))
 	if p := trainee.Post(t, "/your-referrals/CR-REFU-2345/book", url.Values{"slot": {slotOn(t, ts, trainee, "/your-referrals/CR-REFU-2345/book", far.Add(2*time.Hour))}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("book: %d %s", p.Status, errorSummary(p.Body))
 	}
-	refused("allowance used up", trainee.Post(t, "/your-referrals/CR-REFU-2345/book", url.Values{"slot": {slotAt(t, ts, book.Body, far.Add(4*time.Hour))}}),
+	refused("allowance used up", trainee.Post(t, "/your-referrals/CR-REFU-2345/book", url.Values{"slot": {last}}),
 		http.StatusConflict, "All the sessions in your allowance are booked or used")
 	if _, u := used(t, ts, id); u != 1 {
 		t.Errorf("used %d, want 1", u)

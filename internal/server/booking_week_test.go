@@ -137,8 +137,8 @@ func TestBookingPageWeeksFilterAndPreferences(t *testing.T) {
 		t.Error("the Monday's times are not under its date")
 	}
 	tue := dayLink(p.Body, mon.AddDays(1))
-	if tue == "" || !offered(trainee.Get(t, tue).Body, phone) {
-		t.Errorf("the day picker does not lead to the Tuesday's time (%q)", tue)
+	if tp := trainee.Get(t, tue); tue == "" || !offered(tp.Body, phone) || strings.Count(tp.Body, `">Matches what you told us</strong>`) != 1 {
+		t.Errorf("the day picker does not lead to the Tuesday's time (%q), unmarked (a telephone call)", tue)
 	}
 	// Only the video call on a weekday evening matches what they told us.
 	if n := strings.Count(p.Body, `">Matches what you told us</strong>`); n != 2 { // the explanation + one time
@@ -248,6 +248,18 @@ func TestBookingDayPicker(t *testing.T) {
 		if offered(p.Body, s) {
 			t.Errorf("Wednesday's time %d is shown with Monday's", s)
 		}
+	}
+	// The filter's days: the days keep it, and count its times only.
+	f := trainee.Get(t, base+"&mode=in_person")
+	if c := dayCounts(f.Body); len(c) != 1 || c[label(wed)] != "2 times" || !strings.Contains(dayLink(f.Body, wed), "mode=in_person") {
+		t.Errorf("the in-person filter's day picker: %v, Wednesday's link %q", c, dayLink(f.Body, wed))
+	}
+	// A coordinator booking for the trainee reads whose preferences match.
+	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	cb := ts.NewBrowser(t)
+	cb.SignInStaff(t, "coord@example.nhs.uk", "")
+	if s := cb.Get(t, "/staff/referrals/CR-DAYS-2345/book?from="+mon.String()); !strings.Contains(s.Body, `1 matches<span class="nhsuk-u-visually-hidden"> what the trainee told us</span>`) {
+		t.Errorf("the coordinator's day picker does not say whose preferences match: %d", s.Status)
 	}
 	w := trainee.Get(t, dayLink(p.Body, wed))
 	if !offered(w.Body, wednesday[0]) || !offered(w.Body, wednesday[1]) || offered(w.Body, monday[0]) {

@@ -145,6 +145,12 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 		destAt[j] = cell(destCounts[c.key])
 	}
 	dset.Sum(grand, destAt...)
+	// The share saying the support still helps gives away, with the answers
+	// it is out of, how many said so and how many did not: counts of the
+	// set too, adding up to the answers overall and in each category, and,
+	// for route and professional group, each from its categories' counts.
+	helpsAt, notAt := dset.AddImplied(helps), dset.AddImplied(len(q.FollowUps)-helps)
+	dset.Sum(grand, helpsAt, notAt)
 	// crosses are the destinations by each dimension: the row categories
 	// and, per row, where its counts and its total are in dset.
 	type cross struct {
@@ -152,6 +158,9 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 		rows    []keyed
 		at      [][]int
 		totalAt []int
+		// helpsAt and notAt are, per row, where its six-month answers saying
+		// the support still helps, and the others, are in dset.
+		helpsAt, notAt []int
 	}
 	var crosses []cross
 
@@ -177,7 +186,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	// The share positive gives away, with its count, how many answered
 	// positively and how many did not: those two are counts of the set as
 	// well, adding up from the answers and to the total.
-	posAt, negAt := fcell(pos), fcell(n-pos)
+	posAt, negAt := fset.AddImplied(pos), fset.AddImplied(n-pos)
 	var posParts, negParts []int
 	for i, a := range outcomes.FFTAnswers {
 		if a.Positive {
@@ -193,9 +202,6 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	// them the positive and the others (filled in once withheld).
 	type fftCat struct{ n, pos, neg int }
 	var fftByCategory [][]fftCat
-	// followBy and helpsBy are, per dimension, each category's six-month
-	// answers and those saying the support still helps.
-	var followBy, helpsBy []map[string]int
 
 	names := [][2]string{{tableOQChangeRoute, tableOQFeedbackRoute}, {tableOQChangeGroup, tableOQFeedbackGroup}, {tableOQChangeReason, tableOQFeedbackReason}}
 	var feedback []reports.Table
@@ -246,6 +252,9 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			}
 			x.at, x.totalAt = append(x.at, at), append(x.totalAt, total)
 			dset.Sum(total, at...)
+			h, n := dset.AddImplied(helps[c.key]), dset.AddImplied(follow[c.key]-helps[c.key])
+			x.helpsAt, x.notAt = append(x.helpsAt, h), append(x.notAt, n)
+			dset.Sum(total, h, n)
 		}
 		if d.partition {
 			for j := range dcats {
@@ -256,6 +265,8 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 				dset.Sum(destAt[j], col...)
 			}
 			dset.Sum(grand, x.totalAt...)
+			dset.Sum(helpsAt, x.helpsAt...)
+			dset.Sum(notAt, x.notAt...)
 		}
 		crosses = append(crosses, x)
 		var fat []fftCat
@@ -271,7 +282,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			// The counts and shares are filled in below, once withheld with
 			// the others they add up with.
 			ft.Rows = append(ft.Rows, []string{c.label, "", "", "", ""})
-			fc := fftCat{n: fcell(n), pos: fcell(pos), neg: fcell(n - pos)}
+			fc := fftCat{n: fcell(n), pos: fset.AddImplied(pos), neg: fset.AddImplied(n - pos)}
 			fset.Sum(fc.n, fc.pos, fc.neg)
 			fat = append(fat, fc)
 		}
@@ -285,17 +296,16 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			fset.Sum(negAt, gs...)
 		}
 		fftByCategory = append(fftByCategory, fat)
-		followBy, helpsBy = append(followBy, follow), append(helpsBy, helps)
 		tables = append(tables, ct)
 		feedback = append(feedback, ft)
 	}
 
 	dshown, fshown := dset.Shown(), fset.Shown()
 	// A share is shown only where the two counts it gives away (those
-	// counted, at numAt, and the rest, at restAt) are shown.
-	share := func(numAt, restAt int) string {
-		num, rest := fset.Counts[numAt], fset.Counts[restAt]
-		if fshown[numAt] != reports.Count(num) || fshown[restAt] != reports.Count(rest) {
+	// counted, at numAt, and the rest, at restAt, of the set) are shown.
+	shareOf := func(set *reports.Set, shown []string, numAt, restAt int) string {
+		num, rest := set.Counts[numAt], set.Counts[restAt]
+		if shown[numAt] != reports.Count(num) || shown[restAt] != reports.Count(rest) {
 			return reports.Hidden
 		}
 		return reports.Percent(num, num+rest)
@@ -304,20 +314,15 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	for i, a := range outcomes.FFTAnswers {
 		fft.Rows = append(fft.Rows, []string{a.Label, fshown[fftAt[i]]})
 	}
-	fft.Rows = append(fft.Rows, []string{"All answers", fshown[fftGrand]}, []string{"Share positive (very good or good)", share(posAt, negAt)})
+	fft.Rows = append(fft.Rows, []string{"All answers", fshown[fftGrand]}, []string{"Share positive (very good or good)", shareOf(&fset, fshown, posAt, negAt)})
 	tables = append(tables, fft)
 	for i, x := range crosses {
-		for r, c := range x.rows {
+		for r := range x.rows {
 			fc := fftByCategory[i][r]
 			feedback[i].Rows[r][1] = fshown[fc.n]
-			feedback[i].Rows[r][2] = share(fc.pos, fc.neg)
+			feedback[i].Rows[r][2] = shareOf(&fset, fshown, fc.pos, fc.neg)
 			feedback[i].Rows[r][3] = dshown[x.totalAt[r]]
-			// The six-month share only beside its count: with the count
-			// withheld, the share would narrow it down.
-			feedback[i].Rows[r][4] = reports.Hidden
-			if follow := followBy[i][c.key]; dshown[x.totalAt[r]] == reports.Count(follow) {
-				feedback[i].Rows[r][4] = reports.Percent(helpsBy[i][c.key], follow)
-			}
+			feedback[i].Rows[r][4] = shareOf(&dset, dshown, x.helpsAt[r], x.notAt[r])
 		}
 	}
 	tables = append(tables, feedback...)
@@ -327,7 +332,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 		dt.Rows = append(dt.Rows, []string{destLabel(c), dshown[destAt[j]]})
 	}
 	dt.Rows = append(dt.Rows, []string{"All six-month answers", dshown[grand]},
-		[]string{"Share saying the support still helps (4 or 5 out of 5)", reports.Percent(helps, len(q.FollowUps))})
+		[]string{"Share saying the support still helps (4 or 5 out of 5)", shareOf(&dset, dshown, helpsAt, notAt)})
 	tables = append(tables, dt)
 	for i, x := range crosses {
 		t := reports.Table{Name: []string{tableOQDestRoute, tableOQDestGroup, tableOQDestReason}[i],

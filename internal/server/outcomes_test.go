@@ -648,10 +648,11 @@ func TestOutcomeFFTCountsCannotBeReadBack(t *testing.T) {
 		byRoute: map[string]string{"Self-referral": F, "Supervisor referral": "0", "Case Manager referral": F},
 	}, {
 		// 60% of 20 is 12 positive: with "very good" shown, the small
-		// "good" would be 12 - 10. The share goes with the counts it gives.
+		// "good" would be 12 - 10. The share goes (overall, and the
+		// self-referrals' that equals it), not the counts.
 		name:  "a share that splits the answers",
 		given: []answers{{10, "self", "very_good"}, {2, "self", "good"}, {5, "self", "neither"}, {3, "self", "poor"}},
-		fft: map[string]string{"All answers": "20", "Very good": H, "Good": F, "Neither good nor poor": H, "Poor": F,
+		fft: map[string]string{"All answers": "20", "Very good": "10", "Good": F, "Neither good nor poor": H, "Poor": F,
 			"Share positive (very good or good)": H},
 		byRoute: map[string]string{"Self-referral": "20"},
 		share:   map[string]string{"Self-referral": H},
@@ -706,5 +707,83 @@ func TestOutcomeFFTCountsCannotBeReadBack(t *testing.T) {
 			check("FFT answers by route", cells("outcomes-feedback-by-route", 1), tc.byRoute)
 			check("share positive by route", cells("outcomes-feedback-by-route", 2), tc.share)
 		})
+	}
+}
+
+// The share saying the support still helps gives away, beside its answers,
+// how many said so: by route the shares shown, with the overall one, would
+// give a route's withheld share's small count away (21 still helping in
+// all, 5 and 10 by two routes: 6 of the self-referrals' 10, and so a small
+// 4 who said it did not). Those counts are withheld with the answers.
+func TestOutcomeStillHelpsCannotBeReadBack(t *testing.T) {
+	t.Parallel()
+	ts, lb, now, q := outcomeReportLead(t)
+	ctx := context.Background()
+	i := 0
+	add := func(n int, route string, stillHelps int) {
+		for range n {
+			i++
+			ref := "CR-OQSH-" + strconv.Itoa(1000+i)
+			ts.MustReferral(t, ref, "helps"+strconv.Itoa(i)+"@example.com", "", 0, 0)
+			var id int64
+			if err := ts.pool.QueryRow(ctx, `UPDATE referrals SET status = 'closed', closed_at = $2, outcome = 'still_deciding', route = $3
+				WHERE reference = $1 RETURNING id`, ref, now.AddDate(0, -6, 0), route).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ts.pool.Exec(ctx, `INSERT INTO outcome_answers (referral_id, stage, answered_at, destination, still_helps)
+				VALUES ($1, 'followup', $2, 'change_specialty', $3)`, id, now.Add(-time.Hour), stillHelps); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add(6, "self", 5)
+	add(4, "self", 2)
+	add(5, "supervisor", 4)
+	add(5, "supervisor", 1)
+	add(10, "case_manager", 5)
+	cells := func(name string) map[string][]string {
+		csv := lb.Get(t, "/staff/reports/"+name+".csv"+q)
+		if csv.Status != http.StatusOK {
+			t.Fatalf("%s: %d", name, csv.Status)
+		}
+		out := map[string][]string{}
+		for _, line := range strings.Split(strings.ReplaceAll(csv.Body, "\r\n", "\n"), "\n") {
+			if f := strings.Split(line, ","); len(f) > 1 {
+				out[f[0]] = f[1:]
+			}
+		}
+		return out
+	}
+	pct := func(s string) (int, bool) {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "%"))
+		return n, err == nil && strings.HasSuffix(s, "%")
+	}
+	count := func(s string) (int, bool) {
+		n, err := strconv.Atoi(s)
+		return n, err == nil
+	}
+	fb := cells("outcomes-feedback-by-route")
+	overall := cells("outcomes-six-month-destinations")
+	// What a reader can work out: the overall number saying it helps, less
+	// the routes' numbers, gives the one route whose share is not shown.
+	all, okAll := count(overall["All six-month answers"][0])
+	allPct, okPct := pct(overall["Share saying the support still helps (4 or 5 out of 5)"][0])
+	known, unknown := 0, []string{}
+	for _, route := range []string{"Self-referral", "Supervisor referral", "Case Manager referral"} {
+		n, okN := count(fb[route][2])
+		p, okP := pct(fb[route][3])
+		if okN && okP {
+			known += (p*n + 50) / 100
+		} else {
+			unknown = append(unknown, route)
+		}
+	}
+	if okAll && okPct && len(unknown) == 1 {
+		helps := (allPct*all+50)/100 - known
+		t.Errorf("%s: its share is withheld, but %d%% of %d overall less the other routes gives %d saying it helps", unknown[0], allPct, all, helps)
+	}
+	// The answers by route still show where they can: each is 10.
+	if fb["Case Manager referral"][2] != "10" && fb["Supervisor referral"][2] != "10" {
+		t.Errorf("six-month answers by route: %v", fb)
 	}
 }

@@ -825,9 +825,16 @@ func TestStaffWorkshopTimeChangesOnlyBeforeTheStart(t *testing.T) {
 		v.Set("end-time", e.Format("15:04"))
 		return v
 	}
+	laterEnd := under(began)
+	e := began.Add(3 * time.Hour).In(londonTZ)
+	laterEnd.Set("end-time", e.Format("15:04"))
+	laterEnd.Set("end-day", strconv.Itoa(e.Day()))
+	laterEnd.Set("end-month", strconv.Itoa(int(e.Month())))
+	laterEnd.Set("end-year", strconv.Itoa(e.Year()))
 	for what, v := range map[string]url.Values{
 		"a later start":    under(began.Add(30 * time.Minute)),
-		"a later end":      wsForm("", began),
+		"an earlier end":   wsForm("", began),
+		"a later end":      laterEnd,
 		"an earlier start": under(began.Add(-time.Hour)),
 	} {
 		p := b.Post(t, wsPath(id, "/edit"), v)
