@@ -38,6 +38,22 @@ var outcomeTableNames = []string{tableOQChange, tableOQChangeRoute, tableOQChang
 	tableOQFeedbackRoute, tableOQFeedbackGroup, tableOQFeedbackReason, tableOQDestinations,
 	tableOQDestRoute, tableOQDestGroup, tableOQDestReason, tableOQComments}
 
+// sumFFTAnswers records in set that the positive answers (at pos) are the
+// sum of the positive ones of the six answers (at[i] for
+// outcomes.FFTAnswers[i]) and the rest (at rest) of the others.
+func sumFFTAnswers(set *reports.Set, pos, rest int, at []int) {
+	var posParts, restParts []int
+	for i, a := range outcomes.FFTAnswers {
+		if a.Positive {
+			posParts = append(posParts, at[i])
+		} else {
+			restParts = append(restParts, at[i])
+		}
+	}
+	set.Sum(pos, posParts...)
+	set.Sum(rest, restParts...)
+}
+
 // fftPositiveNote states the convention the share positive follows.
 const fftPositiveNote = `Share positive is the "very good" and "good" answers out of all answers to the question, "don't know" included, as NHS England counts the Friends and Family Test.`
 
@@ -187,16 +203,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	// positively and how many did not: those two are counts of the set as
 	// well, adding up from the answers and to the total.
 	posAt, negAt := fset.AddImplied(pos), fset.AddImplied(n-pos)
-	var posParts, negParts []int
-	for i, a := range outcomes.FFTAnswers {
-		if a.Positive {
-			posParts = append(posParts, fftAt[i])
-		} else {
-			negParts = append(negParts, fftAt[i])
-		}
-	}
-	fset.Sum(posAt, posParts...)
-	fset.Sum(negAt, negParts...)
+	sumFFTAnswers(&fset, posAt, negAt, fftAt)
 	fset.Sum(fftGrand, posAt, negAt)
 	// fftCat is where a category's counts are in fset: its answers, and of
 	// them the positive and the others (filled in once withheld).

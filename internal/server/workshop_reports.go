@@ -135,16 +135,7 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 	// well, adding up from the answers and to the total.
 	tPos, tRest := impliedTotal(sums.pos), impliedTotal(sums.rest)
 	set.Sum(tFB, tPos, tRest)
-	var posParts, restParts []int
-	for i, a := range outcomes.FFTAnswers {
-		if a.Positive {
-			posParts = append(posParts, ansAt[i])
-		} else {
-			restParts = append(restParts, ansAt[i])
-		}
-	}
-	set.Sum(tPos, posParts...)
-	set.Sum(tRest, restParts...)
+	sumFFTAnswers(&set, tPos, tRest, ansAt)
 
 	// Month by month (UK time, by the start): the events held, their
 	// places, attendance and feedback, each month the sum of its events
