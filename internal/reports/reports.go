@@ -229,29 +229,12 @@ type Line struct {
 type Set struct {
 	Counts []int
 	Lines  []Line
-	// Implied marks the counts no table shows as such, that a share would
-	// give away (the positive answers, and the rest, behind a share
-	// positive): see AddImplied.
-	Implied []bool
 }
 
 // Add puts n in the set and returns its index.
 func (s *Set) Add(n int) int {
 	s.Counts = append(s.Counts, n)
-	s.Implied = append(s.Implied, false)
 	return len(s.Counts) - 1
-}
-
-// AddImplied puts in the set a count that no table shows, but that a share
-// beside a shown count would give away: the share may be shown only where
-// this count is. Where a line needs a count withheld, Suppress withholds
-// such counts first (the share goes, not a count a table shows), and, as
-// no table shows one, a withheld one does not read as small, and its
-// being the sum of shown counts gives nothing away.
-func (s *Set) AddImplied(n int) int {
-	i := s.Add(n)
-	s.Implied[i] = true
-	return i
 }
 
 // Sum records that the counts at parts add up to the count at total.
@@ -260,7 +243,7 @@ func (s *Set) Sum(total int, parts ...int) {
 }
 
 // Shown is each count as Suppress lets the tables show it.
-func (s *Set) Shown() []string { return suppress(s.Counts, s.Lines, s.Implied) }
+func (s *Set) Shown() []string { return Suppress(s.Counts, s.Lines) }
 
 // Suppress applies the small-number rule to counts that several tables
 // show and that add up along lines (a cross-table's rows and columns, its
@@ -275,13 +258,6 @@ func (s *Set) Shown() []string { return suppress(s.Counts, s.Lines, s.Implied) }
 // each. With a single line it gives what Breakdown gives, the total Hidden
 // when Breakdown says it is not safe.
 func Suppress(counts []int, lines []Line) []string {
-	return suppress(counts, lines, nil)
-}
-
-// suppress is Suppress with implied counts (Set.AddImplied): implied[i]
-// marks one (nil for none).
-func suppress(counts []int, lines []Line, implied []bool) []string {
-	isImplied := func(i int) bool { return i < len(implied) && implied[i] }
 	withheld := make([]bool, len(counts))
 	for i, n := range counts {
 		withheld[i] = Small(n)
@@ -293,9 +269,7 @@ func suppress(counts []int, lines []Line, implied []bool) []string {
 				continue
 			}
 			sum += counts[p]
-			// An implied count is on no table: withheld, nobody sees that
-			// it is small.
-			if Small(counts[p]) && !isImplied(p) {
+			if Small(counts[p]) {
 				small++
 			} else {
 				hidden++
@@ -313,8 +287,8 @@ func suppress(counts []int, lines []Line, implied []bool) []string {
 		for _, l := range lines {
 			// A withheld total is still the sum of a line whose parts are
 			// all shown (another line's sum may have withheld it): its
-			// largest part goes too, an implied one first, which its own
-			// lines then protect in turn.
+			// largest part goes too, which its own lines then protect in
+			// turn.
 			if withheld[l.Total] {
 				largest := -1
 				for _, p := range l.Parts {
@@ -322,10 +296,7 @@ func suppress(counts []int, lines []Line, implied []bool) []string {
 						largest = -1
 						break
 					}
-					if counts[p] == 0 {
-						continue
-					}
-					if largest < 0 || isImplied(p) && !isImplied(largest) || isImplied(p) == isImplied(largest) && counts[p] > counts[largest] {
+					if counts[p] > 0 && (largest < 0 || counts[p] > counts[largest]) {
 						largest = p
 					}
 				}
@@ -335,19 +306,10 @@ func suppress(counts []int, lines []Line, implied []bool) []string {
 				}
 			}
 			for !withheld[l.Total] && !ok(l) {
-				// Implied counts go first, the smallest first, the line's
-				// total among them; then a shown part, then the total.
 				next := -1
-				for _, p := range append([]int{l.Total}, l.Parts...) {
-					if !withheld[p] && isImplied(p) && (next < 0 || counts[p] < counts[next]) {
+				for _, p := range l.Parts {
+					if !withheld[p] && counts[p] >= Threshold && (next < 0 || counts[p] < counts[next]) {
 						next = p
-					}
-				}
-				if next < 0 {
-					for _, p := range l.Parts {
-						if !withheld[p] && counts[p] >= Threshold && (next < 0 || counts[p] < counts[next]) {
-							next = p
-						}
 					}
 				}
 				if next < 0 {

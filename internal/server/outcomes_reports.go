@@ -165,7 +165,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	// it is out of, how many said so and how many did not: counts of the
 	// set too, adding up to the answers overall and in each category, and,
 	// for route and professional group, each from its categories' counts.
-	helpsAt, notAt := dset.AddImplied(helps), dset.AddImplied(len(q.FollowUps)-helps)
+	helpsAt, notAt := cell(helps), cell(len(q.FollowUps)-helps)
 	dset.Sum(grand, helpsAt, notAt)
 	// crosses are the destinations by each dimension: the row categories
 	// and, per row, where its counts and its total are in dset.
@@ -202,7 +202,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 	// The share positive gives away, with its count, how many answered
 	// positively and how many did not: those two are counts of the set as
 	// well, adding up from the answers and to the total.
-	posAt, negAt := fset.AddImplied(pos), fset.AddImplied(n-pos)
+	posAt, negAt := fcell(pos), fcell(n-pos)
 	sumFFTAnswers(&fset, posAt, negAt, fftAt)
 	fset.Sum(fftGrand, posAt, negAt)
 	// fftCat is where a category's counts are in fset: its answers, and of
@@ -259,7 +259,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			}
 			x.at, x.totalAt = append(x.at, at), append(x.totalAt, total)
 			dset.Sum(total, at...)
-			h, n := dset.AddImplied(helps[c.key]), dset.AddImplied(follow[c.key]-helps[c.key])
+			h, n := cell(helps[c.key]), cell(follow[c.key]-helps[c.key])
 			x.helpsAt, x.notAt = append(x.helpsAt, h), append(x.notAt, n)
 			dset.Sum(total, h, n)
 		}
@@ -289,7 +289,7 @@ func (s *Server) outcomeTables(ctx context.Context, from, to time.Time) ([]repor
 			// The counts and shares are filled in below, once withheld with
 			// the others they add up with.
 			ft.Rows = append(ft.Rows, []string{c.label, "", "", "", ""})
-			fc := fftCat{n: fcell(n), pos: fset.AddImplied(pos), neg: fset.AddImplied(n - pos)}
+			fc := fftCat{n: fcell(n), pos: fcell(pos), neg: fcell(n - pos)}
 			fset.Sum(fc.n, fc.pos, fc.neg)
 			fat = append(fat, fc)
 		}

@@ -89,7 +89,7 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 			sums.att, sums.noshow = append(sums.att, e.att), append(sums.noshow, e.noshow)
 		}
 		pos, answers := outcomes.FFTPositive(w.FFT)
-		e.fb, e.pos, e.rest = cell(answers), set.AddImplied(pos), set.AddImplied(answers-pos)
+		e.fb, e.pos, e.rest = cell(answers), cell(pos), cell(answers-pos)
 		set.Sum(e.fb, e.pos, e.rest)
 		sums.pos, sums.rest = append(sums.pos, e.pos), append(sums.rest, e.rest)
 		answered[w.ID] = answers
@@ -115,12 +115,6 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 		set.Sum(at, parts...)
 		return at
 	}
-	// impliedTotal is total for the counts behind a share (AddImplied).
-	impliedTotal := func(parts []int) int {
-		at := set.AddImplied(sum(parts))
-		set.Sum(at, parts...)
-		return at
-	}
 	tReg, tPlaces, tPlacesEnded := total(sums.reg), total(sums.places), total(sums.placesEnded)
 	tAtt, tNoshow := total(sums.att), total(sums.noshow)
 	tWaited, tConv, tFB := total(sums.waited), total(sums.conv), total(sums.fb)
@@ -133,7 +127,7 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 	// The share positive gives away, with the answers it is out of, how
 	// many answered positively and how many did not: counts of the set as
 	// well, adding up from the answers and to the total.
-	tPos, tRest := impliedTotal(sums.pos), impliedTotal(sums.rest)
+	tPos, tRest := total(sums.pos), total(sums.rest)
 	set.Sum(tFB, tPos, tRest)
 	sumFFTAnswers(&set, tPos, tRest, ansAt)
 
@@ -180,7 +174,7 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 	var monthPlaces, monthAtt, monthNoshow, monthFB, monthPos, monthRest []int
 	for k, m := range months {
 		m.places, m.att, m.noshow, m.fb = total(mParts.places[k]), total(mParts.att[k]), total(mParts.noshow[k]), total(mParts.fb[k])
-		m.pos, m.rest = impliedTotal(mParts.pos[k]), impliedTotal(mParts.rest[k])
+		m.pos, m.rest = total(mParts.pos[k]), total(mParts.rest[k])
 		set.Sum(m.places, m.att, m.noshow)
 		set.Sum(m.fb, m.pos, m.rest)
 		monthPlaces, monthAtt = append(monthPlaces, m.places), append(monthAtt, m.att)
