@@ -320,9 +320,27 @@ func Suppress(counts []int, lines []Line) []string {
 			}
 		}
 	}
+	// A small total reads Few, but with Threshold-1 parts that read Few
+	// beside it, it can only be their least sum, each part 1 (four Few
+	// parts under a Few total are 1 each): such a total reads Hidden.
+	pinned := make([]bool, len(counts))
+	for _, l := range lines {
+		if !Small(counts[l.Total]) {
+			continue
+		}
+		few := 0
+		for _, p := range l.Parts {
+			if Small(counts[p]) {
+				few++
+			}
+		}
+		pinned[l.Total] = pinned[l.Total] || few >= Threshold-1
+	}
 	shown := make([]string, len(counts))
 	for i, n := range counts {
 		switch {
+		case pinned[i]:
+			shown[i] = Hidden
 		case Small(n):
 			shown[i] = Few
 		case withheld[i]:

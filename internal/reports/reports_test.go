@@ -445,3 +445,19 @@ func TestSuppressWithheldTotalIsNotTheSumOfShownParts(t *testing.T) {
 		t.Errorf("Suppress = %q; want %q", got, want)
 	}
 }
+
+// A total of "fewer than 5" with four parts of "fewer than 5" could only
+// be 4, each part 1: the total reads as withheld to protect them, which
+// leaves it anywhere from 4 up.
+func TestSuppressSmallTotalOfFourSmallParts(t *testing.T) {
+	t.Parallel()
+	got := reports.Suppress([]int{1, 1, 1, 1, 0, 4}, []reports.Line{{Parts: []int{0, 1, 2, 3, 4}, Total: 5}})
+	if got[5] != reports.Hidden || got[0] != reports.Few || got[4] != "0" {
+		t.Errorf("four 1s under a total of 4: %q, want the parts fewer than 5 and the total withheld", got)
+	}
+	// Three small parts leave the total 3 or 4: it reads Few as before.
+	got = reports.Suppress([]int{1, 1, 2, 0, 4}, []reports.Line{{Parts: []int{0, 1, 2, 3}, Total: 4}})
+	if got[4] != reports.Few {
+		t.Errorf("three small parts under a total of 4: %q, want the total fewer than 5", got)
+	}
+}
