@@ -258,8 +258,9 @@ func TestBookingDayPicker(t *testing.T) {
 	ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
 	cb := ts.NewBrowser(t)
 	cb.SignInStaff(t, "coord@example.nhs.uk", "")
-	if s := cb.Get(t, "/staff/referrals/CR-DAYS-2345/book?from="+mon.String()); !strings.Contains(s.Body, `1 matches<span class="nhsuk-u-visually-hidden"> what the trainee told us</span>`) {
-		t.Errorf("the coordinator's day picker does not say whose preferences match: %d", s.Status)
+	if s := cb.Get(t, "/staff/referrals/CR-DAYS-2345/book?from="+mon.String()); !strings.Contains(s.Body, `1 matches<span class="nhsuk-u-visually-hidden"> what the trainee told us</span>`) ||
+		strings.Count(s.Body, `">Matches what the trainee told us</strong>`) != 2 || strings.Contains(s.Body, "what you told us") {
+		t.Errorf("the coordinator's page does not say whose preferences match: %d", s.Status)
 	}
 	w := trainee.Get(t, dayLink(p.Body, wed))
 	if !offered(w.Body, wednesday[0]) || !offered(w.Body, wednesday[1]) || offered(w.Body, monday[0]) {
