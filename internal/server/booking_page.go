@@ -192,7 +192,6 @@ func fillWeek(p *web.BookProps, free []store.FreeSlot, q weekQuery, pref booking
 	}
 	if pick >= 0 {
 		p.Day = &days[pick]
-		p.DayValue = booking.DateOf(days[pick].Date).String()
 	}
 	for d := start; d.Compare(end) < 0; d = d.AddDays(1) {
 		c := web.DayChoice{Date: d.Midnight()}

@@ -189,11 +189,8 @@ func (s *Server) workshopTables(ctx context.Context, from, to time.Time) ([]repo
 	set.Sum(tRest, monthRest...)
 	shown := set.Shown()
 	// sharePositive is shown only where the positive answers and the rest,
-	// the two counts it gives away, are shown.
+	// the two counts it gives away, are shown (rateOf's rule).
 	sharePositive := func(pos, rest int) string {
-		if !numeric(shown[pos]) || !numeric(shown[rest]) {
-			return WorkshopWithheld
-		}
 		return rateOf(set.Counts[pos], set.Counts[pos]+set.Counts[rest], shown[pos], shown[rest])
 	}
 	mt := reports.Table{Name: tableWSMonths, Caption: "Workshops and webinars month by month",
