@@ -339,7 +339,7 @@ func (s *Server) workshopEdit(w http.ResponseWriter, r *http.Request) {
 	v := workshopFormValues(r)
 	f, errs := s.readWorkshopForm(r, v, ws.PlacesTaken, false)
 	now := s.now()
-	if field, msg := timeChangeError(ws, f, now); msg != "" && errs.For(field) == "" {
+	if field, msg := workshops.TimeChange(ws.StartsAt, ws.EndsAt, f.StartsAt, f.EndsAt, now); msg != "" && errs.For(field) == "" {
 		errs.Add(field, msg)
 	}
 	if errs.Any() {
@@ -351,12 +351,6 @@ func (s *Server) workshopEdit(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if change, err = st.UpdateStaffWorkshop(ctx, ws.ID, f, actorFrom(ctx).StaffID, now); err != nil {
 			return err
-		}
-		// Checked again on the row as locked: the event may have started,
-		// or someone else moved it, since the form was read.
-		if field, msg := timeChangeError(change.Before, f, now); msg != "" {
-			errs.Add(field, msg)
-			return errTimeFixed
 		}
 		detail := workshopChanges(change.Before, change.After)
 		if detail == "" {
@@ -381,8 +375,11 @@ func (s *Server) workshopEdit(w http.ResponseWriter, r *http.Request) {
 		return s.audit(ctx, st, "workshop_change", workshopRecord, strconv.FormatInt(ws.ID, 10), store.OutcomeSuccess, "")
 	})
 	switch {
-	case errors.Is(err, errTimeFixed):
-		ws, _ = s.store.StaffWorkshopByID(ctx, ws.ID)
+	case errors.Is(err, store.ErrTimeFixed):
+		// The event started, or was moved, between the form and the save.
+		ws = change.Before
+		field, msg := workshops.TimeChange(ws.StartsAt, ws.EndsAt, f.StartsAt, f.EndsAt, now)
+		errs.Add(field, msg)
 		s.renderWorkshopForm(w, r, http.StatusUnprocessableEntity, editProps(ws, v, errs, now))
 		return
 	case errors.Is(err, store.ErrCapacityBelowTaken):
@@ -401,32 +398,6 @@ func (s *Server) workshopEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/staff/workshops/"+strconv.FormatInt(ws.ID, 10), http.StatusSeeOther)
 }
-
-// timeChangeError says why an edit may not give the event the form's time
-// ("" when it may). Once an event has started, its time is what people
-// checked in, were marked and gave feedback against: it stays. Before
-// that, a new start must be in the future, as for a new event (an event
-// moved into the past would open its register and feedback at once).
-func timeChangeError(ws store.StaffWorkshop, f store.WorkshopFields, now time.Time) (field, msg string) {
-	if f.StartsAt.IsZero() || f.EndsAt.IsZero() || (f.StartsAt.Equal(ws.StartsAt) && f.EndsAt.Equal(ws.EndsAt)) {
-		return "", ""
-	}
-	field = "start"
-	if f.StartsAt.Equal(ws.StartsAt) {
-		field = "end"
-	}
-	if !now.Before(ws.StartsAt) {
-		return field, "The event has started, so its time cannot change. To run it again, copy it"
-	}
-	if !f.StartsAt.After(now) {
-		return "start", "The start must be in the future"
-	}
-	return "", ""
-}
-
-// errTimeFixed rolls back an edit that timeChangeError refuses on the
-// locked row.
-var errTimeFixed = errors.New("workshop: the time cannot change")
 
 // workshopChanges says in words what an edit changed ("" for nothing).
 func workshopChanges(a, b store.StaffWorkshop) string {

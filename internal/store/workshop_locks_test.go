@@ -92,3 +92,33 @@ func TestLockWorkshopsTakesThemInIDOrder(t *testing.T) {
 		t.Fatalf("no workshops: %v", err)
 	}
 }
+
+// A started event's time is refused on the locked row itself
+// (ErrTimeFixed), whatever the form was checked against, and the row is
+// left as it was; the rest can still change.
+func TestUpdateStaffWorkshopKeepsAStartedEventsTime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.NewPool(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	start, end := now.Add(-time.Hour), now.Add(time.Hour)
+	var id int64
+	if err := pool.QueryRow(ctx, `INSERT INTO workshops (slug, title, starts_at, ends_at, mode, joining_link, capacity, check_in_code)
+		VALUES ('started', 'Started', $1, $2, 'online', 'https://meet.example.nhs.uk/a', 5, 'START1') RETURNING id`, start, end).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(pool)
+	f := store.WorkshopFields{Title: "Started", StartsAt: start, EndsAt: end.Add(time.Hour), Mode: "online",
+		JoiningLink: "https://meet.example.nhs.uk/a", Capacity: 5}
+	if _, err := st.UpdateStaffWorkshop(ctx, id, f, 0, now); !errors.Is(err, store.ErrTimeFixed) {
+		t.Fatalf("a later end for a started event: %v, want ErrTimeFixed", err)
+	}
+	var got time.Time
+	if err := pool.QueryRow(ctx, `SELECT ends_at FROM workshops WHERE id = $1`, id).Scan(&got); err != nil || !got.Equal(end) {
+		t.Errorf("the end is %v (%v), want %v", got, err, end)
+	}
+	f.EndsAt, f.JoiningLink = end, "https://meet.example.nhs.uk/b"
+	if _, err := st.UpdateStaffWorkshop(ctx, id, f, 0, now); err != nil {
+		t.Errorf("a new joining link for a started event: %v", err)
+	}
+}

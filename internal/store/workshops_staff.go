@@ -56,6 +56,9 @@ var (
 	ErrCapacityBelowTaken = errors.New("capacity below the places taken")
 	// ErrWorkshopCancelled refuses a change to a cancelled event.
 	ErrWorkshopCancelled = errors.New("workshop cancelled")
+	// ErrTimeFixed refuses a change of time workshops.TimeChange does not
+	// allow (the event has started, or the new start has passed).
+	ErrTimeFixed = errors.New("workshop time cannot change")
 	// ErrNoFreePlace refuses giving a place when none is free.
 	ErrNoFreePlace = errors.New("no free place")
 )
@@ -194,7 +197,8 @@ type WorkshopChange struct {
 // UpdateStaffWorkshop changes the event, in the caller's transaction, with
 // its row locked: the capacity may not go below the places held
 // (ErrCapacityBelowTaken), a cancelled event does not change
-// (ErrWorkshopCancelled), and a change of time or place raises the
+// (ErrWorkshopCancelled), nor a started event's time (ErrTimeFixed,
+// workshops.TimeChange), and a change of time or place raises the
 // calendar sequence. The history records what changed.
 func (s *Store) UpdateStaffWorkshop(ctx context.Context, id int64, f WorkshopFields, actor int64, now time.Time) (WorkshopChange, error) {
 	before, err := s.LockStaffWorkshop(ctx, id)
@@ -206,6 +210,9 @@ func (s *Store) UpdateStaffWorkshop(ctx context.Context, id int64, f WorkshopFie
 	}
 	if f.Capacity < before.PlacesTaken {
 		return WorkshopChange{Before: before}, ErrCapacityBelowTaken
+	}
+	if _, msg := workshops.TimeChange(before.StartsAt, before.EndsAt, f.StartsAt, f.EndsAt, now); msg != "" {
+		return WorkshopChange{Before: before}, ErrTimeFixed
 	}
 	c := WorkshopChange{Before: before}
 	c.Moved = !f.StartsAt.Equal(before.StartsAt) || !f.EndsAt.Equal(before.EndsAt) || f.Mode != before.Mode ||

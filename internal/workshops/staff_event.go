@@ -94,3 +94,26 @@ func SlugWith(base string, n int) string {
 	}
 	return base + "-" + strconv.Itoa(n)
 }
+
+// TimeChange says why an event that runs from start to end may not be
+// given the time newStart to newEnd now, and on which field ("start" or
+// "end"); "" when it may. Once an event has started, its time is what
+// people checked in, were marked and gave feedback against: it stays.
+// Before that, a new start must be in the future, as for a new event (an
+// event moved into the past would open its register and feedback at once).
+func TimeChange(start, end, newStart, newEnd, now time.Time) (field, msg string) {
+	if newStart.IsZero() || newEnd.IsZero() || (newStart.Equal(start) && newEnd.Equal(end)) {
+		return "", ""
+	}
+	field = "start"
+	if newStart.Equal(start) {
+		field = "end"
+	}
+	if !now.Before(start) {
+		return field, "The event has started, so its time cannot change. To run it again, copy it"
+	}
+	if !newStart.After(now) {
+		return "start", "The start must be in the future"
+	}
+	return "", ""
+}
