@@ -2,6 +2,7 @@ package web
 
 import (
 	"html"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -15,19 +16,31 @@ import (
 // value from outside is escaped.
 func entryHTML(e CalendarEntry) string {
 	var b strings.Builder
-	b.Grow(384)
+	_ = writeEntry(&b, &e)
+	return b.String()
+}
+
+// writeEntry writes entryHTML's markup straight into the page, without
+// building it as a string first.
+func writeEntry(w io.Writer, e *CalendarEntry) error {
+	o := markup{}
+	if sw, ok := w.(io.StringWriter); ok {
+		o.w = sw
+	} else {
+		o.w = stringWriter{w}
+	}
 	start, end := e.Start.In(london), e.End.In(london)
-	b.WriteString("<strong>")
-	b.WriteString(clock(start))
-	b.WriteString(" to ")
-	b.WriteString(clock(end))
-	b.WriteString("</strong> ")
+	o.s("<strong>")
+	o.s(clock(start))
+	o.s(" to ")
+	o.s(clock(end))
+	o.s("</strong> ")
 	tag := func(colour, text string) {
-		b.WriteString(`<strong class="nhsuk-tag nhsuk-tag--`)
-		b.WriteString(colour)
-		b.WriteString(`">`)
-		b.WriteString(text)
-		b.WriteString("</strong>")
+		o.s(`<strong class="nhsuk-tag nhsuk-tag--`)
+		o.s(colour)
+		o.s(`">`)
+		o.s(text)
+		o.s("</strong>")
 	}
 	switch {
 	case e.Blocked:
@@ -42,17 +55,17 @@ func entryHTML(e CalendarEntry) string {
 			tag("blue", "Booked")
 		}
 		if e.CanOpen {
-			b.WriteString(" ")
-			b.WriteString(html.EscapeString(e.Trainee))
-			b.WriteString(`, <a href="/staff/referrals/`)
-			b.WriteString(html.EscapeString(e.Reference))
-			b.WriteString("#appointment-")
-			b.WriteString(strconv.FormatInt(e.Appointment, 10))
-			b.WriteString(`">`)
-			b.WriteString(html.EscapeString(e.Reference))
-			b.WriteString("</a>")
+			o.s(" ")
+			o.s(html.EscapeString(e.Trainee))
+			o.s(`, <a href="/staff/referrals/`)
+			o.s(html.EscapeString(e.Reference))
+			o.s("#appointment-")
+			o.s(strconv.FormatInt(e.Appointment, 10))
+			o.s(`">`)
+			o.s(html.EscapeString(e.Reference))
+			o.s("</a>")
 		} else {
-			b.WriteString(" (a trainee now with another coach)")
+			o.s(" (a trainee now with another coach)")
 		}
 	case e.Past:
 		tag("grey", "Past, not booked")
@@ -60,17 +73,34 @@ func entryHTML(e CalendarEntry) string {
 		tag("grey", "In your time off")
 	default:
 		tag("green", "Free")
-		b.WriteString(" ")
-		b.WriteString(html.EscapeString(ModeLabel(e.Mode)))
+		o.s(" ")
+		o.s(html.EscapeString(ModeLabel(e.Mode)))
 	}
 	if e.CanRemove {
-		b.WriteString(`<form method="post" action="/staff/calendar/slots/`)
-		b.WriteString(strconv.FormatInt(e.ID, 10))
-		b.WriteString(`/delete" novalidate class="app-inline-form"><button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" data-module="nhsuk-button" type="submit">Remove<span class="nhsuk-u-visually-hidden"> `)
-		b.WriteString(clock(start))
-		b.WriteString(" on ")
-		b.WriteString(start.Format("2 January"))
-		b.WriteString("</span></button></form>")
+		o.s(`<form method="post" action="/staff/calendar/slots/`)
+		o.s(strconv.FormatInt(e.ID, 10))
+		o.s(`/delete" novalidate class="app-inline-form"><button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" data-module="nhsuk-button" type="submit">Remove<span class="nhsuk-u-visually-hidden"> `)
+		o.s(clock(start))
+		o.s(" on ")
+		o.s(start.Format("2 January"))
+		o.s("</span></button></form>")
 	}
-	return b.String()
+	return o.err
 }
+
+// markup writes strings, keeping the first error.
+type markup struct {
+	w   io.StringWriter
+	err error
+}
+
+func (o *markup) s(v string) {
+	if o.err == nil {
+		_, o.err = o.w.WriteString(v)
+	}
+}
+
+// stringWriter gives a plain writer WriteString.
+type stringWriter struct{ w io.Writer }
+
+func (s stringWriter) WriteString(v string) (int, error) { return io.WriteString(s.w, v) }

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,14 +88,24 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 			Reference: sl.Reference, Status: sl.Status, Past: past, InTimeOff: inOff,
 			CanOpen: sl.OwnClient, CanRemove: !sl.EverBooked && !past}
 	}
+	// Each day's times are a run of the entries, in order of their start
+	// (the statement's order; sorted again in case): the days share them.
+	if !slices.IsSortedFunc(entries, byStart) {
+		slices.SortStableFunc(entries, byStart)
+	}
+	p.Days = make([]web.CalendarDay, 0, 31)
+	k := 0
 	for d := fromDate; d.Midnight().Before(to); d = d.AddDays(1) {
 		day := web.CalendarDay{Date: d.Midnight()}
 		next := d.AddDays(1).Midnight()
-		for _, e := range entries {
-			if booking.DateOf(e.Start) == d {
-				day.Slots = append(day.Slots, e)
-			}
+		for k < len(entries) && booking.DateOf(entries[k].Start).Compare(d) < 0 {
+			k++
 		}
+		lo := k
+		for k < len(entries) && booking.DateOf(entries[k].Start) == d {
+			k++
+		}
+		day.Slots = entries[lo:k:k]
 		for _, o := range off {
 			if o.Start.Before(next) && day.Date.Before(o.End) {
 				day.TimeOff = append(day.TimeOff, web.TimeOffEntry{ID: o.ID, Start: o.Start, End: o.End, Note: o.Note})
@@ -141,16 +152,28 @@ func weekHours(days []web.CalendarDay) []time.Time {
 	for h := first; h <= last; h++ {
 		hours = append(hours, time.Date(m.Year(), m.Month(), m.Day(), h, 0, 0, 0, londonTZ))
 	}
+	// A day's times are in order of their start, so each hour's are a run
+	// of them: the cells share the day's entries rather than copy them.
+	cells := make([][]web.CalendarEntry, len(days)*len(hours))
 	for i := range days {
-		cells := make([][]web.CalendarEntry, len(hours))
-		for _, e := range days[i].Slots {
-			h := e.Start.In(londonTZ).Hour() - first
-			cells[h] = append(cells[h], e)
+		day := cells[i*len(hours) : (i+1)*len(hours) : (i+1)*len(hours)]
+		slots := days[i].Slots
+		for j := 0; j < len(slots); {
+			h := slots[j].Start.In(londonTZ).Hour()
+			k := j + 1
+			for k < len(slots) && slots[k].Start.In(londonTZ).Hour() == h {
+				k++
+			}
+			day[h-first] = slots[j:k:k]
+			j = k
 		}
-		days[i].ByHour = cells
+		days[i].ByHour = day
 	}
 	return hours
 }
+
+// byStart orders calendar entries by their start.
+func byStart(a, b web.CalendarEntry) int { return a.Start.Compare(b.Start) }
 
 // weekdayOptions are the days of the week as checkboxes, with those in
 // checked (comma-separated numbers, Sunday 0) ticked.

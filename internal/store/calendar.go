@@ -80,7 +80,9 @@ type Week struct {
 
 func readWeek(rows pgx.Rows) (Week, error) {
 	defer rows.Close()
-	var w Week
+	// Room for a busy week, so the slots are not copied again and again
+	// as they grow.
+	w := Week{Slots: make([]CalendarSlot, 0, 32)}
 	for rows.Next() {
 		var kind string
 		var c CalendarSlot
