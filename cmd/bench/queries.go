@@ -113,18 +113,13 @@ func count(stmts []statement, status int) queryCount {
 	return q
 }
 
-// tracedPool opens a pool like store.Open's, with t tracing it.
+// tracedPool opens a pool as careers serve does (store.Open), with t
+// tracing it.
 func tracedPool(ctx context.Context, url string, t pgx.QueryTracer) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, err
-	}
-	cfg.MaxConns = serviceMaxConns
-	cfg.MinConns = serviceMaxConns // as careers serve's DB_MIN_CONNS default
-	cfg.ConnConfig.RuntimeParams["application_name"] = "careers"
-	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	cfg.ConnConfig.Tracer = t
-	return pgxpool.NewWithConfig(ctx, cfg)
+	return store.Open(ctx, url, serviceMaxConns, func(c *pgxpool.Config) {
+		c.MinConns = serviceMaxConns // as careers serve's DB_MIN_CONNS default
+		c.ConnConfig.Tracer = t
+	})
 }
 
 // countQueries runs each route a few times in-process on the service and

@@ -95,8 +95,9 @@ func mapErr(err error) error {
 // Pool exposes the pool to the parts that need it directly (sessions, health).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// RandomPageCost is the random_page_cost every connection is opened with,
-// unless the connection string sets its own.
+// RandomPageCost is the random_page_cost every connection plans with,
+// unless the server, the database, the role or the connection string sets
+// its own.
 const RandomPageCost = "1.1"
 
 // Open connects a pool to databaseURL and checks that the server answers.
@@ -113,16 +114,26 @@ func Open(ctx context.Context, databaseURL string, maxConns int32, options ...fu
 	cfg.ConnConfig.RuntimeParams["application_name"] = "careers"
 	// Every stored time is UTC; conversion to Europe/London happens on display.
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	// The planner's cost of reading a page out of order, for storage that
-	// is solid state (PostgreSQL's default of 4 is for spinning disks):
-	// with the default, a small table such as sessions is read whole on
-	// every request instead of through its primary key
-	// (docs/performance.md). A connection string that sets it wins.
-	if _, set := cfg.ConnConfig.RuntimeParams["random_page_cost"]; !set {
-		cfg.ConnConfig.RuntimeParams["random_page_cost"] = RandomPageCost
-	}
 	for _, o := range options {
 		o(cfg)
+	}
+	// The planner's cost of reading a page out of order, for solid-state
+	// storage (PostgreSQL's default of 4 is for spinning disks): with the
+	// default, a small table such as sessions is read whole on every
+	// request instead of through its primary key (docs/performance.md).
+	// Set on each new connection only where nothing else set it: a value
+	// from the server's configuration, the database, the role or the
+	// connection string is kept.
+	then := cfg.AfterConnect
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if then != nil {
+			if err := then(ctx, c); err != nil {
+				return err
+			}
+		}
+		_, err := c.Exec(ctx, `SELECT set_config(name, $1, false) FROM pg_settings
+			WHERE name = 'random_page_cost' AND source = 'default'`, RandomPageCost)
+		return err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
