@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 
@@ -102,5 +104,100 @@ func TestPagesCompressWithoutHeldState(t *testing.T) {
 	done.Wait()
 	if per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / inFlight; per > 64<<10 {
 		t.Errorf("each request in flight holds %d KB of heap: a compressor is held per response", per>>10)
+	}
+}
+
+// A rendered page is gzipped whole by the page writer, its length known
+// (no chunked stream); a client that refuses gzip gets deflate from the
+// middleware, and one that takes nothing gets the page as it is, its
+// length known too.
+func TestPagesGzippedWhole(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	get := func(accept string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest("GET", ts.URL+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if accept != "" {
+			req.Header.Set("Accept-Encoding", accept)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, body
+	}
+
+	resp, body := get("gzip, deflate, br, zstd")
+	if resp.Header.Get("Content-Encoding") != "gzip" || !slices.Contains(resp.Header.Values("Vary"), "Accept-Encoding") {
+		t.Fatalf("Content-Encoding %q, Vary %q: want gzip, Accept-Encoding", resp.Header.Get("Content-Encoding"), resp.Header.Values("Vary"))
+	}
+	if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) != 0 {
+		t.Errorf("Content-Length %d, Transfer-Encoding %v for a %d-byte page: want its length, not chunked", resp.ContentLength, resp.TransferEncoding, len(body))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := io.ReadAll(zr) // checks the CRC and length at the end
+	if err != nil {
+		t.Fatalf("the gzipped page does not read back: %v", err)
+	}
+	if !bytes.HasPrefix(page, []byte("<!doctype html>")) && !bytes.HasPrefix(page, []byte("<!DOCTYPE html>")) {
+		t.Fatalf("the page reads back as %.60q", page)
+	}
+	if len(body) > len(page)/2 {
+		t.Errorf("%d bytes compressed to %d: hardly compressed", len(page), len(body))
+	}
+
+	resp, body = get("gzip;q=0, deflate")
+	if resp.Header.Get("Content-Encoding") != "deflate" {
+		t.Fatalf("gzip refused: Content-Encoding %q, want deflate", resp.Header.Get("Content-Encoding"))
+	}
+	// Each page has its own CSP nonce: pages are compared without it.
+	nonce := regexp.MustCompile(`nonce="[^"]*"`)
+	same := func(a, b []byte) bool {
+		return bytes.Equal(nonce.ReplaceAll(a, nil), nonce.ReplaceAll(b, nil))
+	}
+	if got, err := io.ReadAll(flate.NewReader(bytes.NewReader(body))); err != nil || !same(got, page) {
+		t.Fatalf("deflate: the page did not survive compression (%v)", err)
+	}
+
+	resp, body = get("")
+	if resp.Header.Get("Content-Encoding") != "" || !same(body, page) || resp.ContentLength != int64(len(body)) {
+		t.Fatalf("no encoding asked: Content-Encoding %q, Content-Length %d, %d bytes (the page is %d)",
+			resp.Header.Get("Content-Encoding"), resp.ContentLength, len(body), len(page))
+	}
+}
+
+func TestTakesGzip(t *testing.T) {
+	for _, c := range []struct {
+		values []string
+		want   bool
+	}{
+		{[]string{"gzip"}, true},
+		{[]string{"GZIP"}, true},
+		{[]string{"x-gzip"}, true},
+		{[]string{"gzip, deflate, br, zstd"}, true},
+		{[]string{"deflate, gzip;q=0.5"}, true},
+		{[]string{"br", "gzip"}, true},
+		{[]string{"gzip;q=0"}, false},
+		{[]string{"gzip; q=0.0, deflate"}, false},
+		{[]string{"gzip;q=nonsense"}, false},
+		{[]string{"gzipped"}, false},
+		{[]string{"deflate, br"}, false},
+		{nil, false},
+	} {
+		if got := server.TakesGzip(c.values); got != c.want {
+			t.Errorf("TakesGzip(%q) = %v, want %v", c.values, got, c.want)
+		}
 	}
 }

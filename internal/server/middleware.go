@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -459,6 +460,11 @@ func compressPages() func(http.Handler) http.Handler {
 			if strings.HasPrefix(r.URL.Path, "/assets/") {
 				next.ServeHTTP(w, r)
 				return
+			}
+			// The middleware matches codings by name alone: a coding
+			// refused with q=0 is taken out before it looks.
+			if ae := r.Header.Values("Accept-Encoding"); slices.ContainsFunc(ae, func(v string) bool { return strings.Contains(v, ";") }) {
+				r.Header["Accept-Encoding"] = []string{strings.Join(slices.Collect(accepted(ae)), ", ")}
 			}
 			compressed.ServeHTTP(w, r)
 		})

@@ -3,13 +3,17 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"hash/crc32"
+	"iter"
 	"net/http"
-	"sync"
-
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5/middleware"
+	kflate "github.com/klauspost/compress/flate"
 
 	"careers/internal/policy"
 	"careers/web"
@@ -87,9 +91,94 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	writePage(w, r, status, buf)
+}
+
+// writePage sends a rendered page. To a client that takes gzip it goes
+// compressed whole, in one run of deflate blocks with its length known,
+// rather than through the compression middleware's stream (chunked, and a
+// second deflate call to end it); compressPages then passes it through. To
+// any other client it goes as it is (the middleware still deflates it for
+// a client that takes only deflate).
+func writePage(w http.ResponseWriter, r *http.Request, status int, page *bytes.Buffer) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	if takesGzip(r.Header.Values("Accept-Encoding")) {
+		out := pageBuffers.Get().(*bytes.Buffer)
+		defer putPageBuffer(out)
+		if err := gzipWhole(out, page.Bytes()); err == nil {
+			h.Set("Content-Encoding", "gzip")
+			h.Add("Vary", "Accept-Encoding")
+			h.Set("Content-Length", strconv.Itoa(out.Len()))
+			w.WriteHeader(status)
+			_, _ = out.WriteTo(w)
+			return
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(page.Len()))
 	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	_, _ = page.WriteTo(w)
+}
+
+// gzipHeader starts a gzip member: deflate, no name, no time, no
+// extra flags, operating system unknown (RFC 1952).
+var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255}
+
+// gzipWhole writes page to out as one gzip member, compressed without
+// state (klauspost/compress's stateless deflate, as compressPages).
+func gzipWhole(out *bytes.Buffer, page []byte) error {
+	out.Write(gzipHeader)
+	if err := kflate.StatelessDeflate(out, page, true, nil); err != nil {
+		return err
+	}
+	var tail [8]byte
+	binary.LittleEndian.PutUint32(tail[:4], crc32.ChecksumIEEE(page))
+	binary.LittleEndian.PutUint32(tail[4:], uint32(len(page)))
+	out.Write(tail[:])
+	return nil
+}
+
+// takesGzip reports whether Accept-Encoding (all its values) accepts gzip
+// (or x-gzip).
+func takesGzip(values []string) bool {
+	for c := range accepted(values) {
+		if c == "gzip" || c == "x-gzip" {
+			return true
+		}
+	}
+	return false
+}
+
+// accepted yields the content codings that Accept-Encoding's values
+// accept, in lower case: each one named, unless refused with q=0 (or with
+// a q that is not a number).
+func accepted(values []string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, v := range values {
+			for part := range strings.SplitSeq(v, ",") {
+				name, params, _ := strings.Cut(part, ";")
+				name = strings.ToLower(strings.TrimSpace(name))
+				if name == "" || refused(params) {
+					continue
+				}
+				if !yield(name) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// refused reports whether a coding's parameters give it q=0.
+func refused(params string) bool {
+	for p := range strings.SplitSeq(params, ";") {
+		k, q, ok := strings.Cut(p, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+			f, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
+			return err != nil || f <= 0
+		}
+	}
+	return false
 }
 
 // pageBuffers holds the buffers pages are rendered into, so a busy server
