@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -198,6 +199,34 @@ func TestTakesGzip(t *testing.T) {
 	} {
 		if got := server.TakesGzip(c.values); got != c.want {
 			t.Errorf("TakesGzip(%q) = %v, want %v", c.values, got, c.want)
+		}
+	}
+}
+
+// The page writer's gzip reads back, CRC and length checked, at every size
+// around the stateless encoder's blocks, compressible or not.
+func TestGzipWholeReadsBack(t *testing.T) {
+	random := make([]byte, 100_000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	text := bytes.Repeat([]byte("<td role=\"cell\">9am to 10am</td>"), 4000)
+	for _, n := range []int{0, 1, 100, 32767, 32768, 65536, 100_000} {
+		for name, src := range map[string][]byte{"text": text, "random": random} {
+			page := src[:min(n, len(src))]
+			var out bytes.Buffer
+			if err := server.GzipWhole(&out, page); err != nil {
+				t.Fatalf("%s, %d bytes: %v", name, n, err)
+			}
+			zr, err := gzip.NewReader(&out)
+			if err != nil {
+				t.Fatalf("%s, %d bytes: %v", name, n, err)
+			}
+			got, err := io.ReadAll(zr)
+			if err != nil || !bytes.Equal(got, page) {
+				t.Fatalf("%s, %d bytes: read back %d bytes (%v)", name, n, len(got), err)
+			}
 		}
 	}
 }

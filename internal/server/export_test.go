@@ -66,3 +66,6 @@ var CompressPages = compressPages
 
 // TakesGzip reads Accept-Encoding as the page writer does.
 var TakesGzip = takesGzip
+
+// GzipWhole compresses a page as the page writer does.
+var GzipWhole = gzipWhole

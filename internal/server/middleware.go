@@ -425,9 +425,12 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 	}
 }
 
-// compressPages gzips pages for clients that take it. Pages are a few
-// kilobytes each and different every time, so the cost is per request.
-// They are compressed without state (klauspost/compress's stateless
+// compressPages gzips text answers for clients that take it (and deflates
+// them for clients that take only deflate). Rendered pages come to it
+// gzipped already (writePage, the same stateless deflate, whole) and pass
+// through; it compresses the rest (the data export, the development
+// mailbox). Answers are a few kilobytes each and different every time, so
+// the cost is per request. They are compressed without state (klauspost/compress's stateless
 // deflate): each write is compressed on its own, with its hash table on
 // the stack and its token buffer borrowed only for the call, so a response
 // in flight holds no compressor. A pooled level-1 writer compresses a page
@@ -464,6 +467,8 @@ func compressPages() func(http.Handler) http.Handler {
 			// The middleware matches codings by name alone: a coding
 			// refused with q=0 is taken out before it looks.
 			if ae := r.Header.Values("Accept-Encoding"); slices.ContainsFunc(ae, func(v string) bool { return strings.Contains(v, ";") }) {
+				r = r.WithContext(r.Context()) // a copy: the request as received stays as it was
+				r.Header = r.Header.Clone()
 				r.Header["Accept-Encoding"] = []string{strings.Join(slices.Collect(accepted(ae)), ", ")}
 			}
 			compressed.ServeHTTP(w, r)

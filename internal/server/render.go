@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"iter"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,8 +87,8 @@ func (s *Server) flash(r *http.Request, msg string) { s.sessions.Put(r.Context()
 // so a template error becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	buf := pageBuffers.Get().(*bytes.Buffer)
-	defer putPageBuffer(buf)
 	if err := c.Render(r.Context(), buf); err != nil {
+		putPageBuffer(buf)
 		s.serverError(w, r, err)
 		return
 	}
@@ -100,24 +101,42 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 // second deflate call to end it); compressPages then passes it through. To
 // any other client it goes as it is (the middleware still deflates it for
 // a client that takes only deflate).
+//
+// page (from pageBuffers) goes back to the pool here, and once compressed
+// before the answer is written, so a slow client holds one buffer.
 func writePage(w http.ResponseWriter, r *http.Request, status int, page *bytes.Buffer) {
 	h := w.Header()
+	// An answer replaced while its headers were being written (a session
+	// that could not be saved) must not keep the first one's encoding.
+	plainHeaders(h)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	if takesGzip(r.Header.Values("Accept-Encoding")) {
 		out := pageBuffers.Get().(*bytes.Buffer)
 		defer putPageBuffer(out)
 		if err := gzipWhole(out, page.Bytes()); err == nil {
+			putPageBuffer(page)
 			h.Set("Content-Encoding", "gzip")
-			h.Add("Vary", "Accept-Encoding")
+			if !slices.Contains(h.Values("Vary"), "Accept-Encoding") {
+				h.Add("Vary", "Accept-Encoding")
+			}
 			h.Set("Content-Length", strconv.Itoa(out.Len()))
 			w.WriteHeader(status)
 			_, _ = out.WriteTo(w)
 			return
 		}
+		out.Reset()
 	}
+	defer putPageBuffer(page)
 	h.Set("Content-Length", strconv.Itoa(page.Len()))
 	w.WriteHeader(status)
 	_, _ = page.WriteTo(w)
+}
+
+// plainHeaders takes away what a page written earlier in the same answer
+// may have left: its encoding and length.
+func plainHeaders(h http.Header) {
+	h.Del("Content-Encoding")
+	h.Del("Content-Length")
 }
 
 // gzipHeader starts a gzip member: deflate, no name, no time, no
@@ -175,7 +194,7 @@ func refused(params string) bool {
 		k, q, ok := strings.Cut(p, "=")
 		if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
 			f, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
-			return err != nil || f <= 0
+			return err != nil || !(f > 0) // NaN too
 		}
 	}
 	return false
@@ -221,6 +240,7 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 func (s *Server) renderServerError(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	page := web.ServerErrorPage(s.layout(r, "Sorry, there is a problem with the service"), middleware.GetReqID(r.Context()))
+	plainHeaders(w.Header())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusInternalServerError)
 	if err := page.Render(r.Context(), &buf); err != nil {
@@ -238,6 +258,7 @@ func (s *Server) renderBusy(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	plainHeaders(w.Header())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, _ = w.Write(bytes.ReplaceAll(page, []byte(busyNonce), []byte(nonceFrom(r.Context()))))

@@ -205,6 +205,7 @@ func (s *Server) clientGone(w http.ResponseWriter, r *http.Request, err error) {
 		attrs = append(attrs, "error", err.Error())
 	}
 	s.log.InfoContext(r.Context(), "client went away", attrs...)
+	plainHeaders(w.Header())
 	w.Header().Set("Connection", "close")
 	w.WriteHeader(statusClientGone)
 }
