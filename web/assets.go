@@ -68,18 +68,6 @@ func gzipBest(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// acceptsGzip reports whether the request's Accept-Encoding allows gzip.
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") || strings.TrimSpace(name) == "*" {
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-		}
-	}
-	return false
-}
-
 // contentTypes lists the types we serve. A fixed table, not the mime
 // package, so the answer does not depend on the host's /etc/mime.types.
 var contentTypes = map[string]string{
@@ -180,7 +168,7 @@ func (a *Assets) Handler() http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Add("Vary", "Accept-Encoding")
 		body, etag := f.content, f.etag
-		if f.gzipped != nil && acceptsGzip(r) {
+		if f.gzipped != nil && AcceptsGzip(r.Header.Values("Accept-Encoding")) {
 			// Compressed once at start; the compression middleware leaves
 			// a response that already has a Content-Encoding alone.
 			h.Set("Content-Encoding", "gzip")

@@ -179,30 +179,6 @@ func TestPagesGzippedWhole(t *testing.T) {
 	}
 }
 
-func TestTakesGzip(t *testing.T) {
-	for _, c := range []struct {
-		values []string
-		want   bool
-	}{
-		{[]string{"gzip"}, true},
-		{[]string{"GZIP"}, true},
-		{[]string{"x-gzip"}, true},
-		{[]string{"gzip, deflate, br, zstd"}, true},
-		{[]string{"deflate, gzip;q=0.5"}, true},
-		{[]string{"br", "gzip"}, true},
-		{[]string{"gzip;q=0"}, false},
-		{[]string{"gzip; q=0.0, deflate"}, false},
-		{[]string{"gzip;q=nonsense"}, false},
-		{[]string{"gzipped"}, false},
-		{[]string{"deflate, br"}, false},
-		{nil, false},
-	} {
-		if got := server.TakesGzip(c.values); got != c.want {
-			t.Errorf("TakesGzip(%q) = %v, want %v", c.values, got, c.want)
-		}
-	}
-}
-
 // The page writer's gzip reads back, CRC and length checked, at every size
 // around the stateless encoder's blocks, compressible or not.
 func TestGzipWholeReadsBack(t *testing.T) {

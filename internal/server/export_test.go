@@ -64,8 +64,5 @@ func (s *Server) MetricValue(name string, labels map[string]string) float64 {
 // CompressPages is the page compression middleware.
 var CompressPages = compressPages
 
-// TakesGzip reads Accept-Encoding as the page writer does.
-var TakesGzip = takesGzip
-
 // GzipWhole compresses a page as the page writer does.
 var GzipWhole = gzipWhole

@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"careers/internal/telemetry"
+	"careers/web"
 )
 
 type ctxKey int
@@ -469,7 +470,7 @@ func compressPages() func(http.Handler) http.Handler {
 			if ae := r.Header.Values("Accept-Encoding"); slices.ContainsFunc(ae, func(v string) bool { return strings.Contains(v, ";") }) {
 				r = r.WithContext(r.Context()) // a copy: the request as received stays as it was
 				r.Header = r.Header.Clone()
-				r.Header["Accept-Encoding"] = []string{strings.Join(slices.Collect(accepted(ae)), ", ")}
+				r.Header["Accept-Encoding"] = []string{strings.Join(slices.Collect(web.AcceptedEncodings(ae)), ", ")}
 			}
 			compressed.ServeHTTP(w, r)
 		})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"hash/crc32"
-	"iter"
 	"net/http"
 	"slices"
 	"strconv"
@@ -110,7 +109,7 @@ func writePage(w http.ResponseWriter, r *http.Request, status int, page *bytes.B
 	// that could not be saved) must not keep the first one's encoding.
 	plainHeaders(h)
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	if takesGzip(r.Header.Values("Accept-Encoding")) {
+	if web.AcceptsGzip(r.Header.Values("Accept-Encoding")) {
 		out := pageBuffers.Get().(*bytes.Buffer)
 		defer putPageBuffer(out)
 		if err := gzipWhole(out, page.Bytes()); err == nil {
@@ -155,49 +154,6 @@ func gzipWhole(out *bytes.Buffer, page []byte) error {
 	binary.LittleEndian.PutUint32(tail[4:], uint32(len(page)))
 	out.Write(tail[:])
 	return nil
-}
-
-// takesGzip reports whether Accept-Encoding (all its values) accepts gzip
-// (or x-gzip).
-func takesGzip(values []string) bool {
-	for c := range accepted(values) {
-		if c == "gzip" || c == "x-gzip" {
-			return true
-		}
-	}
-	return false
-}
-
-// accepted yields the content codings that Accept-Encoding's values
-// accept, in lower case: each one named, unless refused with q=0 (or with
-// a q that is not a number).
-func accepted(values []string) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		for _, v := range values {
-			for part := range strings.SplitSeq(v, ",") {
-				name, params, _ := strings.Cut(part, ";")
-				name = strings.ToLower(strings.TrimSpace(name))
-				if name == "" || refused(params) {
-					continue
-				}
-				if !yield(name) {
-					return
-				}
-			}
-		}
-	}
-}
-
-// refused reports whether a coding's parameters give it q=0.
-func refused(params string) bool {
-	for p := range strings.SplitSeq(params, ";") {
-		k, q, ok := strings.Cut(p, "=")
-		if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-			f, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
-			return err != nil || !(f > 0) // NaN too
-		}
-	}
-	return false
 }
 
 // pageBuffers holds the buffers pages are rendered into, so a busy server
