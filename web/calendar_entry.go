@@ -4,31 +4,18 @@ import (
 	"html"
 	"io"
 	"strconv"
-	"strings"
 )
 
-// entryHTML is the markup of one time in the coach's calendar: its hours,
+// writeEntry writes the markup of one time in the coach's calendar: its hours,
 // what it is (free, booked and by whom, blocked, past, in time off) and,
 // for a time nobody ever booked, the button that removes it. It is
 // written here rather than in a template because a coach's week has
 // dozens of them, and templ's interpolation (fmt.Sprint for every value)
 // made this the costliest part of the page most opened all day. Every
-// value from outside is escaped.
-func entryHTML(e CalendarEntry) string {
-	var b strings.Builder
-	_ = writeEntry(&b, &e)
-	return b.String()
-}
-
-// writeEntry writes entryHTML's markup straight into the page, without
-// building it as a string first.
+// value from outside is escaped. It goes straight into the page, not
+// through a string of its own.
 func writeEntry(w io.Writer, e *CalendarEntry) error {
-	o := markup{}
-	if sw, ok := w.(io.StringWriter); ok {
-		o.w = sw
-	} else {
-		o.w = stringWriter{w}
-	}
+	o := markup{w: w}
 	start, end := e.Start.In(london), e.End.In(london)
 	o.s("<strong>")
 	o.s(clock(start))
@@ -90,17 +77,12 @@ func writeEntry(w io.Writer, e *CalendarEntry) error {
 
 // markup writes strings, keeping the first error.
 type markup struct {
-	w   io.StringWriter
+	w   io.Writer
 	err error
 }
 
 func (o *markup) s(v string) {
 	if o.err == nil {
-		_, o.err = o.w.WriteString(v)
+		_, o.err = io.WriteString(o.w, v)
 	}
 }
-
-// stringWriter gives a plain writer WriteString.
-type stringWriter struct{ w io.Writer }
-
-func (s stringWriter) WriteString(v string) (int, error) { return io.WriteString(s.w, v) }

@@ -40,3 +40,10 @@ func TestEntryHTML(t *testing.T) {
 		t.Errorf("past entry: %s", past)
 	}
 }
+
+// entryHTML is one entry's markup as a string.
+func entryHTML(e CalendarEntry) string {
+	var b strings.Builder
+	_ = writeEntry(&b, &e)
+	return b.String()
+}

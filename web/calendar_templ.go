@@ -47,7 +47,7 @@ type CalendarEntry struct {
 	CanRemove bool
 }
 
-// entry is e's markup (entryHTML), written straight into the page.
+// entry is e's markup (writeEntry), written straight into the page.
 func entry(e *CalendarEntry) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error { return writeEntry(w, e) })
 }
