@@ -151,37 +151,32 @@ func TestPlansOnRealisticData(t *testing.T) {
 	t.Parallel()
 	// The owner bulk-loads the fixture (benchdata needs it); the queries
 	// run as the service's role.
-	service, owner := testdb.NewPools(t)
+	db := testdb.New(t)
+	owner := testdb.MustPool(t, db.OwnerURL)
 	ctx := context.Background()
+	open := func(dsn string, options ...func(*pgxpool.Config)) *pgxpool.Pool {
+		t.Helper()
+		p, err := store.Open(ctx, dsn, 0, options...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Close)
+		return p
+	}
 	// The plans are checked as the service gets them (connections opened
 	// by store.Open, random_page_cost 1.1) and as it would on a database
 	// that keeps PostgreSQL's default cost of 4 (docs/operations.md).
-	pool, err := store.Open(ctx, service.Config().ConnString(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	defaultCost, err := store.Open(ctx, withParam(t, service.Config().ConnString(), "random_page_cost", "4"), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(defaultCost.Close)
+	pool := open(db.URL)
 	costs := []struct {
 		name string
 		pool *pgxpool.Pool
-	}{{"random_page_cost " + store.RandomPageCost, pool}, {"random_page_cost 4", defaultCost}}
+	}{{"random_page_cost " + store.RandomPageCost, pool}, {"random_page_cost 4", open(withParam(t, db.URL, "random_page_cost", "4"))}}
 	now := time.Now()
 	if _, err := benchdata.Seed(ctx, owner, benchdata.Options{Referrals: 30_000, CaseManagers: 60, Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	log := &statementLog{}
-	cfg := pool.Config().Copy()
-	cfg.ConnConfig.Tracer = log
-	traced, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(traced.Close)
+	traced := open(db.URL, func(c *pgxpool.Config) { c.ConnConfig.Tracer = log })
 	st := store.New(traced)
 
 	// Real values to search for and page from.
