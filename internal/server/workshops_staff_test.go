@@ -118,8 +118,12 @@ func TestStaffWorkshopCreateCheckedAndOnce(t *testing.T) {
 	}
 
 	key := wsFormKey(t, b, "/staff/workshops/new")
+	// An end an hour before the start, the whole date and time (an hour
+	// after the start can be the next day: only the time would not do).
+	before := start.Add(-time.Hour).In(londonTZ)
 	bad := wsForm(key, start, "title", "", "joining_link", "http://meet.example.nhs.uk/x", "capacity", "0",
-		"end-time", start.Add(-time.Hour).In(londonTZ).Format("15:04"), "audience", "Dentists & GPs <all grades>",
+		"end-day", strconv.Itoa(before.Day()), "end-month", strconv.Itoa(int(before.Month())), "end-year", strconv.Itoa(before.Year()),
+		"end-time", before.Format("15:04"), "audience", "Dentists & GPs <all grades>",
 		"opens-day", "31", "opens-month", "2", "opens-year", "2027", "opens-time", "09:00")
 	p := b.Post(t, "/staff/workshops/new", bad)
 	if p.Status != http.StatusUnprocessableEntity {
