@@ -267,13 +267,15 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 					hooks.cpu = m.begin
 				}
 				l, err := climb(ctx, ro, r, next, prepare(side), hooks, func(s step) {
-					var cpu string
+					var cpu, gen string
 					if c, ok := stepCost(s); ok {
 						cpu = fmt.Sprintf("%s+%s (bg %s) ms", msPerReq(c.Server), msPerReq(c.Postgres), msPerReq(c.Background))
+						gen = msPerReq(c.Generator) + " ms"
 					}
 					log.Info("step", "route", r.key, "on", side, "run", run+1, "rate", s.Rate, "throughput", fmt.Sprintf("%.0f", s.Throughput),
 						"p50", s.P50.Round(time.Microsecond*100), "p99", s.P99.Round(time.Microsecond*100), "errors", s.Errors,
-						"rss", mib(s.PeakRSS), "cpu/req", cpu, "other cores", fmt.Sprintf("%.2f", s.CPU.OtherCores()), "healthy", s.Healthy)
+						"rss", mib(s.PeakRSS), "cpu/req", cpu, "generator/req", gen, "bench cores", fmt.Sprintf("%.2f", s.CPU.OursCores()),
+						"other cores", fmt.Sprintf("%.2f", s.CPU.OtherCores()), "healthy", s.Healthy)
 				})
 				if err != nil {
 					return err

@@ -192,6 +192,9 @@ type stepCPU struct {
 	// (the postmaster, checkpointer, writers, autovacuum, and children
 	// that exited during the step), which serves no request in particular.
 	Server, Postgres, PostgresBackground time.Duration
+	// Generator is the benchmark's own process: the load generator (and
+	// its bookkeeping), the same work per request on both sides.
+	Generator time.Duration
 	// Ours is every process of the benchmark (both servers, PostgreSQL,
 	// the load generator); Other is the rest of the machine's busy time,
 	// at least zero (interrupts are counted on either side, so it is
@@ -204,6 +207,17 @@ type stepCPU struct {
 
 // Valid reports whether the step has CPU figures.
 func (c stepCPU) Valid() bool { return c.Err == "" && c.Wall > 0 }
+
+// OursCores is the benchmark's processes' CPU time per second (both
+// servers, PostgreSQL and the load generator): how many of the machine's
+// cores the step kept busy. Both sides reach their knee near the same
+// figure when the machine's CPU is what stops them.
+func (c stepCPU) OursCores() float64 {
+	if c.Wall <= 0 {
+		return 0
+	}
+	return c.Ours.Seconds() / c.Wall.Seconds()
+}
 
 // OtherCores is the other processes' CPU time per second: how many cores
 // they kept busy on average during the step.
@@ -272,6 +286,7 @@ func (m cpuMeter) begin() func() stepCPU {
 		c.PostgresBackground = max(0, after.background(m.postmaster, bgAfter)-before.background(m.postmaster, bgBefore))
 		idleCPU := delta("the other server", idle)
 		self := after.procs[m.self].own() - before.procs[m.self].own() // not its children: the servers are counted above
+		c.Generator = self
 		c.Ours = c.Server + c.Postgres + idleCPU + self
 		busy := ticks(after.machine.Busy - before.machine.Busy)
 		c.Other = max(0, busy-c.Ours)

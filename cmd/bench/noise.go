@@ -41,6 +41,9 @@ type cpuCost struct {
 	// Background is the part of Postgres that was PostgreSQL's own
 	// processes (stepCPU.PostgresBackground).
 	Background time.Duration
+	// Generator is the load generator's (stepCPU.Generator): not part of
+	// Total, which is the server's and its database's.
+	Generator time.Duration
 }
 
 func (c cpuCost) Total() time.Duration { return c.Server + c.Postgres }
@@ -51,7 +54,8 @@ func stepCost(s step) (cpuCost, bool) {
 		return cpuCost{}, false
 	}
 	n := time.Duration(s.Requests - s.Errors)
-	return cpuCost{Server: s.CPU.Server / n, Postgres: s.CPU.Postgres / n, Background: s.CPU.PostgresBackground / n}, true
+	return cpuCost{Server: s.CPU.Server / n, Postgres: s.CPU.Postgres / n, Background: s.CPU.PostgresBackground / n,
+		Generator: s.CPU.Generator / n}, true
 }
 
 // cpuComparison is both sides' CPU per request at one rate.
@@ -154,6 +158,7 @@ func meanCost(cs []*cpuCost) cpuCost {
 			sum.Server += c.Server
 			sum.Postgres += c.Postgres
 			sum.Background += c.Background
+			sum.Generator += c.Generator
 			n++
 		}
 	}
@@ -161,7 +166,7 @@ func meanCost(cs []*cpuCost) cpuCost {
 		return sum
 	}
 	d := time.Duration(n)
-	return cpuCost{Server: sum.Server / d, Postgres: sum.Postgres / d, Background: sum.Background / d}
+	return cpuCost{Server: sum.Server / d, Postgres: sum.Postgres / d, Background: sum.Background / d, Generator: sum.Generator / d}
 }
 
 // better is the ladder with the better knee (the first of equals).

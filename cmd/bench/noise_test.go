@@ -158,3 +158,34 @@ func TestCheckFailsWhenCPUIsNotMeasured(t *testing.T) {
 		t.Errorf("problems:\n%s", problems)
 	}
 }
+
+// The every-rate table carries the load generator's CPU per request and
+// the cores the benchmark's processes kept busy, each row with as many
+// cells as the header.
+func TestEveryRateShowsTheGeneratorAndTheCoresBusy(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	l := ladderOf(2*ms, ms, 100, true)
+	l.Steps[0].CPU.Generator = 50 * ms // 0.5 ms for each of 100 requests
+	l.Steps[0].CPU.Ours = 8 * time.Second
+	r := routeResult{route: route{key: "x", name: "X"}, serviceRuns: []ladder{l}, baselineRuns: []ladder{ladderOf(ms, ms, 100, true)}}
+	r.service, r.baseline = r.serviceRuns[0], r.baselineRuns[0]
+	r.cpu = compareCPU(r.serviceRuns, r.baselineRuns)
+	md := runResult{options: options{maxQueries: 5}, routes: []routeResult{r}}.markdown()
+	_, table, ok := strings.Cut(md, "### X\n\n")
+	if !ok {
+		t.Fatalf("no every-rate table for X:\n%s", md)
+	}
+	lines := strings.Split(table, "\n")
+	if len(lines) < 4 {
+		t.Fatalf("table:\n%s", table)
+	}
+	header, sep, row := lines[0], lines[1], lines[2]
+	cells := func(s string) int { return strings.Count(s, "|") }
+	if !strings.Contains(header, "| Load generator ms/req | Cores busy |") || cells(sep) != cells(header) || cells(row) != cells(header) {
+		t.Fatalf("header, separator and row disagree:\n%s\n%s\n%s", header, sep, row)
+	}
+	if !strings.Contains(row, "| 2.00 + 1.00 (0.00) = 3.00 | 0.50 | 1.60 | 0.20 (1.50) |") {
+		t.Errorf("row %q: want CPU 3.00, generator 0.50, cores busy 1.60 (8 s over 5), other 0.20", row)
+	}
+}
