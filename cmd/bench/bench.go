@@ -274,7 +274,7 @@ func bench(ctx context.Context, o options, log *slog.Logger, stdout io.Writer) e
 					}
 					log.Info("step", "route", r.key, "on", side, "run", run+1, "rate", s.Rate, "throughput", fmt.Sprintf("%.0f", s.Throughput),
 						"p50", s.P50.Round(time.Microsecond*100), "p99", s.P99.Round(time.Microsecond*100), "errors", s.Errors,
-						"rss", mib(s.PeakRSS), "cpu/req", cpu, "generator/req", gen, "bench cores", fmt.Sprintf("%.2f", s.CPU.OursCores()),
+						"rss", mib(s.PeakRSS), "cpu/req", cpu, "generator/req", gen, "calibration", s.Calibration.Round(10*time.Microsecond), "bench cores", fmt.Sprintf("%.2f", s.CPU.OursCores()),
 						"other cores", fmt.Sprintf("%.2f", s.CPU.OtherCores()), "healthy", s.Healthy)
 				})
 				if err != nil {

@@ -39,6 +39,9 @@ type step struct {
 	// CPU is what the step cost the server, PostgreSQL and the machine
 	// (cpu.go).
 	CPU stepCPU
+	// Calibration is how long a fixed piece of CPU work took just before
+	// the step (calibrate): longer means the machine itself was slower.
+	Calibration time.Duration
 }
 
 // ErrorRate is the share of requests that failed.
@@ -165,11 +168,13 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 		if srv.reset != nil {
 			srv.reset()
 		}
+		calibration := calibrate()
 		var endCPU func() stepCPU
 		if srv.cpu != nil {
 			endCPU = srv.cpu()
 		}
 		s := attack(ctx, rate, o.step, r.expect, r.budget, next)
+		s.Calibration = calibration
 		if endCPU != nil {
 			s.CPU = endCPU()
 		}

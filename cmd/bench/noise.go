@@ -235,11 +235,15 @@ type routeNoise struct {
 	OtherMean, OtherMax       float64 // cores other processes kept busy: mean over the steps, and the busiest step
 	StealMean                 float64 // cores' worth the hypervisor took
 	LoadMax                   float64 // the highest 1-minute load average at a step's end
-	Flags                     []string
+	// Speed is the spread of the calibrations before the route's steps
+	// (-1: fewer than two); SlowestCal and FastestCal their extremes.
+	Speed                  float64
+	FastestCal, SlowestCal time.Duration
+	Flags                  []string
 }
 
 func (r routeResult) noise() routeNoise {
-	n := routeNoise{ServiceKnee: -1, BaselineKnee: -1, ServiceCPU: -1, BaselineCPU: -1}
+	n := routeNoise{ServiceKnee: -1, BaselineKnee: -1, ServiceCPU: -1, BaselineCPU: -1, Speed: -1}
 	knees := func(ls []ladder) float64 {
 		var xs []float64
 		for _, l := range ls {
@@ -265,8 +269,16 @@ func (r routeResult) noise() routeNoise {
 		n.ServiceCPU, n.BaselineCPU = totals(c.ServiceRuns), totals(c.BaselineRuns)
 	}
 	var other, steal, wall float64
+	var cals []float64
 	for _, l := range append(slices.Clone(r.serviceRuns), r.baselineRuns...) {
 		for _, s := range l.Steps {
+			if s.Calibration > 0 {
+				cals = append(cals, float64(s.Calibration))
+				if n.FastestCal == 0 || s.Calibration < n.FastestCal {
+					n.FastestCal = s.Calibration
+				}
+				n.SlowestCal = max(n.SlowestCal, s.Calibration)
+			}
 			if !s.CPU.Valid() {
 				continue
 			}
@@ -279,6 +291,9 @@ func (r routeResult) noise() routeNoise {
 	}
 	if wall > 0 {
 		n.OtherMean, n.StealMean = other/wall, steal/wall
+	}
+	if len(cals) > 1 {
+		n.Speed = spread(cals...)
 	}
 	for _, side := range []struct {
 		name string
@@ -311,6 +326,9 @@ func (r routeResult) noise() routeNoise {
 	}
 	if n.OtherMean > busyCores {
 		n.Flags = append(n.Flags, fmt.Sprintf("machine busy: other processes %.2f cores", n.OtherMean))
+	}
+	if n.Speed > speedNoise {
+		n.Flags = append(n.Flags, fmt.Sprintf("machine speed varied: calibration %s apart", pct(n.Speed)))
 	}
 	return n
 }
@@ -394,11 +412,15 @@ func (res runResult) noiseMarkdown(w func(string, ...any)) {
 	}
 	w("Knees and CPU per request are listed run by run; \"apart\" is the higher over the lower, minus one. "+
 		"A route is flagged when a side's knees are more than %s apart, its CPU per request at the compared rate more than %s apart, "+
-		"or other processes (the machine's busy time from `/proc/stat` minus the benchmark's own processes: both servers, PostgreSQL, the load generator) "+
-		"kept more than %.2f cores busy on average during its steps.\n\n", pct(kneeNoise), pct(cpuNoise), busyCores)
-	w("| Route | Service knees | Apart | Baseline knees | Apart | Service CPU ms/req | Apart | Baseline CPU ms/req | Apart | Other processes, cores (mean / max) | Steal | Load (max) | Flagged |\n")
-	w("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+		"other processes (the machine's busy time from `/proc/stat` minus the benchmark's own processes: both servers, PostgreSQL, the load generator) "+
+		"kept more than %.2f cores busy on average during its steps, "+
+		"or the machine itself ran slower for some steps: before each step the load generator times a fixed piece of CPU work in its own thread's CPU time "+
+		"(hashing, the best of three tries; waiting for a core does not count, so a busy machine does not slow it but a slower one does), "+
+		"and the route is flagged when the slowest of these is more than %s over the fastest.\n\n", pct(kneeNoise), pct(cpuNoise), busyCores, pct(speedNoise))
+	w("| Route | Service knees | Apart | Baseline knees | Apart | Service CPU ms/req | Apart | Baseline CPU ms/req | Apart | Other processes, cores (mean / max) | Steal | Load (max) | Calibration ms (fastest–slowest) | Apart | Flagged |\n")
+	w("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	var worstKnee, worstCPU, other, wall float64
+	fastest, slowest := time.Duration(math.MaxInt64), time.Duration(0)
 	flagged := 0
 	for _, r := range res.routes {
 		n := r.noise()
@@ -411,9 +433,17 @@ func (res runResult) noiseMarkdown(w func(string, ...any)) {
 			flags = "**" + strings.Join(n.Flags, "; ") + "**"
 			flagged++
 		}
-		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f / %.2f | %.2f | %.2f | %s |\n", r.route.name,
+		cal := "–"
+		if n.SlowestCal > 0 {
+			cal = fmt.Sprintf("%s–%s", msPerReq(n.FastestCal), msPerReq(n.SlowestCal))
+		}
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f / %.2f | %.2f | %.2f | %s | %s | %s |\n", r.route.name,
 			kneesOf(r.serviceRuns), pct(n.ServiceKnee), kneesOf(r.baselineRuns), pct(n.BaselineKnee),
-			sc, pct(n.ServiceCPU), bc, pct(n.BaselineCPU), n.OtherMean, n.OtherMax, n.StealMean, n.LoadMax, flags)
+			sc, pct(n.ServiceCPU), bc, pct(n.BaselineCPU), n.OtherMean, n.OtherMax, n.StealMean, n.LoadMax, cal, pct(n.Speed), flags)
+		if n.SlowestCal > 0 {
+			fastest = min(fastest, n.FastestCal)
+			slowest = max(slowest, n.SlowestCal)
+		}
 		worstKnee = max(worstKnee, n.ServiceKnee, n.BaselineKnee)
 		worstCPU = max(worstCPU, n.ServiceCPU, n.BaselineCPU)
 		for _, l := range append(slices.Clone(r.serviceRuns), r.baselineRuns...) {
@@ -427,6 +457,10 @@ func (res runResult) noiseMarkdown(w func(string, ...any)) {
 	}
 	if wall > 0 {
 		w("\nOver the whole run other processes kept %.2f of %d cores busy on average during the steps.", other/wall, res.machine.Cores)
+	}
+	if slowest > 0 {
+		w(" The calibration took %s–%s ms over the run's steps (%s apart).", msPerReq(fastest), msPerReq(slowest),
+			pct(float64(slowest)/float64(fastest)-1))
 	}
 	if o.ladders > 1 {
 		w(" Knees agreed within %s and CPU per request within %s (the worst route, either side); %d of %d route(s) flagged.",

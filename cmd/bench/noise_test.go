@@ -168,6 +168,7 @@ func TestEveryRateShowsTheGeneratorAndTheCoresBusy(t *testing.T) {
 	l := ladderOf(2*ms, ms, 100, true)
 	l.Steps[0].CPU.Generator = 50 * ms // 0.5 ms for each of 100 requests
 	l.Steps[0].CPU.Ours = 8 * time.Second
+	l.Steps[0].Calibration = 9876 * time.Microsecond
 	r := routeResult{route: route{key: "x", name: "X"}, serviceRuns: []ladder{l}, baselineRuns: []ladder{ladderOf(ms, ms, 100, true)}}
 	r.service, r.baseline = r.serviceRuns[0], r.baselineRuns[0]
 	r.cpu = compareCPU(r.serviceRuns, r.baselineRuns)
@@ -185,7 +186,39 @@ func TestEveryRateShowsTheGeneratorAndTheCoresBusy(t *testing.T) {
 	if !strings.Contains(header, "| Load generator ms/req | Cores busy |") || cells(sep) != cells(header) || cells(row) != cells(header) {
 		t.Fatalf("header, separator and row disagree:\n%s\n%s\n%s", header, sep, row)
 	}
-	if !strings.Contains(row, "| 2.00 + 1.00 (0.00) = 3.00 | 0.50 | 1.60 | 0.20 (1.50) |") {
-		t.Errorf("row %q: want CPU 3.00, generator 0.50, cores busy 1.60 (8 s over 5), other 0.20", row)
+	if !strings.Contains(row, "| 2.00 + 1.00 (0.00) = 3.00 | 0.50 | 1.60 | 0.20 (1.50) | 9.88 |") {
+		t.Errorf("row %q: want CPU 3.00, generator 0.50, cores busy 1.60 (8 s over 5), other 0.20, calibration 9.88 ms", row)
+	}
+}
+
+// A route whose steps found the machine slower (a fixed piece of work
+// took longer before some of them) is flagged, with the spread shown; one
+// within the bound is not.
+func TestNoiseFlagsAMachineThatRanSlower(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	withCal := func(l ladder, cals ...time.Duration) ladder {
+		for i := range l.Steps {
+			l.Steps[i].Calibration = cals[i]
+		}
+		return l
+	}
+	r := routeResult{route: route{key: "x", name: "X"},
+		serviceRuns:  []ladder{withCal(ladderOf(ms, ms, 100, true, 200, true), 10*ms, 10*ms)},
+		baselineRuns: []ladder{withCal(ladderOf(ms, ms, 100, true, 200, true), 10*ms, 12500*time.Microsecond)}}
+	n := r.noise()
+	if n.Speed != 0.25 || n.FastestCal != 10*ms || n.SlowestCal != 12500*time.Microsecond {
+		t.Errorf("speed spread %v (%s–%s), want 25%% (10–12.5 ms)", n.Speed, n.FastestCal, n.SlowestCal)
+	}
+	if flags := strings.Join(n.Flags, "; "); flags != "machine speed varied: calibration 25% apart" {
+		t.Errorf("flags %q", flags)
+	}
+	r.baselineRuns = []ladder{withCal(ladderOf(ms, ms, 100, true, 200, true), 10*ms, 11*ms)}
+	if n := r.noise(); n.Speed < 0.0999 || n.Speed > 0.1001 || len(n.Flags) != 0 {
+		t.Errorf("10%% apart: spread %v, flags %v, want shown and not flagged", n.Speed, n.Flags)
+	}
+	md := runResult{options: options{maxQueries: 5, ladders: 1}, routes: []routeResult{r}}.markdown()
+	if !strings.Contains(md, "| 10.00–11.00 | 10% | no |") || !strings.Contains(md, "The calibration took 10.00–11.00 ms over the run's steps (10% apart).") {
+		t.Errorf("noise section without the calibration:\n%s", md)
 	}
 }

@@ -306,11 +306,12 @@ func (res runResult) markdown() string {
 		"Peak RSS is the server's during that step; \"after overload\" marks bisection steps, run after a rate past the knee, whose memory may be what that rate left behind. " +
 		"Each route's run starts with freshly started servers. CPU: milliseconds per successful request of the server's process and of PostgreSQL (in brackets its own processes' part); " +
 		"load generator: the benchmark's own process, milliseconds per successful request (the same work on both sides); " +
+		"calibration: how long a fixed piece of CPU work took the load generator just before the step, in its thread's own CPU time (longer: the machine itself was slower); " +
 		"cores busy: the cores the benchmark's processes kept busy (both servers, PostgreSQL and the load generator): when the machine's CPU is what stops a side, its knee comes near the same figure on both sides; " +
 		"other: the cores other processes on the machine kept busy during the step, and the 1-minute load average at its end.\n\n")
 	for _, r := range res.routes {
-		w("### %s\n\n| Server | Run | Rate | Requests | Throughput | p50 | p95 | p99 | Max | Errors | Peak RSS | CPU ms/req (server + PostgreSQL) | Load generator ms/req | Cores busy | Other cores (load) | Healthy |\n"+
-			"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", r.route.name)
+		w("### %s\n\n| Server | Run | Rate | Requests | Throughput | p50 | p95 | p99 | Max | Errors | Peak RSS | CPU ms/req (server + PostgreSQL) | Load generator ms/req | Cores busy | Other cores (load) | Calibration ms | Healthy |\n"+
+			"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n", r.route.name)
 		var ladders []struct {
 			name string
 			l    ladder
@@ -345,7 +346,10 @@ func (res runResult) markdown() string {
 				if s.AfterOverload {
 					healthy += " (after overload)"
 				}
-				cpu, gen, busy, other := "–", "–", "–", "–"
+				cpu, gen, busy, other, cal := "–", "–", "–", "–", "–"
+				if s.Calibration > 0 {
+					cal = msPerReq(s.Calibration)
+				}
 				if c, ok := stepCost(s); ok {
 					cpu = fmt.Sprintf("%s + %s = %s", msPerReq(c.Server), pgCost(c), msPerReq(c.Total()))
 					gen = msPerReq(c.Generator)
@@ -354,8 +358,8 @@ func (res runResult) markdown() string {
 					busy = fmt.Sprintf("%.2f", s.CPU.OursCores())
 					other = fmt.Sprintf("%.2f (%.2f)", s.CPU.OtherCores(), s.CPU.Load1)
 				}
-				w("| %s | %d | %d | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", side.name, s.Run+1, s.Rate, s.Requests, s.Throughput,
-					ms(s.P50), ms(s.P95), ms(s.P99), ms(s.Max), errs, mib(s.PeakRSS), cpu, gen, busy, other, healthy)
+				w("| %s | %d | %d | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", side.name, s.Run+1, s.Rate, s.Requests, s.Throughput,
+					ms(s.P50), ms(s.P95), ms(s.P99), ms(s.Max), errs, mib(s.PeakRSS), cpu, gen, busy, other, cal, healthy)
 			}
 		}
 		w("\n")
