@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -244,4 +245,43 @@ func climbTagged(t *testing.T, o options, r route, url string) (ladder, []int) {
 		tried = append(tried, s.Rate)
 	}
 	return l, tried
+}
+
+// A server started again after a rate it could not keep up with is warmed
+// up before the next step: to the last healthy rate, or, when no rate has
+// been healthy yet (a second ladder whose first rung failed), to the rate
+// about to be measured, never only at the lowest rate.
+func TestFreshServerWarmsUpToTheNextRateWhenNoneWasHealthy(t *testing.T) {
+	t.Parallel()
+	// At 40 and over, every other answer fails: the rate is not healthy,
+	// but a warm-up there is still answered.
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n, _ := strconv.Atoi(r.Header.Get("X-Rate")); n >= 40 && served.Add(1)%2 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	var rate atomic.Int64
+	var events []string
+	o := options{rates: []int{40, 80}, below: []int{10, 20}, warmFrom: 10, step: 300 * time.Millisecond, warmup: 200 * time.Millisecond, refine: 1}
+	l, err := climb(context.Background(), o, route{key: "test", expect: 200, budget: time.Second}, func(uint64) vegeta.Target {
+		return vegeta.Target{Method: "GET", URL: srv.URL, Header: http.Header{"X-Rate": {strconv.FormatInt(rate.Load(), 10)}}}
+	}, func(r int) error {
+		rate.Store(int64(r))
+		events = append(events, "prepare "+strconv.Itoa(r))
+		return nil
+	}, serverHooks{recover: func() error { events = append(events, "restart"); return nil }}, func(step) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Knee == nil || l.Knee.Rate != 30 {
+		t.Fatalf("knee %v, want 30", l.Knee)
+	}
+	// 40 fails twice (each time a restart), 20 is healthy, 30 is healthy, 40... not tried again (refine 1).
+	// After each restart: a warm-up to the rate tried next, then its step.
+	want := "prepare 40, restart, prepare 40, prepare 40, restart, prepare 20, prepare 20, prepare 30"
+	if got := strings.Join(events, ", "); got != want {
+		t.Errorf("events:\n%s\nwant:\n%s", got, want)
+	}
 }

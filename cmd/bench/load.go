@@ -159,7 +159,24 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 	var l ladder
 	overloaded := false
 	good, bad := 0, 0 // the highest healthy rate so far, the lowest unhealthy
+	fresh := false    // the server was just started again and not yet warmed up
 	try := func(rate int) (step, error) {
+		if fresh {
+			// Warmed up to the last healthy rate, the state the climb had
+			// reached before the overload; or, when no rate has been
+			// healthy yet (a second ladder whose first rung failed), to
+			// the rate about to be measured, as a ladder's first warm-up
+			// is: a process warmed only at the lowest rate meets the step
+			// cold and measures its own start.
+			top := good
+			if top == 0 {
+				top = rate
+			}
+			if err := warm(ctx, o, r, next, prepare, top); err != nil {
+				return step{}, err
+			}
+			fresh = false
+		}
 		if prepare != nil {
 			if err := prepare(rate); err != nil {
 				return step{}, err
@@ -186,11 +203,7 @@ func climb(ctx context.Context, o options, r route, next func(uint64) vegeta.Tar
 			if err := srv.recover(); err != nil {
 				return s, err
 			}
-			// Warmed up to the last healthy rate, the state the climb had
-			// reached before the overload.
-			if err := warm(ctx, o, r, next, prepare, good); err != nil {
-				return s, err
-			}
+			fresh = true // warmed up before the next step (above)
 		} else {
 			overloaded = overloaded || !s.Healthy
 		}
