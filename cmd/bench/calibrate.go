@@ -22,8 +22,9 @@ const speedNoise = 0.15
 // calibrate times a fixed piece of CPU work in the CPU time of the one
 // thread that does it, so waiting for a core does not count: the best of
 // three tries, in the same units on both sides and at every step. A
-// machine that has become slower takes longer; one that is only busy
-// does not.
+// machine that has become slower (a neighbour on the host, a lower clock,
+// a busy sibling of the same core) takes longer; waiting for a core does
+// not count.
 func calibrate() time.Duration {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

@@ -236,7 +236,11 @@ type routeNoise struct {
 	StealMean                 float64 // cores' worth the hypervisor took
 	LoadMax                   float64 // the highest 1-minute load average at a step's end
 	// Speed is the spread of the calibrations before the route's steps
-	// (-1: fewer than two); SlowestCal and FastestCal their extremes.
+	// (-1: fewer than two): the slower over the faster of their 10th and
+	// 90th percentiles, FastestCal and SlowestCal (of the lowest and the
+	// highest with fewer than five), so that one step that met a
+	// passing interruption does not flag the route while a slower stretch
+	// of several does.
 	Speed                  float64
 	FastestCal, SlowestCal time.Duration
 	Flags                  []string
@@ -274,10 +278,6 @@ func (r routeResult) noise() routeNoise {
 		for _, s := range l.Steps {
 			if s.Calibration > 0 {
 				cals = append(cals, float64(s.Calibration))
-				if n.FastestCal == 0 || s.Calibration < n.FastestCal {
-					n.FastestCal = s.Calibration
-				}
-				n.SlowestCal = max(n.SlowestCal, s.Calibration)
 			}
 			if !s.CPU.Valid() {
 				continue
@@ -292,8 +292,16 @@ func (r routeResult) noise() routeNoise {
 	if wall > 0 {
 		n.OtherMean, n.StealMean = other/wall, steal/wall
 	}
+	if len(cals) > 0 {
+		slices.Sort(cals)
+		lo, hi := 0, len(cals)-1
+		if len(cals) >= 5 {
+			lo, hi = len(cals)/10, len(cals)-1-len(cals)/10
+		}
+		n.FastestCal, n.SlowestCal = time.Duration(cals[lo]), time.Duration(cals[hi])
+	}
 	if len(cals) > 1 {
-		n.Speed = spread(cals...)
+		n.Speed = float64(n.SlowestCal)/float64(n.FastestCal) - 1
 	}
 	for _, side := range []struct {
 		name string
@@ -416,8 +424,8 @@ func (res runResult) noiseMarkdown(w func(string, ...any)) {
 		"kept more than %.2f cores busy on average during its steps, "+
 		"or the machine itself ran slower for some steps: before each step the load generator times a fixed piece of CPU work in its own thread's CPU time "+
 		"(hashing, the best of three tries; waiting for a core does not count, so a busy machine does not slow it but a slower one does), "+
-		"and the route is flagged when the slowest of these is more than %s over the fastest.\n\n", pct(kneeNoise), pct(cpuNoise), busyCores, pct(speedNoise))
-	w("| Route | Service knees | Apart | Baseline knees | Apart | Service CPU ms/req | Apart | Baseline CPU ms/req | Apart | Other processes, cores (mean / max) | Steal | Load (max) | Calibration ms (fastest–slowest) | Apart | Flagged |\n")
+		"and the route is flagged when their 90th percentile is more than %s over their 10th (shown: 10th–90th percentile).\n\n", pct(kneeNoise), pct(cpuNoise), busyCores, pct(speedNoise))
+	w("| Route | Service knees | Apart | Baseline knees | Apart | Service CPU ms/req | Apart | Baseline CPU ms/req | Apart | Other processes, cores (mean / max) | Steal | Load (max) | Calibration ms (10th–90th percentile) | Apart | Flagged |\n")
 	w("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	var worstKnee, worstCPU, other, wall float64
 	fastest, slowest := time.Duration(math.MaxInt64), time.Duration(0)
@@ -459,7 +467,7 @@ func (res runResult) noiseMarkdown(w func(string, ...any)) {
 		w("\nOver the whole run other processes kept %.2f of %d cores busy on average during the steps.", other/wall, res.machine.Cores)
 	}
 	if slowest > 0 {
-		w(" The calibration took %s–%s ms over the run's steps (%s apart).", msPerReq(fastest), msPerReq(slowest),
+		w(" The routes' calibrations (10th–90th percentile) ran from %s to %s ms (%s apart).", msPerReq(fastest), msPerReq(slowest),
 			pct(float64(slowest)/float64(fastest)-1))
 	}
 	if o.ladders > 1 {

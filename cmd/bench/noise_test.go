@@ -217,8 +217,28 @@ func TestNoiseFlagsAMachineThatRanSlower(t *testing.T) {
 	if n := r.noise(); n.Speed < 0.0999 || n.Speed > 0.1001 || len(n.Flags) != 0 {
 		t.Errorf("10%% apart: spread %v, flags %v, want shown and not flagged", n.Speed, n.Flags)
 	}
+	// One step in ten slower is a passing interruption, not flagged; two
+	// in ten are a slower stretch.
+	tenSteps := func(slow ...time.Duration) ladder {
+		l := ladderOf(ms, ms, 10, true, 20, true, 30, true, 40, true, 50, true, 60, true, 70, true, 80, true, 90, true, 100, true)
+		for i := range l.Steps {
+			l.Steps[i].Calibration = 10 * ms
+			if i < len(slow) {
+				l.Steps[i].Calibration = slow[i]
+			}
+		}
+		return l
+	}
+	once := routeResult{serviceRuns: []ladder{tenSteps(20 * ms)}}
+	if n := once.noise(); n.Speed != 0 || len(n.Flags) != 0 || n.SlowestCal != 10*ms {
+		t.Errorf("one slow step of ten: spread %v (%s–%s), flags %v: want none", n.Speed, n.FastestCal, n.SlowestCal, n.Flags)
+	}
+	twice := routeResult{serviceRuns: []ladder{tenSteps(20*ms, 20*ms)}}
+	if n := twice.noise(); n.Speed != 1 || len(n.Flags) != 1 {
+		t.Errorf("two slow steps of ten: spread %v, flags %v: want 100%%, flagged", n.Speed, n.Flags)
+	}
 	md := runResult{options: options{maxQueries: 5, ladders: 1}, routes: []routeResult{r}}.markdown()
-	if !strings.Contains(md, "| 10.00–11.00 | 10% | no |") || !strings.Contains(md, "The calibration took 10.00–11.00 ms over the run's steps (10% apart).") {
+	if !strings.Contains(md, "| 10.00–11.00 | 10% | no |") || !strings.Contains(md, "The routes' calibrations (10th–90th percentile) ran from 10.00 to 11.00 ms (10% apart).") {
 		t.Errorf("noise section without the calibration:\n%s", md)
 	}
 }
