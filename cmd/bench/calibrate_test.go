@@ -30,7 +30,34 @@ func TestCalibrationCountsCPUTimeOfTheWork(t *testing.T) {
 	if end, _ := threadCPU(); end-start > 20*time.Millisecond {
 		t.Errorf("sleeping 50 ms counted %s of CPU time", end-start)
 	}
-	if c := calibrate(); c <= 0 || c > time.Second {
-		t.Errorf("calibrate: %s", c)
+	quiet := calibrate()
+	if quiet <= 0 || quiet > time.Second {
+		t.Fatalf("calibrate: %s", quiet)
+	}
+	// Another thread of the process kept busy meanwhile is not counted
+	// (a clock of the whole process would about double the figure).
+	stop := make(chan struct{})
+	spinning := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		close(spinning)
+		x := 1
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for i := range 100_000 {
+				x = x*31 + i
+			}
+		}
+	}()
+	<-spinning
+	busy := calibrate()
+	close(stop)
+	if busy > quiet*3/2 {
+		t.Errorf("calibrate with another thread busy: %s, quiet %s: the other thread's CPU was counted", busy, quiet)
 	}
 }

@@ -237,8 +237,8 @@ type routeNoise struct {
 	LoadMax                   float64 // the highest 1-minute load average at a step's end
 	// Speed is the spread of the calibrations before the route's steps
 	// (-1: fewer than two): the slower over the faster of their 10th and
-	// 90th percentiles, FastestCal and SlowestCal (of the lowest and the
-	// highest with fewer than five), so that one step that met a
+	// 90th percentiles, FastestCal and SlowestCal (the lowest and the
+	// highest with fewer than ten), so that one step in ten that met a
 	// passing interruption does not flag the route while a slower stretch
 	// of several does.
 	Speed                  float64
@@ -295,7 +295,7 @@ func (r routeResult) noise() routeNoise {
 	if len(cals) > 0 {
 		slices.Sort(cals)
 		lo, hi := 0, len(cals)-1
-		if len(cals) >= 5 {
+		if len(cals) >= 10 {
 			lo, hi = len(cals)/10, len(cals)-1-len(cals)/10
 		}
 		n.FastestCal, n.SlowestCal = time.Duration(cals[lo]), time.Duration(cals[hi])
@@ -423,8 +423,8 @@ func (res runResult) noiseMarkdown(w func(string, ...any)) {
 		"other processes (the machine's busy time from `/proc/stat` minus the benchmark's own processes: both servers, PostgreSQL, the load generator) "+
 		"kept more than %.2f cores busy on average during its steps, "+
 		"or the machine itself ran slower for some steps: before each step the load generator times a fixed piece of CPU work in its own thread's CPU time "+
-		"(hashing, the best of three tries; waiting for a core does not count, so a busy machine does not slow it but a slower one does), "+
-		"and the route is flagged when their 90th percentile is more than %s over their 10th (shown: 10th–90th percentile).\n\n", pct(kneeNoise), pct(cpuNoise), busyCores, pct(speedNoise))
+		"(hashing, the best of three tries, just before the step; waiting for a core does not count, a slower machine does: a neighbour on the host taking caches or memory bandwidth, a lower clock), "+
+		"and the route is flagged when their 90th percentile is more than %s over their 10th (shown: 10th–90th percentile; with fewer than ten steps, the fastest and slowest).\n\n", pct(kneeNoise), pct(cpuNoise), busyCores, pct(speedNoise))
 	w("| Route | Service knees | Apart | Baseline knees | Apart | Service CPU ms/req | Apart | Baseline CPU ms/req | Apart | Other processes, cores (mean / max) | Steal | Load (max) | Calibration ms (10th–90th percentile) | Apart | Flagged |\n")
 	w("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	var worstKnee, worstCPU, other, wall float64
@@ -463,16 +463,21 @@ func (res runResult) noiseMarkdown(w func(string, ...any)) {
 			}
 		}
 	}
+	// After the table, a paragraph of its own (a line straight after the
+	// last row would read as another row).
+	var summary []string
 	if wall > 0 {
-		w("\nOver the whole run other processes kept %.2f of %d cores busy on average during the steps.", other/wall, res.machine.Cores)
+		summary = append(summary, fmt.Sprintf("Over the whole run other processes kept %.2f of %d cores busy on average during the steps.", other/wall, res.machine.Cores))
 	}
 	if slowest > 0 {
-		w(" The routes' calibrations (10th–90th percentile) ran from %s to %s ms (%s apart).", msPerReq(fastest), msPerReq(slowest),
-			pct(float64(slowest)/float64(fastest)-1))
+		summary = append(summary, fmt.Sprintf("The routes' calibrations (10th–90th percentile) ran from %s to %s ms (%s apart).", msPerReq(fastest), msPerReq(slowest),
+			pct(float64(slowest)/float64(fastest)-1)))
 	}
 	if o.ladders > 1 {
-		w(" Knees agreed within %s and CPU per request within %s (the worst route, either side); %d of %d route(s) flagged.",
-			pct(worstKnee), pct(worstCPU), flagged, len(res.routes))
+		summary = append(summary, fmt.Sprintf("Knees agreed within %s and CPU per request within %s (the worst route, either side); %d of %d route(s) flagged.",
+			pct(worstKnee), pct(worstCPU), flagged, len(res.routes)))
 	}
-	w("\n")
+	if len(summary) > 0 {
+		w("\n%s\n", strings.Join(summary, " "))
+	}
 }

@@ -305,7 +305,7 @@ func (res runResult) markdown() string {
 	w("\n## Every rate\n\nA rate that was not healthy was run a second time before the climb stopped; \"second try\" marks those. " +
 		"Peak RSS is the server's during that step; \"after overload\" marks bisection steps, run after a rate past the knee, whose memory may be what that rate left behind. " +
 		"Each route's run starts with freshly started servers. CPU: milliseconds per successful request of the server's process and of PostgreSQL (in brackets its own processes' part); " +
-		"load generator: the benchmark's own process, milliseconds per successful request (the same work on both sides); " +
+		"load generator: the benchmark's own process, milliseconds per successful request (sending, timing and counting: the same work per request on both sides below the knee); " +
 		"calibration: how long a fixed piece of CPU work took the load generator just before the step, in its thread's own CPU time (longer: the machine itself was slower); " +
 		"cores busy: the cores the benchmark's processes kept busy (both servers, PostgreSQL and the load generator): when the machine's CPU is what stops a side, its knee comes near the same figure on both sides; " +
 		"other: the cores other processes on the machine kept busy during the step, and the 1-minute load average at its end.\n\n")

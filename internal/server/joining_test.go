@@ -268,6 +268,15 @@ func TestRemindersAtEachOffsetOnce(t *testing.T) {
 	// The second booking below is made 3.5 hours ahead: inside the default
 	// 12-hour notice, so this test books under a shorter one.
 	ts := MustServer(t, nil, nil, map[string]string{"BOOKING_MIN_NOTICE": "1h"})
+	// The session is at 10am (UTC, 10 or 11am in the UK), so the 2-hour
+	// reminder goes the same morning and says "today" whatever the hour
+	// the test runs at: from a session at 1am it went the evening before.
+	now := ts.clock.Now()
+	ten := time.Date(now.Year(), now.Month(), now.Day(), 10, 0, 0, 0, time.UTC)
+	if !ten.After(now) {
+		ten = ten.AddDate(0, 0, 1)
+	}
+	ts.clock.Advance(ten.Sub(now))
 	ctx := context.Background()
 	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
 	cb := ts.NewBrowser(t)
