@@ -193,7 +193,8 @@ type stepCPU struct {
 	// that exited during the step), which serves no request in particular.
 	Server, Postgres, PostgresBackground time.Duration
 	// Generator is the benchmark's own process: the load generator (and
-	// its bookkeeping), the same work per request on both sides.
+	// its bookkeeping), the same work per request on both sides below the
+	// knee (past it the generator opens more connections).
 	Generator time.Duration
 	// Ours is every process of the benchmark (both servers, PostgreSQL,
 	// the load generator); Other is the rest of the machine's busy time,
