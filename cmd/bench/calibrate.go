@@ -23,8 +23,7 @@ const speedNoise = 0.15
 // thread that does it, so waiting for a core does not count: the best of
 // three tries, in the same units on both sides and at every step. A
 // machine that has become slower (a neighbour on the host, a lower clock,
-// a busy sibling of the same core) takes longer; waiting for a core does
-// not count.
+// a busy sibling of the same core) takes longer.
 func calibrate() time.Duration {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

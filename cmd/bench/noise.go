@@ -301,7 +301,7 @@ func (r routeResult) noise() routeNoise {
 		n.FastestCal, n.SlowestCal = time.Duration(cals[lo]), time.Duration(cals[hi])
 	}
 	if len(cals) > 1 {
-		n.Speed = float64(n.SlowestCal)/float64(n.FastestCal) - 1
+		n.Speed = spread(float64(n.FastestCal), float64(n.SlowestCal))
 	}
 	for _, side := range []struct {
 		name string
@@ -471,7 +471,7 @@ func (res runResult) noiseMarkdown(w func(string, ...any)) {
 	}
 	if slowest > 0 {
 		summary = append(summary, fmt.Sprintf("The routes' calibrations (10th–90th percentile) ran from %s to %s ms (%s apart).", msPerReq(fastest), msPerReq(slowest),
-			pct(float64(slowest)/float64(fastest)-1)))
+			pct(spread(float64(fastest), float64(slowest)))))
 	}
 	if o.ladders > 1 {
 		summary = append(summary, fmt.Sprintf("Knees agreed within %s and CPU per request within %s (the worst route, either side); %d of %d route(s) flagged.",
