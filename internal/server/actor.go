@@ -95,16 +95,24 @@ func sessionRead(next http.Handler) http.Handler {
 	})
 }
 
-// prefetchPages asks for a page's statement to be sent with the session's
+// prefetchPages asks for a page's statements to be sent with the session's
 // read, in its round trip (store.Prefetch), on the pages people reload all
-// day whose statement needs only the signed-in account: the coach's week.
-// The page takes the rows only after its own checks (store.PrefetchedWeek).
+// day whose statements need only the signed-in person: the coach's week
+// and a trainee's or referrer's own page. The page takes the rows only
+// after its own checks (store.PrefetchedWeek, store.PrefetchedYourPage).
 func (s *Server) prefetchPages(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Path == "/staff/calendar" {
-			if memo := store.SessionReadFrom(r.Context()); memo != nil {
-				from, to, _ := s.calendarRange(r)
-				memo.Prefetch = store.CoachWeekPrefetch(from, to)
+		if r.Method == http.MethodGet {
+			switch r.URL.Path {
+			case "/staff/calendar":
+				if memo := store.SessionReadFrom(r.Context()); memo != nil {
+					from, to, _ := s.calendarRange(r)
+					memo.Prefetch = store.CoachWeekPrefetch(from, to)
+				}
+			case "/your-referrals":
+				if memo := store.SessionReadFrom(r.Context()); memo != nil {
+					memo.Prefetch = store.YourPagePrefetch()
+				}
 			}
 		}
 		next.ServeHTTP(w, r)

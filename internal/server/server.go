@@ -91,7 +91,7 @@ func New(d Deps) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	ss := store.NewSessionStore(d.Store.Pool(), sessStaffID, 10*time.Minute)
+	ss := store.NewSessionStore(d.Store.Pool(), sessStaffID, sessPublicEmail, 10*time.Minute)
 	m := d.Metrics
 	if m == nil {
 		m = telemetry.NewMetrics()

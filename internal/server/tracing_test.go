@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -219,5 +220,66 @@ func TestBatchTracing(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A trainee's own page is read in the session's round trip: one database
+// span under the request's, the session's statement and the page's two.
+// A session whose address has no column yet (saved before it was added)
+// gets the same page from the page's own read.
+func TestYourPageReadWithTheSession(t *testing.T) {
+	t.Parallel()
+	ts, exp := tracedServer(t)
+	const email = "read.with.session@example.org"
+	ts.MustReferral(t, "RWS-0001", email, "", 0, 0)
+	b := ts.NewBrowser(t)
+	b.SignInPublic(t, email)
+	b.Get(t, "/your-referrals") // the flash of signing in is shown and gone
+	dbSpans := func() []tracetest.SpanStub {
+		spans := exp.GetSpans()
+		var server *tracetest.SpanStub
+		for i, s := range spans {
+			if s.SpanKind.String() == "server" && s.Name == "GET /your-referrals" {
+				server = &spans[i]
+			}
+		}
+		if server == nil {
+			t.Fatalf("no server span; spans: %v", spanNames(spans))
+		}
+		var out []tracetest.SpanStub
+		for _, s := range spans {
+			if s.Parent.SpanID() == server.SpanContext.SpanID() && hasAttr(s.Attributes, "db.system.name", "postgresql") {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+
+	exp.Reset()
+	if g := b.Get(t, "/your-referrals"); g.Status != http.StatusOK || !strings.Contains(g.Body, "RWS-0001") {
+		t.Fatalf("the trainee's page: %d, lists the referral: %v", g.Status, strings.Contains(g.Body, "RWS-0001"))
+	}
+	spans := dbSpans()
+	if len(spans) != 1 || spans[0].Name != "db BATCH" {
+		t.Fatalf("database spans %v: want one batch (one round trip)", spanNames(spans))
+	}
+	var texts []string
+	for _, e := range spans[0].Events {
+		texts = append(texts, attrValue(e.Attributes, "db.query.text"))
+	}
+	if len(texts) != 3 || !strings.Contains(texts[0], "FROM sessions") || !strings.Contains(texts[1], "FROM referrals") ||
+		!strings.Contains(texts[2], "FROM workshop_registrations") {
+		t.Errorf("batch statements %q: want the session's, then the referrals' and registrations'", texts)
+	}
+
+	if _, err := ts.pool.Exec(t.Context(), `UPDATE sessions SET public_email = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	exp.Reset()
+	if g := b.Get(t, "/your-referrals"); g.Status != http.StatusOK || !strings.Contains(g.Body, "RWS-0001") {
+		t.Fatalf("the trainee's page of an older session: %d, lists the referral: %v", g.Status, strings.Contains(g.Body, "RWS-0001"))
+	}
+	if spans := dbSpans(); len(spans) != 2 {
+		t.Errorf("an older session's page: database spans %v, want the session's read and the page's own", spanNames(spans))
 	}
 }

@@ -38,11 +38,16 @@ func publicReferral(au policy.Audience, c store.ReferralCard, email string) web.
 // yourReferrals lists the referrals a signed-in trainee or referrer is part of.
 func (s *Server) yourReferrals(w http.ResponseWriter, r *http.Request) {
 	a := actorFrom(r.Context())
-	// Their referrals and their workshop registrations, in one round trip.
-	cards, regs, err := s.store.ReferralCardsAndRegistrations(r.Context(), a.Email)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
+	// Their referrals and their workshop registrations: read with the
+	// session (prefetchPages) when those rows are theirs, else now, in
+	// one round trip.
+	cards, regs, ok := store.PrefetchedYourPage(r.Context(), a.Email)
+	if !ok {
+		var err error
+		if cards, regs, err = s.store.ReferralCardsAndRegistrations(r.Context(), a.Email); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
 	refs := make([]web.PublicReferral, 0, len(cards))
 	for _, c := range cards {

@@ -118,8 +118,12 @@ type weekPrefetch struct {
 // whose session the request carries, in the session's own round trip
 // (see Prefetch); PrefetchedWeek hands it to the calendar.
 func CoachWeekPrefetch(from, to time.Time) *Prefetch {
-	return &Prefetch{SQL: coachWeekSessionSQL, Args: []any{from, to},
-		Read: func(rows pgx.Rows) (any, error) {
+	return &Prefetch{SQL: []string{coachWeekSessionSQL}, Args: []any{from, to},
+		Read: func(res pgx.BatchResults) (any, error) {
+			rows, err := res.Query()
+			if err != nil {
+				return nil, err
+			}
 			w, err := readWeek(rows)
 			return weekPrefetch{from: from, to: to, week: w}, err
 		}}

@@ -295,7 +295,9 @@ func TestPlansOnRealisticData(t *testing.T) {
 		{"coach's week read with the session: CoachWeekPrefetch", func() error {
 			p := store.CoachWeekPrefetch(now.AddDate(0, 0, -7), now)
 			log.mu.Lock()
-			log.stmts = append(log.stmts, loggedStatement{SQL: p.SQL, Args: append([]any{make([]byte, 32)}, p.Args...)})
+			for _, sql := range p.SQL {
+				log.stmts = append(log.stmts, loggedStatement{SQL: sql, Args: append([]any{make([]byte, 32)}, p.Args...)})
+			}
 			log.mu.Unlock()
 			return nil
 		}},
@@ -323,6 +325,14 @@ func TestPlansOnRealisticData(t *testing.T) {
 		{"trainee's page: ReferralCardsAndRegistrations", func() error {
 			_, _, err := st.ReferralCardsAndRegistrations(ctx, email)
 			return err
+		}},
+		{"trainee's page read with the session: YourPagePrefetch", func() error {
+			log.mu.Lock()
+			for _, sql := range store.YourPagePrefetch().SQL {
+				log.stmts = append(log.stmts, loggedStatement{SQL: sql, Args: []any{make([]byte, 32)}})
+			}
+			log.mu.Unlock()
+			return nil
 		}},
 		{"trainee's page: EmailsSentTo", func() error { _, err := st.EmailsSentTo(ctx, referralID, email); return err }},
 		{"trainee's page: SubmittedSummaries", func() error { _, err := st.SubmittedSummaries(ctx, referralID); return err }},

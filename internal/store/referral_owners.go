@@ -51,8 +51,15 @@ func (s *Store) ReferralCardsForEmail(ctx context.Context, email string) ([]Refe
 	return collectCards(rows)
 }
 
-const cardsForEmailSQL = `SELECT ` + cardColumns + ` FROM referrals
+const (
+	cardsForEmailSQL = `SELECT ` + cardColumns + ` FROM referrals
 	WHERE trainee_email = $1 OR referrer_email = $1 ORDER BY submitted_at DESC, id DESC`
+	// cardsForSessionSQL is cardsForEmailSQL for the person signed in to
+	// the session whose token hash is $1.
+	cardsForSessionSQL = `SELECT ` + cardColumns + ` FROM referrals
+	WHERE trainee_email = ` + SessionPublicEmail + ` OR referrer_email = ` + SessionPublicEmail + `
+	ORDER BY submitted_at DESC, id DESC`
+)
 
 func collectCards(rows pgx.Rows) ([]ReferralCard, error) {
 	defer rows.Close()
@@ -68,6 +75,69 @@ func collectCards(rows pgx.Rows) ([]ReferralCard, error) {
 		return nil, fmt.Errorf("referrals for email: %w", err)
 	}
 	return out, nil
+}
+
+// yourPage is a public person's own page as YourPagePrefetch read it.
+type yourPage struct {
+	cards []ReferralCard
+	regs  []RegistrationWithWorkshop
+}
+
+var yourPagePrefetch = &Prefetch{SQL: []string{cardsForSessionSQL, registrationsBySessionSQL},
+	Read: func(res pgx.BatchResults) (any, error) {
+		rows, err := res.Query()
+		if err != nil {
+			return nil, err
+		}
+		var p yourPage
+		if p.cards, err = collectCards(rows); err != nil {
+			return nil, err
+		}
+		if rows, err = res.Query(); err != nil {
+			return nil, err
+		}
+		if p.regs, err = collectRegistrationsWithWorkshop(rows); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}}
+
+// YourPagePrefetch reads what ReferralCardsAndRegistrations reads, for the
+// person signed in by email link to the request's session, in the
+// session's own round trip (see Prefetch); PrefetchedYourPage hands it out.
+func YourPagePrefetch() *Prefetch { return yourPagePrefetch }
+
+// PrefetchedYourPage is what YourPagePrefetch read with this request's
+// session, handed out for email (the address the request's own checks
+// found signed in) only when the session read in the same round trip was
+// nobody's staff account, and every row read is email's: a referral it is
+// the trainee or referrer of, a registration in its name. The statements
+// read the session row a moment after the session's own statement, so a
+// row of anyone else is never handed out, and nothing read at all (a
+// sign-out between them, a session saved before its address had a column
+// of its own, or a person with nothing yet) is not trusted either: the
+// page then reads for itself.
+func PrefetchedYourPage(ctx context.Context, email string) ([]ReferralCard, []RegistrationWithWorkshop, bool) {
+	memo := SessionReadFrom(ctx)
+	e := NormaliseEmail(email)
+	if memo == nil || memo.Staff != nil || e == "" {
+		return nil, nil, false
+	}
+	p, ok := memo.Prefetched.(yourPage)
+	if !ok || len(p.cards)+len(p.regs) == 0 {
+		return nil, nil, false
+	}
+	for _, c := range p.cards {
+		if c.Owners.TraineeEmail != e && c.Owners.ReferrerEmail != e {
+			return nil, nil, false
+		}
+	}
+	for _, x := range p.regs {
+		if x.Registration.Email != e {
+			return nil, nil, false
+		}
+	}
+	return p.cards, p.regs, true
 }
 
 // ReferralCardsAndRegistrations is ReferralCardsForEmail and

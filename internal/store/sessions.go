@@ -32,16 +32,19 @@ const SessionTouch = time.Minute
 type SessionStore struct {
 	*pgxstore.PostgresStore
 	pool *pgxpool.Pool
-	// StaffKey is the session key holding the staff member's id (int64).
-	staffKey string
-	codec    *SessionCodec
+	// staffKey is the session key holding the staff member's id (int64);
+	// emailKey the one holding a public person's verified address (string).
+	staffKey, emailKey string
+	codec              *SessionCodec
 }
 
 // NewSessionStore makes the store; expired sessions are swept every
-// cleanup (StopCleanup ends it).
-func NewSessionStore(pool *pgxpool.Pool, staffKey string, cleanup time.Duration) *SessionStore {
+// cleanup (StopCleanup ends it). staffKey and emailKey name the session
+// values kept in columns of their own beside the data (staff_id and
+// public_email), for statements that read the signed-in person's rows.
+func NewSessionStore(pool *pgxpool.Pool, staffKey, emailKey string, cleanup time.Duration) *SessionStore {
 	return &SessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(pool, cleanup), pool: pool, staffKey: staffKey,
-		codec: NewSessionCodec()}
+		emailKey: emailKey, codec: NewSessionCodec()}
 }
 
 // Codec is the codec the session manager must use with this store (scs's
@@ -69,23 +72,30 @@ type SessionRead struct {
 	Prefetched any
 }
 
-// Prefetch is a page's statement sent together with the session's read
+// Prefetch is a page's statements sent together with the session's read
 // (one round trip instead of two), for the pages people reload all day.
-// Its SQL takes the session's token hash as $1, reads the signed-in staff
-// member's id through SessionStaffID, and takes Args as $2 on. It runs
-// before anyone knows whether the session is valid, so its rows are
+// Each statement takes the session's token hash as $1, reads the signed-in
+// person through SessionStaffID or SessionPublicEmail, and takes Args as
+// $2 on; Read reads their results, one per statement, in order. They run
+// before anyone knows whether the session is valid, so their rows are
 // nobody's until the request's own checks have passed: the page takes them
-// (through a function such as PrefetchedWeek) only for the account those
+// (through a function such as PrefetchedWeek) only for the person those
 // checks passed, and reads for itself otherwise.
 type Prefetch struct {
-	SQL  string
+	SQL  []string
 	Args []any
-	Read func(pgx.Rows) (any, error)
+	Read func(pgx.BatchResults) (any, error)
 }
 
 // SessionStaffID is, inside a Prefetch's SQL, the staff id of the live
 // session whose token hash is $1 (NULL when there is none).
 const SessionStaffID = `(SELECT ps.staff_id FROM sessions ps WHERE ps.token_hash = $1 AND current_timestamp < ps.expiry)`
+
+// SessionPublicEmail is, inside a Prefetch's SQL, the verified address (in
+// lower case) of the person signed in by email link to the live session
+// whose token hash is $1 (NULL when there is none, or it is not known yet:
+// a session saved before the column was added).
+const SessionPublicEmail = `(SELECT ps.public_email FROM sessions ps WHERE ps.token_hash = $1 AND current_timestamp < ps.expiry)`
 
 type sessionReadKey struct{}
 
@@ -175,20 +185,23 @@ const sessionSQL = `SELECT s.data, s.expiry, ` + sessionStaffColumns + `
 func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, data *[]byte, expiry *time.Time) (StaffUser, any, error) {
 	b := &pgx.Batch{}
 	b.Queue(sessionSQL, key)
-	b.Queue(p.SQL, append([]any{key}, p.Args...)...)
+	args := append([]any{key}, p.Args...)
+	for _, sql := range p.SQL {
+		b.Queue(sql, args...)
+	}
 	res := s.pool.SendBatch(ctx, b)
 	defer res.Close()
 	u, err := scanStaff(sessionRow{row: res.QueryRow(), data: data, expiry: expiry})
 	if err != nil {
 		return u, nil, err
 	}
-	rows, err := res.Query()
-	if err != nil {
-		return u, nil, nil
+	// A statement Read did not read may have failed too: closing the
+	// batch reads what is left and says.
+	v, err := p.Read(res)
+	if err == nil {
+		err = res.Close()
 	}
-	v, err := p.Read(rows)
-	rows.Close()
-	if err != nil || rows.Err() != nil {
+	if err != nil {
 		return u, nil, nil
 	}
 	return u, v, nil
@@ -202,9 +215,14 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 		return nil
 	}
 	var staffID *int64
+	var email *string
 	if _, values, err := s.codec.Decode(b); err == nil {
 		if id, ok := values[s.staffKey].(int64); ok && id != 0 {
 			staffID = &id
+		}
+		if e, ok := values[s.emailKey].(string); ok && NormaliseEmail(e) != "" {
+			e = NormaliseEmail(e)
+			email = &e
 		}
 	}
 	// A session this request read is only updated: if signing out in
@@ -218,11 +236,13 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 		return nil
 	}
 	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token {
-		_, err = s.pool.Exec(ctx, `UPDATE sessions SET data = $2, expiry = $3, staff_id = $4 WHERE token_hash = $1`, sessionKey(token), b, expiry, staffID)
+		_, err = s.pool.Exec(ctx, `UPDATE sessions SET data = $2, expiry = $3, staff_id = $4, public_email = $5 WHERE token_hash = $1`,
+			sessionKey(token), b, expiry, staffID, email)
 	} else {
-		_, err = s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry, staff_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, staff_id = EXCLUDED.staff_id`,
-			sessionKey(token), b, expiry, staffID)
+		_, err = s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry, staff_id, public_email) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, staff_id = EXCLUDED.staff_id,
+				public_email = EXCLUDED.public_email`,
+			sessionKey(token), b, expiry, staffID, email)
 	}
 	if err != nil {
 		return fmt.Errorf("session commit: %w", err)

@@ -21,7 +21,7 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 	pool := testdb.NewPool(t)
 	st := store.New(pool)
 	coach := mustCoach(t, st, "sess@example.nhs.uk")
-	ss := store.NewSessionStore(pool, "staff_id", time.Hour)
+	ss := store.NewSessionStore(pool, "staff_id", "public_email", time.Hour)
 	t.Cleanup(ss.StopCleanup)
 
 	deadline := time.Now().Add(12 * time.Hour)
@@ -180,7 +180,7 @@ func TestSessionPrefetch(t *testing.T) {
 	st := store.New(pool)
 	coach := mustCoach(t, st, "prefetch@example.nhs.uk")
 	other := mustCoach(t, st, "prefetch.other@example.nhs.uk")
-	ss := store.NewSessionStore(pool, "staff_id", time.Hour)
+	ss := store.NewSessionStore(pool, "staff_id", "public_email", time.Hour)
 	t.Cleanup(ss.StopCleanup)
 	from := time.Date(2030, 3, 4, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 0, 7)
@@ -235,7 +235,7 @@ func TestSessionPrefetch(t *testing.T) {
 	}
 	lapsed := store.CoachWeekPrefetch(from, to)
 	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (`+lapsed.SQL+`) w`, append([]any{sha256Of("lapsed-tok")}, lapsed.Args...)...).Scan(&n); err != nil || n != 0 {
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (`+lapsed.SQL[0]+`) w`, append([]any{sha256Of("lapsed-tok")}, lapsed.Args...)...).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the week read through a lapsed session: %d rows (%v)", n, err)
 	}
 	// Rows of another coach are never handed out, whatever the session
@@ -262,13 +262,13 @@ func TestSessionPrefetch(t *testing.T) {
 	if _, _, ok := store.PrefetchedWeek(ctx, coach, from, to); ok {
 		t.Error("a week handed out outside a request")
 	}
-	broken := &store.Prefetch{SQL: `SELECT 1/0 WHERE $1::bytea IS NOT NULL`, Read: func(pgx.Rows) (any, error) { return "read", nil }}
+	broken := &store.Prefetch{SQL: []string{`SELECT 1/0 WHERE $1::bytea IS NOT NULL`}, Read: func(pgx.BatchResults) (any, error) { return "read", nil }}
 	if req, found := read("coach-tok", broken); !found || store.SessionReadFrom(req).Staff == nil || store.SessionReadFrom(req).Prefetched != nil {
 		t.Errorf("a failing prefetch: found %v, prefetched %v", found, store.SessionReadFrom(req).Prefetched)
 	}
 	// One that cannot even be prepared fails the whole batch: the session
 	// is then read alone.
-	unpreparable := &store.Prefetch{SQL: `SELECT * FROM no_such_table WHERE $1::bytea IS NOT NULL`, Read: func(pgx.Rows) (any, error) { return "read", nil }}
+	unpreparable := &store.Prefetch{SQL: []string{`SELECT * FROM no_such_table WHERE $1::bytea IS NOT NULL`}, Read: func(pgx.BatchResults) (any, error) { return "read", nil }}
 	if req, found := read("coach-tok", unpreparable); !found || store.SessionReadFrom(req).Staff == nil || store.SessionReadFrom(req).Prefetched != nil {
 		t.Errorf("an unpreparable prefetch: found %v, prefetched %v", found, store.SessionReadFrom(req).Prefetched)
 	}
@@ -278,4 +278,106 @@ func TestSessionPrefetch(t *testing.T) {
 func sha256Of(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
+}
+
+// A public person's own page is read in the session's round trip, through
+// the address kept beside the session's data, and handed out only for
+// that person's rows.
+func TestSessionPrefetchOfYourPage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.NewPool(t)
+	ss := store.NewSessionStore(pool, "staff_id", "public_email", time.Hour)
+	t.Cleanup(ss.StopCleanup)
+	for _, r := range []struct{ ref, trainee, referrer string }{
+		{"PF-1", "pat@example.org", ""},
+		{"PF-2", "sam@example.org", "pat@example.org"},
+		{"PF-3", "sam@example.org", ""},
+	} {
+		if _, err := pool.Exec(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email, referrer_email)
+			VALUES ($1, 'self', 'new', 'A Trainee', $2, nullif($3, ''))`, r.ref, r.trainee, r.referrer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var workshop int64
+	if err := pool.QueryRow(ctx, `INSERT INTO workshops (slug, title, starts_at, ends_at, mode, capacity, check_in_code)
+		VALUES ('pf-planning', 'Planning', now() + interval '1 day', now() + interval '1 day 2 hours', 'online', 10, 'PF01') RETURNING id`).Scan(&workshop); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO workshop_registrations (workshop_id, name, email, professional_group, region, grade)
+		VALUES ($1, 'Pat', 'pat@example.org', 'doctor', 'london', 'F1')`, workshop); err != nil {
+		t.Fatal(err)
+	}
+	signIn := func(token string, values map[string]any) {
+		expiry := time.Now().Add(time.Hour)
+		b, err := (scs.GobCodec{}).Encode(expiry, values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ss.CommitCtx(ctx, token, b, expiry); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The address is kept in lower case, as referrals and registrations
+	// hold it.
+	signIn("pat-tok", map[string]any{"public_email": " Pat@Example.org"})
+	var kept string
+	if err := pool.QueryRow(ctx, `SELECT public_email FROM sessions WHERE token_hash = $1`, sha256Of("pat-tok")).Scan(&kept); err != nil || kept != "pat@example.org" {
+		t.Fatalf("address beside the session: %q (%v)", kept, err)
+	}
+	read := func(token string) context.Context {
+		req := store.WithSessionRead(ctx)
+		store.SessionReadFrom(req).Prefetch = store.YourPagePrefetch()
+		if _, found, err := ss.FindCtx(req, token); err != nil || !found {
+			t.Fatalf("session %s: found %v, %v", token, found, err)
+		}
+		return req
+	}
+	req := read("pat-tok")
+	cards, regs, ok := store.PrefetchedYourPage(req, "pat@example.org")
+	direct, directRegs, err := store.New(pool).ReferralCardsAndRegistrations(ctx, "pat@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok || len(cards) != 2 || len(direct) != 2 || cards[0].Reference != direct[0].Reference || cards[1].Reference != direct[1].Reference ||
+		len(regs) != 1 || len(directRegs) != 1 || regs[0].Registration.ID != directRegs[0].Registration.ID || regs[0].Workshop.Slug != "pf-planning" {
+		t.Fatalf("prefetched %v %v (%v), read directly %v %v", cards, regs, ok, direct, directRegs)
+	}
+	// Only for the address the request's own checks found.
+	if _, _, ok := store.PrefetchedYourPage(req, "sam@example.org"); ok {
+		t.Error("one person's page was handed to another address")
+	}
+	if _, _, ok := store.PrefetchedYourPage(ctx, "pat@example.org"); ok {
+		t.Error("a page handed out outside a request")
+	}
+	// A row that is not the person's is never handed out, whatever read it
+	// (the statements read the session row a moment after the session's).
+	samReq := read(func() string { signIn("sam-tok", map[string]any{"public_email": "sam@example.org"}); return "sam-tok" }())
+	if _, _, ok := store.PrefetchedYourPage(samReq, "sam@example.org"); !ok {
+		t.Fatal("sam's own page was not handed to them")
+	}
+	if _, _, ok := store.PrefetchedYourPage(samReq, "pat@example.org"); ok {
+		t.Error("rows read for sam (one of them pat's as referrer) were handed to pat")
+	}
+	// A staff session reads nobody's page; nor does a session saved before
+	// its address had a column (nothing read is not trusted: the page reads
+	// for itself).
+	staffID := mustCoach(t, store.New(pool), "pf.coach@example.nhs.uk")
+	signIn("staff-tok", map[string]any{"staff_id": staffID})
+	if _, _, ok := store.PrefetchedYourPage(read("staff-tok"), "pat@example.org"); ok {
+		t.Error("a staff session's read was handed to a public address")
+	}
+	signIn("old-tok", map[string]any{"public_email": "pat@example.org"})
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET public_email = NULL WHERE token_hash = $1`, sha256Of("old-tok")); err != nil {
+		t.Fatal(err)
+	}
+	if c, r, ok := store.PrefetchedYourPage(read("old-tok"), "pat@example.org"); ok {
+		t.Errorf("nothing read was handed out as an empty page: %v %v", c, r)
+	}
+	// Signing out (the address removed) clears the column.
+	signIn("pat-tok", map[string]any{"flash": "bye"})
+	var gone *string
+	if err := pool.QueryRow(ctx, `SELECT public_email FROM sessions WHERE token_hash = $1`, sha256Of("pat-tok")).Scan(&gone); err != nil || gone != nil {
+		t.Errorf("address kept after it left the session: %v (%v)", gone, err)
+	}
 }

@@ -545,9 +545,16 @@ func (s *Store) WorkshopRegistrationsByEmail(ctx context.Context, email string) 
 	return collectRegistrationsWithWorkshop(rows)
 }
 
-const registrationsByEmailSQL = `SELECT ` + registrationColumns + `, ` + workshopColumns + `
+const (
+	registrationsByEmailSQL = `SELECT ` + registrationColumns + `, ` + workshopColumns + `
 	FROM workshop_registrations r JOIN workshops w ON w.id = r.workshop_id
 	WHERE r.email = $1 ORDER BY w.starts_at DESC, r.id`
+	// registrationsBySessionSQL is registrationsByEmailSQL for the person
+	// signed in to the session whose token hash is $1.
+	registrationsBySessionSQL = `SELECT ` + registrationColumns + `, ` + workshopColumns + `
+	FROM workshop_registrations r JOIN workshops w ON w.id = r.workshop_id
+	WHERE r.email = ` + SessionPublicEmail + ` ORDER BY w.starts_at DESC, r.id`
+)
 
 // collectRegistrationsWithWorkshop reads rows of registrationColumns
 // followed by workshopColumns.
