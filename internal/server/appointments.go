@@ -82,11 +82,23 @@ func (s *Server) traineeCare(ctx context.Context, c store.ReferralCard, au polic
 // coordinator booking for them.
 func (s *Server) bookForm(staff bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.bookingReferral(w, r, staff)
+		c, ok := s.cardByReference(w, r)
 		if !ok {
 			return
 		}
-		s.renderBook(w, r, http.StatusOK, c, staff, nil)
+		if staff {
+			ok = s.permitChange(w, r, policy.BookFor, "referral", c.Reference, c)
+		} else {
+			ok = s.permitReferral(w, r, policy.ViewReferral, c)
+		}
+		if !ok {
+			return
+		}
+		// The view's audit row goes with the page's reads, in one round
+		// trip (renderBookView, store.BookingPage).
+		v := s.bookingView(c, staff)
+		v.audit = true
+		s.renderBookView(w, r, http.StatusOK, c, v, nil)
 	}
 }
 

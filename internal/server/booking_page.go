@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"careers/internal/booking"
+	"careers/internal/policy"
 	"careers/internal/store"
 	"careers/internal/triage"
 	"careers/web"
@@ -39,6 +40,9 @@ type bookView struct {
 	moving     *store.Appointment
 	movingLate bool
 	reason     string
+	// audit: the view of the referral is not audited yet; the page writes
+	// its row with its own reads (store.BookingPage).
+	audit bool
 }
 
 // renderBook shows the booking page. Visiting it when nothing can be booked
@@ -46,21 +50,39 @@ type bookView struct {
 // the page again with the reason in the error summary, and the times that
 // are still free if booking is still possible.
 func (s *Server) renderBook(w http.ResponseWriter, r *http.Request, status int, c store.ReferralCard, staff bool, errs web.Errors) {
-	v := bookView{staff: staff, back: "/your-referrals/" + c.Reference, action: "/your-referrals/" + c.Reference + "/book"}
+	s.renderBookView(w, r, status, c, s.bookingView(c, staff), errs)
+}
+
+// bookingView is the booking page of c, for the trainee or for staff
+// booking on their behalf.
+func (s *Server) bookingView(c store.ReferralCard, staff bool) bookView {
 	if staff {
-		v.back, v.action = "/staff/referrals/"+c.Reference, "/staff/referrals/"+c.Reference+"/book"
+		return bookView{staff: true, back: "/staff/referrals/" + c.Reference, action: "/staff/referrals/" + c.Reference + "/book"}
 	}
-	s.renderBookView(w, r, status, c, v, errs)
+	return bookView{back: "/your-referrals/" + c.Reference, action: "/your-referrals/" + c.Reference + "/book"}
 }
 
 // renderBookView shows the free times a week at a time, grouped by day,
 // filtered by way of meeting, with those that match what the trainee told
-// us marked. Three statements: the referral with its coach and
-// preferences, and the coach's free times in the booking window (the
-// session and the referral's access check come before).
+// us marked. After the session and the referral's access check: the
+// referral with its coach and preferences, and the coach's free times in
+// the booking window, with the view's audit row in the same round trip
+// when v.audit says it is still to be written.
 func (s *Server) renderBookView(w http.ResponseWriter, r *http.Request, status int, c store.ReferralCard, v bookView, errs web.Errors) {
 	ctx := r.Context()
-	st, err := s.store.BookingStateByID(ctx, c.ID)
+	now := s.now()
+	win := s.window()
+	var st store.BookingState
+	var free []store.FreeSlot
+	var err error
+	if v.audit {
+		// The view's audit row, the referral and its coach's free times in
+		// one round trip; nothing is read unless the row is written.
+		e := s.auditEntry(ctx, string(policy.ViewReferral), "referral", c.Reference, store.OutcomeSuccess)
+		st, free, err = s.store.BookingPage(ctx, e, c.ID, win.From(now), win.To(now))
+	} else {
+		st, err = s.store.BookingStateByID(ctx, c.ID)
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -74,7 +96,6 @@ func (s *Server) renderBookView(w http.ResponseWriter, r *http.Request, status i
 		http.Redirect(w, r, v.back, http.StatusSeeOther)
 		return
 	}
-	win := s.window()
 	p := web.BookProps{Reference: c.Reference, Coach: st.CoachName, Back: v.back, Action: v.action, Errors: errs, Staff: v.staff,
 		Notice: win.NoticeText(), Horizon: win.HorizonText(), Blocked: !ok, MovingLate: v.movingLate, Reason: v.reason}
 	if v.moving != nil {
@@ -82,11 +103,11 @@ func (s *Server) renderBookView(w http.ResponseWriter, r *http.Request, status i
 		p.Moving = &row
 	}
 	if ok {
-		now := s.now()
-		free, err := s.store.FreeSlots(ctx, st.CoachID, win.From(now), win.To(now))
-		if err != nil {
-			s.serverError(w, r, err)
-			return
+		if !v.audit {
+			if free, err = s.store.FreeSlots(ctx, st.CoachID, win.From(now), win.To(now)); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
 		}
 		chosen, _ := strconv.ParseInt(r.PostFormValue("slot"), 10, 64)
 		fillWeek(&p, free, weekQuery{from: r.FormValue("from"), day: r.FormValue("day"), mode: r.FormValue("mode"), path: r.URL.Path, chosen: chosen},

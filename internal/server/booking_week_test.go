@@ -636,3 +636,47 @@ func TestRearrangeRace(t *testing.T) {
 		}
 	}
 }
+
+// Opening the booking page is audited as a view of the referral, once,
+// for the trainee and for a coordinator booking for them (the row goes
+// with the page's reads, store.BookingPage); someone else's is answered as
+// missing and audited as a refusal, with no view.
+func TestBookingPageViewIsAudited(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	coach := ts.MustStaff(t, "coach@example.nhs.uk", policy.Coach)
+	coord := ts.MustStaff(t, "coord@example.nhs.uk", policy.Coordinator)
+	trainee, _ := allocated(t, ts, "CR-AUDB-2345", "audb@example.com", coach.ID, 2)
+	addSlot(t, ts, coach.ID, ts.clock.Now().Add(72*time.Hour).Truncate(time.Hour), "virtual")
+	views := func() int {
+		return ts.count(t, `SELECT count(*) FROM audit_log WHERE action = 'view_referral' AND record_type = 'referral'
+			AND record_id = 'CR-AUDB-2345' AND outcome = 'success'`)
+	}
+	before := views()
+	if p := trainee.Get(t, "/your-referrals/CR-AUDB-2345/book"); p.Status != http.StatusOK || !strings.Contains(p.Body, "Video call") {
+		t.Fatalf("the trainee's booking page: %d", p.Status)
+	}
+	if n := views(); n != before+1 {
+		t.Errorf("%d views audited after the trainee opened the booking page, want %d", n, before+1)
+	}
+	cb := ts.NewBrowser(t)
+	cb.SignInStaff(t, coord.Email, "")
+	if p := cb.Get(t, "/staff/referrals/CR-AUDB-2345/book"); p.Status != http.StatusOK {
+		t.Fatalf("booking for the trainee: %d", p.Status)
+	}
+	if n := views(); n != before+2 {
+		t.Errorf("%d views audited after the coordinator opened it, want %d", n, before+2)
+	}
+	ts.MustReferral(t, "CR-OTHR-2345", "someone.else@example.com", "", 0, 0)
+	other := ts.NewBrowser(t)
+	other.SignInPublic(t, "someone.else@example.com")
+	if p := other.Get(t, "/your-referrals/CR-AUDB-2345/book"); p.Status != http.StatusNotFound {
+		t.Errorf("someone else's booking page: %d, want 404", p.Status)
+	}
+	if n := views(); n != before+2 {
+		t.Errorf("a refused booking page was audited as a view (%d)", n)
+	}
+	if n := ts.count(t, `SELECT count(*) FROM audit_log WHERE record_id = 'CR-AUDB-2345' AND outcome = 'denied' AND actor_email = 'someone.else@example.com'`); n != 1 {
+		t.Errorf("%d refusals audited, want 1", n)
+	}
+}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -74,16 +73,8 @@ func (s *Server) renderNoAccess(w http.ResponseWriter, r *http.Request) {
 // action in policy's change table): someone else's referral answers 404,
 // one the person may read but not change this way 403.
 func (s *Server) referralChange(w http.ResponseWriter, r *http.Request, act policy.Action) (store.ReferralCard, bool) {
-	c, err := s.store.ReferralCardByReference(r.Context(), chi.URLParam(r, "reference"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.renderNotFound(w, r)
-		return c, false
-	}
-	if err != nil {
-		s.serverError(w, r, err)
-		return c, false
-	}
-	return c, s.allowChange(w, r, act, "referral", c.Reference, c)
+	c, ok := s.cardByReference(w, r)
+	return c, ok && s.allowChange(w, r, act, "referral", c.Reference, c)
 }
 
 // allowChange applies the change table to a loaded referral (recordType
@@ -91,16 +82,7 @@ func (s *Server) referralChange(w http.ResponseWriter, r *http.Request, act poli
 // has answered. An allowed change is audited as a view of the referral, as
 // every opening of a confidential record is.
 func (s *Server) allowChange(w http.ResponseWriter, r *http.Request, act policy.Action, recordType, recordID string, c store.ReferralCard) bool {
-	switch policy.Change(actorFrom(r.Context()), act, c.Owners) {
-	case policy.Allow:
-	case policy.Forbid:
-		s.deny(w, r, recordType, recordID)
-		return false
-	case policy.SignIn:
-		s.askToSignIn(w, r, true)
-		return false
-	default:
-		s.hide(w, r, recordType, recordID)
+	if !s.permitChange(w, r, act, recordType, recordID, c) {
 		return false
 	}
 	if err := s.auditView(r, string(policy.ViewReferral), "referral", c.Reference, store.OutcomeSuccess); err != nil {
@@ -108,6 +90,23 @@ func (s *Server) allowChange(w http.ResponseWriter, r *http.Request, act policy.
 		return false
 	}
 	return true
+}
+
+// permitChange is allowChange without the view's audit row, for a page
+// that writes it with its own reads (store.BookingPage): the caller must
+// write it before showing anything.
+func (s *Server) permitChange(w http.ResponseWriter, r *http.Request, act policy.Action, recordType, recordID string, c store.ReferralCard) bool {
+	switch policy.Change(actorFrom(r.Context()), act, c.Owners) {
+	case policy.Allow:
+		return true
+	case policy.Forbid:
+		s.deny(w, r, recordType, recordID)
+	case policy.SignIn:
+		s.askToSignIn(w, r, true)
+	default:
+		s.hide(w, r, recordType, recordID)
+	}
+	return false
 }
 
 // hide answers a request for someone else's record exactly as for a record

@@ -71,8 +71,14 @@ func (s *Server) yourReferrals(w http.ResponseWriter, r *http.Request) {
 // referralFor loads the referral in the URL and applies the policy for
 // action: other people's referrals answer exactly like missing ones.
 func (s *Server) referralFor(w http.ResponseWriter, r *http.Request, action policy.Action) (store.ReferralCard, bool) {
-	ref := chi.URLParam(r, "reference")
-	c, err := s.store.ReferralCardByReference(r.Context(), ref)
+	c, ok := s.cardByReference(w, r)
+	return c, ok && s.allowReferral(w, r, action, c)
+}
+
+// cardByReference loads the referral in the URL; if there is none it has
+// answered (404, as for someone else's).
+func (s *Server) cardByReference(w http.ResponseWriter, r *http.Request) (store.ReferralCard, bool) {
+	c, err := s.store.ReferralCardByReference(r.Context(), chi.URLParam(r, "reference"))
 	if errors.Is(err, store.ErrNotFound) {
 		s.renderNotFound(w, r)
 		return c, false
@@ -81,19 +87,13 @@ func (s *Server) referralFor(w http.ResponseWriter, r *http.Request, action poli
 		s.serverError(w, r, err)
 		return c, false
 	}
-	return c, s.allowReferral(w, r, action, c)
+	return c, true
 }
 
 // allowReferral applies the policy for action to a loaded referral and
 // audits the view; on refusal it has answered.
 func (s *Server) allowReferral(w http.ResponseWriter, r *http.Request, action policy.Action, c store.ReferralCard) bool {
-	switch policy.Referral(actorFrom(r.Context()), action, c.Owners) {
-	case policy.Allow:
-	case policy.Forbid:
-		s.deny(w, r, "referral", c.Reference)
-		return false
-	default:
-		s.hide(w, r, "referral", c.Reference)
+	if !s.permitReferral(w, r, action, c) {
 		return false
 	}
 	if err := s.auditView(r, string(action), "referral", c.Reference, store.OutcomeSuccess); err != nil {
@@ -101,6 +101,21 @@ func (s *Server) allowReferral(w http.ResponseWriter, r *http.Request, action po
 		return false
 	}
 	return true
+}
+
+// permitReferral is allowReferral without the view's audit row, for a
+// page that writes it with its own reads (the booking page,
+// store.BookingPage): the caller must write it before showing anything.
+func (s *Server) permitReferral(w http.ResponseWriter, r *http.Request, action policy.Action, c store.ReferralCard) bool {
+	switch policy.Referral(actorFrom(r.Context()), action, c.Owners) {
+	case policy.Allow:
+		return true
+	case policy.Forbid:
+		s.deny(w, r, "referral", c.Reference)
+	default:
+		s.hide(w, r, "referral", c.Reference)
+	}
+	return false
 }
 
 func (s *Server) yourReferral(w http.ResponseWriter, r *http.Request) {

@@ -70,6 +70,20 @@ func auditText(s string, n int) string {
 // Audit appends a row. Run it in the same transaction as the change it
 // records, so the change and its record stand or fall together.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	_, err := s.db.Exec(ctx, auditInsertSQL, e.insertArgs()...)
+	if err != nil {
+		return fmt.Errorf("audit: %w", mapErr(err))
+	}
+	return nil
+}
+
+const auditInsertSQL = `
+		INSERT INTO audit_log (at, actor_kind, actor_id, actor_email, action, record_type, record_id, client_ip, request_id, outcome, detail)
+		VALUES ($1, $2, nullif($3, 0), nullif($4, ''), $5, $6, $7, $8, $9, $10, $11)`
+
+// insertArgs are auditInsertSQL's values for e, each cut to its column's
+// length.
+func (e AuditEntry) insertArgs() []any {
 	e.ActorEmail = auditText(e.ActorEmail, auditEmailBytes)
 	e.Action = auditText(e.Action, auditNameBytes)
 	e.RecordType = auditText(e.RecordType, auditNameBytes)
@@ -81,14 +95,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 	if a, err := netip.ParseAddr(e.ClientIP); err == nil {
 		ip = &a
 	}
-	_, err := s.db.Exec(ctx, `
-		INSERT INTO audit_log (at, actor_kind, actor_id, actor_email, action, record_type, record_id, client_ip, request_id, outcome, detail)
-		VALUES ($1, $2, nullif($3, 0), nullif($4, ''), $5, $6, $7, $8, $9, $10, $11)`,
-		e.At, e.ActorKind, e.ActorID, e.ActorEmail, e.Action, e.RecordType, e.RecordID, ip, e.RequestID, e.Outcome, e.Detail)
-	if err != nil {
-		return fmt.Errorf("audit: %w", mapErr(err))
-	}
-	return nil
+	return []any{e.At, e.ActorKind, e.ActorID, e.ActorEmail, e.Action, e.RecordType, e.RecordID, ip, e.RequestID, e.Outcome, e.Detail}
 }
 
 // AuditQuery filters the audit log. Person matches a staff member's or a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -21,11 +22,16 @@ type BookingState struct {
 
 // BookingStateByID reads a referral's BookingState.
 func (s *Store) BookingStateByID(ctx context.Context, id int64) (BookingState, error) {
-	var b BookingState
-	row := s.db.QueryRow(ctx, `SELECT `+stateColumns+`, coalesce(c.name, ''),
+	return scanBookingState(s.db.QueryRow(ctx, bookingStateSQL, id))
+}
+
+const bookingStateSQL = `SELECT ` + stateColumns + `, coalesce(c.name, ''),
 			coalesce(r.answers->'mode'->>0, ''), coalesce(r.answers->'times'->>0, '')
 		FROM referrals r LEFT JOIN staff_users u ON u.id = r.updated_by LEFT JOIN staff_users c ON c.id = r.coach_id
-		WHERE r.id = $1`, id)
+		WHERE r.id = $1`
+
+func scanBookingState(row pgx.Row) (BookingState, error) {
+	var b BookingState
 	st := &b.ReferralState
 	err := row.Scan(&st.ID, &st.Reference, &st.Route, &st.Status, &st.Version, &st.TraineeName, &st.TraineeEmail, &st.ReferrerName,
 		&st.ReferrerEmail, &st.CaseManagerID, &st.CoachID, &st.FirstResponseAt, &st.FormDStatus, &st.SessionsGranted, &st.SessionsUsed,
@@ -34,6 +40,41 @@ func (s *Store) BookingStateByID(ctx context.Context, id int64) (BookingState, e
 		return b, fmt.Errorf("booking state: %w", mapErr(err))
 	}
 	return b, nil
+}
+
+// BookingPage reads what the booking page shows once the view is allowed,
+// in one round trip: it writes e (the view's audit row), then reads the
+// referral's BookingState and its coach's free times from from to to
+// (FreeSlots; none without a coach). The three statements are one
+// pipeline with one Sync, so PostgreSQL runs them as one implicit
+// transaction: nothing is read unless the view's row is written, and a
+// statement that fails takes the row back with it.
+func (s *Store) BookingPage(ctx context.Context, e AuditEntry, referralID int64, from, to time.Time) (BookingState, []FreeSlot, error) {
+	b := &pgx.Batch{}
+	b.Queue(auditInsertSQL, e.insertArgs()...)
+	b.Queue(bookingStateSQL, referralID)
+	b.Queue(freeSlotsOfReferralSQL, referralID, from, to)
+	res := s.db.SendBatch(ctx, b)
+	defer res.Close()
+	if _, err := res.Exec(); err != nil {
+		return BookingState{}, nil, fmt.Errorf("audit: %w", mapErr(err))
+	}
+	st, err := scanBookingState(res.QueryRow())
+	if err != nil {
+		return BookingState{}, nil, err
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return BookingState{}, nil, fmt.Errorf("free slots: %w", err)
+	}
+	free, err := collectFreeSlots(rows)
+	if err != nil {
+		return BookingState{}, nil, err
+	}
+	if err := res.Close(); err != nil {
+		return BookingState{}, nil, fmt.Errorf("booking page: %w", mapErr(err))
+	}
+	return st, free, nil
 }
 
 // FreeSlot is a time a trainee can book.
@@ -48,15 +89,28 @@ type FreeSlot struct {
 // appointment) starting from from and before to, in time order: one
 // statement, an index range scan on the coach's slots.
 func (s *Store) FreeSlots(ctx context.Context, coachID int64, from, to time.Time) ([]FreeSlot, error) {
-	rows, err := s.db.Query(ctx, `SELECT sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place
-		FROM availability_slots sl
-		WHERE sl.coach_id = $1 AND sl.starts_at >= $2 AND sl.starts_at < $3 AND NOT sl.blocked
-			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = sl.id AND a.status <> 'cancelled')
-			AND NOT EXISTS (SELECT 1 FROM coach_time_off t WHERE t.coach_id = sl.coach_id AND t.starts_at < sl.ends_at AND t.ends_at > sl.starts_at)
-		ORDER BY sl.starts_at`, coachID, from, to)
+	rows, err := s.db.Query(ctx, freeSlotsSQL+`$1`+freeSlotsEnd, coachID, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("free slots: %w", err)
 	}
+	return collectFreeSlots(rows)
+}
+
+// freeSlotsSQL + the coach + freeSlotsEnd is FreeSlots's statement, from
+// $2 and before $3.
+const (
+	freeSlotsSQL = `SELECT sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place
+		FROM availability_slots sl
+		WHERE sl.coach_id = `
+	freeSlotsEnd = ` AND sl.starts_at >= $2 AND sl.starts_at < $3 AND NOT sl.blocked
+			AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = sl.id AND a.status <> 'cancelled')
+			AND NOT EXISTS (SELECT 1 FROM coach_time_off t WHERE t.coach_id = sl.coach_id AND t.starts_at < sl.ends_at AND t.ends_at > sl.starts_at)
+		ORDER BY sl.starts_at`
+	// freeSlotsOfReferralSQL is FreeSlots for the coach of referral $1.
+	freeSlotsOfReferralSQL = freeSlotsSQL + `(SELECT fr.coach_id FROM referrals fr WHERE fr.id = $1)` + freeSlotsEnd
+)
+
+func collectFreeSlots(rows pgx.Rows) ([]FreeSlot, error) {
 	defer rows.Close()
 	var out []FreeSlot
 	for rows.Next() {
@@ -66,7 +120,10 @@ func (s *Store) FreeSlots(ctx context.Context, coachID int64, from, to time.Time
 		}
 		out = append(out, f)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("free slots: %w", err)
+	}
+	return out, nil
 }
 
 // RearrangeSlot books slotID as the new time of appointment oldID, in the
