@@ -295,9 +295,10 @@ func (d baselineDeps) calendar(w http.ResponseWriter, r *http.Request) {
 }
 
 // book runs the trainee's booking page's statements: the card for the
-// policy, the audit row for the view, the referral with its coach and the
-// trainee's preferences, and the coach's free times in the booking window
-// (the service knows the trainee from the session).
+// policy, then the audit row for the view, the referral with its coach and
+// the trainee's preferences, and the coach's free times in the booking
+// window, those three in one round trip as the service sends them
+// (store.BookingPage; the service knows the trainee from the session).
 func (d baselineDeps) book(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c, err := d.st.ReferralCardByReference(ctx, r.PathValue("reference"))
@@ -309,18 +310,9 @@ func (d baselineDeps) book(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if err := d.st.Audit(ctx, d.audit(r, "view_referral", "referral", c.Reference)); err != nil {
-		fail(w, err)
-		return
-	}
-	st, err := d.st.BookingStateByID(ctx, c.ID)
-	if err != nil {
-		fail(w, err)
-		return
-	}
 	var win booking.Window
 	now := time.Now()
-	free, err := d.st.FreeSlots(ctx, st.CoachID, win.From(now), win.To(now))
+	st, free, err := d.st.BookingPage(ctx, d.audit(r, "view_referral", "referral", c.Reference), c.ID, win.From(now), win.To(now))
 	if err != nil {
 		fail(w, err)
 		return

@@ -45,7 +45,8 @@ func scanBookingState(row pgx.Row) (BookingState, error) {
 // BookingPage reads what the booking page shows once the view is allowed,
 // in one round trip: it writes e (the view's audit row), then reads the
 // referral's BookingState and its coach's free times from from to to
-// (FreeSlots; none without a coach). The three statements are one
+// (FreeSlots; none without a coach, and only the coach the state names).
+// The three statements are one
 // pipeline with one Sync, so PostgreSQL runs them as one implicit
 // transaction: nothing is read unless the view's row is written, and a
 // statement that fails takes the row back with it.
@@ -54,7 +55,7 @@ func (s *Store) BookingPage(ctx context.Context, e AuditEntry, referralID int64,
 	b.Queue(auditInsertSQL, e.insertArgs()...)
 	b.Queue(bookingStateSQL, referralID)
 	b.Queue(freeSlotsOfReferralSQL, referralID, from, to)
-	res := s.db.SendBatch(ctx, b)
+	res := sendBatch(ctx, s.db, b)
 	defer res.Close()
 	if _, err := res.Exec(); err != nil {
 		return BookingState{}, nil, fmt.Errorf("audit: %w", mapErr(err))
@@ -74,7 +75,15 @@ func (s *Store) BookingPage(ctx context.Context, e AuditEntry, referralID int64,
 	if err := res.Close(); err != nil {
 		return BookingState{}, nil, fmt.Errorf("booking page: %w", mapErr(err))
 	}
-	return st, free, nil
+	// Each statement reads the referral at its own moment: times of a
+	// coach it was taken from in between are not this page's.
+	own := free[:0]
+	for _, f := range free {
+		if f.Coach == st.CoachID {
+			own = append(own, f)
+		}
+	}
+	return st, own, nil
 }
 
 // FreeSlot is a time a trainee can book.
@@ -83,6 +92,7 @@ type FreeSlot struct {
 	Start, End time.Time
 	Mode       string
 	Place      string
+	Coach      int64
 }
 
 // FreeSlots lists a coach's bookable slots (not blocked, no live
@@ -99,7 +109,7 @@ func (s *Store) FreeSlots(ctx context.Context, coachID int64, from, to time.Time
 // freeSlotsSQL + the coach + freeSlotsEnd is FreeSlots's statement, from
 // $2 and before $3.
 const (
-	freeSlotsSQL = `SELECT sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place
+	freeSlotsSQL = `SELECT sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, sl.coach_id
 		FROM availability_slots sl
 		WHERE sl.coach_id = `
 	freeSlotsEnd = ` AND sl.starts_at >= $2 AND sl.starts_at < $3 AND NOT sl.blocked
@@ -115,7 +125,7 @@ func collectFreeSlots(rows pgx.Rows) ([]FreeSlot, error) {
 	var out []FreeSlot
 	for rows.Next() {
 		var f FreeSlot
-		if err := rows.Scan(&f.ID, &f.Start, &f.End, &f.Mode, &f.Place); err != nil {
+		if err := rows.Scan(&f.ID, &f.Start, &f.End, &f.Mode, &f.Place, &f.Coach); err != nil {
 			return nil, fmt.Errorf("free slots: %w", err)
 		}
 		out = append(out, f)

@@ -153,7 +153,7 @@ func (s *Store) ReferralCardsAndRegistrations(ctx context.Context, email string)
 	b := &pgx.Batch{}
 	b.Queue(cardsForEmailSQL, e)
 	b.Queue(registrationsByEmailSQL, e)
-	res := s.db.SendBatch(ctx, b)
+	res := sendBatch(ctx, s.db, b)
 	defer res.Close()
 	rows, err := res.Query()
 	if err != nil {

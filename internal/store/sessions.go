@@ -189,7 +189,7 @@ func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, da
 	for _, sql := range p.SQL {
 		b.Queue(sql, args...)
 	}
-	res := s.pool.SendBatch(ctx, b)
+	res := sendBatch(ctx, s.pool, b)
 	defer res.Close()
 	u, err := scanStaff(sessionRow{row: res.QueryRow(), data: data, expiry: expiry})
 	if err != nil {
@@ -205,6 +205,34 @@ func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, da
 		return u, nil, nil
 	}
 	return u, v, nil
+}
+
+// batchSender sends a batch: a pool, a connection or a transaction.
+type batchSender interface {
+	SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
+}
+
+// onceResults are a batch's results that close only once. pgx tidies up
+// after a failed batch on every Close, touching the connection's caches,
+// and after the first Close a pool's connection may already be another
+// request's: so a deferred Close after an explicit one must do nothing.
+type onceResults struct {
+	pgx.BatchResults
+	closed bool
+	err    error
+}
+
+func (o *onceResults) Close() error {
+	if !o.closed {
+		o.closed, o.err = true, o.BatchResults.Close()
+	}
+	return o.err
+}
+
+// sendBatch sends b and returns its results, closed once however often
+// Close is called.
+func sendBatch(ctx context.Context, db batchSender, b *pgx.Batch) *onceResults {
+	return &onceResults{BatchResults: db.SendBatch(ctx, b)}
 }
 
 // CommitCtx writes the session unless it is the one this request read,

@@ -363,9 +363,13 @@ func TestSessionPrefetchOfYourPage(t *testing.T) {
 	// its address had a column (nothing read is not trusted: the page reads
 	// for itself).
 	staffID := mustCoach(t, store.New(pool), "pf.coach@example.nhs.uk")
-	signIn("staff-tok", map[string]any{"staff_id": staffID})
+	signIn("staff-tok", map[string]any{"staff_id": staffID, "public_email": "pat@example.org"})
 	if _, _, ok := store.PrefetchedYourPage(read("staff-tok"), "pat@example.org"); ok {
 		t.Error("a staff session's read was handed to a public address")
+	}
+	// The address the checks found is compared as stored: in lower case.
+	if _, _, ok := store.PrefetchedYourPage(read("pat-tok"), " PAT@example.org"); !ok {
+		t.Error("the page was not handed to the same address written otherwise")
 	}
 	signIn("old-tok", map[string]any{"public_email": "pat@example.org"})
 	if _, err := pool.Exec(ctx, `UPDATE sessions SET public_email = NULL WHERE token_hash = $1`, sha256Of("old-tok")); err != nil {
