@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -425,6 +426,56 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// limitWork lets at most n requests without a body work at once, first
+// come, first served; the others wait for a slot while their turn and
+// their deadline last (limitInFlight, then the request timeout, come
+// first). Nearly every page needs one of the database pool's connections,
+// so requests in hand beyond the pool only share the cores more thinly:
+// each one's time grows, and the tail with it (docs/performance.md, "eighth
+// look"). Requests with a body are left out, so a body that trickles in
+// holds a turn, as before, and never a slot; so are the probes. One client
+// address holds at most a quarter of the slots: its further requests go on
+// without one (within its share of the turns), so a few slow readers of a
+// large download cannot hold every slot and stall everyone's pages.
+func (s *Server) limitWork(n int) func(http.Handler) http.Handler {
+	slots := make(chan struct{}, n)
+	perClient := max(1, n/4)
+	clients := &clientTurns{held: map[string]int{}}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength != 0 || len(r.TransferEncoding) > 0 || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			client := clientIPFrom(r.Context())
+			if !clients.take(client, perClient) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			defer clients.give(client)
+			select {
+			case slots <- struct{}{}:
+			case <-r.Context().Done():
+				// The client went away, or the request's time ran out,
+				// while it waited: nothing was done.
+				if errors.Is(r.Context().Err(), context.Canceled) {
+					s.clientGone(w, r, nil)
+				} else {
+					s.metrics.Busy(telemetry.BusyWaited)
+					s.renderBusy(w, r)
+				}
+				return
+			}
+			defer func() { <-slots }()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// workSlots is how many requests without a body limitWork lets work at
+// once for a database pool of maxConns: half as many again, and one.
+func workSlots(maxConns int32) int { return max(4, int(maxConns)*3/2+1) }
 
 // compressPages gzips text answers for clients that take it (and deflates
 // them for clients that take only deflate). Rendered pages come to it

@@ -28,6 +28,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Use(s.recoverPanics)
 	r.Use(s.limitInFlight(s.cfg.MaxInFlight))
 	r.Use(middleware.Timeout(s.cfg.RequestTimeout))
+	r.Use(s.limitWork(workSlots(s.cfg.DBMaxConns)))
 	r.Use(compressPages())
 	r.Use(s.limitBody(defaultBodyLimit))
 	r.Use(s.crossOrigin)

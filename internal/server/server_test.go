@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,6 +254,87 @@ func TestReadyzIs503WhenMigrationsArePending(t *testing.T) {
 	}
 	if resp, _ := ts.Do(t, "GET", "/readyz", nil, nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz with a pending migration = %d, want 503", resp.StatusCode)
+	}
+}
+
+// Requests without a body work a few at a time (half again the database
+// pool, and one; at least 4), first come, first served: with every slot
+// taken the next waits, and goes on as soon as one frees up. A request
+// with a body, and the probes, never wait for a slot.
+func TestRequestsWithoutABodyWorkAFewAtATime(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var releaseAll sync.Once
+	started := make(chan struct{}, 8)
+	ts := MustServer(t, nil, func(r chi.Router) {
+		slow := func(w http.ResponseWriter, _ *http.Request) {
+			started <- struct{}{}
+			<-release
+			w.WriteHeader(http.StatusNoContent)
+		}
+		r.Get("/slow", slow)
+		r.Post("/slow", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	}, map[string]string{"DB_MAX_CONNS": "2", "TRUSTED_PROXIES": "127.0.0.0/8,::1/128"})
+	// A failure must not leave the slow handlers waiting: the server's
+	// Close (a cleanup registered before this one, so run after it) would
+	// wait for them for ever.
+	t.Cleanup(func() { releaseAll.Do(func() { close(release) }) })
+	from := func(ip string) map[string]string { return map[string]string{"X-Forwarded-For": ip} }
+	done := make(chan int, 5)
+	for i := range 4 {
+		go func() {
+			resp, _ := ts.Do(t, "GET", "/slow", nil, from("192.0.2."+strconv.Itoa(i+1)))
+			done <- resp.StatusCode
+		}()
+	}
+	for range 4 {
+		<-started
+	}
+	// One address holds at most a quarter of the slots: its next request
+	// goes on without one.
+	over := make(chan int, 1)
+	go func() {
+		resp, _ := ts.Do(t, "GET", "/cookies", nil, from("192.0.2.1"))
+		over <- resp.StatusCode
+	}()
+	select {
+	case code := <-over:
+		if code != http.StatusOK {
+			t.Errorf("the request over its address's share: %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("an address over its share of the slots waited for one")
+	}
+	fifth := make(chan int, 1)
+	go func() {
+		resp, _ := ts.Do(t, "GET", "/cookies", nil, from("192.0.2.9"))
+		fifth <- resp.StatusCode
+	}()
+	if resp, _ := ts.Do(t, "GET", "/healthz", nil, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz with every slot taken: %d", resp.StatusCode)
+	}
+	if resp, _ := ts.Do(t, "POST", "/slow", strings.NewReader("a=b"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("a request with a body, with every slot taken: %d", resp.StatusCode)
+	}
+	select {
+	case code := <-fifth:
+		t.Fatalf("a fifth request worked while four held every slot: %d", code)
+	case <-time.After(300 * time.Millisecond):
+	}
+	release <- struct{}{}
+	select {
+	case code := <-fifth:
+		if code != http.StatusOK {
+			t.Errorf("the fifth request, once a slot freed up: %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the fifth request did not go on when a slot freed up")
+	}
+	releaseAll.Do(func() { close(release) })
+	for range 4 {
+		if code := <-done; code != http.StatusNoContent {
+			t.Errorf("a slow request: %d", code)
+		}
 	}
 }
 
