@@ -102,17 +102,13 @@ func sessionRead(next http.Handler) http.Handler {
 // after its own checks (store.PrefetchedWeek, store.PrefetchedYourPage).
 func (s *Server) prefetchPages(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
+		if memo := store.SessionReadFrom(r.Context()); memo != nil && r.Method == http.MethodGet {
 			switch r.URL.Path {
 			case "/staff/calendar":
-				if memo := store.SessionReadFrom(r.Context()); memo != nil {
-					from, to, _ := s.calendarRange(r)
-					memo.Prefetch = store.CoachWeekPrefetch(from, to)
-				}
+				from, to, _ := s.calendarRange(r)
+				memo.Prefetch = store.CoachWeekPrefetch(from, to)
 			case "/your-referrals":
-				if memo := store.SessionReadFrom(r.Context()); memo != nil {
-					memo.Prefetch = store.YourPagePrefetch()
-				}
+				memo.Prefetch = store.YourPagePrefetch()
 			}
 		}
 		next.ServeHTTP(w, r)

@@ -82,15 +82,7 @@ func (s *Server) traineeCare(ctx context.Context, c store.ReferralCard, au polic
 // coordinator booking for them.
 func (s *Server) bookForm(staff bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.cardByReference(w, r)
-		if !ok {
-			return
-		}
-		if staff {
-			ok = s.permitChange(w, r, policy.BookFor, "referral", c.Reference, c)
-		} else {
-			ok = s.permitReferral(w, r, policy.ViewReferral, c)
-		}
+		c, ok := s.bookingCard(w, r, staff)
 		if !ok {
 			return
 		}
@@ -102,13 +94,32 @@ func (s *Server) bookForm(staff bool) http.HandlerFunc {
 	}
 }
 
-// bookingReferral loads the referral to book for: the trainee's own, or
-// for staff, one policy's change table lets them book on the trainee's behalf.
-func (s *Server) bookingReferral(w http.ResponseWriter, r *http.Request, staff bool) (store.ReferralCard, bool) {
-	if staff {
-		return s.referralChange(w, r, policy.BookFor)
+// bookingCard loads the referral to book for and checks the person may:
+// the trainee's own, or for staff, one policy's change table lets them
+// book on the trainee's behalf. The view is not audited yet; on refusal
+// it has answered.
+func (s *Server) bookingCard(w http.ResponseWriter, r *http.Request, staff bool) (store.ReferralCard, bool) {
+	c, ok := s.cardByReference(w, r)
+	if !ok {
+		return c, false
 	}
-	return s.referralFor(w, r, policy.ViewReferral)
+	if staff {
+		return c, s.permitChange(w, r, policy.BookFor, "referral", c.Reference, c)
+	}
+	return c, s.permitReferral(w, r, policy.ViewReferral, c)
+}
+
+// bookingReferral is bookingCard with the view audited.
+func (s *Server) bookingReferral(w http.ResponseWriter, r *http.Request, staff bool) (store.ReferralCard, bool) {
+	c, ok := s.bookingCard(w, r, staff)
+	if !ok {
+		return c, false
+	}
+	if err := s.auditView(r, string(policy.ViewReferral), "referral", c.Reference, store.OutcomeSuccess); err != nil {
+		s.serverError(w, r, err)
+		return c, false
+	}
+	return c, true
 }
 
 // book books a free slot: under the referral's lock, the slot's unique

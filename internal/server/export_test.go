@@ -66,3 +66,6 @@ var CompressPages = compressPages
 
 // GzipWhole compresses a page as the page writer does.
 var GzipWhole = gzipWhole
+
+// WorkSlots is workSlots, for the test of the number the docs give.
+var WorkSlots = workSlots

@@ -320,6 +320,9 @@ type clientTurns struct {
 	held map[string]int
 }
 
+// isProbe reports whether r is a health probe, which never waits.
+func isProbe(r *http.Request) bool { return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" }
+
 func (c *clientTurns) take(client string, most int) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -359,7 +362,7 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 	waiting := make(chan struct{}, 4*n)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			if isProbe(r) {
 				next.ServeHTTP(w, r)
 				return
 			}
@@ -444,7 +447,7 @@ func (s *Server) limitWork(n int) func(http.Handler) http.Handler {
 	clients := &clientTurns{held: map[string]int{}}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength != 0 || len(r.TransferEncoding) > 0 || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			if r.ContentLength != 0 || len(r.TransferEncoding) > 0 || isProbe(r) {
 				next.ServeHTTP(w, r)
 				return
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"careers/internal/server"
 	"careers/internal/testdb"
 )
 
@@ -334,6 +335,19 @@ func TestRequestsWithoutABodyWorkAFewAtATime(t *testing.T) {
 	for range 4 {
 		if code := <-done; code != http.StatusNoContent {
 			t.Errorf("a slow request: %d", code)
+		}
+	}
+}
+
+// The slots follow the database pool: 16 for the default pool of 10, as
+// docs/operations.md says, and never fewer than 4.
+func TestWorkSlotsFollowThePool(t *testing.T) {
+	for _, c := range []struct {
+		conns int32
+		want  int
+	}{{10, 16}, {20, 31}, {2, 4}, {1, 4}} {
+		if got := server.WorkSlots(c.conns); got != c.want {
+			t.Errorf("slots for a pool of %d: %d, want %d", c.conns, got, c.want)
 		}
 	}
 }

@@ -85,22 +85,30 @@ type yourPage struct {
 
 var yourPagePrefetch = &Prefetch{SQL: []string{cardsForSessionSQL, registrationsBySessionSQL},
 	Read: func(res pgx.BatchResults) (any, error) {
-		rows, err := res.Query()
-		if err != nil {
-			return nil, err
-		}
-		var p yourPage
-		if p.cards, err = collectCards(rows); err != nil {
-			return nil, err
-		}
-		if rows, err = res.Query(); err != nil {
-			return nil, err
-		}
-		if p.regs, err = collectRegistrationsWithWorkshop(rows); err != nil {
-			return nil, err
-		}
-		return p, nil
+		cards, regs, err := readYourPage(res)
+		return yourPage{cards: cards, regs: regs}, err
 	}}
+
+// readYourPage reads the results of a public person's referrals and then
+// their registrations, the next two in res.
+func readYourPage(res pgx.BatchResults) ([]ReferralCard, []RegistrationWithWorkshop, error) {
+	rows, err := res.Query()
+	if err != nil {
+		return nil, nil, fmt.Errorf("referrals for email: %w", err)
+	}
+	cards, err := collectCards(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rows, err = res.Query(); err != nil {
+		return nil, nil, fmt.Errorf("registrations by email: %w", err)
+	}
+	regs, err := collectRegistrationsWithWorkshop(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cards, regs, nil
+}
 
 // YourPagePrefetch reads what ReferralCardsAndRegistrations reads, for the
 // person signed in by email link to the request's session, in the
@@ -155,18 +163,7 @@ func (s *Store) ReferralCardsAndRegistrations(ctx context.Context, email string)
 	b.Queue(registrationsByEmailSQL, e)
 	res := sendBatch(ctx, s.db, b)
 	defer res.Close()
-	rows, err := res.Query()
-	if err != nil {
-		return nil, nil, fmt.Errorf("referrals for email: %w", err)
-	}
-	cards, err := collectCards(rows)
-	if err != nil {
-		return nil, nil, err
-	}
-	if rows, err = res.Query(); err != nil {
-		return nil, nil, fmt.Errorf("registrations by email: %w", err)
-	}
-	regs, err := collectRegistrationsWithWorkshop(rows)
+	cards, regs, err := readYourPage(res)
 	if err != nil {
 		return nil, nil, err
 	}
