@@ -97,9 +97,12 @@ func sessionRead(next http.Handler) http.Handler {
 
 // prefetchPages asks for a page's statements to be sent with the session's
 // read, in its round trip (store.Prefetch), on the pages people reload all
-// day whose statements need only the signed-in person: the coach's week
-// and a trainee's or referrer's own page. The page takes the rows only
-// after its own checks (store.PrefetchedWeek, store.PrefetchedYourPage).
+// day whose statements need only the signed-in person or the address: the
+// coach's week, a trainee's or referrer's own page, and the card of the
+// referral a page under one is about (the booking page, the referral
+// page). The page takes the rows only after its own checks
+// (store.PrefetchedWeek, store.PrefetchedYourPage), or applies the policy
+// to the card as to one it read (store.PrefetchedCard).
 func (s *Server) prefetchPages(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if memo := store.SessionReadFrom(r.Context()); memo != nil && r.Method == http.MethodGet {
@@ -109,10 +112,27 @@ func (s *Server) prefetchPages(next http.Handler) http.Handler {
 				memo.Prefetch = store.CoachWeekPrefetch(from, to)
 			case "/your-referrals":
 				memo.Prefetch = store.YourPagePrefetch()
+			default:
+				if ref := referralInPath(r.URL.Path); ref != "" {
+					memo.Prefetch = store.CardPrefetch(ref)
+				}
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// referralInPath is the reference in the address of a page under one
+// referral (/your-referrals/{reference}/…, /staff/referrals/{reference}/…),
+// whose handler reads the referral's card first (cardByReference); else "".
+func referralInPath(path string) string {
+	for _, prefix := range []string{"/your-referrals/", "/staff/referrals/"} {
+		if rest, ok := strings.CutPrefix(path, prefix); ok {
+			ref, _, _ := strings.Cut(rest, "/")
+			return ref
+		}
+	}
+	return ""
 }
 
 // sessionStaff is the staff account of the session: the one read with the

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"careers/internal/config"
+	"careers/internal/policy"
 	"careers/internal/server"
 	"careers/internal/store"
 	"careers/internal/telemetry"
@@ -227,6 +228,86 @@ func TestBatchTracing(t *testing.T) {
 // span under the request's, the session's statement and the page's two.
 // A session whose address has no column yet (saved before it was added)
 // gets the same page from the page's own read.
+// requestDBSpans are the database spans (one per round trip) of the last
+// request whose server span is named route.
+func requestDBSpans(t *testing.T, exp *tracetest.InMemoryExporter, route string) []tracetest.SpanStub {
+	t.Helper()
+	spans := exp.GetSpans()
+	var server *tracetest.SpanStub
+	for i, s := range spans {
+		if s.SpanKind.String() == "server" && s.Name == route {
+			server = &spans[i]
+		}
+	}
+	if server == nil {
+		t.Fatalf("no server span %q; spans: %v", route, spanNames(spans))
+	}
+	var out []tracetest.SpanStub
+	for _, s := range spans {
+		if s.Parent.SpanID() == server.SpanContext.SpanID() && hasAttr(s.Attributes, "db.system.name", "postgresql") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// batchTexts are the statements of a batch's span.
+func batchTexts(s tracetest.SpanStub) []string {
+	var texts []string
+	for _, e := range s.Events {
+		texts = append(texts, attrValue(e.Attributes, "db.query.text"))
+	}
+	return texts
+}
+
+// The booking page (the trainee's and the coordinator's) reads the
+// referral's card in the session's round trip, then the view's audit row,
+// the booking state and the free times in a second: two round trips, as
+// many as the bare handler that knows the trainee without a session.
+func TestBookingPageReadsTheCardWithTheSession(t *testing.T) {
+	t.Parallel()
+	ts, exp := tracedServer(t)
+	coach := ts.MustStaff(t, "card.coach@example.nhs.uk", policy.Coach)
+	coord := ts.MustStaff(t, "card.coord@example.nhs.uk", policy.Coordinator)
+	trainee, _ := allocated(t, ts, "CR-CRDS-2345", "cards@example.com", coach.ID, 2)
+	addSlot(t, ts, coach.ID, ts.clock.Now().Add(72*time.Hour).Truncate(time.Hour), "virtual")
+	trainee.Get(t, "/your-referrals") // the flash of signing in is shown and gone
+	twoTrips := func(who, route string) {
+		t.Helper()
+		spans := requestDBSpans(t, exp, route)
+		if len(spans) != 2 || spans[0].Name != "db BATCH" || spans[1].Name != "db BATCH" {
+			t.Fatalf("%s: database spans %v, want two batches (two round trips)", who, spanNames(spans))
+		}
+		first, second := batchTexts(spans[0]), batchTexts(spans[1])
+		if len(first) != 2 || !strings.Contains(first[0], "FROM sessions") || !strings.Contains(first[1], "FROM referrals WHERE reference") {
+			t.Errorf("%s: first batch %q, want the session's statement and the referral's card", who, first)
+		}
+		if len(second) != 3 || !strings.Contains(second[0], "INSERT INTO audit_log") {
+			t.Errorf("%s: second batch %q, want the view's audit row, the state and the free times", who, second)
+		}
+	}
+	exp.Reset()
+	if p := trainee.Get(t, "/your-referrals/CR-CRDS-2345/book"); p.Status != http.StatusOK || !strings.Contains(p.Body, "Video call") {
+		t.Fatalf("the trainee's booking page: %d", p.Status)
+	}
+	twoTrips("the trainee", "GET /your-referrals/{reference}/book")
+
+	cb := ts.NewBrowser(t)
+	cb.SignInStaff(t, coord.Email, "")
+	cb.Get(t, "/staff")
+	exp.Reset()
+	if p := cb.Get(t, "/staff/referrals/CR-CRDS-2345/book"); p.Status != http.StatusOK || !strings.Contains(p.Body, "Video call") {
+		t.Fatalf("the coordinator's booking page: %d", p.Status)
+	}
+	twoTrips("the coordinator", "GET /staff/referrals/{reference}/book")
+
+	// A reference with no referral is not found, read again to be sure.
+	exp.Reset()
+	if p := trainee.Get(t, "/your-referrals/CR-NONE-2345/book"); p.Status != http.StatusNotFound {
+		t.Errorf("a booking page of no referral: %d, want 404", p.Status)
+	}
+}
+
 func TestYourPageReadWithTheSession(t *testing.T) {
 	t.Parallel()
 	ts, exp := tracedServer(t)
@@ -235,25 +316,7 @@ func TestYourPageReadWithTheSession(t *testing.T) {
 	b := ts.NewBrowser(t)
 	b.SignInPublic(t, email)
 	b.Get(t, "/your-referrals") // the flash of signing in is shown and gone
-	dbSpans := func() []tracetest.SpanStub {
-		spans := exp.GetSpans()
-		var server *tracetest.SpanStub
-		for i, s := range spans {
-			if s.SpanKind.String() == "server" && s.Name == "GET /your-referrals" {
-				server = &spans[i]
-			}
-		}
-		if server == nil {
-			t.Fatalf("no server span; spans: %v", spanNames(spans))
-		}
-		var out []tracetest.SpanStub
-		for _, s := range spans {
-			if s.Parent.SpanID() == server.SpanContext.SpanID() && hasAttr(s.Attributes, "db.system.name", "postgresql") {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
+	dbSpans := func() []tracetest.SpanStub { return requestDBSpans(t, exp, "GET /your-referrals") }
 
 	exp.Reset()
 	if g := b.Get(t, "/your-referrals"); g.Status != http.StatusOK || !strings.Contains(g.Body, "RWS-0001") {
@@ -263,10 +326,7 @@ func TestYourPageReadWithTheSession(t *testing.T) {
 	if len(spans) != 1 || spans[0].Name != "db BATCH" {
 		t.Fatalf("database spans %v: want one batch (one round trip)", spanNames(spans))
 	}
-	var texts []string
-	for _, e := range spans[0].Events {
-		texts = append(texts, attrValue(e.Attributes, "db.query.text"))
-	}
+	texts := batchTexts(spans[0])
 	if len(texts) != 3 || !strings.Contains(texts[0], "FROM sessions") || !strings.Contains(texts[1], "FROM referrals") ||
 		!strings.Contains(texts[2], "FROM workshop_registrations") {
 		t.Errorf("batch statements %q: want the session's, then the referrals' and registrations'", texts)

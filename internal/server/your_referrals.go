@@ -77,8 +77,13 @@ func (s *Server) referralFor(w http.ResponseWriter, r *http.Request, action poli
 
 // cardByReference loads the referral in the URL; if there is none it has
 // answered (404, as for someone else's).
+// A card read with the session (prefetchPages) is taken as read now.
 func (s *Server) cardByReference(w http.ResponseWriter, r *http.Request) (store.ReferralCard, bool) {
-	c, err := s.store.ReferralCardByReference(r.Context(), chi.URLParam(r, "reference"))
+	ref := chi.URLParam(r, "reference")
+	if c, ok := store.PrefetchedCard(r.Context(), ref); ok {
+		return c, true
+	}
+	c, err := s.store.ReferralCardByReference(r.Context(), ref)
 	if errors.Is(err, store.ErrNotFound) {
 		s.renderNotFound(w, r)
 		return c, false

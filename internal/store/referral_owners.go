@@ -41,6 +41,45 @@ func (s *Store) ReferralCardByReference(ctx context.Context, ref string) (Referr
 	return c, nil
 }
 
+// cardPrefetch is a referral's card as CardPrefetch read it.
+type cardPrefetch struct {
+	ref  string
+	card ReferralCard
+}
+
+// cardByReferenceForSessionSQL is the card of the referral whose reference
+// is $2, read with the session whose token hash is $1 (which it does not
+// need: every prefetched statement is given the hash as $1).
+const cardByReferenceForSessionSQL = `SELECT ` + cardColumns + ` FROM referrals WHERE reference = $2 AND $1::bytea IS NOT NULL`
+
+// CardPrefetch reads the card of the referral ref (ReferralCardByReference)
+// in the session's round trip (see Prefetch), for a page under the
+// referral's address; PrefetchedCard hands it out. A card decides nothing
+// by itself: the page applies the policy to it, as to one it read.
+func CardPrefetch(ref string) *Prefetch {
+	return &Prefetch{SQL: []string{cardByReferenceForSessionSQL}, Args: []any{ref},
+		Read: func(res pgx.BatchResults) (any, error) {
+			c, err := scanCard(res.QueryRow())
+			return cardPrefetch{ref: ref, card: c}, err
+		}}
+}
+
+// PrefetchedCard is the card of the referral ref if CardPrefetch read it
+// with this request's session. A referral that was not found is not
+// handed out as such (the page reads for itself and answers then), nor is
+// a card read for another reference.
+func PrefetchedCard(ctx context.Context, ref string) (ReferralCard, bool) {
+	memo := SessionReadFrom(ctx)
+	if memo == nil {
+		return ReferralCard{}, false
+	}
+	p, ok := memo.Prefetched.(cardPrefetch)
+	if !ok || p.ref != ref || p.card.Reference != ref {
+		return ReferralCard{}, false
+	}
+	return p.card, true
+}
+
 // ReferralCardsForEmail lists the referrals an email address is the trainee
 // or the referrer of, newest first.
 func (s *Store) ReferralCardsForEmail(ctx context.Context, email string) ([]ReferralCard, error) {

@@ -385,3 +385,53 @@ func TestSessionPrefetchOfYourPage(t *testing.T) {
 		t.Errorf("address kept after it left the session: %v (%v)", gone, err)
 	}
 }
+
+// A referral's card read with the session is the card read directly, and
+// is handed out only for the reference it was read for.
+func TestSessionPrefetchOfCard(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.NewPool(t)
+	ss := store.NewSessionStore(pool, "staff_id", "public_email", time.Hour)
+	t.Cleanup(ss.StopCleanup)
+	if _, err := pool.Exec(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email, referrer_email)
+		VALUES ('PC-1', 'self', 'new', 'A Trainee', 'pat@example.org', 'ref@example.org')`); err != nil {
+		t.Fatal(err)
+	}
+	expiry := time.Now().Add(time.Hour)
+	b, err := (scs.GobCodec{}).Encode(expiry, map[string]any{"public_email": "pat@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.CommitCtx(ctx, "card-tok", b, expiry); err != nil {
+		t.Fatal(err)
+	}
+	read := func(token, ref string) context.Context {
+		req := store.WithSessionRead(ctx)
+		store.SessionReadFrom(req).Prefetch = store.CardPrefetch(ref)
+		if _, found, err := ss.FindCtx(req, token); err != nil || !found {
+			t.Fatalf("session %s: found %v, %v", token, found, err)
+		}
+		return req
+	}
+	req := read("card-tok", "PC-1")
+	got, ok := store.PrefetchedCard(req, "PC-1")
+	direct, err := store.New(pool).ReferralCardByReference(ctx, "PC-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok || got != direct || got.Owners.TraineeEmail != "pat@example.org" || got.Owners.ReferrerEmail != "ref@example.org" {
+		t.Fatalf("prefetched %+v (%v), read directly %+v", got, ok, direct)
+	}
+	if _, ok := store.PrefetchedCard(req, "PC-2"); ok {
+		t.Error("a card was handed out for another reference")
+	}
+	if _, ok := store.PrefetchedCard(ctx, "PC-1"); ok {
+		t.Error("a card handed out outside a request")
+	}
+	// No such referral: nothing handed out, the page reads (and answers
+	// 404) for itself; the session is still read.
+	if _, ok := store.PrefetchedCard(read("card-tok", "PC-9"), "PC-9"); ok {
+		t.Error("a missing referral was handed out as a card")
+	}
+}
