@@ -101,8 +101,9 @@ func sessionRead(next http.Handler) http.Handler {
 // coach's week, a trainee's or referrer's own page, and the card of the
 // referral a page under one is about (the booking page, the referral
 // page). The page takes the rows only after its own checks
-// (store.PrefetchedWeek, store.PrefetchedYourPage), or applies the policy
-// to the card as to one it read (store.PrefetchedCard).
+// (store.PrefetchedWeek, store.PrefetchedYourPage); the card it takes as
+// if it had read it (store.PrefetchedCard), the policy applied to it
+// before anything else.
 func (s *Server) prefetchPages(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if memo := store.SessionReadFrom(r.Context()); memo != nil && r.Method == http.MethodGet {
@@ -125,11 +126,14 @@ func (s *Server) prefetchPages(next http.Handler) http.Handler {
 // referralInPath is the reference in the address of a page under one
 // referral (/your-referrals/{reference}/…, /staff/referrals/{reference}/…),
 // whose handler reads the referral's card first (cardByReference); else "".
+// The Case Manager's new referral's pages (/staff/referrals/new/…) are
+// under no referral.
 func referralInPath(path string) string {
 	for _, prefix := range []string{"/your-referrals/", "/staff/referrals/"} {
 		if rest, ok := strings.CutPrefix(path, prefix); ok {
-			ref, _, _ := strings.Cut(rest, "/")
-			return ref
+			if ref, _, _ := strings.Cut(rest, "/"); ref != "new" {
+				return ref
+			}
 		}
 	}
 	return ""

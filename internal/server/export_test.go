@@ -69,3 +69,6 @@ var GzipWhole = gzipWhole
 
 // WorkSlots is workSlots, for the test of the number the docs give.
 var WorkSlots = workSlots
+
+// ReferralInPath is the reference prefetchPages reads the card of for a path.
+var ReferralInPath = referralInPath

@@ -430,3 +430,30 @@ func TestBusyServerAnswers503AndRecovers(t *testing.T) {
 		}
 	}
 }
+
+// The card is read with the session for every page under one referral
+// (whose handler starts from it, cardByReference) and for no other page:
+// walked over every GET route, so a new route under /staff/referrals/ that
+// is not a referral's has to be named here.
+func TestCardPrefetchedForPagesUnderAReferral(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, nil, nil)
+	n := 0
+	for key := range ts.srv.Rules() {
+		pattern, ok := strings.CutPrefix(key, "GET ")
+		if !ok {
+			continue
+		}
+		path := strings.NewReplacer("{reference}", "CR-ABCD-2345", "{id}", "7", "{stage}", "end", "{page}", "about", "{slug}", "w").Replace(pattern)
+		want := ""
+		if strings.HasPrefix(pattern, "/your-referrals/{reference}") || strings.HasPrefix(pattern, "/staff/referrals/{reference}") {
+			want, n = "CR-ABCD-2345", n+1
+		}
+		if got := server.ReferralInPath(path); got != want {
+			t.Errorf("GET %s (%s): card of %q prefetched, want %q", pattern, path, got, want)
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d pages under a referral found", n)
+	}
+}

@@ -224,10 +224,6 @@ func TestBatchTracing(t *testing.T) {
 	}
 }
 
-// A trainee's own page is read in the session's round trip: one database
-// span under the request's, the session's statement and the page's two.
-// A session whose address has no column yet (saved before it was added)
-// gets the same page from the page's own read.
 // requestDBSpans are the database spans (one per round trip) of the last
 // request whose server span is named route.
 func requestDBSpans(t *testing.T, exp *tracetest.InMemoryExporter, route string) []tracetest.SpanStub {
@@ -301,13 +297,18 @@ func TestBookingPageReadsTheCardWithTheSession(t *testing.T) {
 	}
 	twoTrips("the coordinator", "GET /staff/referrals/{reference}/book")
 
-	// A reference with no referral is not found, read again to be sure.
+	// A reference with no referral: nothing handed out, and the page's own
+	// read answers 404 as before.
 	exp.Reset()
 	if p := trainee.Get(t, "/your-referrals/CR-NONE-2345/book"); p.Status != http.StatusNotFound {
 		t.Errorf("a booking page of no referral: %d, want 404", p.Status)
 	}
 }
 
+// A trainee's own page is read in the session's round trip: one database
+// span under the request's, the session's statement and the page's two.
+// A session whose address has no column yet (saved before it was added)
+// gets the same page from the page's own read.
 func TestYourPageReadWithTheSession(t *testing.T) {
 	t.Parallel()
 	ts, exp := tracedServer(t)

@@ -54,8 +54,10 @@ const cardByReferenceForSessionSQL = `SELECT ` + cardColumns + ` FROM referrals 
 
 // CardPrefetch reads the card of the referral ref (ReferralCardByReference)
 // in the session's round trip (see Prefetch), for a page under the
-// referral's address; PrefetchedCard hands it out. A card decides nothing
-// by itself: the page applies the policy to it, as to one it read.
+// referral's address; PrefetchedCard hands it out. Unlike the other
+// prefetches it does not need the signed-in person (it reads the card
+// whoever asks): the page treats it as a card it read itself, applying the
+// policy to it before it shows or does anything.
 func CardPrefetch(ref string) *Prefetch {
 	return &Prefetch{SQL: []string{cardByReferenceForSessionSQL}, Args: []any{ref},
 		Read: func(res pgx.BatchResults) (any, error) {

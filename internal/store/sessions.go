@@ -80,7 +80,10 @@ type SessionRead struct {
 // before anyone knows whether the session is valid, so their rows are
 // nobody's until the request's own checks have passed: the page takes them
 // (through a function such as PrefetchedWeek) only for the person those
-// checks passed, and reads for itself otherwise.
+// checks passed, and reads for itself otherwise. (CardPrefetch is the
+// exception: it reads a referral's card by the reference in the address,
+// whoever asks, which the page then checks the policy against, as it
+// would a card it read.)
 type Prefetch struct {
 	SQL  []string
 	Args []any
