@@ -34,23 +34,21 @@ func scanCard(row interface{ Scan(...any) error }) (ReferralCard, error) {
 
 // ReferralCardByReference finds a referral by its reference.
 func (s *Store) ReferralCardByReference(ctx context.Context, ref string) (ReferralCard, error) {
-	c, err := scanCard(s.db.QueryRow(ctx, `SELECT `+cardColumns+` FROM referrals WHERE reference = $1`, ref))
+	c, err := scanCard(s.db.QueryRow(ctx, cardByReferenceSQL+`$1`, ref))
 	if err != nil {
 		return ReferralCard{}, fmt.Errorf("referral: %w", err)
 	}
 	return c, nil
 }
 
-// cardPrefetch is a referral's card as CardPrefetch read it.
-type cardPrefetch struct {
-	ref  string
-	card ReferralCard
-}
-
-// cardByReferenceForSessionSQL is the card of the referral whose reference
-// is $2, read with the session whose token hash is $1 (which it does not
-// need: every prefetched statement is given the hash as $1).
-const cardByReferenceForSessionSQL = `SELECT ` + cardColumns + ` FROM referrals WHERE reference = $2 AND $1::bytea IS NOT NULL`
+// cardByReferenceSQL + the reference is ReferralCardByReference's
+// statement; with $2 and the session's token hash as $1, which it does
+// not need (every prefetched statement is given the hash as $1), it is
+// CardPrefetch's.
+const (
+	cardByReferenceSQL           = `SELECT ` + cardColumns + ` FROM referrals WHERE reference = `
+	cardByReferenceForSessionSQL = cardByReferenceSQL + `$2 AND $1::bytea IS NOT NULL`
+)
 
 // CardPrefetch reads the card of the referral ref (ReferralCardByReference)
 // in the session's round trip (see Prefetch), for a page under the
@@ -61,8 +59,7 @@ const cardByReferenceForSessionSQL = `SELECT ` + cardColumns + ` FROM referrals 
 func CardPrefetch(ref string) *Prefetch {
 	return &Prefetch{SQL: []string{cardByReferenceForSessionSQL}, Args: []any{ref},
 		Read: func(res pgx.BatchResults) (any, error) {
-			c, err := scanCard(res.QueryRow())
-			return cardPrefetch{ref: ref, card: c}, err
+			return scanCard(res.QueryRow())
 		}}
 }
 
@@ -75,11 +72,11 @@ func PrefetchedCard(ctx context.Context, ref string) (ReferralCard, bool) {
 	if memo == nil {
 		return ReferralCard{}, false
 	}
-	p, ok := memo.Prefetched.(cardPrefetch)
-	if !ok || p.ref != ref || p.card.Reference != ref {
+	c, ok := memo.Prefetched.(ReferralCard)
+	if !ok || c.Reference != ref {
 		return ReferralCard{}, false
 	}
-	return p.card, true
+	return c, true
 }
 
 // ReferralCardsForEmail lists the referrals an email address is the trainee

@@ -190,13 +190,7 @@ func TestSessionPrefetch(t *testing.T) {
 		}
 	}
 	signIn := func(token string, id int64, expiry time.Time) {
-		b, err := (scs.GobCodec{}).Encode(expiry, map[string]any{"staff_id": id})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ss.CommitCtx(ctx, token, b, expiry); err != nil {
-			t.Fatal(err)
-		}
+		saveSession(t, ss, token, map[string]any{"staff_id": id}, expiry)
 	}
 	signIn("coach-tok", coach, time.Now().Add(time.Hour))
 	signIn("lapsed-tok", other, time.Now().Add(-time.Minute))
@@ -275,6 +269,30 @@ func TestSessionPrefetch(t *testing.T) {
 }
 
 // sha256Of is a session's stored key (the SHA-256 of its token).
+// saveSession stores a session of values under token until expiry.
+func saveSession(t *testing.T, ss *store.SessionStore, token string, values map[string]any, expiry time.Time) {
+	t.Helper()
+	b, err := (scs.GobCodec{}).Encode(expiry, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.CommitCtx(context.Background(), token, b, expiry); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readSessionWith reads the live session under token with p, as a
+// request does, and returns the request's context holding what was read.
+func readSessionWith(t *testing.T, ss *store.SessionStore, token string, p *store.Prefetch) context.Context {
+	t.Helper()
+	req := store.WithSessionRead(context.Background())
+	store.SessionReadFrom(req).Prefetch = p
+	if _, found, err := ss.FindCtx(req, token); err != nil || !found {
+		t.Fatalf("session %s: found %v, %v", token, found, err)
+	}
+	return req
+}
+
 func sha256Of(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
@@ -309,14 +327,7 @@ func TestSessionPrefetchOfYourPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	signIn := func(token string, values map[string]any) {
-		expiry := time.Now().Add(time.Hour)
-		b, err := (scs.GobCodec{}).Encode(expiry, values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ss.CommitCtx(ctx, token, b, expiry); err != nil {
-			t.Fatal(err)
-		}
+		saveSession(t, ss, token, values, time.Now().Add(time.Hour))
 	}
 	// The address is kept in lower case, as referrals and registrations
 	// hold it.
@@ -325,14 +336,7 @@ func TestSessionPrefetchOfYourPage(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT public_email FROM sessions WHERE token_hash = $1`, sha256Of("pat-tok")).Scan(&kept); err != nil || kept != "pat@example.org" {
 		t.Fatalf("address beside the session: %q (%v)", kept, err)
 	}
-	read := func(token string) context.Context {
-		req := store.WithSessionRead(ctx)
-		store.SessionReadFrom(req).Prefetch = store.YourPagePrefetch()
-		if _, found, err := ss.FindCtx(req, token); err != nil || !found {
-			t.Fatalf("session %s: found %v, %v", token, found, err)
-		}
-		return req
-	}
+	read := func(token string) context.Context { return readSessionWith(t, ss, token, store.YourPagePrefetch()) }
 	req := read("pat-tok")
 	cards, regs, ok := store.PrefetchedYourPage(req, "pat@example.org")
 	direct, directRegs, err := store.New(pool).ReferralCardsAndRegistrations(ctx, "pat@example.org")
@@ -398,22 +402,8 @@ func TestSessionPrefetchOfCard(t *testing.T) {
 		VALUES ('PC-1', 'self', 'new', 'A Trainee', 'pat@example.org', 'ref@example.org')`); err != nil {
 		t.Fatal(err)
 	}
-	expiry := time.Now().Add(time.Hour)
-	b, err := (scs.GobCodec{}).Encode(expiry, map[string]any{"public_email": "pat@example.org"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ss.CommitCtx(ctx, "card-tok", b, expiry); err != nil {
-		t.Fatal(err)
-	}
-	read := func(token, ref string) context.Context {
-		req := store.WithSessionRead(ctx)
-		store.SessionReadFrom(req).Prefetch = store.CardPrefetch(ref)
-		if _, found, err := ss.FindCtx(req, token); err != nil || !found {
-			t.Fatalf("session %s: found %v, %v", token, found, err)
-		}
-		return req
-	}
+	saveSession(t, ss, "card-tok", map[string]any{"public_email": "pat@example.org"}, time.Now().Add(time.Hour))
+	read := func(token, ref string) context.Context { return readSessionWith(t, ss, token, store.CardPrefetch(ref)) }
 	req := read("card-tok", "PC-1")
 	got, ok := store.PrefetchedCard(req, "PC-1")
 	direct, err := store.New(pool).ReferralCardByReference(ctx, "PC-1")
