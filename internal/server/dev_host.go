@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -19,8 +20,9 @@ func (s *Server) devHostOnly(next http.Handler) http.Handler {
 	if !s.cfg.IsDevelopment() {
 		return next
 	}
+	hosts := s.devHosts()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.devHostAllowed(r) {
+		if hosts.allowed(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -31,35 +33,54 @@ func (s *Server) devHostOnly(next http.Handler) http.Handler {
 	})
 }
 
-// devHostAllowed reports whether the request's Host names this server: the
-// host of BASE_URL or ADDR, or 127.0.0.1, localhost or [::1], on the port
-// configured or the port the connection actually arrived on (ADDR may ask
-// for any free port).
-func (s *Server) devHostAllowed(r *http.Request) bool {
-	host, port := splitHost(r.Host)
-	if host == "" {
-		return false
-	}
-	names := map[string]bool{"127.0.0.1": true, "localhost": true, "::1": true}
-	ports := map[string]bool{}
+// devHosts are the names and ports a development server answers for,
+// worked out once from its configuration: the host of BASE_URL or ADDR,
+// or 127.0.0.1, localhost or [::1], on the port configured.
+type devHosts struct {
+	names map[string]bool
+	ports map[string]bool
+}
+
+func (s *Server) devHosts() devHosts {
+	d := devHosts{names: map[string]bool{"127.0.0.1": true, "localhost": true, "::1": true}, ports: map[string]bool{}}
 	if u := s.cfg.BaseURL; u != nil {
-		names[strings.ToLower(u.Hostname())] = true
-		ports[portOr(u.Port(), u.Scheme)] = true
+		d.names[strings.ToLower(u.Hostname())] = true
+		d.ports[portOr(u.Port(), u.Scheme)] = true
 	}
 	if h, p, err := net.SplitHostPort(s.cfg.Addr); err == nil {
-		names[strings.ToLower(h)] = true
-		ports[p] = true
+		d.names[strings.ToLower(h)] = true
+		d.ports[p] = true
 	}
-	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		if _, p, err := net.SplitHostPort(a.String()); err == nil {
-			ports[p] = true
-		}
+	return d
+}
+
+// allowed reports whether the request's Host names this server: one of
+// its names, on a port configured or the port the connection actually
+// arrived on (ADDR may ask for any free port).
+func (d devHosts) allowed(r *http.Request) bool {
+	host, port := splitHost(r.Host)
+	if host == "" || !d.names[host] {
+		return false
 	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return names[host] && ports[portOr(port, scheme)]
+	port = portOr(port, scheme)
+	if d.ports[port] {
+		return true
+	}
+	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	if t, ok := a.(*net.TCPAddr); ok {
+		// Compared as text, as the configured ports are: "08080" is not 8080.
+		var buf [8]byte
+		return string(strconv.AppendInt(buf[:0], int64(t.Port), 10)) == port
+	}
+	_, p, err := net.SplitHostPort(a.String())
+	return err == nil && p == port
 }
 
 // splitHost splits a Host header into a lower-case name (IPv6 without its

@@ -13,6 +13,10 @@ func (s *Server) HandlerWith(extra func(chi.Router)) http.Handler { return s.han
 // ClientIP is the client address the middleware worked out for a request.
 var ClientIP = clientIPFrom
 
+// ForwardedClient is the client address X-Forwarded-For gives, behind a
+// trusted peer.
+var ForwardedClient = forwardedClient
+
 // Rules is the access rule each route declared, keyed "METHOD /pattern".
 func (s *Server) Rules() map[string]string {
 	out := map[string]string{}

@@ -47,11 +47,18 @@ func nonceFrom(ctx context.Context) string {
 
 // clientIPFrom returns the client address worked out by clientIP.
 func clientIPFrom(ctx context.Context) string {
-	ip, _ := ctx.Value(clientIPKey).(netip.Addr)
+	ip := clientAddrFrom(ctx)
 	if !ip.IsValid() {
 		return ""
 	}
 	return ip.String()
+}
+
+// clientAddrFrom is clientIPFrom's address itself (the zero Addr when
+// there is none), for counting a client's turns without writing it out.
+func clientAddrFrom(ctx context.Context) netip.Addr {
+	ip, _ := ctx.Value(clientIPKey).(netip.Addr)
+	return ip
 }
 
 // securityHeaders sets the headers every response carries, with a fresh CSP
@@ -63,23 +70,39 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	if s.cfg.WebFont {
 		fontSrc += " https://assets.nhs.uk"
 	}
+	cspTail := "'; style-src 'self'; img-src 'self'; font-src " + fontSrc + "; connect-src 'self'; " +
+		"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+	// The headers that are the same on every answer, each value made
+	// once: a one-element slice with no room to grow, so an answer that
+	// adds to one (Header.Add) gets a copy and this stays as it is.
+	fixed := [][2]string{
+		{"X-Content-Type-Options", "nosniff"},
+		{"Referrer-Policy", "no-referrer"},
+		{"X-Frame-Options", "DENY"},
+		{"Cross-Origin-Opener-Policy", "same-origin"},
+		{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"},
+		{"Cache-Control", "no-store"},
+	}
+	if s.cfg.Secure() {
+		fixed = append(fixed, [2]string{"Strict-Transport-Security", "max-age=63072000; includeSubDomains"})
+	}
+	type header struct {
+		key   string
+		value []string
+	}
+	headers := make([]header, len(fixed))
+	for i, f := range fixed {
+		headers[i] = header{http.CanonicalHeaderKey(f[0]), []string{f[1]}[:1:1]}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [18]byte
 		_, _ = rand.Read(b[:])
 		nonce := base64.RawStdEncoding.EncodeToString(b[:])
 
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-"+nonce+"'; "+
-			"style-src 'self'; img-src 'self'; font-src "+fontSrc+"; connect-src 'self'; "+
-			"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
-		h.Set("Cache-Control", "no-store")
-		if s.cfg.Secure() {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		h["Content-Security-Policy"] = []string{"default-src 'self'; script-src 'self' 'nonce-" + nonce + cspTail}
+		for _, x := range headers {
+			h[x.key] = x.value
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey, nonce)))
 	})
@@ -144,20 +167,37 @@ func (s *Server) clientIP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip := peerAddr(r.RemoteAddr)
 		if ip.IsValid() && trusted(ip) {
-			hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-			for i := len(hops) - 1; i >= 0; i-- {
-				a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-				if err != nil {
-					break
-				}
-				ip = a.Unmap()
-				if !trusted(ip) {
-					break
-				}
-			}
+			ip = forwardedClient(r.Header.Values("X-Forwarded-For"), ip, trusted)
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey, ip)))
 	})
+}
+
+// forwardedClient walks the X-Forwarded-For hops (every header line, each
+// a comma-separated list) from the last, nearest one back, and returns the
+// first address that is not a trusted proxy, or the last one it could read
+// (peer when none): a hop that is not an address stops the walk.
+func forwardedClient(lines []string, peer netip.Addr, trusted func(netip.Addr) bool) netip.Addr {
+	ip := peer
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := lines[i]
+		for {
+			j := strings.LastIndexByte(line, ',')
+			a, err := netip.ParseAddr(strings.TrimSpace(line[j+1:]))
+			if err != nil {
+				return ip
+			}
+			ip = a.Unmap()
+			if !trusted(ip) {
+				return ip
+			}
+			if j < 0 {
+				break
+			}
+			line = line[:j]
+		}
+	}
+	return ip
 }
 
 func peerAddr(remote string) netip.Addr {
@@ -317,13 +357,13 @@ const (
 // clientTurns counts the turns each client address holds.
 type clientTurns struct {
 	mu   sync.Mutex
-	held map[string]int
+	held map[netip.Addr]int
 }
 
 // isProbe reports whether r is a health probe, which never waits.
 func isProbe(r *http.Request) bool { return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" }
 
-func (c *clientTurns) take(client string, most int) bool {
+func (c *clientTurns) take(client netip.Addr, most int) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.held[client] >= most {
@@ -333,7 +373,7 @@ func (c *clientTurns) take(client string, most int) bool {
 	return true
 }
 
-func (c *clientTurns) give(client string) {
+func (c *clientTurns) give(client netip.Addr) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.held[client]--; c.held[client] <= 0 {
@@ -356,7 +396,7 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 	}
 	sem := make(chan struct{}, n)
 	perClient := max(2, n/4)
-	clients := &clientTurns{held: map[string]int{}}
+	clients := &clientTurns{held: map[netip.Addr]int{}}
 	// Waiting costs memory too (each waiting request holds its connection's
 	// buffers): beyond this many, a request is told at once.
 	waiting := make(chan struct{}, 4*n)
@@ -368,7 +408,7 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			}
 			// One client may not hold more than a share of the turns, so a
 			// few slow or hostile connections cannot take them all.
-			client := clientIPFrom(r.Context())
+			client := clientAddrFrom(r.Context())
 			if !clients.take(client, perClient) {
 				s.metrics.Busy(telemetry.BusyClientShare)
 				s.renderBusy(w, r)
@@ -444,14 +484,14 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 func (s *Server) limitWork(n int) func(http.Handler) http.Handler {
 	slots := make(chan struct{}, n)
 	perClient := max(1, n/4)
-	clients := &clientTurns{held: map[string]int{}}
+	clients := &clientTurns{held: map[netip.Addr]int{}}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength != 0 || len(r.TransferEncoding) > 0 || isProbe(r) {
 				next.ServeHTTP(w, r)
 				return
 			}
-			client := clientIPFrom(r.Context())
+			client := clientAddrFrom(r.Context())
 			if !clients.take(client, perClient) {
 				next.ServeHTTP(w, r)
 				return
