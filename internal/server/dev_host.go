@@ -3,7 +3,6 @@ package server
 import (
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 )
 
@@ -73,11 +72,6 @@ func (d devHosts) allowed(r *http.Request) bool {
 	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
 	if !ok {
 		return false
-	}
-	if t, ok := a.(*net.TCPAddr); ok {
-		// Compared as text, as the configured ports are: "08080" is not 8080.
-		var buf [8]byte
-		return string(strconv.AppendInt(buf[:0], int64(t.Port), 10)) == port
 	}
 	_, p, err := net.SplitHostPort(a.String())
 	return err == nil && p == port

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -73,26 +74,18 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	cspTail := "'; style-src 'self'; img-src 'self'; font-src " + fontSrc + "; connect-src 'self'; " +
 		"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 	// The headers that are the same on every answer, each value made
-	// once: a one-element slice with no room to grow, so an answer that
-	// adds to one (Header.Add) gets a copy and this stays as it is.
-	fixed := [][2]string{
-		{"X-Content-Type-Options", "nosniff"},
-		{"Referrer-Policy", "no-referrer"},
-		{"X-Frame-Options", "DENY"},
-		{"Cross-Origin-Opener-Policy", "same-origin"},
-		{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"},
-		{"Cache-Control", "no-store"},
-	}
+	// once: Set makes a one-element slice with no room to grow, so an
+	// answer that adds to one (Header.Add) gets a copy and this stays as
+	// it is.
+	fixed := http.Header{}
+	fixed.Set("X-Content-Type-Options", "nosniff")
+	fixed.Set("Referrer-Policy", "no-referrer")
+	fixed.Set("X-Frame-Options", "DENY")
+	fixed.Set("Cross-Origin-Opener-Policy", "same-origin")
+	fixed.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+	fixed.Set("Cache-Control", "no-store")
 	if s.cfg.Secure() {
-		fixed = append(fixed, [2]string{"Strict-Transport-Security", "max-age=63072000; includeSubDomains"})
-	}
-	type header struct {
-		key   string
-		value []string
-	}
-	headers := make([]header, len(fixed))
-	for i, f := range fixed {
-		headers[i] = header{http.CanonicalHeaderKey(f[0]), []string{f[1]}[:1:1]}
+		fixed.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [18]byte
@@ -101,9 +94,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 
 		h := w.Header()
 		h["Content-Security-Policy"] = []string{"default-src 'self'; script-src 'self' 'nonce-" + nonce + cspTail}
-		for _, x := range headers {
-			h[x.key] = x.value
-		}
+		maps.Copy(h, fixed)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey, nonce)))
 	})
 }

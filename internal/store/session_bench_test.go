@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
-
 	"careers/internal/store"
 	"careers/internal/testdb"
 )
@@ -40,40 +38,26 @@ func BenchmarkSessionRead(b *testing.B) {
 	}
 	ss := store.NewSessionStore(pool, "staff_id", "public_email", time.Hour)
 	b.Cleanup(ss.StopCleanup)
-	expiry := time.Now().Add(time.Hour)
-	data, err := (scs.GobCodec{}).Encode(expiry, map[string]any{"staff_id": u.ID, "staff_epoch": 0, "staff_roles": "coach"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := ss.CommitCtx(ctx, "bench-token", data, expiry); err != nil {
-		b.Fatal(err)
-	}
-	read := func(p func() *store.Prefetch) func() error {
-		return func() error {
-			req := store.WithSessionRead(ctx)
-			if p != nil {
-				store.SessionReadFrom(req).Prefetch = p()
-			}
-			_, found, err := ss.FindCtx(req, "bench-token")
-			if err == nil && !found {
-				b.Fatal("the session was not found")
-			}
-			return err
+	saveSession(b, ss, "bench-token", map[string]any{"staff_id": u.ID, "staff_epoch": 0, "staff_roles": "coach"}, time.Now().Add(time.Hour))
+	read := func(p func() *store.Prefetch) func(testing.TB) error {
+		return func(tb testing.TB) error {
+			readSessionWith(tb, ss, "bench-token", p())
+			return nil
 		}
 	}
 	for _, c := range []struct {
 		name string
-		run  func() error
+		run  func(testing.TB) error
 	}{
-		{"week alone", func() error { _, _, err := st.CoachWeek(ctx, u.ID, from, to); return err }},
-		{"session alone", read(nil)},
+		{"week alone", func(testing.TB) error { _, _, err := st.CoachWeek(ctx, u.ID, from, to); return err }},
+		{"session alone", read(func() *store.Prefetch { return nil })},
 		{"session with the week", read(func() *store.Prefetch { return store.CoachWeekPrefetch(from, to) })},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			before := processCPU()
 			for b.Loop() {
-				if err := c.run(); err != nil {
+				if err := c.run(b); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -268,9 +268,8 @@ func TestSessionPrefetch(t *testing.T) {
 	}
 }
 
-// sha256Of is a session's stored key (the SHA-256 of its token).
 // saveSession stores a session of values under token until expiry.
-func saveSession(t *testing.T, ss *store.SessionStore, token string, values map[string]any, expiry time.Time) {
+func saveSession(t testing.TB, ss *store.SessionStore, token string, values map[string]any, expiry time.Time) {
 	t.Helper()
 	b, err := (scs.GobCodec{}).Encode(expiry, values)
 	if err != nil {
@@ -283,7 +282,7 @@ func saveSession(t *testing.T, ss *store.SessionStore, token string, values map[
 
 // readSessionWith reads the live session under token with p, as a
 // request does, and returns the request's context holding what was read.
-func readSessionWith(t *testing.T, ss *store.SessionStore, token string, p *store.Prefetch) context.Context {
+func readSessionWith(t testing.TB, ss *store.SessionStore, token string, p *store.Prefetch) context.Context {
 	t.Helper()
 	req := store.WithSessionRead(context.Background())
 	store.SessionReadFrom(req).Prefetch = p
@@ -293,6 +292,7 @@ func readSessionWith(t *testing.T, ss *store.SessionStore, token string, p *stor
 	return req
 }
 
+// sha256Of is a session's stored key (the SHA-256 of its token).
 func sha256Of(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
