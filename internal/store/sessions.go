@@ -13,6 +13,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"careers/internal/policy"
 )
 
 // SessionTouch is how often an unchanged session's idle expiry is pushed
@@ -123,15 +125,41 @@ const sessionStaffColumns = `coalesce(u.id, 0), coalesce(u.email, ''), coalesce(
 	coalesce(u.totp_last_step, 0), coalesce(u.session_epoch, 0), coalesce(u.demo, false), coalesce(u.created_at, 'epoch'),
 	u.deactivated_at`
 
-// sessionRow scans the session's own columns, then hands the rest to scanStaff.
-type sessionRow struct {
-	row    pgx.Row
-	data   *[]byte
-	expiry *time.Time
-}
+// sessionColumns are the types of sessionSQL's columns, as readSession
+// decodes them.
+var sessionColumns = []rawType{rawBytea, rawTimestamptz,
+	rawInt8, rawText, rawText, rawTextArray, rawBool, rawText, rawText, rawTimestamptz, rawInt8, rawInt4, rawBool,
+	rawTimestamptz, rawTimestamptz}
 
-func (r sessionRow) Scan(dest ...any) error {
-	return r.row.Scan(append([]any{r.data, r.expiry}, dest...)...)
+// readSession reads sessionSQL's row: the session's data and expiry, and
+// its staff account (id 0 when it has none). It is decoded by hand
+// (rawrow.go): every signed-in request reads it. No row is ErrNotFound.
+func readSession(rows pgx.Rows, data *[]byte, expiry *time.Time) (StaffUser, error) {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return StaffUser{}, mapErr(err)
+		}
+		return StaffUser{}, ErrNotFound
+	}
+	if err := rawColumns(rows.FieldDescriptions(), sessionColumns...); err != nil {
+		return StaffUser{}, err
+	}
+	r := rawReader{vals: rows.RawValues()}
+	*data = r.bytes()
+	*expiry = r.time()
+	u := StaffUser{ID: r.int8(), Email: r.text(""), Name: r.text("")}
+	for _, role := range r.textArray() {
+		u.Roles = append(u.Roles, policy.Role(role))
+	}
+	u.Active, u.PasswordHash, u.TOTPSecret = r.bool(), r.text(""), r.text("")
+	u.TOTPEnrolledAt, u.TOTPLastStep, u.SessionEpoch = r.timePtr(), r.int8(), int(r.int4())
+	u.Demo, u.CreatedAt, u.DeactivatedAt = r.bool(), r.time(), r.timePtr()
+	if r.err != nil {
+		return StaffUser{}, r.err
+	}
+	rows.Close()
+	return u, rows.Err()
 }
 
 // sessionKey is the stored key of a session token.
@@ -160,7 +188,10 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	}
 	if memo == nil || memo.Prefetch == nil || batchFailed {
 		prefetched = nil
-		u, err = scanStaff(sessionRow{row: s.pool.QueryRow(ctx, sessionSQL, key), data: &data, expiry: &expiry})
+		var rows pgx.Rows
+		if rows, err = s.pool.Query(ctx, sessionSQL, key); err == nil {
+			u, err = readSession(rows, &data, &expiry)
+		}
 	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, false, nil
@@ -194,7 +225,11 @@ func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, da
 	}
 	res := sendBatch(ctx, s.pool, b)
 	defer res.Close()
-	u, err := scanStaff(sessionRow{row: res.QueryRow(), data: data, expiry: expiry})
+	rows, err := res.Query()
+	if err != nil {
+		return StaffUser{}, nil, err
+	}
+	u, err := readSession(rows, data, expiry)
 	if err != nil {
 		return u, nil, err
 	}
