@@ -82,32 +82,37 @@ type Week struct {
 var weekColumns = []rawType{rawText, rawInt8, rawTimestamptz, rawTimestamptz, rawText, rawText, rawBool, rawInt8,
 	rawText, rawText, rawText, rawBool, rawBool, rawText, rawInt8}
 
-// readWeek reads CoachWeekSQL's rows, decoding them by hand (rawrow.go):
-// a coach opens the week many times a day, and it is a screenful of rows.
+// readWeek reads CoachWeekSQL's rows, decoding them by hand (rawrow.go)
+// when they come in binary: a coach opens the week many times a day, and
+// it is a screenful of rows.
 func readWeek(rows pgx.Rows) (Week, error) {
 	defer rows.Close()
 	// Room for a busy week, so the slots are not copied again and again
 	// as they grow.
 	w := Week{Slots: make([]CalendarSlot, 0, 32)}
-	checked := false
+	checked, raw := false, false
 	for rows.Next() {
 		if !checked {
-			if err := rawColumns(rows.FieldDescriptions(), weekColumns...); err != nil {
-				return Week{}, fmt.Errorf("calendar: %w", err)
-			}
-			checked = true
+			checked, raw = true, rawColumns(rows.FieldDescriptions(), weekColumns...) == nil
 		}
-		r := rawReader{vals: rows.RawValues()}
-		kind := r.text("slot", "off")
-		c := CalendarSlot{ID: r.int8(), Start: r.time(), End: r.time(),
-			Mode: r.text("virtual", "telephone", "in_person", ""), Place: r.text(""), Blocked: r.bool(),
-			Appointment: r.int8(), Reference: r.text(""), TraineeName: r.text(""),
-			Status:    r.text("", "booked", "attended", "not_attended", "cancelled"),
-			OwnClient: r.bool(), EverBooked: r.bool()}
-		note := r.text("")
-		coach := r.int8()
-		if r.err != nil {
-			return Week{}, fmt.Errorf("calendar: %w", r.err)
+		var kind, note string
+		var c CalendarSlot
+		var coach int64
+		if raw {
+			r := rawReader{vals: rows.RawValues()}
+			kind = r.text("slot", "off")
+			c = CalendarSlot{ID: r.int8(), Start: r.time(), End: r.time(),
+				Mode: r.text("virtual", "telephone", "in_person"), Place: r.text(""), Blocked: r.bool(),
+				Appointment: r.int8(), Reference: r.text(""), TraineeName: r.text(""),
+				Status:    r.text("", "booked", "attended", "not_attended", "cancelled"),
+				OwnClient: r.bool(), EverBooked: r.bool()}
+			note, coach = r.text(""), r.int8()
+			if r.err != nil {
+				return Week{}, fmt.Errorf("calendar: %w", r.err)
+			}
+		} else if err := rows.Scan(&kind, &c.ID, &c.Start, &c.End, &c.Mode, &c.Place, &c.Blocked, &c.Appointment, &c.Reference,
+			&c.TraineeName, &c.Status, &c.OwnClient, &c.EverBooked, &note, &coach); err != nil {
+			return Week{}, fmt.Errorf("calendar: %w", err)
 		}
 		if w.Coach != 0 && coach != w.Coach {
 			return Week{}, fmt.Errorf("calendar: rows of two coaches")

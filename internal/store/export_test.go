@@ -24,3 +24,11 @@ const (
 	RawBytea       = rawBytea
 	RawTextArray   = rawTextArray
 )
+
+// The hand readers' statements and the columns they decode.
+var (
+	SessionSQL          = sessionSQL
+	CoachWeekSessionSQL = coachWeekSessionSQL
+	SessionColumns      = sessionColumns
+	WeekColumns         = weekColumns
+)

@@ -1,10 +1,12 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,16 +115,18 @@ func TestRawDecodersAgreeWithPgx(t *testing.T) {
 	roles := vals[8]
 	a, err := store.RawTextArrayOf(roles)
 	check("roles", a, want.roles, err)
-	a, err = store.RawTextArrayOf(vals[9])
+	vals9 := vals[9]
+	a, err = store.RawTextArrayOf(vals9)
 	if err != nil || len(a) != 0 || len(want.none) != 0 {
 		t.Errorf("empty array: decoded %#v (%v), pgx %#v", a, err, want.none)
 	}
 	a, err = store.RawTextArrayOf(vals[10])
 	check("odd texts", a, want.odd, err)
 
-	// What no reader accepts: NULL where a value is expected (pgx refuses
-	// it too), infinity, arrays of two dimensions or with a NULL, a value
-	// of the wrong length.
+	// What the decoders refuse: NULL where a value is expected, infinity,
+	// arrays of two dimensions or with a NULL (pgx would read some of
+	// these into a Go value; no column read by hand holds them), a value of
+	// the wrong length.
 	err = pool.QueryRow(ctx, `SELECT NULL::text, NULL::bigint, NULL::timestamptz, 'infinity'::timestamptz,
 			'-infinity'::timestamptz, '{{a},{b}}'::text[], ARRAY['a', NULL]::text[], NULL::text[]`).
 		Scan(scanRaw(&vals, nil, nil, nil, nil, nil, nil, nil, nil))
@@ -159,6 +163,9 @@ func TestRawDecodersAgreeWithPgx(t *testing.T) {
 	}
 	if _, err := store.RawTextArrayOf(append(roles, 0)); err == nil {
 		t.Error("an array with a byte after its last element was read")
+	}
+	if _, err := store.RawTextArrayOf(append(vals9[:12:12], 0)); err == nil {
+		t.Error("an empty array with a byte after its header was read")
 	}
 }
 
@@ -233,14 +240,21 @@ func TestRawColumnsRefusesOtherShapes(t *testing.T) {
 		}
 	}
 	// pgx asked for text instead of binary (the simple protocol) is
-	// refused for the binary types.
-	rows, err := pool.Query(ctx, `SELECT 1::bigint`, pgx.QueryExecModeSimpleProtocol)
+	// refused for the binary types, and text is still text.
+	rows, err := pool.Query(ctx, `SELECT 1::bigint, '{a}'::text[], 'x'::text`, pgx.QueryExecModeSimpleProtocol)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	if err := store.RawColumns(rows.FieldDescriptions(), store.RawInt8); err == nil {
+	fds := rows.FieldDescriptions()
+	if err := store.RawColumns(fds[:1], store.RawInt8); err == nil {
 		t.Error("a bigint sent as text was taken as binary")
+	}
+	if err := store.RawColumns(fds[1:2], store.RawTextArray); err == nil {
+		t.Error("a text[] sent as text was taken as binary")
+	}
+	if err := store.RawColumns(fds[2:], store.RawText); err != nil {
+		t.Errorf("text sent as text: %v", err)
 	}
 }
 
@@ -295,4 +309,229 @@ func TestSessionReadAgreesWithStaffRead(t *testing.T) {
 	if got := store.SessionReadFrom(readSessionWith(t, ss, "no-account-tok", nil)).Staff; got != nil {
 		t.Errorf("a session without an account read one: %+v", got)
 	}
+}
+
+// TestHandReadersMatchTheirStatements: the session's and the week's
+// statements (the week's alone and with the session) return exactly the
+// columns their readers decode by hand, in binary, on a pool in pgx's
+// default mode, as the service's. (Should one change, the
+// reader would fall back to pgx's Scan without failing: this is what
+// says so.)
+func TestHandReadersMatchTheirStatements(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.NewPool(t)
+	check := func(what, sql string, want []store.RawType, args ...any) {
+		t.Helper()
+		rows, err := pool.Query(ctx, sql, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		if err := store.RawColumns(rows.FieldDescriptions(), want...); err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	now := time.Now()
+	check("the week", store.CoachWeekSQL, store.WeekColumns, int64(1), now, now.Add(time.Hour))
+	check("the week with the session", store.CoachWeekSessionSQL, store.WeekColumns, []byte("key"), now, now.Add(time.Hour))
+	check("the session", store.SessionSQL, store.SessionColumns, []byte("key"))
+}
+
+// TestHandReadersAgreeWithScan reads one rich week, alone and with its
+// coach's session in one batch, and a session with no account, twice: on
+// a pool that reads in binary (decoded by hand) and on one that asks for
+// the simple protocol (text rows, read through pgx's Scan), and compares
+// them field by field. The session's bytes are compared with what is
+// stored after a longer answer has come through the same connection.
+func TestHandReadersAgreeWithScan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	// One connection, so a later answer on it lands in the buffer the
+	// session's bytes arrived in.
+	binary := testdb.MustPool(t, db.URL+"&pool_max_conns=1")
+	text := testdb.MustPool(t, db.URL+"&default_query_exec_mode=simple_protocol")
+	st := store.New(binary)
+
+	// The coach has every kind of account detail, so the session read with
+	// their week compares them all.
+	now := time.Now()
+	full, err := st.CreateStaffUser(ctx, store.NewStaffUser{Email: "agree.full@example.nhs.uk", Name: "Ffion Ní Bhriain",
+		Roles: []policy.Role{policy.Coordinator, policy.Coach}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EnrolTOTP(ctx, full.ID, "sealed", 987654321, nil, now); err != nil {
+		t.Fatal(err)
+	}
+	coach := full.ID
+	other := mustCoach(t, st, "agree.other@example.nhs.uk")
+	mine := mustReferralID(t, st, "CR-AGREE-MINE")
+	theirs := mustReferralID(t, st, "CR-AGREE-THEIRS")
+	for id, c := range map[int64]int64{mine: coach, theirs: other} {
+		if _, err := binary.Exec(ctx, `UPDATE referrals SET coach_id = $2, trainee_name = 'Siân O''Neill' WHERE id = $1`, id, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddAllowance(ctx, id, "granted", 3, 0, "", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Now().Add(72 * time.Hour).Truncate(24 * time.Hour)
+	from, to := day, day.Add(7*24*time.Hour)
+	at := func(h int) time.Time { return day.Add(time.Duration(h) * time.Hour) }
+	if _, err := st.AddSlots(ctx, coach, []store.NewSlot{
+		{Start: at(9), End: at(10), Mode: "virtual", Place: "https://meet.example.org/a"},
+		{Start: at(10), End: at(11), Mode: "telephone"},
+		{Start: at(11), End: at(12), Mode: "in_person", Place: "Room 2, Deanery House"},
+		{Start: at(12), End: at(13), Mode: "virtual", Blocked: true},
+		{Start: at(13), End: at(14), Mode: "virtual"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ids := slotIDs(t, st, coach)
+	if err := book(ctx, st, mine, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := book(ctx, st, theirs, ids[1]); err != nil { // their trainee now, not this coach's
+		t.Fatal(err)
+	}
+	if err := book(ctx, st, mine, ids[4]); err != nil {
+		t.Fatal(err)
+	}
+	var cancel int64
+	if err := binary.QueryRow(ctx, `SELECT id FROM appointments WHERE slot_id = $1`, ids[4]).Scan(&cancel); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CancelAppointment(ctx, cancel, "coach", "", false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.AddTimeOff(ctx, coach, at(48), at(56), "Leave – study day", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	slotsB, offB, err := st.CoachWeek(ctx, coach, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slotsT, offT, err := store.New(text).CoachWeek(ctx, coach, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(v any) any { return utcTimes(reflect.ValueOf(v)).Interface() }
+	if !reflect.DeepEqual(utc(slotsB), utc(slotsT)) || !reflect.DeepEqual(utc(offB), utc(offT)) {
+		t.Fatalf("the week by hand:\n%+v\n%+v\nthrough Scan:\n%+v\n%+v", slotsB, offB, slotsT, offT)
+	}
+	// The week has every kind of row, so the comparison compared them.
+	var own, foreign, everBooked, blocked, placed int
+	for _, s := range slotsB {
+		switch {
+		case s.OwnClient && s.Appointment != 0 && s.TraineeName == "Siân O'Neill" && s.Reference == "CR-AGREE-MINE" && s.Status == "booked":
+			own++
+		case !s.OwnClient && s.Appointment != 0 && s.Reference == "CR-AGREE-THEIRS":
+			foreign++
+		case s.EverBooked && s.Appointment == 0:
+			everBooked++
+		case s.Blocked:
+			blocked++
+		}
+		if s.Place == "Room 2, Deanery House" && s.Mode == "in_person" {
+			placed++
+		}
+	}
+	if own != 1 || foreign != 1 || everBooked != 1 || blocked != 1 || placed != 1 || len(offB) != 1 || offB[0].Note != "Leave – study day" {
+		t.Fatalf("the week lacks a kind of row: %d %d %d %d %d %+v", own, foreign, everBooked, blocked, placed, offB)
+	}
+
+	// Sessions: the coach's, read with their week in one batch, and one
+	// with no account.
+	ssB := store.NewSessionStore(binary, "staff_id", "public_email", time.Hour)
+	t.Cleanup(ssB.StopCleanup)
+	ssT := store.NewSessionStore(text, "staff_id", "public_email", time.Hour)
+	t.Cleanup(ssT.StopCleanup)
+	saveSession(t, ssB, "agree-full", map[string]any{"staff_id": coach, "note": strings.Repeat("bytes that must survive ", 40)}, now.Add(time.Hour))
+	saveSession(t, ssB, "agree-none", map[string]any{"public_email": "trainee@example.org"}, now.Add(time.Hour))
+	for _, token := range []string{"agree-full", "agree-none"} {
+		var stored []byte
+		if err := binary.QueryRow(ctx, `SELECT data FROM sessions WHERE token_hash = $1`, sha256Of(token)).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		var reads [2]*store.SessionRead
+		var data [2][]byte
+		var weeks [2][]store.CalendarSlot
+		var offs [2][]store.TimeOff
+		for i, ss := range []*store.SessionStore{ssB, ssT} {
+			req := store.WithSessionRead(ctx)
+			store.SessionReadFrom(req).Prefetch = store.CoachWeekPrefetch(from, to)
+			d, found, err := ss.FindCtx(req, token)
+			if err != nil || !found || len(d) == 0 {
+				t.Fatalf("session %s, pool %d: %v %v %d bytes", token, i, found, err, len(d))
+			}
+			// A longer answer on the same connection, then the bytes.
+			var filler string
+			if err := binary.QueryRow(ctx, `SELECT repeat('x', 16000)`).Scan(&filler); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(d, stored) {
+				t.Errorf("session %s, pool %d: its data is not what is stored", token, i)
+			}
+			reads[i], data[i] = store.SessionReadFrom(req), d
+			if token == "agree-full" {
+				var ok bool
+				if weeks[i], offs[i], ok = store.PrefetchedWeek(req, coach, from, to); !ok {
+					t.Fatalf("pool %d: the week was not read with the session", i)
+				}
+			}
+		}
+		if (reads[0].Staff == nil) != (reads[1].Staff == nil) ||
+			reads[0].Staff != nil && !reflect.DeepEqual(utc(*reads[0].Staff), utc(*reads[1].Staff)) {
+			t.Errorf("session %s: account by hand %+v, through Scan %+v", token, reads[0].Staff, reads[1].Staff)
+		}
+		if token == "agree-full" && (!reflect.DeepEqual(utc(weeks[0]), utc(slotsB)) || !reflect.DeepEqual(utc(weeks[1]), utc(slotsB)) ||
+			!reflect.DeepEqual(utc(offs[0]), utc(offB)) || !reflect.DeepEqual(utc(offs[1]), utc(offB))) {
+			t.Errorf("the week read with the session differs from the week read alone:\n%+v\n%+v", weeks, slotsB)
+		}
+	}
+	if u := ssRead(t, ssB, "agree-full"); u == nil || u.ID != coach || len(u.Roles) != 2 || u.TOTPEnrolledAt == nil || !u.Active {
+		t.Errorf("the coach's account was not read whole: %+v", u)
+	}
+}
+
+// ssRead is the account read with the session under token.
+func ssRead(t *testing.T, ss *store.SessionStore, token string) *store.StaffUser {
+	t.Helper()
+	return store.SessionReadFrom(readSessionWith(t, ss, token, nil)).Staff
+}
+
+// utcTimes is a copy of v with every time.Time in it (in structs, slices
+// and pointers) in UTC, so values read in two ways compare by instant.
+func utcTimes(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Struct:
+		if t, ok := v.Interface().(time.Time); ok {
+			return reflect.ValueOf(t.UTC())
+		}
+		out := reflect.New(v.Type()).Elem()
+		for i := range v.NumField() {
+			out.Field(i).Set(utcTimes(v.Field(i)))
+		}
+		return out
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			out.Index(i).Set(utcTimes(v.Index(i)))
+		}
+		return out
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.New(v.Type().Elem())
+		out.Elem().Set(utcTimes(v.Elem()))
+		return out
+	}
+	return v
 }

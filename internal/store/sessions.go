@@ -132,8 +132,9 @@ var sessionColumns = []rawType{rawBytea, rawTimestamptz,
 	rawTimestamptz, rawTimestamptz}
 
 // readSession reads sessionSQL's row: the session's data and expiry, and
-// its staff account (id 0 when it has none). It is decoded by hand
-// (rawrow.go): every signed-in request reads it. No row is ErrNotFound.
+// its staff account (id 0 when it has none). Every signed-in request reads
+// it, so it is decoded by hand (rawrow.go) when it comes in binary. No row
+// is ErrNotFound.
 func readSession(rows pgx.Rows, data *[]byte, expiry *time.Time) (StaffUser, error) {
 	defer rows.Close()
 	if !rows.Next() {
@@ -142,24 +143,44 @@ func readSession(rows pgx.Rows, data *[]byte, expiry *time.Time) (StaffUser, err
 		}
 		return StaffUser{}, ErrNotFound
 	}
-	if err := rawColumns(rows.FieldDescriptions(), sessionColumns...); err != nil {
-		return StaffUser{}, err
-	}
-	r := rawReader{vals: rows.RawValues()}
-	*data = r.bytes()
-	*expiry = r.time()
-	u := StaffUser{ID: r.int8(), Email: r.text(""), Name: r.text("")}
-	for _, role := range r.textArray() {
-		u.Roles = append(u.Roles, policy.Role(role))
-	}
-	u.Active, u.PasswordHash, u.TOTPSecret = r.bool(), r.text(""), r.text("")
-	u.TOTPEnrolledAt, u.TOTPLastStep, u.SessionEpoch = r.timePtr(), r.int8(), int(r.int4())
-	u.Demo, u.CreatedAt, u.DeactivatedAt = r.bool(), r.time(), r.timePtr()
-	if r.err != nil {
-		return StaffUser{}, r.err
+	var u StaffUser
+	if rawColumns(rows.FieldDescriptions(), sessionColumns...) != nil {
+		var err error
+		if u, err = scanStaff(sessionRow{row: rows, data: data, expiry: expiry}); err != nil {
+			return StaffUser{}, err
+		}
+	} else {
+		r := rawReader{vals: rows.RawValues()}
+		*data = r.bytes()
+		*expiry = r.time()
+		u = StaffUser{ID: r.int8(), Email: r.text(""), Name: r.text("")}
+		for _, role := range r.textArray() {
+			u.Roles = append(u.Roles, policy.Role(role))
+		}
+		u.Active, u.PasswordHash, u.TOTPSecret = r.bool(), r.text(""), r.text("")
+		u.TOTPEnrolledAt, u.TOTPLastStep, u.SessionEpoch = r.timePtr(), r.int8(), int(r.int4())
+		u.Demo, u.CreatedAt, u.DeactivatedAt = r.bool(), r.time(), r.timePtr()
+		if r.err != nil {
+			return StaffUser{}, r.err
+		}
 	}
 	rows.Close()
-	return u, rows.Err()
+	if err := rows.Err(); err != nil {
+		return StaffUser{}, mapErr(err)
+	}
+	return u, nil
+}
+
+// sessionRow scans the session's own columns, then hands the rest to
+// scanStaff (readSession's way when the row is not in binary).
+type sessionRow struct {
+	row    pgx.Row
+	data   *[]byte
+	expiry *time.Time
+}
+
+func (r sessionRow) Scan(dest ...any) error {
+	return r.row.Scan(append([]any{r.data, r.expiry}, dest...)...)
 }
 
 // sessionKey is the stored key of a session token.
