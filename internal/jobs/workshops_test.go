@@ -18,7 +18,13 @@ func TestWorkshopSweepJob(t *testing.T) {
 	t.Parallel()
 	pool := MustDB(t)
 	ctx := context.Background()
-	now := time.Date(2027, 3, 10, 10, 0, 0, 0, time.UTC)
+	// The clock is the real time: the client also runs the retention job
+	// at start with this clock, and it deletes sent emails that belong to
+	// no referral once they are 90 days old by their created_at, which
+	// the database sets. A fixed date more than 90 days after the real one
+	// let it delete this test's emails when it happened to run after they
+	// were sent (seen under load on 2026-12-07).
+	now := time.Now().UTC().Truncate(time.Minute)
 	var wsID, other int64
 	if err := pool.QueryRow(ctx, `INSERT INTO workshops (slug, title, starts_at, ends_at, mode, joining_link, capacity, check_in_code)
 		VALUES ('sweep', 'Sweep workshop', $1, $2, 'online', 'https://meet.example.com/sweep', 2, 'SWEEP1') RETURNING id`,
