@@ -42,33 +42,34 @@ func (t rawType) String() string {
 	return [...]string{"text", "bigint", "integer", "boolean", "timestamptz", "bytea", "text[]"}[t]
 }
 
+// is says whether a column of type oid is of type t.
+func (t rawType) is(oid uint32) bool {
+	switch t {
+	case rawText:
+		return oid == pgtype.TextOID || oid == pgtype.VarcharOID
+	case rawInt8:
+		return oid == pgtype.Int8OID
+	case rawInt4:
+		return oid == pgtype.Int4OID
+	case rawBool:
+		return oid == pgtype.BoolOID
+	case rawTimestamptz:
+		return oid == pgtype.TimestamptzOID
+	case rawBytea:
+		return oid == pgtype.ByteaOID
+	case rawTextArray:
+		return oid == pgtype.TextArrayOID
+	}
+	return false
+}
+
 // rawColumns checks a result's columns against what its reader decodes.
 func rawColumns(fds []pgconn.FieldDescription, want ...rawType) error {
 	if len(fds) != len(want) {
 		return fmt.Errorf("reading by hand: %d columns, the reader decodes %d", len(fds), len(want))
 	}
 	for i, fd := range fds {
-		var oids []uint32
-		switch want[i] {
-		case rawText:
-			oids = []uint32{pgtype.TextOID, pgtype.VarcharOID}
-		case rawInt8:
-			oids = []uint32{pgtype.Int8OID}
-		case rawInt4:
-			oids = []uint32{pgtype.Int4OID}
-		case rawBool:
-			oids = []uint32{pgtype.BoolOID}
-		case rawTimestamptz:
-			oids = []uint32{pgtype.TimestamptzOID}
-		case rawBytea:
-			oids = []uint32{pgtype.ByteaOID}
-		case rawTextArray:
-			oids = []uint32{pgtype.TextArrayOID}
-		}
-		ok := false
-		for _, o := range oids {
-			ok = ok || fd.DataTypeOID == o
-		}
+		ok := want[i].is(fd.DataTypeOID)
 		if !ok || (want[i] != rawText && fd.Format != pgtype.BinaryFormatCode) {
 			return fmt.Errorf("reading by hand: column %d (%s) is type %d in format %d, not %s in binary", i, fd.Name, fd.DataTypeOID, fd.Format, want[i])
 		}
@@ -156,39 +157,38 @@ func rawTextArrayOf(b []byte) ([]string, error) {
 	if b == nil {
 		return nil, errRawNull
 	}
-	bad := errRawNotTextArray
 	if len(b) < 12 {
-		return nil, bad
+		return nil, errRawNotTextArray
 	}
 	dims := binary.BigEndian.Uint32(b)
 	if dims == 0 && len(b) == 12 {
 		return nil, nil
 	}
 	if dims != 1 || len(b) < 20 {
-		return nil, bad
+		return nil, errRawNotTextArray
 	}
 	if oid := binary.BigEndian.Uint32(b[8:]); oid != pgtype.TextOID && oid != pgtype.VarcharOID {
-		return nil, bad
+		return nil, errRawNotTextArray
 	}
 	n := int32(binary.BigEndian.Uint32(b[12:]))
 	if n < 0 || int(n) > len(b) {
-		return nil, bad
+		return nil, errRawNotTextArray
 	}
 	out := make([]string, 0, n)
 	rest := b[20:]
 	for range n {
 		if len(rest) < 4 {
-			return nil, bad
+			return nil, errRawNotTextArray
 		}
 		l := int32(binary.BigEndian.Uint32(rest))
 		if l < 0 || int(l) > len(rest)-4 {
-			return nil, bad
+			return nil, errRawNotTextArray
 		}
 		out = append(out, string(rest[4:4+l]))
 		rest = rest[4+l:]
 	}
 	if len(rest) != 0 {
-		return nil, bad
+		return nil, errRawNotTextArray
 	}
 	return out, nil
 }

@@ -492,15 +492,9 @@ func TestHandReadersAgreeWithScan(t *testing.T) {
 			t.Errorf("the week read with the session differs from the week read alone:\n%+v\n%+v", weeks, slotsB)
 		}
 	}
-	if u := ssRead(t, ssB, "agree-full"); u == nil || u.ID != coach || len(u.Roles) != 2 || u.TOTPEnrolledAt == nil || !u.Active {
+	if u := store.SessionReadFrom(readSessionWith(t, ssB, "agree-full", nil)).Staff; u == nil || u.ID != coach || len(u.Roles) != 2 || u.TOTPEnrolledAt == nil || !u.Active {
 		t.Errorf("the coach's account was not read whole: %+v", u)
 	}
-}
-
-// ssRead is the account read with the session under token.
-func ssRead(t *testing.T, ss *store.SessionStore, token string) *store.StaffUser {
-	t.Helper()
-	return store.SessionReadFrom(readSessionWith(t, ss, token, nil)).Staff
 }
 
 // utcTimes is a copy of v with every time.Time in it (in structs, slices
