@@ -180,7 +180,8 @@ func TestPagesGzippedWhole(t *testing.T) {
 }
 
 // The page writer's gzip reads back, CRC and length checked, at every size
-// around the stateless encoder's blocks, compressible or not.
+// around 32 and 64 KB (a match's farthest distance, the matcher's
+// positions and a stored block), compressible or not.
 func TestGzipWholeReadsBack(t *testing.T) {
 	random := make([]byte, 100_000)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -192,9 +193,7 @@ func TestGzipWholeReadsBack(t *testing.T) {
 		for name, src := range map[string][]byte{"text": text, "random": random} {
 			page := src[:min(n, len(src))]
 			var out bytes.Buffer
-			if err := server.GzipWhole(&out, page); err != nil {
-				t.Fatalf("%s, %d bytes: %v", name, n, err)
-			}
+			server.GzipWhole(&out, page)
 			zr, err := gzip.NewReader(&out)
 			if err != nil {
 				t.Fatalf("%s, %d bytes: %v", name, n, err)

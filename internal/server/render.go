@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"hash/crc32"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,8 +11,8 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5/middleware"
-	kflate "github.com/klauspost/compress/flate"
 
+	"careers/internal/pagegz"
 	"careers/internal/policy"
 	"careers/web"
 )
@@ -112,18 +110,16 @@ func writePage(w http.ResponseWriter, r *http.Request, status int, page *bytes.B
 	if web.AcceptsGzip(r.Header.Values("Accept-Encoding")) {
 		out := pageBuffers.Get().(*bytes.Buffer)
 		defer putPageBuffer(out)
-		if err := gzipWhole(out, page.Bytes()); err == nil {
-			putPageBuffer(page)
-			h.Set("Content-Encoding", "gzip")
-			if !slices.Contains(h.Values("Vary"), "Accept-Encoding") {
-				h.Add("Vary", "Accept-Encoding")
-			}
-			h.Set("Content-Length", strconv.Itoa(out.Len()))
-			w.WriteHeader(status)
-			_, _ = out.WriteTo(w)
-			return
+		gzipWhole(out, page.Bytes())
+		putPageBuffer(page)
+		h.Set("Content-Encoding", "gzip")
+		if !slices.Contains(h.Values("Vary"), "Accept-Encoding") {
+			h.Add("Vary", "Accept-Encoding")
 		}
-		out.Reset()
+		h.Set("Content-Length", strconv.Itoa(out.Len()))
+		w.WriteHeader(status)
+		_, _ = out.WriteTo(w)
+		return
 	}
 	defer putPageBuffer(page)
 	h.Set("Content-Length", strconv.Itoa(page.Len()))
@@ -138,22 +134,10 @@ func plainHeaders(h http.Header) {
 	h.Del("Content-Length")
 }
 
-// gzipHeader starts a gzip member: deflate, no name, no time, no
-// extra flags, operating system unknown (RFC 1952).
-var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255}
-
-// gzipWhole writes page to out as one gzip member, compressed without
-// state (klauspost/compress's stateless deflate, as compressPages).
-func gzipWhole(out *bytes.Buffer, page []byte) error {
-	out.Write(gzipHeader)
-	if err := kflate.StatelessDeflate(out, page, true, nil); err != nil {
-		return err
-	}
-	var tail [8]byte
-	binary.LittleEndian.PutUint32(tail[:4], crc32.ChecksumIEEE(page))
-	binary.LittleEndian.PutUint32(tail[4:], uint32(len(page)))
-	out.Write(tail[:])
-	return nil
+// gzipWhole writes page to out as one gzip member, compressed in one pass
+// with the code made in advance for the service's pages (pagegz).
+func gzipWhole(out *bytes.Buffer, page []byte) {
+	out.Write(pagegz.Append(out.AvailableBuffer(), page))
 }
 
 // pageBuffers holds the buffers pages are rendered into, so a busy server
