@@ -140,7 +140,7 @@ type weekPrefetch struct {
 // whose session the request carries, in the session's own round trip
 // (see Prefetch); PrefetchedWeek hands it to the calendar.
 func CoachWeekPrefetch(from, to time.Time) *Prefetch {
-	return &Prefetch{SQL: []string{coachWeekSessionSQL}, Args: []any{from, to},
+	return &Prefetch{SQL: []string{coachWeekSessionSQL}, StaffSQL: []string{CoachWeekSQL}, Args: []any{from, to},
 		Read: func(res pgx.BatchResults) (any, error) {
 			rows, err := res.Query()
 			if err != nil {
@@ -155,16 +155,18 @@ func CoachWeekPrefetch(from, to time.Time) *Prefetch {
 // asked for (CoachWeekPrefetch) for the same period, the session read in
 // the same round trip was coachID's (the caller has also checked that
 // coachID signs the request), and its rows are coachID's. An empty week is
-// handed out on the session's word: the two statements read the session
-// row a moment apart, and if a sign-out came between them the week reads
-// empty, never anyone else's.
+// handed out on the session's word when the statement read the coach from
+// the session row (the two statements read it a moment apart, and if a
+// sign-out came between them the week reads empty, never anyone else's),
+// and when it was asked for coachID by id (knownPeople).
 func PrefetchedWeek(ctx context.Context, coachID int64, from, to time.Time) ([]CalendarSlot, []TimeOff, bool) {
 	memo := SessionReadFrom(ctx)
 	if memo == nil || memo.Staff == nil || coachID == 0 || memo.Staff.ID != coachID || !memo.Staff.Active {
 		return nil, nil, false
 	}
 	p, ok := memo.Prefetched.(weekPrefetch)
-	if !ok || (p.week.Coach != coachID && p.week.Coach != 0) || !p.from.Equal(from) || !p.to.Equal(to) {
+	if !ok || (p.week.Coach != coachID && p.week.Coach != 0) || !p.from.Equal(from) || !p.to.Equal(to) ||
+		(memo.asked != sessionPerson{} && memo.asked != sessionPerson{staffID: coachID}) {
 		return nil, nil, false
 	}
 	return p.week.Slots, p.week.Off, true

@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // The hand-written row decoders (rawrow.go), for the external tests that
 // check them against pgx on a real database.
 var (
@@ -32,3 +34,16 @@ var (
 	SessionColumns      = sessionColumns
 	WeekColumns         = weekColumns
 )
+
+// PrefetchAsked is who the request's prefetch was asked for by id or
+// address (zero values: it read the person from the session row).
+func PrefetchAsked(req context.Context) (staffID int64, email string) {
+	a := SessionReadFrom(req).asked
+	return a.staffID, a.email
+}
+
+// Teach makes the store believe the session under token is the staff
+// member id or the address email, as a page's checks would, right or not.
+func (s *SessionStore) Teach(token string, id int64, email string) {
+	s.known.set(sessionKey(token), sessionPerson{staffID: id, email: email})
+}

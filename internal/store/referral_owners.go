@@ -122,6 +122,7 @@ type yourPage struct {
 }
 
 var yourPagePrefetch = &Prefetch{SQL: []string{cardsForSessionSQL, registrationsBySessionSQL},
+	EmailSQL: []string{cardsForEmailSQL, registrationsByEmailSQL},
 	Read: func(res pgx.BatchResults) (any, error) {
 		cards, regs, err := readYourPage(res)
 		return yourPage{cards: cards, regs: regs}, err
@@ -162,7 +163,8 @@ func YourPagePrefetch() *Prefetch { return yourPagePrefetch }
 // row of anyone else is never handed out, and nothing read at all (a
 // sign-out between them, a session saved before its address had a column
 // of its own, or a person with nothing yet) is not trusted either: the
-// page then reads for itself.
+// page then reads for itself. Rows asked for by another address
+// (knownPeople) are not handed out either.
 func PrefetchedYourPage(ctx context.Context, email string) ([]ReferralCard, []RegistrationWithWorkshop, bool) {
 	memo := SessionReadFrom(ctx)
 	e := NormaliseEmail(email)
@@ -170,7 +172,7 @@ func PrefetchedYourPage(ctx context.Context, email string) ([]ReferralCard, []Re
 		return nil, nil, false
 	}
 	p, ok := memo.Prefetched.(yourPage)
-	if !ok || len(p.cards)+len(p.regs) == 0 {
+	if !ok || len(p.cards)+len(p.regs) == 0 || (memo.asked != sessionPerson{} && memo.asked != sessionPerson{email: e}) {
 		return nil, nil, false
 	}
 	for _, c := range p.cards {

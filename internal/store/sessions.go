@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -38,6 +39,9 @@ type SessionStore struct {
 	// emailKey the one holding a public person's verified address (string).
 	staffKey, emailKey string
 	codec              *SessionCodec
+	// known is who this instance's earlier requests found each session to
+	// be, for the prefetches (Prefetch.StaffSQL, Prefetch.EmailSQL).
+	known *knownPeople
 }
 
 // NewSessionStore makes the store; expired sessions are swept every
@@ -46,7 +50,7 @@ type SessionStore struct {
 // public_email), for statements that read the signed-in person's rows.
 func NewSessionStore(pool *pgxpool.Pool, staffKey, emailKey string, cleanup time.Duration) *SessionStore {
 	return &SessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(pool, cleanup), pool: pool, staffKey: staffKey,
-		emailKey: emailKey, codec: NewSessionCodec()}
+		emailKey: emailKey, codec: NewSessionCodec(), known: &knownPeople{by: map[[32]byte]sessionPerson{}}}
 }
 
 // Codec is the codec the session manager must use with this store (scs's
@@ -72,13 +76,78 @@ type SessionRead struct {
 	// the session was not found or the statement failed).
 	Prefetch   *Prefetch
 	Prefetched any
+	// asked is the person the prefetch's statements were asked for by
+	// id or address (Prefetch.StaffSQL, EmailSQL), or no one when they
+	// read the person from the session row themselves (Prefetch.SQL).
+	asked sessionPerson
 }
+
+// sessionPerson is who a session is: a staff member's id, or the
+// verified address of a person signed in by email link.
+type sessionPerson struct {
+	staffID int64
+	email   string
+}
+
+// maxKnownPeople bounds knownPeople: past it, the map starts again.
+const maxKnownPeople = 20000
+
+// knownPeople remembers, by session key, who each session's row said it
+// was when this instance last read it (its staff account's id, or else its
+// verified address). It is a hint and never an authority: a prefetch asked
+// for the person it names is handed out only when the session read in the
+// same round trip passes the page's checks as that same person, and a
+// page whose hint was wrong, or that has none (the first request on this
+// instance), reads as before. Signing out forgets the session.
+type knownPeople struct {
+	mu sync.Mutex
+	by map[[32]byte]sessionPerson
+}
+
+func (k *knownPeople) get(key []byte) (sessionPerson, bool) {
+	if k == nil || len(key) != 32 {
+		return sessionPerson{}, false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	p, ok := k.by[[32]byte(key)]
+	return p, ok
+}
+
+func (k *knownPeople) set(key []byte, p sessionPerson) {
+	if k == nil || len(key) != 32 {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if old, ok := k.by[[32]byte(key)]; ok && old == p {
+		return
+	}
+	if len(k.by) >= maxKnownPeople {
+		clear(k.by)
+	}
+	k.by[[32]byte(key)] = p
+}
+
+func (k *knownPeople) forget(key []byte) {
+	if k == nil || len(key) != 32 {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.by, [32]byte(key))
+}
+
 
 // Prefetch is a page's statements sent together with the session's read
 // (one round trip instead of two), for the pages people reload all day.
 // Each statement takes the session's token hash as $1, reads the signed-in
 // person through SessionStaffID or SessionPublicEmail, and takes Args as
-// $2 on; Read reads their results, one per statement, in order. They run
+// $2 on; Read reads their results, one per statement, in order. When this
+// instance already knows who the session is (knownPeople), StaffSQL or
+// EmailSQL, if set, go instead: the same statements with the staff id or
+// the address as $1, which spares the database reading the session row
+// again inside each. They run
 // before anyone knows whether the session is valid, so their rows are
 // nobody's until the request's own checks have passed: the page takes them
 // (through a function such as PrefetchedWeek) only for the person those
@@ -87,9 +156,10 @@ type SessionRead struct {
 // whoever asks, which the page then checks the policy against, as it
 // would a card it read.)
 type Prefetch struct {
-	SQL  []string
-	Args []any
-	Read func(pgx.BatchResults) (any, error)
+	SQL                []string
+	StaffSQL, EmailSQL []string
+	Args               []any
+	Read               func(pgx.BatchResults) (any, error)
 }
 
 // SessionStaffID is, inside a Prefetch's SQL, the staff id of the live
@@ -129,13 +199,14 @@ const sessionStaffColumns = `coalesce(u.id, 0), coalesce(u.email, ''), coalesce(
 // decodes them.
 var sessionColumns = []rawType{rawBytea, rawTimestamptz,
 	rawInt8, rawText, rawText, rawTextArray, rawBool, rawText, rawText, rawTimestamptz, rawInt8, rawInt4, rawBool,
-	rawTimestamptz, rawTimestamptz}
+	rawTimestamptz, rawTimestamptz, rawText}
 
-// readSession reads sessionSQL's row: the session's data and expiry, and
-// its staff account (id 0 when it has none). Every signed-in request reads
+// readSession reads sessionSQL's row: the session's data and expiry, its
+// staff account (id 0 when it has none) and its verified address (empty
+// when it has none). Every signed-in request reads
 // it, so it is decoded by hand (rawrow.go) when it comes in binary. No row
 // is ErrNotFound.
-func readSession(rows pgx.Rows, data *[]byte, expiry *time.Time) (StaffUser, error) {
+func readSession(rows pgx.Rows, data *[]byte, expiry *time.Time, email *string) (StaffUser, error) {
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
@@ -146,7 +217,7 @@ func readSession(rows pgx.Rows, data *[]byte, expiry *time.Time) (StaffUser, err
 	var u StaffUser
 	if rawColumns(rows.FieldDescriptions(), sessionColumns...) != nil {
 		var err error
-		if u, err = scanStaff(sessionRow{row: rows, data: data, expiry: expiry}); err != nil {
+		if u, err = scanStaff(sessionRow{row: rows, data: data, expiry: expiry, email: email}); err != nil {
 			return StaffUser{}, err
 		}
 	} else {
@@ -160,6 +231,7 @@ func readSession(rows pgx.Rows, data *[]byte, expiry *time.Time) (StaffUser, err
 		u.Active, u.PasswordHash, u.TOTPSecret = r.bool(), r.text(""), r.text("")
 		u.TOTPEnrolledAt, u.TOTPLastStep, u.SessionEpoch = r.timePtr(), r.int8(), int(r.int4())
 		u.Demo, u.CreatedAt, u.DeactivatedAt = r.bool(), r.time(), r.timePtr()
+		*email = r.text("")
 		if r.err != nil {
 			return StaffUser{}, r.err
 		}
@@ -171,16 +243,17 @@ func readSession(rows pgx.Rows, data *[]byte, expiry *time.Time) (StaffUser, err
 	return u, nil
 }
 
-// sessionRow scans the session's own columns, then hands the rest to
-// scanStaff (readSession's way when the row is not in binary).
+// sessionRow scans the session's own columns around the account's, which
+// it hands to scanStaff (readSession's way when the row is not in binary).
 type sessionRow struct {
 	row    pgx.Row
 	data   *[]byte
 	expiry *time.Time
+	email  *string
 }
 
 func (r sessionRow) Scan(dest ...any) error {
-	return r.row.Scan(append([]any{r.data, r.expiry}, dest...)...)
+	return r.row.Scan(append(append([]any{r.data, r.expiry}, dest...), r.email)...)
 }
 
 // sessionKey is the stored key of a session token.
@@ -194,24 +267,26 @@ func sessionKey(token string) []byte {
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var data []byte
 	var expiry time.Time
+	var email string
 	memo := SessionReadFrom(ctx)
 	key := sessionKey(token)
 	var u StaffUser
 	var err error
 	var prefetched any
+	var asked sessionPerson
 	batchFailed := false
 	if memo != nil && memo.Prefetch != nil {
-		u, prefetched, err = s.findWith(ctx, key, memo.Prefetch, &data, &expiry)
+		u, prefetched, asked, err = s.findWith(ctx, key, memo.Prefetch, &data, &expiry, &email)
 		// The batch as a whole can fail (a statement that could not be
 		// prepared fails it before anything runs): the session is then
 		// read alone, as without a prefetch.
 		batchFailed = err != nil && !errors.Is(err, ErrNotFound)
 	}
 	if memo == nil || memo.Prefetch == nil || batchFailed {
-		prefetched = nil
+		prefetched, asked = nil, sessionPerson{}
 		var rows pgx.Rows
 		if rows, err = s.pool.Query(ctx, sessionSQL, key); err == nil {
-			u, err = readSession(rows, &data, &expiry)
+			u, err = readSession(rows, &data, &expiry, &email)
 		}
 	}
 	if errors.Is(err, ErrNotFound) {
@@ -219,8 +294,13 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	} else if err != nil {
 		return nil, false, fmt.Errorf("session: %w", err)
 	}
+	if u.ID != 0 {
+		s.known.set(key, sessionPerson{staffID: u.ID})
+	} else {
+		s.known.set(key, sessionPerson{email: email})
+	}
 	if memo != nil {
-		*memo = SessionRead{token: token, data: data, expiry: expiry, Prefetch: memo.Prefetch, Prefetched: prefetched}
+		*memo = SessionRead{token: token, data: data, expiry: expiry, Prefetch: memo.Prefetch, Prefetched: prefetched, asked: asked}
 		if u.ID != 0 {
 			memo.Staff = &u
 		}
@@ -228,7 +308,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return data, true, nil
 }
 
-const sessionSQL = `SELECT s.data, s.expiry, ` + sessionStaffColumns + `
+const sessionSQL = `SELECT s.data, s.expiry, ` + sessionStaffColumns + `, coalesce(s.public_email, '')
 		FROM sessions s LEFT JOIN staff_users u ON u.id = s.staff_id
 		WHERE s.token_hash = $1 AND current_timestamp < s.expiry`
 
@@ -237,22 +317,31 @@ const sessionSQL = `SELECT s.data, s.expiry, ` + sessionStaffColumns + `
 // out and the page reads for itself (and meets the failure there, if it
 // lasts). A batch that fails as a whole fails the read (FindCtx then reads
 // the session alone).
-func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, data *[]byte, expiry *time.Time) (StaffUser, any, error) {
+func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, data *[]byte, expiry *time.Time, email *string) (StaffUser, any, sessionPerson, error) {
 	b := &pgx.Batch{}
 	b.Queue(sessionSQL, key)
-	args := append([]any{key}, p.Args...)
-	for _, sql := range p.SQL {
+	statements, who := p.SQL, any(key)
+	known, _ := s.known.get(key)
+	var asked sessionPerson
+	switch {
+	case known.staffID != 0 && p.StaffSQL != nil:
+		statements, who, asked = p.StaffSQL, known.staffID, sessionPerson{staffID: known.staffID}
+	case known.email != "" && p.EmailSQL != nil:
+		statements, who, asked = p.EmailSQL, known.email, sessionPerson{email: known.email}
+	}
+	args := append([]any{who}, p.Args...)
+	for _, sql := range statements {
 		b.Queue(sql, args...)
 	}
 	res := sendBatch(ctx, s.pool, b)
 	defer res.Close()
 	rows, err := res.Query()
 	if err != nil {
-		return StaffUser{}, nil, err
+		return StaffUser{}, nil, asked, err
 	}
-	u, err := readSession(rows, data, expiry)
+	u, err := readSession(rows, data, expiry, email)
 	if err != nil {
-		return u, nil, err
+		return u, nil, asked, err
 	}
 	// A statement Read did not read may have failed too: closing the
 	// batch reads what is left and says.
@@ -261,9 +350,9 @@ func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, da
 		err = res.Close()
 	}
 	if err != nil {
-		return u, nil, nil
+		return u, nil, asked, nil
 	}
-	return u, v, nil
+	return u, v, asked, nil
 }
 
 // batchSender sends a batch: a pool, a connection or a transaction.
@@ -365,7 +454,9 @@ func (s *SessionStore) sameSession(a, b []byte) bool {
 // is marked so its commit cannot bring the session back under a new token
 // (scs's RenewToken deletes the old token, then saves under a new one).
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, sessionKey(token))
+	key := sessionKey(token)
+	s.known.forget(key)
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, key)
 	if err != nil {
 		return err
 	}

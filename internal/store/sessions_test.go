@@ -268,6 +268,117 @@ func TestSessionPrefetch(t *testing.T) {
 	}
 }
 
+// Once this instance has read a session, it asks for that person's week or
+// page by id or address, without the database reading the session row
+// again inside each statement; the rows are the same, and they are handed
+// out only when the session read with them is that person's: a wrong
+// belief (taught here by hand) costs a read, never another person's rows,
+// and an empty week asked for someone else is not taken for this coach's.
+// Signing out forgets the session.
+func TestSessionPrefetchAsksKnownPeople(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.NewPool(t)
+	st := store.New(pool)
+	coach := mustCoach(t, st, "known@example.nhs.uk")
+	other := mustCoach(t, st, "known.other@example.nhs.uk")
+	ss := store.NewSessionStore(pool, "staff_id", "public_email", time.Hour)
+	t.Cleanup(ss.StopCleanup)
+	from := time.Date(2030, 3, 4, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 0, 7)
+	later := to.AddDate(1, 0, 0)
+	for i, c := range []int64{coach, other} {
+		if _, err := st.AddSlots(ctx, c, []store.NewSlot{{Start: from.Add(time.Duration(10+i) * time.Hour), End: from.Add(time.Duration(11+i) * time.Hour), Mode: "virtual"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expiry := time.Now().Add(time.Hour)
+	saveSession(t, ss, "coach-tok", map[string]any{"staff_id": coach}, expiry)
+	week := func(f, t2 time.Time) context.Context { return readSessionWith(t, ss, "coach-tok", store.CoachWeekPrefetch(f, t2)) }
+
+	first := week(from, to)
+	if id, _ := store.PrefetchAsked(first); id != 0 {
+		t.Fatalf("the first read asked for coach %d by id: the session had not been read yet", id)
+	}
+	slots1, _, ok1 := store.PrefetchedWeek(first, coach, from, to)
+	second := week(from, to)
+	if id, _ := store.PrefetchAsked(second); id != coach {
+		t.Fatalf("the second read asked for %d, want the coach %d by id", id, coach)
+	}
+	slots2, _, ok2 := store.PrefetchedWeek(second, coach, from, to)
+	direct, _, err := st.CoachWeek(ctx, coach, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok1 || !ok2 || len(slots1) != 1 || len(slots2) != 1 || len(direct) != 1 || slots1[0].ID != direct[0].ID || slots2[0].ID != direct[0].ID {
+		t.Fatalf("the week read through the session %v (%v), by id %v (%v), directly %v", slots1, ok1, slots2, ok2, direct)
+	}
+	if slots, off, ok := store.PrefetchedWeek(week(later, later.AddDate(0, 0, 7)), coach, later, later.AddDate(0, 0, 7)); !ok || len(slots)+len(off) != 0 {
+		t.Errorf("an empty week asked for by the coach's id: %v %v %v", slots, off, ok)
+	}
+	if _, _, ok := store.PrefetchedWeek(second, other, from, to); ok {
+		t.Error("the week asked for one coach by id was handed to another")
+	}
+
+	// Believed to be the other coach: their rows come back and are not
+	// handed out, and nor is an empty week asked for them.
+	ss.Teach("coach-tok", other, "")
+	wrong := week(from, to)
+	if id, _ := store.PrefetchAsked(wrong); id != other {
+		t.Fatalf("the taught belief was not used: asked for %d", id)
+	}
+	if _, _, ok := store.PrefetchedWeek(wrong, coach, from, to); ok {
+		t.Error("another coach's week, asked for on a wrong belief, was handed to the session's coach")
+	}
+	ss.Teach("coach-tok", other, "")
+	if _, _, ok := store.PrefetchedWeek(week(later, later.AddDate(0, 0, 7)), coach, later, later.AddDate(0, 0, 7)); ok {
+		t.Error("an empty week asked for another coach was taken for the session's coach's")
+	}
+	// The session's row put the belief right.
+	if id, _ := store.PrefetchAsked(week(from, to)); id != coach {
+		t.Errorf("the belief was not put right by the session's row: asked for %d", id)
+	}
+
+	// Signing out forgets the session: a new one under the same token
+	// (not a thing scs does; here to see the belief gone) is read through
+	// the session row again.
+	if err := ss.DeleteCtx(ctx, "coach-tok"); err != nil {
+		t.Fatal(err)
+	}
+	saveSession(t, ss, "coach-tok", map[string]any{"staff_id": coach}, expiry)
+	if id, _ := store.PrefetchAsked(week(from, to)); id != 0 {
+		t.Errorf("a signed-out session was still known: asked for %d", id)
+	}
+
+	// A public person's page, by address.
+	for _, r := range []struct{ ref, trainee, referrer string }{
+		{"KP-1", "kim@example.org", ""},
+		{"KP-2", "kim@example.org", "lee@example.org"},
+	} {
+		if _, err := pool.Exec(ctx, `INSERT INTO referrals (reference, route, status, trainee_name, trainee_email, referrer_email)
+			VALUES ($1, 'self', 'new', 'A Trainee', $2, nullif($3, ''))`, r.ref, r.trainee, r.referrer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saveSession(t, ss, "kim-tok", map[string]any{"public_email": "kim@example.org"}, expiry)
+	page := func() context.Context { return readSessionWith(t, ss, "kim-tok", store.YourPagePrefetch()) }
+	cards1, _, ok1 := store.PrefetchedYourPage(page(), "kim@example.org")
+	byAddress := page()
+	if _, e := store.PrefetchAsked(byAddress); e != "kim@example.org" {
+		t.Fatalf("the second page asked for %q, want kim's address", e)
+	}
+	cards2, _, ok2 := store.PrefetchedYourPage(byAddress, "kim@example.org")
+	if !ok1 || !ok2 || len(cards1) != 2 || len(cards2) != 2 || cards1[0].Reference != cards2[0].Reference || cards1[1].Reference != cards2[1].Reference {
+		t.Fatalf("the page read through the session %v (%v), by address %v (%v)", cards1, ok1, cards2, ok2)
+	}
+	// Believed to be lee, whose one referral is kim's too: every row is
+	// kim's, but it is not kim's page, and it is not handed out.
+	ss.Teach("kim-tok", 0, "lee@example.org")
+	if cards, _, ok := store.PrefetchedYourPage(page(), "kim@example.org"); ok {
+		t.Errorf("lee's page, asked for on a wrong belief, was handed to kim: %v", cards)
+	}
+}
+
 // saveSession stores a session of values under token until expiry.
 func saveSession(t testing.TB, ss *store.SessionStore, token string, values map[string]any, expiry time.Time) {
 	t.Helper()
