@@ -22,14 +22,14 @@ type distance struct {
 
 // The codes every page is written with, made at start from codeLengths.
 var (
-	literals   [256]code
-	lengths    [maxMatch + 1]code // by match length, 3 to 258
-	distances  [30]distance       // by distance code
+	literals  [256]code
+	lengths   [maxMatch + 1]code // by match length, 3 to 258
+	distances [30]distance       // by distance code
 	// distanceCodes is the code of distance d (d-1 below 256), or of
 	// the 128 distances from d ((d-1)>>7 + 256): codes 16 on cover
 	// multiples of 128.
 	distanceCodes [512]uint8
-	endOfBlock code
+	endOfBlock    code
 	// blockHeader is the start of the one final dynamic block: its type,
 	// its code lengths (RFC 1951, 3.2.7). bytes are whole; tail bits of
 	// last follow.

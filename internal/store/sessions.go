@@ -138,7 +138,6 @@ func (k *knownPeople) forget(key []byte) {
 	delete(k.by, [32]byte(key))
 }
 
-
 // Prefetch is a page's statements sent together with the session's read
 // (one round trip instead of two), for the pages people reload all day.
 // Each statement takes the session's token hash as $1, reads the signed-in

@@ -294,7 +294,9 @@ func TestSessionPrefetchAsksKnownPeople(t *testing.T) {
 	}
 	expiry := time.Now().Add(time.Hour)
 	saveSession(t, ss, "coach-tok", map[string]any{"staff_id": coach}, expiry)
-	week := func(f, t2 time.Time) context.Context { return readSessionWith(t, ss, "coach-tok", store.CoachWeekPrefetch(f, t2)) }
+	week := func(f, t2 time.Time) context.Context {
+		return readSessionWith(t, ss, "coach-tok", store.CoachWeekPrefetch(f, t2))
+	}
 
 	first := week(from, to)
 	if id, _ := store.PrefetchAsked(first); id != 0 {
