@@ -137,6 +137,11 @@ func makeBlockHeader(litLen, dist []uint8) {
 	for _, o := range ops {
 		freq[o.sym]++
 	}
+	// A code of one symbol is incomplete, which zlib refuses: give a
+	// second one a count (every length alike is all it would take).
+	if used := len(slices.DeleteFunc(slices.Clone(freq), func(f uint32) bool { return f == 0 })); used < 2 {
+		freq[slices.IndexFunc(freq, func(f uint32) bool { return f == 0 })]++
+	}
 	clLens := huffmanLengths(freq, 7)
 	clCodes := canonical(clLens)
 	hclen := len(codeLengthOrder)

@@ -26,8 +26,9 @@ const (
 	maxMatch = 258
 	maxDist  = 32768
 	hashBits = 13
-	// tailSlack is how near the end a match may start: the matcher reads
-	// eight bytes at a time.
+	// tailSlack keeps matches from starting in a page's last few bytes,
+	// where one could save next to nothing (matchLen never reads past the
+	// page either way).
 	tailSlack = 8
 	// maxStored is the most one stored block holds.
 	maxStored = 65535
@@ -80,7 +81,8 @@ type bitWriter struct {
 	n   uint
 }
 
-// put appends the low n bits of b (n at most 32).
+// put appends b, n bits long (n at most 32; b has no bits set above
+// them).
 func (w *bitWriter) put(b uint64, n uint) {
 	w.acc |= b << w.n
 	w.n += n
@@ -135,9 +137,10 @@ func deflate(dst, page []byte, counts *symbolCounts) []byte {
 		cv := binary.LittleEndian.Uint32(page[s:])
 		h := hash4(cv)
 		// Positions are kept modulo 65536: the candidate is the nearest
-		// position with the stored low bits, and a wrong one (the table
-		// is zero at first, and a page can be longer than 64 KB) fails
-		// the distance or the comparison below.
+		// earlier position with the stored low bits. It may not be the
+		// one stored (the table is zero at first, and a page can be
+		// longer than 64 KB), which does no harm: a match is taken only
+		// within 32 KB and when the page's own bytes there are equal.
 		back := int(uint16(s) - table[h])
 		table[h] = uint16(s)
 		cand := s - back
@@ -205,17 +208,20 @@ func distanceCode(d int) (code, extra, nExtra uint32) {
 	return 2*top + (x>>nExtra)&1, x & (1<<nExtra - 1), nExtra
 }
 
+// distanceLookup is the code of distance x+1 (x below 32768), from
+// distanceCodes.
+func distanceLookup(x uint32) uint8 {
+	if x < 256 {
+		return distanceCodes[x]
+	}
+	return distanceCodes[256+x>>7]
+}
+
 // putDistance writes a match's distance (1 to 32768): its code, then its
 // extra bits.
 func putDistance(w *bitWriter, d int) {
 	x := uint32(d - 1)
-	var c uint8
-	if x < 256 {
-		c = distanceCodes[x]
-	} else {
-		c = distanceCodes[256+x>>7]
-	}
-	e := distances[c]
+	e := distances[distanceLookup(x)]
 	w.put(uint64(e.bits)|uint64(x-e.base)<<e.n, uint(e.n+e.extra))
 }
 

@@ -2,10 +2,12 @@ package pagegz
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"flag"
 	"fmt"
 	"io"
+	"math/bits"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -140,8 +142,31 @@ func inflate(t testing.TB, gz []byte) []byte {
 	return out
 }
 
+// deflateReadsBack reads back the deflate block itself, even where
+// Append would store the page instead (a short page, random bytes).
+func deflateReadsBack(t *testing.T, name string, page []byte) {
+	t.Helper()
+	raw := deflate(nil, page, nil)
+	if raw[0]&7 != 1|2<<1 {
+		t.Fatalf("%s: the block does not start final and dynamic: %08b", name, raw[0])
+	}
+	r := flate.NewReader(bytes.NewReader(raw))
+	got, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(got, page) {
+		t.Fatalf("%s: the deflate block read back %d bytes, want %d (%v)", name, len(got), len(page), err)
+	}
+}
+
+// compressed reports whether Append wrote page as the dynamic block
+// rather than stored.
+func compressed(page []byte) bool {
+	gz := Append(nil, page)
+	return gz[len(gzipHeader)]&6 == 2<<1
+}
+
 func roundTrip(t *testing.T, name string, page []byte) []byte {
 	t.Helper()
+	deflateReadsBack(t, name, page)
 	gz := Append([]byte("prefix"), page)
 	if !bytes.HasPrefix(gz, []byte("prefix")) {
 		t.Fatalf("%s: dst's bytes overwritten", name)
@@ -184,8 +209,15 @@ func TestReadsBack(t *testing.T) {
 		return b
 	}
 	week := samplePages(t)["week.html"]
-	far := random(40000, "")
+	// Text that compresses (few letters) but has few matches of four
+	// bytes or more.
+	text := func(n int) []byte { return random(n, "abcdefghijklmnopqrstuvwxyz      <>/=\"") }
+	far := text(40000)
 	copy(far[40000-300:], far[40000-300-maxDist:])
+	var everyByteTwice []byte
+	for c := range 256 {
+		everyByteTwice = append(everyByteTwice, byte(c), byte(c))
+	}
 	cases := map[string][]byte{
 		"empty":    {},
 		"one byte": {'<'},
@@ -207,6 +239,8 @@ func TestReadsBack(t *testing.T) {
 		"farthest distance":    far,
 		"the week five times":  bytes.Repeat(week, 5),
 		"the week, then noise": slices.Concat(week, random(70000, ""), week),
+		"the week, then text":  slices.Concat(week, text(70000), week),
+		"every byte twice":     everyByteTwice,
 		"a period of 3":        bytes.Repeat([]byte("abc"), 10000),
 		"every length 3 to 300": func() []byte {
 			var b []byte
@@ -221,6 +255,12 @@ func TestReadsBack(t *testing.T) {
 	}
 	for name, page := range cases {
 		roundTrip(t, name, page)
+	}
+	// These go through the dynamic block, not stored.
+	for _, name := range []string{"zeros", "random text", "farthest distance", "the week five times", "the week, then text", "a period of 3", "every length 3 to 300", "accented and non-ASCII"} {
+		if !compressed(cases[name]) {
+			t.Errorf("%s: stored, not compressed", name)
+		}
 	}
 	for n := range 200 {
 		roundTrip(t, fmt.Sprintf("random text of %d", n), random(n, "ab<"))
@@ -290,3 +330,117 @@ func BenchmarkAppend(b *testing.B) {
 		})
 	}
 }
+
+// The match lengths and distances are coded as RFC 1951 (3.2.5) lists
+// them: each length 3 to 258 and each distance 1 to 32768 by its code,
+// base and extra bits, 258 by code 285 alone.
+func TestLengthAndDistanceCodes(t *testing.T) {
+	lengthBase := []int{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lengthExtra := []int{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	for l := 3; l <= maxMatch; l++ {
+		i := len(lengthBase) - 1
+		for lengthBase[i] > l {
+			i--
+		}
+		sym, extra, nExtra := lengthSymbol(l)
+		if sym != 257+i || int(nExtra) != lengthExtra[i] || int(extra) != l-lengthBase[i] {
+			t.Fatalf("length %d: symbol %d, %d extra bits %d; want %d, %d, %d", l, sym, nExtra, extra, 257+i, lengthExtra[i], l-lengthBase[i])
+		}
+		if e := lengths[l]; e.n != codeLengths[sym]+nExtra {
+			t.Fatalf("length %d: written in %d bits, want %d", l, e.n, codeLengths[sym]+nExtra)
+		}
+	}
+	distBase := []int{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+	distExtra := []int{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+	for d := 1; d <= maxDist; d++ {
+		i := len(distBase) - 1
+		for distBase[i] > d {
+			i--
+		}
+		code, extra, nExtra := distanceCode(d)
+		if int(code) != i || int(nExtra) != distExtra[i] || int(extra) != d-distBase[i] {
+			t.Fatalf("distance %d: code %d, %d extra bits %d; want %d, %d, %d", d, code, nExtra, extra, i, distExtra[i], d-distBase[i])
+		}
+		c := distanceLookup(uint32(d - 1))
+		if e := distances[c]; int(c) != i || int(e.base) != distBase[i]-1 || int(e.extra) != distExtra[i] || e.n != codeLengths[286+i] {
+			t.Fatalf("distance %d: looked up as code %d (base %d, %d extra bits), want %d", d, c, e.base+1, e.extra, i)
+		}
+	}
+}
+
+// The block's header says what the code is: final, dynamic, 286 and 30
+// lengths, a complete code for the lengths, and, read back through it,
+// exactly codeLengths.
+func TestBlockHeaderReadsBack(t *testing.T) {
+	bits := append(slices.Clone(blockHeader.bytes), blockHeader.last)
+	pos := uint(0)
+	read := func(n uint) uint32 {
+		var v uint32
+		for i := range n {
+			if bits[(pos+i)/8]>>((pos+i)%8)&1 == 1 {
+				v |= 1 << i
+			}
+		}
+		pos += n
+		return v
+	}
+	if final, kind := read(1), read(2); final != 1 || kind != 2 {
+		t.Fatalf("final %d, type %d: want 1, 2", final, kind)
+	}
+	hlit, hdist, hclen := read(5)+257, read(5)+1, read(4)+4
+	if hlit != 286 || hdist != 30 {
+		t.Fatalf("%d literal/length and %d distance lengths, want 286 and 30", hlit, hdist)
+	}
+	clLens := make([]uint8, 19)
+	for _, s := range codeLengthOrder[:hclen] {
+		clLens[s] = uint8(read(3))
+	}
+	kraft, used := 0, 0
+	for _, l := range clLens {
+		if l > 0 {
+			kraft += 1 << (7 - l)
+			used++
+		}
+	}
+	if kraft != 1<<7 || used < 2 {
+		t.Fatalf("the code lengths' own code is not complete: Kraft sum %d/128, %d symbols", kraft, used)
+	}
+	// Decode a symbol at a time, a bit at a time, through the canonical
+	// codes (the first bit read is the code's first).
+	codes := canonical(clLens)
+	next := func() int {
+		var c uint32
+		for n := uint8(1); n <= 7; n++ {
+			c = c<<1 | read(1)
+			for s, l := range clLens {
+				if l == n && uint32(bits16Reverse(codes[s], n)) == c {
+					return s
+				}
+			}
+		}
+		t.Fatal("no code matched")
+		return 0
+	}
+	var got []uint8
+	for len(got) < int(hlit+hdist) {
+		switch s := next(); {
+		case s < 16:
+			got = append(got, uint8(s))
+		case s == 16:
+			for range 3 + read(2) {
+				got = append(got, got[len(got)-1])
+			}
+		default:
+			t.Fatalf("code length symbol %d: the header uses only 0 to 16", s)
+		}
+	}
+	if !bytes.Equal(got, codeLengths[:]) {
+		t.Fatalf("the header's lengths are not codeLengths:\n%v\n%v", got, codeLengths)
+	}
+	if want := uint(len(blockHeader.bytes))*8 + blockHeader.tail; pos != want {
+		t.Fatalf("the header is %d bits, %d read", want, pos)
+	}
+}
+
+// bits16Reverse undoes canonical's reversal of an n-bit code.
+func bits16Reverse(c uint16, n uint8) uint16 { return bits.Reverse16(c) >> (16 - n) }
