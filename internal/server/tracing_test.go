@@ -336,6 +336,19 @@ func TestYourPageReadWithTheSession(t *testing.T) {
 	if _, err := ts.pool.Exec(t.Context(), `UPDATE sessions SET public_email = NULL`); err != nil {
 		t.Fatal(err)
 	}
+	// The instance still knows the session as the address it read last
+	// time, and asks for that address's rows with the session's read: one
+	// round trip, the rows checked as the address the session's data holds.
+	exp.Reset()
+	if g := b.Get(t, "/your-referrals"); g.Status != http.StatusOK || !strings.Contains(g.Body, "RWS-0001") {
+		t.Fatalf("the trainee's page of an older session: %d, lists the referral: %v", g.Status, strings.Contains(g.Body, "RWS-0001"))
+	}
+	if spans := dbSpans(); len(spans) != 1 {
+		t.Errorf("an older session's page, its address known to the instance: database spans %v, want one batch", spanNames(spans))
+	}
+	// Its row names no one now, so the instance forgets it: the next
+	// page's statements find no one through the session row, and the page
+	// reads for itself.
 	exp.Reset()
 	if g := b.Get(t, "/your-referrals"); g.Status != http.StatusOK || !strings.Contains(g.Body, "RWS-0001") {
 		t.Fatalf("the trainee's page of an older session: %d, lists the referral: %v", g.Status, strings.Contains(g.Body, "RWS-0001"))

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The hand-written row decoders (rawrow.go), for the external tests that
 // check them against pgx on a real database.
@@ -43,7 +46,19 @@ func PrefetchAsked(req context.Context) (staffID int64, email string) {
 }
 
 // Teach makes the store believe the session under token is the staff
-// member id or the address email, as a page's checks would, right or not.
+// member id or the address email, right or not, for an hour.
 func (s *SessionStore) Teach(token string, id int64, email string) {
-	s.known.set(sessionKey(token), sessionPerson{staffID: id, email: email})
+	s.TeachUntil(token, id, email, time.Now().Add(time.Hour))
+}
+
+// TeachUntil is Teach with the session's expiry.
+func (s *SessionStore) TeachUntil(token string, id int64, email string, expiry time.Time) {
+	s.known.set(sessionKey(token), sessionPerson{staffID: id, email: email}, expiry, time.Now())
+}
+
+// KnownPeople is how many sessions the store remembers the person of.
+func (s *SessionStore) KnownPeople() int {
+	s.known.mu.RLock()
+	defer s.known.mu.RUnlock()
+	return len(s.known.by)
 }

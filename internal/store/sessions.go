@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"sync"
 	"time"
@@ -50,7 +51,7 @@ type SessionStore struct {
 // public_email), for statements that read the signed-in person's rows.
 func NewSessionStore(pool *pgxpool.Pool, staffKey, emailKey string, cleanup time.Duration) *SessionStore {
 	return &SessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(pool, cleanup), pool: pool, staffKey: staffKey,
-		emailKey: emailKey, codec: NewSessionCodec(), known: &knownPeople{by: map[[32]byte]sessionPerson{}}}
+		emailKey: emailKey, codec: NewSessionCodec(), known: &knownPeople{by: map[[32]byte]knownPerson{}}}
 }
 
 // Codec is the codec the session manager must use with this store (scs's
@@ -94,39 +95,67 @@ const maxKnownPeople = 20000
 
 // knownPeople remembers, by session key, who each session's row said it
 // was when this instance last read it (its staff account's id, or else its
-// verified address). It is a hint and never an authority: a prefetch asked
-// for the person it names is handed out only when the session read in the
-// same round trip passes the page's checks as that same person, and a
-// page whose hint was wrong, or that has none (the first request on this
-// instance), reads as before. Signing out forgets the session.
+// verified address), until the session's expiry. It is a hint and never an
+// authority: a prefetch asked for the person it names is handed out only
+// when the session read in the same round trip passes the page's checks as
+// that same person, and a page whose hint was wrong, or that has none (the
+// first request on this instance), reads as before. A session that is
+// signed out, not found, or past its expiry is forgotten (the expired ones
+// in a sweep every sweepKnownPeople at most, when the map is next written).
 type knownPeople struct {
-	mu sync.Mutex
-	by map[[32]byte]sessionPerson
+	mu    sync.RWMutex
+	by    map[[32]byte]knownPerson
+	swept time.Time
 }
 
-func (k *knownPeople) get(key []byte) (sessionPerson, bool) {
+type knownPerson struct {
+	sessionPerson
+	expiry time.Time
+}
+
+// sweepKnownPeople is how often knownPeople lets go of expired sessions.
+const sweepKnownPeople = 10 * time.Minute
+
+func (k *knownPeople) get(key []byte, now time.Time) (sessionPerson, bool) {
 	if k == nil || len(key) != 32 {
 		return sessionPerson{}, false
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.mu.RLock()
 	p, ok := k.by[[32]byte(key)]
-	return p, ok
+	k.mu.RUnlock()
+	if !ok || !now.Before(p.expiry) {
+		return sessionPerson{}, false
+	}
+	return p.sessionPerson, true
 }
 
-func (k *knownPeople) set(key []byte, p sessionPerson) {
+// set remembers who the session under key is until expiry; no one (a
+// session not yet signed in) is forgotten.
+func (k *knownPeople) set(key []byte, p sessionPerson, expiry, now time.Time) {
 	if k == nil || len(key) != 32 {
 		return
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if old, ok := k.by[[32]byte(key)]; ok && old == p {
+	if p == (sessionPerson{}) {
+		k.forget(key)
 		return
 	}
+	e := knownPerson{sessionPerson: p, expiry: expiry}
+	k.mu.RLock()
+	old, ok := k.by[[32]byte(key)]
+	k.mu.RUnlock()
+	if ok && old.sessionPerson == e.sessionPerson && old.expiry.Equal(e.expiry) {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if len(k.by) >= maxKnownPeople {
 		clear(k.by)
 	}
-	k.by[[32]byte(key)] = p
+	if now.Sub(k.swept) > sweepKnownPeople {
+		maps.DeleteFunc(k.by, func(_ [32]byte, v knownPerson) bool { return !now.Before(v.expiry) })
+		k.swept = now
+	}
+	k.by[[32]byte(key)] = e
 }
 
 func (k *knownPeople) forget(key []byte) {
@@ -289,14 +318,15 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		}
 	}
 	if errors.Is(err, ErrNotFound) {
+		s.known.forget(key)
 		return nil, false, nil
 	} else if err != nil {
 		return nil, false, fmt.Errorf("session: %w", err)
 	}
 	if u.ID != 0 {
-		s.known.set(key, sessionPerson{staffID: u.ID})
+		s.known.set(key, sessionPerson{staffID: u.ID}, expiry, time.Now())
 	} else {
-		s.known.set(key, sessionPerson{email: email})
+		s.known.set(key, sessionPerson{email: email}, expiry, time.Now())
 	}
 	if memo != nil {
 		*memo = SessionRead{token: token, data: data, expiry: expiry, Prefetch: memo.Prefetch, Prefetched: prefetched, asked: asked}
@@ -320,7 +350,7 @@ func (s *SessionStore) findWith(ctx context.Context, key []byte, p *Prefetch, da
 	b := &pgx.Batch{}
 	b.Queue(sessionSQL, key)
 	statements, who := p.SQL, any(key)
-	known, _ := s.known.get(key)
+	known, _ := s.known.get(key, time.Now())
 	var asked sessionPerson
 	switch {
 	case known.staffID != 0 && p.StaffSQL != nil:
@@ -456,6 +486,9 @@ func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	key := sessionKey(token)
 	s.known.forget(key)
 	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, key)
+	// A request that read the session meanwhile may have remembered it
+	// again.
+	s.known.forget(key)
 	if err != nil {
 		return err
 	}

@@ -341,6 +341,30 @@ func TestSessionPrefetchAsksKnownPeople(t *testing.T) {
 		t.Errorf("the belief was not put right by the session's row: asked for %d", id)
 	}
 
+	// A belief past the session's expiry is not used.
+	ss.TeachUntil("coach-tok", other, "", time.Now().Add(-time.Second))
+	if id, _ := store.PrefetchAsked(week(from, to)); id != 0 {
+		t.Errorf("a belief past its session's expiry was used: asked for %d", id)
+	}
+	// A session not found (lapsed here) is forgotten.
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token_hash = $1`, sha256Of("coach-tok")); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := ss.FindCtx(store.WithSessionRead(ctx), "coach-tok"); found || err != nil {
+		t.Fatalf("a lapsed session: found %v (%v)", found, err)
+	}
+	saveSession(t, ss, "coach-tok", map[string]any{"staff_id": coach}, expiry)
+	if id, _ := store.PrefetchAsked(week(from, to)); id != 0 {
+		t.Errorf("a session not found was still known: asked for %d", id)
+	}
+	// A session of no one yet (before signing in) is not remembered.
+	before := ss.KnownPeople()
+	saveSession(t, ss, "anon-tok", map[string]any{"flash": "hello"}, expiry)
+	readSessionWith(t, ss, "anon-tok", store.CoachWeekPrefetch(from, to))
+	if after := ss.KnownPeople(); after != before {
+		t.Errorf("a session of no one was remembered: %d people known, %d before", after, before)
+	}
+
 	// Signing out forgets the session: a new one under the same token
 	// (not a thing scs does; here to see the belief gone) is read through
 	// the session row again.
@@ -378,6 +402,22 @@ func TestSessionPrefetchAsksKnownPeople(t *testing.T) {
 	ss.Teach("kim-tok", 0, "lee@example.org")
 	if cards, _, ok := store.PrefetchedYourPage(page(), "kim@example.org"); ok {
 		t.Errorf("lee's page, asked for on a wrong belief, was handed to kim: %v", cards)
+	}
+	// The same through the sessions table: a session read as lee's, then
+	// saved as kim's under the same token (scs renews the token at every
+	// sign-in, so this is the belt to that brace).
+	saveSession(t, ss, "swap-tok", map[string]any{"public_email": "lee@example.org"}, expiry)
+	readSessionWith(t, ss, "swap-tok", store.YourPagePrefetch())
+	saveSession(t, ss, "swap-tok", map[string]any{"public_email": "kim@example.org"}, expiry)
+	swapped := readSessionWith(t, ss, "swap-tok", store.YourPagePrefetch())
+	if _, e := store.PrefetchAsked(swapped); e != "lee@example.org" {
+		t.Fatalf("the page after the swap was asked for %q, want lee's address (the belief before)", e)
+	}
+	if cards, _, ok := store.PrefetchedYourPage(swapped, "kim@example.org"); ok {
+		t.Errorf("lee's page was handed to kim after the session changed hands: %v", cards)
+	}
+	if cards, _, ok := store.PrefetchedYourPage(readSessionWith(t, ss, "swap-tok", store.YourPagePrefetch()), "kim@example.org"); !ok || len(cards) != 2 {
+		t.Errorf("kim's page, asked for by kim's address after the session's row said so: %v (%v)", cards, ok)
 	}
 }
 
