@@ -134,13 +134,17 @@ func makeBlockHeader(litLen, dist []uint8) {
 		}
 	}
 	freq := make([]uint32, 19)
+	used := 0
 	for _, o := range ops {
+		if freq[o.sym] == 0 {
+			used++
+		}
 		freq[o.sym]++
 	}
 	// A code of one symbol is incomplete, which zlib refuses: give a
 	// second one a count (every length alike is all it would take).
-	if used := len(slices.DeleteFunc(slices.Clone(freq), func(f uint32) bool { return f == 0 })); used < 2 {
-		freq[slices.IndexFunc(freq, func(f uint32) bool { return f == 0 })]++
+	if used < 2 {
+		freq[slices.Index(freq, 0)]++
 	}
 	clLens := huffmanLengths(freq, 7)
 	clCodes := canonical(clLens)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/bits"
 	"math/rand/v2"
 	"os"
@@ -54,13 +55,7 @@ func pagesIn(t testing.TB, dir string) map[string][]byte {
 func trainedLengths(t testing.TB) [316]uint8 {
 	var c symbolCounts
 	pages := samplePages(t)
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for n := range pages {
-			if !yield(n) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(pages)) {
 		deflate(nil, pages[name], &c)
 	}
 	freq := make([]uint32, len(c))

@@ -513,7 +513,7 @@ func workSlots(maxConns int32) int { return max(4, int(maxConns)*3/2+1) }
 
 // compressPages gzips text answers for clients that take it (and deflates
 // them for clients that take only deflate). Rendered pages come to it
-// gzipped already (writePage, the same stateless deflate, whole) and pass
+// gzipped already (writePage, whole, through pagegz) and pass
 // through; it compresses the rest (the data export, the development
 // mailbox). Answers are a few kilobytes each and different every time, so
 // the cost is per request. They are compressed without state (klauspost/compress's stateless

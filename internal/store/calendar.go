@@ -166,7 +166,7 @@ func PrefetchedWeek(ctx context.Context, coachID int64, from, to time.Time) ([]C
 	}
 	p, ok := memo.Prefetched.(weekPrefetch)
 	if !ok || (p.week.Coach != coachID && p.week.Coach != 0) || !p.from.Equal(from) || !p.to.Equal(to) ||
-		(memo.asked != sessionPerson{} && memo.asked != sessionPerson{staffID: coachID}) {
+		memo.askedForAnother(sessionPerson{staffID: coachID}) {
 		return nil, nil, false
 	}
 	return p.week.Slots, p.week.Off, true

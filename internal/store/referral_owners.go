@@ -172,7 +172,7 @@ func PrefetchedYourPage(ctx context.Context, email string) ([]ReferralCard, []Re
 		return nil, nil, false
 	}
 	p, ok := memo.Prefetched.(yourPage)
-	if !ok || len(p.cards)+len(p.regs) == 0 || (memo.asked != sessionPerson{} && memo.asked != sessionPerson{email: e}) {
+	if !ok || len(p.cards)+len(p.regs) == 0 || memo.askedForAnother(sessionPerson{email: e}) {
 		return nil, nil, false
 	}
 	for _, c := range p.cards {

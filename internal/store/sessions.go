@@ -90,6 +90,13 @@ type sessionPerson struct {
 	email   string
 }
 
+// askedForAnother reports whether the prefetch was asked for by id or
+// address (knownPeople) for someone other than p: its rows, even none,
+// are then not p's.
+func (r *SessionRead) askedForAnother(p sessionPerson) bool {
+	return r.asked != sessionPerson{} && r.asked != p
+}
+
 // maxKnownPeople bounds knownPeople: past it, the map starts again.
 const maxKnownPeople = 20000
 
@@ -160,6 +167,14 @@ func (k *knownPeople) set(key []byte, p sessionPerson, expiry, now time.Time) {
 
 func (k *knownPeople) forget(key []byte) {
 	if k == nil || len(key) != 32 {
+		return
+	}
+	// Most sessions of no one were never remembered: no need to wait
+	// for every reader to write nothing.
+	k.mu.RLock()
+	_, ok := k.by[[32]byte(key)]
+	k.mu.RUnlock()
+	if !ok {
 		return
 	}
 	k.mu.Lock()
@@ -323,11 +338,11 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	} else if err != nil {
 		return nil, false, fmt.Errorf("session: %w", err)
 	}
+	person := sessionPerson{email: email}
 	if u.ID != 0 {
-		s.known.set(key, sessionPerson{staffID: u.ID}, expiry, time.Now())
-	} else {
-		s.known.set(key, sessionPerson{email: email}, expiry, time.Now())
+		person = sessionPerson{staffID: u.ID}
 	}
+	s.known.set(key, person, expiry, time.Now())
 	if memo != nil {
 		*memo = SessionRead{token: token, data: data, expiry: expiry, Prefetch: memo.Prefetch, Prefetched: prefetched, asked: asked}
 		if u.ID != 0 {
