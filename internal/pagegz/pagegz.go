@@ -10,7 +10,7 @@
 // written into every page's block header, fits them nearly as well, and a
 // match or a literal can be written the moment it is found: no token list,
 // no histogram, no tables per page. Matching is greedy, from a hash of the
-// next four bytes (16 KB of table on the stack, none of it kept). Any
+// next four bytes (a 16 KB table, borrowed from a pool for the call). Any
 // input can be coded (every symbol has a code); one that would come out
 // larger than it went in is stored instead.
 package pagegz
@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"math/bits"
+	"sync"
 )
 
 const (
@@ -129,7 +130,9 @@ func deflate(dst, page []byte, counts *symbolCounts) []byte {
 		w.put(uint64(blockHeader.last), blockHeader.tail)
 	}
 
-	var table [1 << hashBits]uint16
+	table := tables.Get().(*[1 << hashBits]uint16)
+	defer tables.Put(table)
+	clear(table[:])
 	n := len(page)
 	lit := 0 // the first byte not yet written
 	s := 0
@@ -177,6 +180,12 @@ func deflate(dst, page []byte, counts *symbolCounts) []byte {
 	w.flush()
 	return w.out
 }
+
+// tables are the matcher's hash tables. On the stack, 16 KB would make
+// the goroutine's stack grow to 32 KB and be copied, for nearly every
+// page: the collector shrinks the stacks of goroutines that wait for
+// their connection's next request.
+var tables = sync.Pool{New: func() any { return new([1 << hashBits]uint16) }}
 
 func hash4(v uint32) uint32 { return (v * 2654435761) >> (32 - hashBits) }
 

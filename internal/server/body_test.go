@@ -143,6 +143,32 @@ func TestStalledBodyGets408(t *testing.T) {
 	noErrorLines(t, ts)
 }
 
+// The window a body has to arrive in does not bound a request without
+// one: a page that takes longer than the window (a long report) is not
+// ended half way by its connection's read deadline.
+func TestLongPageOutlastsTheBodyWindow(t *testing.T) {
+	t.Parallel()
+	extra := func(r chi.Router) {
+		r.Get("/long-page", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(2600 * time.Millisecond): // past inFlightWait (2 s) and the window
+				_, _ = io.WriteString(w, "done")
+			case <-r.Context().Done():
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, "cut short: "+context.Cause(r.Context()).Error())
+			}
+		})
+	}
+	ts := MustServer(t, nil, extra, nil)
+	ts.srv.SetBodyWindows(300 * time.Millisecond)
+	addr := serveReal(t, ts, extra)
+	conn := rawRequest(t, addr, "GET /long-page HTTP/1.1\nHost: localhost\nConnection: close", nil)
+	resp, body, _ := readAnswer(t, conn, 10*time.Second)
+	if resp.StatusCode != http.StatusOK || body != "done" {
+		t.Errorf("a page longer than the body window: %d %q", resp.StatusCode, body)
+	}
+}
+
 // A client that leaves part way through sending its form, or while its
 // request is being handled, is logged at info with status 499: no 500, no
 // ERROR line.

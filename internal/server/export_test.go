@@ -5,7 +5,12 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"careers/internal/store"
 )
+
+// SessionStoreForTest is the server's session store.
+func (s *Server) SessionStoreForTest() *store.SessionStore { return s.sessionStore }
 
 // HandlerWith is Handler plus routes a test mounts behind the real middleware.
 func (s *Server) HandlerWith(extra func(chi.Router)) http.Handler { return s.handler(extra) }

@@ -410,17 +410,23 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			// trickles in is cut off sooner than the server's own read
 			// timeout (uploads, up to 10 MB, get longer).
 			// A body that has not arrived by then gets 408 (readForms).
-			deadline := s.bodyWindow
-			if r.ContentLength > defaultBodyLimit {
-				deadline = s.uploadWindow
-			}
-			rc := http.NewResponseController(w)
-			readBy := time.Now().Add(inFlightWait + deadline)
-			_ = rc.SetReadDeadline(readBy)
-			if deadline > bodyReadWindow {
-				// An upload's window outlasts the server's write timeout:
-				// leave time to answer after it.
-				_ = rc.SetWriteDeadline(readBy.Add(s.cfg.RequestTimeout + 5*time.Second))
+			// A request without a body has nothing to cut off (and a
+			// deadline on its connection would cut a long page short:
+			// net/http watches the idle connection while the handler
+			// runs, and ends the request when that read times out).
+			if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+				deadline := s.bodyWindow
+				if r.ContentLength > defaultBodyLimit {
+					deadline = s.uploadWindow
+				}
+				rc := http.NewResponseController(w)
+				readBy := time.Now().Add(inFlightWait + deadline)
+				_ = rc.SetReadDeadline(readBy)
+				if deadline > bodyReadWindow {
+					// An upload's window outlasts the server's write timeout:
+					// leave time to answer after it.
+					_ = rc.SetWriteDeadline(readBy.Add(s.cfg.RequestTimeout + 5*time.Second))
+				}
 			}
 			select {
 			case sem <- struct{}{}:

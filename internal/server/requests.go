@@ -271,17 +271,30 @@ func (s *Server) renderUnavailable(w http.ResponseWriter, r *http.Request) {
 
 // sessionGuard sits under the session manager. Once sessionError has
 // answered for a request, anything the handler writes after it is dropped.
+// As the answer starts, after the session manager has saved a changed
+// session, it moves an unchanged session's idle expiry on (touchSession).
 type sessionGuard struct {
 	http.ResponseWriter
 	failed bool // sessionError answered
 	wrote  bool // the handler's answer started
+	s      *Server
+	r      *http.Request
+}
+
+func (g *sessionGuard) start() {
+	g.wrote = true
+	if g.s != nil {
+		g.s.touchSession(g.r)
+	}
 }
 
 func (g *sessionGuard) WriteHeader(code int) {
 	if g.failed {
 		return
 	}
-	g.wrote = true
+	if !g.wrote {
+		g.start()
+	}
 	g.ResponseWriter.WriteHeader(code)
 }
 
@@ -289,15 +302,27 @@ func (g *sessionGuard) Write(b []byte) (int, error) {
 	if g.failed {
 		return len(b), nil
 	}
-	g.wrote = true
+	if !g.wrote {
+		g.start()
+	}
 	return g.ResponseWriter.Write(b)
 }
 
 func (g *sessionGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // guardSessions puts a sessionGuard under the session manager.
-func guardSessions(next http.Handler) http.Handler {
+func (s *Server) guardSessions(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&sessionGuard{ResponseWriter: w}, r)
+		next.ServeHTTP(&sessionGuard{ResponseWriter: w, s: s, r: r}, r)
 	})
+}
+
+// touchSession moves the idle expiry of the request's session on, when it
+// is due (store.SessionStore.TouchCtx: once a minute at most). A failure
+// costs the session nothing yet (its expiry is up to 30 minutes away, and
+// the next request tries again), so the answer goes out as it is.
+func (s *Server) touchSession(r *http.Request) {
+	if err := s.sessionStore.TouchCtx(r.Context()); err != nil && !cancelled(r) {
+		s.log.WarnContext(r.Context(), "session expiry not moved on", "request_id", requestID(r), "error", err.Error())
+	}
 }

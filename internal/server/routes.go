@@ -34,7 +34,7 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Use(s.crossOrigin)
 	r.Use(sessionRead)
 	r.Use(s.prefetchPages)
-	r.Use(guardSessions)
+	r.Use(s.guardSessions)
 	r.Use(s.sessions.LoadAndSave)
 	r.Use(s.loadActor)
 

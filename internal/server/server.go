@@ -125,14 +125,21 @@ func New(d Deps) (*Server, error) {
 // Close stops background work started by New.
 func (s *Server) Close() { s.sessionStore.StopCleanup() }
 
+// sessionIdle is how long a session lasts unused (ENGINEERING.md).
+const sessionIdle = 30 * time.Minute
+
 // newSessionManager applies the session rules of ENGINEERING.md: 30 minutes
 // idle, 12 hours absolute, server-side storage, and a __Host- cookie when the
 // service is reached over HTTPS (which pins it to this host and path /).
+// The idle timeout is the store's (store.SessionStore.SetIdleTimeout), not
+// scs's: scs with one marks every session changed on every request, to be
+// encoded, compared and sent back in a Set-Cookie on every answer; the
+// store moves an unchanged session's expiry on by itself (touchSession).
 func newSessionManager(cfg config.Config, st *store.SessionStore) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = st
 	sm.Codec = st.Codec()
-	sm.IdleTimeout = 30 * time.Minute
+	st.SetIdleTimeout(sessionIdle)
 	sm.Lifetime = 12 * time.Hour
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.Path = "/"

@@ -20,10 +20,12 @@ import (
 )
 
 // SessionTouch is how often an unchanged session's idle expiry is pushed
-// on. scs rewrites every session on every request to move the idle
-// deadline; writing only when the data changed or the expiry has moved on
-// by this much saves a statement on nearly every page, at the cost of an
-// idle timeout up to this much shorter than set.
+// on. The idle timeout is the store's (SetIdleTimeout), not scs's: scs
+// with an idle timeout marks every session changed on every request, to be
+// encoded, compared and sent back in a cookie each time. Here a request
+// that changed nothing only moves the expiry on (TouchCtx), and only once
+// it would move by this much: a statement a minute per session at most, at
+// the cost of an idle timeout up to this much shorter than set.
 const SessionTouch = time.Minute
 
 // SessionStore keeps scs sessions in PostgreSQL (the pgxstore table, with
@@ -43,6 +45,26 @@ type SessionStore struct {
 	// known is who this instance's earlier requests found each session to
 	// be, for the prefetches (Prefetch.StaffSQL, Prefetch.EmailSQL).
 	known *knownPeople
+	// idle is how long a session lasts unused (SetIdleTimeout); zero: no
+	// idle timeout, a session lasts until the deadline it was saved with.
+	idle time.Duration
+}
+
+// SetIdleTimeout sets how long a session lasts unused: each save expires
+// it that long after (or at its deadline, if sooner), and TouchCtx moves
+// the expiry on as it is used. Call it before the store is used.
+func (s *SessionStore) SetIdleTimeout(d time.Duration) { s.idle = d }
+
+// idleExpiry is when a session saved or used now expires: the idle
+// timeout from now, or its deadline if that comes first.
+func (s *SessionStore) idleExpiry(deadline time.Time, now time.Time) time.Time {
+	if s.idle <= 0 {
+		return deadline
+	}
+	if e := now.Add(s.idle).UTC(); e.Before(deadline) {
+		return e
+	}
+	return deadline
 }
 
 // NewSessionStore makes the store; expired sessions are swept every
@@ -67,8 +89,9 @@ type SessionRead struct {
 	data   []byte
 	expiry time.Time
 	// gone: the session this request read had been deleted (signed out
-	// elsewhere) by the time this request went to delete it itself.
-	gone bool
+	// elsewhere) by the time this request went to delete it itself;
+	// deleted: this request deleted it (signed out, or renewed its token).
+	gone, deleted bool
 	// Staff is the account the session belongs to, read with it (nil if
 	// none), without its password hash and second factor secret.
 	Staff *StaffUser
@@ -428,8 +451,11 @@ func sendBatch(ctx context.Context, db batchSender, b *pgx.Batch) *onceResults {
 }
 
 // CommitCtx writes the session unless it is the one this request read,
-// unchanged, and its expiry would move on by less than SessionTouch.
+// unchanged, and its expiry would move on by less than SessionTouch. The
+// expiry scs gives is the session's deadline: with an idle timeout, it
+// expires sooner (idleExpiry).
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	expiry = s.idleExpiry(expiry, time.Now())
 	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token &&
 		expiry.Sub(memo.expiry) < SessionTouch && !expiry.Before(memo.expiry) && s.sameSession(memo.data, b) {
 		return nil
@@ -473,6 +499,38 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	return nil
 }
 
+// TouchCtx moves on the idle expiry of the session this request read,
+// when it would move by SessionTouch or more and the request has not
+// saved, deleted or renewed it (those set its expiry themselves). It never
+// brings back a session deleted meanwhile (signed out elsewhere), nor
+// moves an expiry back.
+func (s *SessionStore) TouchCtx(ctx context.Context) error {
+	memo := SessionReadFrom(ctx)
+	if s.idle <= 0 || memo == nil || memo.token == "" || memo.gone || memo.deleted {
+		return nil
+	}
+	now := time.Now()
+	// Within SessionTouch of the idle timeout's own reach, nothing to do:
+	// the deadline is not needed to know that.
+	if now.Add(s.idle).Sub(memo.expiry) < SessionTouch {
+		return nil
+	}
+	deadline, _, err := s.codec.Decode(memo.data)
+	if err != nil {
+		return fmt.Errorf("session touch: %w", err)
+	}
+	expiry := s.idleExpiry(deadline, now)
+	if expiry.Sub(memo.expiry) < SessionTouch {
+		return nil
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE sessions SET expiry = $2 WHERE token_hash = $1 AND expiry < $2`,
+		sessionKey(memo.token), expiry); err != nil {
+		return fmt.Errorf("session touch: %w", err)
+	}
+	memo.expiry = expiry
+	return nil
+}
+
 // sameSession reports whether two encoded sessions hold the same deadline
 // and values. Gob writes a map in Go's random order, so equal sessions can
 // encode to different bytes: when the bytes differ, compare what they
@@ -507,8 +565,11 @@ func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token && tag.RowsAffected() == 0 {
-		memo.gone = true
+	if memo := SessionReadFrom(ctx); memo != nil && memo.token == token {
+		memo.deleted = true
+		if tag.RowsAffected() == 0 {
+			memo.gone = true
+		}
 	}
 	return nil
 }

@@ -169,6 +169,126 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 	}
 }
 
+// With an idle timeout, a save expires the session that long after (or at
+// its deadline), and TouchCtx moves an unchanged session's expiry on once
+// it would move by a minute, never back, never past the deadline, and
+// never for a session deleted meanwhile or by the request itself.
+func TestSessionTouch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.NewPool(t)
+	ss := store.NewSessionStore(pool, "staff_id", "public_email", time.Hour)
+	t.Cleanup(ss.StopCleanup)
+	ss.SetIdleTimeout(30 * time.Minute)
+	key := sha256.Sum256([]byte("tok"))
+	stored := func() (time.Time, bool) {
+		t.Helper()
+		var e time.Time
+		err := pool.QueryRow(ctx, `SELECT expiry FROM sessions WHERE token_hash = $1`, key[:]).Scan(&e)
+		if err == pgx.ErrNoRows {
+			return e, false
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return e, true
+	}
+	save := func(deadline time.Time) {
+		t.Helper()
+		b, err := ss.Codec().Encode(deadline, map[string]any{"flash": ""})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ss.CommitCtx(ctx, "tok", b, deadline); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() context.Context {
+		t.Helper()
+		req := store.WithSessionRead(ctx)
+		if _, found, err := ss.FindCtx(req, "tok"); err != nil || !found {
+			t.Fatalf("find: %v %v", found, err)
+		}
+		return req
+	}
+	near := func(got time.Time, want time.Duration) bool {
+		d := time.Until(got)
+		return d > want-time.Minute && d <= want
+	}
+
+	// Saved with a 12-hour deadline: expires in 30 minutes.
+	save(time.Now().Add(12 * time.Hour))
+	if e, _ := stored(); !near(e, 30*time.Minute) {
+		t.Fatalf("a saved session expires in %v, want 30 minutes", time.Until(e))
+	}
+	// Touched at once: not written.
+	before, _ := stored()
+	if err := ss.TouchCtx(read()); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(); !e.Equal(before) {
+		t.Errorf("touched within the minute: %v -> %v", before, e)
+	}
+	// Last written 10 minutes ago: moved on to 30 minutes from now.
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() + interval '20 minutes' WHERE token_hash = $1`, key[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.TouchCtx(read()); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(); !near(e, 30*time.Minute) {
+		t.Errorf("touched after 10 minutes: expires in %v, want 30 minutes", time.Until(e))
+	}
+	// Its deadline in 10 minutes: moved on to the deadline, no further.
+	deadline := time.Now().Add(10 * time.Minute).UTC().Truncate(time.Microsecond)
+	save(deadline)
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() + interval '2 minutes' WHERE token_hash = $1`, key[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.TouchCtx(read()); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(); !e.Equal(deadline) {
+		t.Errorf("touched near its deadline %v: expires at %v", deadline, e)
+	}
+	// Deleted (signed out elsewhere) after this request read it: the touch
+	// does not bring it back.
+	save(time.Now().Add(12 * time.Hour))
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() + interval '5 minutes' WHERE token_hash = $1`, key[:]); err != nil {
+		t.Fatal(err)
+	}
+	req := read()
+	if err := ss.DeleteCtx(ctx, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.TouchCtx(req); err != nil {
+		t.Fatal(err)
+	}
+	if _, found := stored(); found {
+		t.Error("a touch brought back a session deleted meanwhile")
+	}
+	// Deleted by the request itself and saved again (a renewed token
+	// reuses nothing; here the same token, saved afresh by another
+	// request): the first request's touch leaves it as saved.
+	save(time.Now().Add(12 * time.Hour))
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() + interval '5 minutes' WHERE token_hash = $1`, key[:]); err != nil {
+		t.Fatal(err)
+	}
+	req = read()
+	if err := ss.DeleteCtx(req, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	save(time.Now().Add(12 * time.Hour))
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() + interval '5 minutes' WHERE token_hash = $1`, key[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.TouchCtx(req); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(); !near(e, 5*time.Minute) {
+		t.Errorf("a request that deleted its session moved the expiry of the one saved after: %v", time.Until(e))
+	}
+}
+
 // A page's statement sent with the session's read (the coach's week): it
 // reads the week of the session's own account in the same round trip, and
 // it is handed only to that account, for that period; a lapsed session
