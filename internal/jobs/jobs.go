@@ -215,6 +215,10 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	// The queue's status counts: changes folded in every minute.
+	if err := river.AddWorkerSafely(workers, &foldCountsWorker{st: st}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	// Workshops (ws-core): run-out offers and reminders.
 	if err := river.AddWorkerSafely(workers, &workshopSweepWorker{
 		pool: pool, m: NewWorkshopMailer(cfg), now: o.now, log: log,
@@ -293,6 +297,11 @@ func New(pool *pgxpool.Pool, cfg config.Config, logger *slog.Logger, sender mail
 			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return workshopFeedbackArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "workshop_feedback_asks"}),
+			// Every minute, and at start: the referral status changes
+			// folded into the queue's counts.
+			river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return foldCountsArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "referral_status_counts", RunOnStart: true}),
 			// Every 5 minutes (ws-core): workshop offers that ran out go to
 			// the next person waiting; reminders 2 days and 2 hours before.
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
