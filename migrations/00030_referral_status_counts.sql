@@ -22,8 +22,15 @@ CREATE TABLE referral_status_changes (
     d integer NOT NULL
 );
 
+-- The function runs as its owner (SECURITY DEFINER, with the search path
+-- fixed as the migration's): a service still running the version before
+-- this one, while the new one migrates, has no privileges on the new
+-- tables until the grants that follow every migration run
+-- (store.GrantService), and its writes to referrals must not fail
+-- meanwhile.
 -- +goose StatementBegin
-CREATE FUNCTION referral_status_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION referral_status_changed() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM referral_status_changes;

@@ -187,6 +187,15 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, o Options) (Summary, error) {
 		if err != nil {
 			return err
 		}
+		// The referrals just copied in are counted by status now, as a
+		// database that has been running would have them, not left as
+		// changes for the first run's workers to fold.
+		if err := store.New(pool).InTxWith(tx, func(st *store.Store) error {
+			_, err := st.FoldReferralStatusChanges(ctx)
+			return err
+		}); err != nil {
+			return err
+		}
 		s.SeededAt = o.Now
 		raw, err = json.Marshal(marker{Version: version, Referrals: o.Referrals, Seed: o.Seed, Years: o.Years, Summary: s, SeededAt: o.Now})
 		if err != nil {
@@ -220,7 +229,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, o Options) (Summary, error) {
 
 var seededTables = []string{"staff_users", "coach_profiles", "referrals", "referral_events", "audit_log", "notifications",
 	"allowance_events", "referral_notes", "info_requests", "extension_requests", "documents", "referral_drafts",
-	"availability_slots", "appointments", "summaries", "workshops", "workshop_registrations", "workshop_feedback"}
+	"availability_slots", "appointments", "summaries", "workshops", "workshop_registrations", "workshop_feedback",
+	"referral_status_counts", "referral_status_changes"}
 
 // seed plans every referral, then copies each table in.
 func seed(ctx context.Context, tx pgx.Tx, o Options) (Summary, error) {

@@ -313,7 +313,13 @@ func (g *sessionGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 // guardSessions puts a sessionGuard under the session manager.
 func (s *Server) guardSessions(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&sessionGuard{ResponseWriter: w, s: s, r: r}, r)
+		g := &sessionGuard{ResponseWriter: w, s: s, r: r}
+		next.ServeHTTP(g, r)
+		// An answer the handler left empty goes out after this: its
+		// session is touched all the same.
+		if !g.wrote && !g.failed {
+			g.start()
+		}
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,15 +14,16 @@ import (
 // A session lasts 30 minutes unused and 12 hours in all. A page that
 // changes nothing in the session sends no cookie back, writes nothing
 // while the session's expiry is less than a minute behind, and moves the
-// expiry on when it is; an idle session ends; the expiry never passes
-// the session's deadline; and a session signed out is not brought back by
-// moving its expiry.
+// expiry on when it is; the expiry never passes the session's deadline;
+// an idle session ends, and signing out of it still says so. (That a
+// touch never brings back a session deleted meanwhile is
+// store.TestSessionTouch's.)
 func TestSessionIdleTimeout(t *testing.T) {
 	t.Parallel()
 	ts := MustServer(t, nil, nil, nil)
 	ts.MustStaff(t, "idle@example.nhs.uk", policy.Coordinator)
 	b := ts.NewBrowser(t)
-	b.SignInStaff(t, "idle@example.nhs.uk", "")
+	secret := b.SignInStaff(t, "idle@example.nhs.uk", "")
 	ctx := context.Background()
 	sum := sha256.Sum256([]byte(cookieValue(b, ts, "careers_session")))
 	key := sum[:]
@@ -81,6 +83,20 @@ func TestSessionIdleTimeout(t *testing.T) {
 	// Idle past its expiry: signed out.
 	setExpiry(time.Now().Add(-time.Second))
 	get(http.StatusSeeOther)
+	// Signing out of a session that has lapsed (the sign-out button on a
+	// page left open) still says so on the next page.
+	other := ts.NewBrowser(t)
+	other.SignInStaff(t, "idle@example.nhs.uk", secret)
+	osum := sha256.Sum256([]byte(cookieValue(other, ts, "careers_session")))
+	if _, err := ts.pool.Exec(ctx, `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token_hash = $1`, osum[:]); err != nil {
+		t.Fatal(err)
+	}
+	if p := other.Post(t, "/staff/sign-out", nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("sign out of a lapsed session: %d", p.Status)
+	}
+	if p := other.Get(t, "/staff/sign-in"); !strings.Contains(p.Body, "You have signed out") {
+		t.Error("signing out of a lapsed session lost its message")
+	}
 }
 
 // forceDeadline rewrites the session's stored deadline (inside its data),

@@ -502,8 +502,8 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 // TouchCtx moves on the idle expiry of the session this request read,
 // when it would move by SessionTouch or more and the request has not
 // saved, deleted or renewed it (those set its expiry themselves). It never
-// brings back a session deleted meanwhile (signed out elsewhere), nor
-// moves an expiry back.
+// brings back a session deleted meanwhile (signed out elsewhere) or one
+// that expired while the request ran, nor moves an expiry back.
 func (s *SessionStore) TouchCtx(ctx context.Context) error {
 	memo := SessionReadFrom(ctx)
 	if s.idle <= 0 || memo == nil || memo.token == "" || memo.gone || memo.deleted {
@@ -523,7 +523,7 @@ func (s *SessionStore) TouchCtx(ctx context.Context) error {
 	if expiry.Sub(memo.expiry) < SessionTouch {
 		return nil
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE sessions SET expiry = $2 WHERE token_hash = $1 AND expiry < $2`,
+	if _, err := s.pool.Exec(ctx, `UPDATE sessions SET expiry = $2 WHERE token_hash = $1 AND expiry < $2 AND current_timestamp < expiry`,
 		sessionKey(memo.token), expiry); err != nil {
 		return fmt.Errorf("session touch: %w", err)
 	}
@@ -556,6 +556,12 @@ func (s *SessionStore) sameSession(a, b []byte) bool {
 // is marked so its commit cannot bring the session back under a new token
 // (scs's RenewToken deletes the old token, then saves under a new one).
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	if token == "" {
+		// scs destroying a session it never found (one that had lapsed):
+		// there is nothing stored to delete, and the request's fresh
+		// session (a flash saying it signed out) must still be saved.
+		return nil
+	}
 	key := sessionKey(token)
 	s.known.forget(key)
 	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, key)
