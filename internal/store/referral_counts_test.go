@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"careers/internal/store"
@@ -137,8 +138,51 @@ func TestReferralCountsFollowEveryChange(t *testing.T) {
 	countsAgree(t, st, pool, "one new after TRUNCATE")
 }
 
-// Many transactions changing referrals while folds run, two at a time:
-// nothing is counted twice or lost.
+// countsAgreeInOneSnapshot reads the counts and counts every referral in
+// one repeatable-read transaction, and says how they differ.
+func countsAgreeInOneSnapshot(ctx context.Context, st *store.Store, pool *pgxpool.Pool) error {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	var got map[string]int
+	if err := st.InTxWith(tx, func(st *store.Store) error {
+		got, err = st.ReferralCountsByStatus(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT status, count(*) FROM referrals GROUP BY status`)
+	if err != nil {
+		return err
+	}
+	want, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct {
+		st string
+		n  int
+	}, error) {
+		var x struct {
+			st string
+			n  int
+		}
+		return x, r.Scan(&x.st, &x.n)
+	})
+	if err != nil {
+		return err
+	}
+	wantMap := map[string]int{}
+	for _, x := range want {
+		wantMap[x.st] = x.n
+	}
+	if !maps.Equal(got, wantMap) {
+		return fmt.Errorf("in one snapshot the counts read %v, every referral counted %v", got, wantMap)
+	}
+	return nil
+}
+
+// Many transactions changing referrals while folds run, two at a time,
+// and readers compare the counts with every referral counted in the same
+// snapshot: nothing is counted twice or lost, at any moment.
 func TestReferralCountsUnderConcurrentChangesAndFolds(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -146,7 +190,7 @@ func TestReferralCountsUnderConcurrentChangesAndFolds(t *testing.T) {
 	st := store.New(pool)
 	statuses := []string{"accepted", "allocated", "active", "closed"}
 
-	var wg sync.WaitGroup
+	var wg, folders sync.WaitGroup
 	errs := make(chan error, 64)
 	stop := make(chan struct{})
 	for w := range 4 {
@@ -182,7 +226,23 @@ func TestReferralCountsUnderConcurrentChangesAndFolds(t *testing.T) {
 			}
 		})
 	}
-	var folders sync.WaitGroup
+	// Readers meanwhile: in one snapshot, the counts and a count of every
+	// referral agree, whatever the folds and writers are doing.
+	for range 2 {
+		folders.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := countsAgreeInOneSnapshot(ctx, st, pool); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
 	for range 2 {
 		folders.Go(func() {
 			for {
