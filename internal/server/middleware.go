@@ -413,7 +413,10 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			// A request without a body has nothing to cut off (and a
 			// deadline on its connection would cut a long page short:
 			// net/http watches the idle connection while the handler
-			// runs, and ends the request when that read times out).
+			// runs, from before this middleware for a request without a
+			// body, and ends the request when that read times out; for one
+			// with a body it starts at the body's end, taking the deadline
+			// away itself).
 			if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
 				deadline := s.bodyWindow
 				if r.ContentLength > defaultBodyLimit {
