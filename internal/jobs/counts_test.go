@@ -28,16 +28,7 @@ func TestStatusCountsFoldedWhenWorkersStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() {
-		cancel()
-		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		_ = c.Stop(stop)
-	})
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	startWorkers(t, c)
 	Eventually(t, 15*time.Second, "the changes to be folded", func() (bool, error) {
 		return count(t, pool, `SELECT count(*) FROM referral_status_changes`) == 0, nil
 	})

@@ -180,3 +180,18 @@ func count(tb testing.TB, pool *pgxpool.Pool, sql string, args ...any) int {
 	}
 	return n
 }
+
+// startWorkers starts c for the rest of the test, stopping it at cleanup.
+func startWorkers(t *testing.T, c *jobs.Client) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() {
+		cancel()
+		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = c.Stop(stop)
+	})
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -129,16 +129,7 @@ func TestRetentionJobDestroysWorkshopRegistrationsByTheirOwnPeriod(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() {
-		cancel()
-		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		_ = c.Stop(stop)
-	})
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	startWorkers(t, c)
 	Eventually(t, 15*time.Second, "the retention job to run", func() (bool, error) {
 		return count(t, pool, `SELECT count(*) FROM river_job WHERE kind = 'retention' AND state = 'completed'`) > 0, nil
 	})

@@ -18,24 +18,25 @@ import (
 // the queue did before the counts were kept.
 func countedByHand(tb testing.TB, pool *pgxpool.Pool) map[string]int {
 	tb.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT status, count(*) FROM referrals GROUP BY status`)
+	out, err := countEvery(context.Background(), pool)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			tb.Fatal(err)
-		}
-		out[st] = n
-	}
-	if err := rows.Err(); err != nil {
-		tb.Fatal(err)
-	}
 	return out
+}
+
+func countEvery(ctx context.Context, db interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}) (map[string]int, error) {
+	rows, err := db.Query(ctx, `SELECT status, count(*) FROM referrals GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	var st string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&st, &n}, func() error { out[st] = n; return nil })
+	return out, err
 }
 
 func countsAgree(tb testing.TB, st *store.Store, pool *pgxpool.Pool, when string) {
@@ -153,29 +154,12 @@ func countsAgreeInOneSnapshot(ctx context.Context, st *store.Store, pool *pgxpoo
 	}); err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, `SELECT status, count(*) FROM referrals GROUP BY status`)
+	want, err := countEvery(ctx, tx)
 	if err != nil {
 		return err
 	}
-	want, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct {
-		st string
-		n  int
-	}, error) {
-		var x struct {
-			st string
-			n  int
-		}
-		return x, r.Scan(&x.st, &x.n)
-	})
-	if err != nil {
-		return err
-	}
-	wantMap := map[string]int{}
-	for _, x := range want {
-		wantMap[x.st] = x.n
-	}
-	if !maps.Equal(got, wantMap) {
-		return fmt.Errorf("in one snapshot the counts read %v, every referral counted %v", got, wantMap)
+	if !maps.Equal(got, want) {
+		return fmt.Errorf("in one snapshot the counts read %v, every referral counted %v", got, want)
 	}
 	return nil
 }
@@ -226,9 +210,9 @@ func TestReferralCountsUnderConcurrentChangesAndFolds(t *testing.T) {
 			}
 		})
 	}
-	// Readers meanwhile: in one snapshot, the counts and a count of every
-	// referral agree, whatever the folds and writers are doing.
-	for range 2 {
+	// Until the writers are done: readers comparing, in one snapshot, the
+	// counts with a count of every referral, and folds, two of each.
+	untilStopped := func(step func() error) {
 		folders.Go(func() {
 			for {
 				select {
@@ -236,7 +220,7 @@ func TestReferralCountsUnderConcurrentChangesAndFolds(t *testing.T) {
 					return
 				default:
 				}
-				if err := countsAgreeInOneSnapshot(ctx, st, pool); err != nil {
+				if err := step(); err != nil {
 					errs <- err
 					return
 				}
@@ -244,19 +228,8 @@ func TestReferralCountsUnderConcurrentChangesAndFolds(t *testing.T) {
 		})
 	}
 	for range 2 {
-		folders.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, err := st.FoldReferralStatusChanges(ctx); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
+		untilStopped(func() error { return countsAgreeInOneSnapshot(ctx, st, pool) })
+		untilStopped(func() error { _, err := st.FoldReferralStatusChanges(ctx); return err })
 	}
 	wg.Wait()
 	close(stop)
