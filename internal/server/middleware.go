@@ -351,6 +351,9 @@ type clientTurns struct {
 	held map[netip.Addr]int
 }
 
+// hasBody reports whether r comes with a body (a length, or chunks).
+func hasBody(r *http.Request) bool { return r.ContentLength != 0 || len(r.TransferEncoding) > 0 }
+
 // isProbe reports whether r is a health probe, which never waits.
 func isProbe(r *http.Request) bool { return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" }
 
@@ -417,7 +420,7 @@ func (s *Server) limitInFlight(n int) func(http.Handler) http.Handler {
 			// body, and ends the request when that read times out; for one
 			// with a body it starts at the body's end, taking the deadline
 			// away itself).
-			if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+			if hasBody(r) {
 				deadline := s.bodyWindow
 				if r.ContentLength > defaultBodyLimit {
 					deadline = s.uploadWindow
@@ -487,7 +490,7 @@ func (s *Server) limitWork(n int) func(http.Handler) http.Handler {
 	clients := &clientTurns{held: map[netip.Addr]int{}}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength != 0 || len(r.TransferEncoding) > 0 || isProbe(r) {
+			if hasBody(r) || isProbe(r) {
 				next.ServeHTTP(w, r)
 				return
 			}

@@ -283,9 +283,7 @@ type sessionGuard struct {
 
 func (g *sessionGuard) start() {
 	g.wrote = true
-	if g.s != nil {
-		g.s.touchSession(g.r)
-	}
+	g.s.touchSession(g.r)
 }
 
 func (g *sessionGuard) WriteHeader(code int) {
