@@ -62,10 +62,10 @@ func BenchmarkCalendarWeek(b *testing.B) {
 	ctx := context.Background()
 	b.Run("render", func(b *testing.B) {
 		b.ReportAllocs()
+		p := calendarProps()
 		defer reportCPU(b)()
 		for b.Loop() {
 			buf.Reset()
-			p := calendarProps()
 			if err := web.CalendarPage(l, p).Render(ctx, &buf); err != nil {
 				b.Fatal(err)
 			}

@@ -192,25 +192,19 @@ func (s *Server) referralQueueSearch(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, f.url("", nil), http.StatusSeeOther)
 }
 
-// showQueue runs the page's three queries (counts, coaches, the page of
-// rows with coach names) and renders it. typed is the search box's text.
+// showQueue reads the page (its audit row, counts, coaches and the page of
+// rows with coach names, in one round trip) and renders it. typed is the
+// search box's text.
 func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, status int, f queueFilters, q store.QueueQuery, typed string, errs web.Errors) {
 	ctx := r.Context()
-	counts, err := s.store.ReferralCountsByStatus(ctx)
+	// The queue lists trainees by name: looking at it is audited, and
+	// nothing is read unless the view's row is written.
+	v, err := s.store.QueueView(ctx, s.auditEntry(ctx, "view", "referral_queue", "", store.OutcomeSuccess), q)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	coaches, err := s.store.QueueCoaches(ctx)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	page, err := s.store.Queue(ctx, q)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
+	counts, coaches, page := v.Counts, v.Coaches, v.Page
 	now := q.Now // the moment the deadline filter used, so flags and filter agree
 	searching := q.Search != ""
 	p := web.QueueProps{
@@ -252,11 +246,6 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, status int, f
 	}
 	if page.Next != nil {
 		p.Next = f.url("after", page.Next)
-	}
-	// The queue lists trainees by name: looking at it is audited.
-	if err := s.auditView(r, "view", "referral_queue", "", store.OutcomeSuccess); err != nil {
-		s.serverError(w, r, err)
-		return
 	}
 	s.render(w, r, status, web.QueuePage(s.layout(r, ""), p))
 }

@@ -457,7 +457,77 @@ func (s *Store) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
 	if err != nil {
 		return QueuePage{}, err
 	}
-	var p QueuePage
+	p, again := q.page(rows)
+	if again {
+		q.Before = nil
+		return s.Queue(ctx, q)
+	}
+	return p, nil
+}
+
+// QueueView is what the coordinators' queue page shows: the counts by
+// status, the coaches to filter by and one page of rows.
+type QueueView struct {
+	Counts  map[string]int
+	Coaches []QueueCoach
+	Page    QueuePage
+}
+
+// QueueView reads the queue page in one round trip once the view is
+// allowed: it writes e (the view's audit row), then reads the counts by
+// status, the coaches and one page of q. The four statements are one
+// pipeline with one Sync, so PostgreSQL runs them as one implicit
+// transaction: nothing is read unless the view's row is written, and a
+// statement that fails takes the row back with it.
+func (s *Store) QueueView(ctx context.Context, e AuditEntry, q QueueQuery) (QueueView, error) {
+	q = q.normalised()
+	sql, args := QueueSQL(q)
+	b := &pgx.Batch{}
+	b.Queue(auditInsertSQL, e.insertArgs()...)
+	b.Queue(referralCountsSQL)
+	b.Queue(queueCoachesSQL)
+	b.Queue(sql, args...)
+	res := sendBatch(ctx, s.db, b)
+	defer res.Close()
+	var v QueueView
+	if _, err := res.Exec(); err != nil {
+		return v, fmt.Errorf("audit: %w", mapErr(err))
+	}
+	rows, err := res.Query()
+	if err == nil {
+		v.Counts, err = collectReferralCounts(rows)
+	}
+	if err != nil {
+		return v, fmt.Errorf("referral counts: %w", err)
+	}
+	if rows, err = res.Query(); err == nil {
+		v.Coaches, err = pgx.CollectRows(rows, pgx.RowToStructByPos[QueueCoach])
+	}
+	if err != nil {
+		return v, fmt.Errorf("queue coaches: %w", err)
+	}
+	var found []QueueRow
+	if rows, err = res.Query(); err == nil {
+		found, err = collectQueueRows(rows)
+	}
+	if err != nil {
+		return v, fmt.Errorf("queue: %w", err)
+	}
+	if err := res.Close(); err != nil {
+		return v, fmt.Errorf("queue page: %w", mapErr(err))
+	}
+	var again bool
+	if v.Page, again = q.page(found); again {
+		q.Before = nil
+		v.Page, err = s.Queue(ctx, q)
+	}
+	return v, err
+}
+
+// page makes a page of the rows q read (one more than its limit when a
+// page follows). again says to read the first page instead: reading
+// backwards came to the start with fewer rows than a page.
+func (q QueueQuery) page(rows []QueueRow) (p QueuePage, again bool) {
 	more := len(rows) > q.Limit
 	if more {
 		rows = rows[:q.Limit]
@@ -471,8 +541,7 @@ func (s *Store) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
 		if !more && len(rows) < q.Limit {
 			// Back at the start, with rows gone since the page was made:
 			// show a full first page rather than a short one.
-			q.Before = nil
-			return s.Queue(ctx, q)
+			return QueuePage{}, true
 		}
 		if more {
 			c := rows[0].cursor(q.Sort)
@@ -493,7 +562,7 @@ func (s *Store) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
 		}
 	}
 	p.Rows = rows
-	return p, nil
+	return p, false
 }
 
 func (s *Store) queueRows(ctx context.Context, q QueueQuery) ([]QueueRow, error) {
@@ -502,7 +571,16 @@ func (s *Store) queueRows(ctx context.Context, q QueueQuery) ([]QueueRow, error)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (QueueRow, error) {
+	out, err := collectQueueRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return out, nil
+}
+
+// collectQueueRows reads the rows of QueueSQL's statement.
+func collectQueueRows(rows pgx.Rows) ([]QueueRow, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (QueueRow, error) {
 		var r QueueRow
 		var clock, responded *time.Time
 		err := row.Scan(&r.ID, &r.Reference, &r.TraineeName, &r.Route, &r.Status, &r.Eligibility,
@@ -515,10 +593,6 @@ func (s *Store) queueRows(ctx context.Context, q QueueQuery) ([]QueueRow, error)
 		}
 		return r, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("queue: %w", err)
-	}
-	return out, nil
 }
 
 // QueueCoach is a coach to filter the queue by.
@@ -529,8 +603,7 @@ type QueueCoach struct {
 
 // QueueCoaches lists the active coaches by name.
 func (s *Store) QueueCoaches(ctx context.Context) ([]QueueCoach, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, name FROM staff_users
-		WHERE active AND roles @> ARRAY['coach'] ORDER BY lower(name), id`)
+	rows, err := s.db.Query(ctx, queueCoachesSQL)
 	if err != nil {
 		return nil, fmt.Errorf("queue coaches: %w", err)
 	}
@@ -540,6 +613,9 @@ func (s *Store) QueueCoaches(ctx context.Context) ([]QueueCoach, error) {
 	}
 	return out, nil
 }
+
+const queueCoachesSQL = `SELECT id, name FROM staff_users
+		WHERE active AND roles @> ARRAY['coach'] ORDER BY lower(name), id`
 
 // likeEscape makes text match itself in a LIKE pattern (backslash is
 // LIKE's default escape character).

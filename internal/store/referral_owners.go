@@ -254,13 +254,23 @@ func (s *Store) ReferralCountsByStatus(ctx context.Context) (map[string]int, err
 	if err != nil {
 		return nil, fmt.Errorf("referral counts: %w", err)
 	}
+	out, err := collectReferralCounts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("referral counts: %w", err)
+	}
+	return out, nil
+}
+
+// collectReferralCounts reads referralCountsSQL's rows: each status with
+// referrals, and how many.
+func collectReferralCounts(rows pgx.Rows) (map[string]int, error) {
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
 		var st string
 		var n int
 		if err := rows.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("referral counts: %w", err)
+			return nil, err
 		}
 		if n != 0 {
 			out[st] = n

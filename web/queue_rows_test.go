@@ -1,0 +1,64 @@
+package web
+
+import (
+	"context"
+	"html"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A queue row carries its link, tags and dates, and escapes every value it
+// is given, in text and in attributes.
+func TestQueueRowMarkup(t *testing.T) {
+	day := time.Date(2026, 3, 2, 23, 30, 0, 0, time.UTC) // 2 March, 11:30pm in London
+	rows := []QueueRow{
+		{Reference: "CR-7K4M-2Q9P", TraineeName: `Sam <b>"O'Neil"</b> & co`, Route: "self", Status: "new",
+			Eligibility: "eligible", EligibilityLabel: "Eligible", SubmittedAt: day, Deadline: QueueDeadline{Text: "No response needed"}},
+		{Href: "/staff/referrals/CR-1?status=new&coach=3", Reference: "CR-1", TraineeName: "Priya Patel", Route: "case_manager",
+			Status: "closed", Eligibility: "not_eligible", EligibilityLabel: "Not eligible", Coach: "Kofi <Coach>",
+			SubmittedAt: day.AddDate(0, 0, -1), Deadline: QueueDeadline{Text: "3 days left", Tag: "nhsuk-tag--orange", Due: day.AddDate(0, 0, 14)}},
+	}
+	var b strings.Builder
+	if err := queueRows(rows).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	for _, want := range []string{
+		`<a href="/staff/referrals/CR-7K4M-2Q9P">CR-7K4M-2Q9P</a>`,
+		`Sam &lt;b&gt;&#34;O&#39;Neil&#34;&lt;/b&gt; &amp; co<br><span class="nhsuk-body-s nhsuk-u-secondary-text-colour">Self-referral</span>`,
+		`<strong class="nhsuk-tag nhsuk-tag--blue">New</strong>`,
+		`<strong class="nhsuk-tag nhsuk-tag--green">Eligible</strong>`,
+		`<td class="nhsuk-table__cell">Not allocated</td>`,
+		`<td class="nhsuk-table__cell">2 Mar 2026</td>`,
+		`<td class="nhsuk-table__cell">No response needed</td></tr>`,
+		`<a href="/staff/referrals/CR-1?status=new&amp;coach=3">CR-1</a>`,
+		`<strong class="nhsuk-tag nhsuk-tag--grey">Closed</strong>`,
+		`<strong class="nhsuk-tag nhsuk-tag--red">Not eligible</strong>`,
+		`<td class="nhsuk-table__cell">Kofi &lt;Coach&gt;</td>`,
+		`<td class="nhsuk-table__cell">1 Mar 2026</td>`,
+		`<strong class="nhsuk-tag nhsuk-tag--orange">3 days left</strong><br><span class="nhsuk-body-s">Due 16 Mar 2026</span></td></tr>`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("rows lack %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, `<tr class="nhsuk-table__row">`); n != 2 || strings.Count(got, "</tr>") != 2 || strings.Count(got, "<td") != 14 {
+		t.Errorf("%d rows, want 2 of 7 cells:\n%s", n, got)
+	}
+	if strings.Contains(got, "<b>") || strings.Contains(got, "<Coach>") {
+		t.Errorf("a value is not escaped:\n%s", got)
+	}
+}
+
+// markup's esc escapes as html.EscapeString does.
+func TestMarkupEscapes(t *testing.T) {
+	for _, s := range []string{"", "plain", `<>&'"`, `a<b>c&d'e"f`, "&&", "trailing<", ">leading", "é – ü <é>"} {
+		var b strings.Builder
+		o := &markup{w: &b}
+		o.esc(s)
+		if want := html.EscapeString(s); b.String() != want || o.err != nil {
+			t.Errorf("esc(%q) = %q, %v; want %q", s, b.String(), o.err, want)
+		}
+	}
+}
