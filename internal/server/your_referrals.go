@@ -235,18 +235,21 @@ func (s *Server) answerQuestion(w http.ResponseWriter, r *http.Request) {
 
 // staffReferral is the staff view of one referral: the policy on the
 // referral's card first (so someone else's referral answers as quickly as
-// a missing one, and nothing more is read for a refusal), then the page's
-// data in one statement.
+// a missing one, and nothing more is read for a refusal), then the view's
+// audit row and the page's data in one round trip.
 func (s *Server) staffReferral(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.referralFor(w, r, policy.ViewReferral)
-	if !ok {
+	c, ok := s.cardByReference(w, r)
+	if !ok || !s.permitReferral(w, r, policy.ViewReferral, c) {
 		return
 	}
-	p, err := s.staffReferralProps(r, c)
+	ctx := r.Context()
+	e := s.auditEntry(ctx, string(policy.ViewReferral), "referral", c.Reference, store.OutcomeSuccess)
+	pg, err := s.store.ReferralPageAudited(ctx, e, c.Reference, actorFrom(ctx).Has(policy.Coordinator))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	p := s.staffReferralPageProps(r, c, pg)
 	p.QueueList = queueListOf(r) // referral_queue_next.go
 	s.render(w, r, http.StatusOK, web.StaffReferralPage(s.layout(r, ""), p))
 }
@@ -258,9 +261,14 @@ func (s *Server) staffReferralProps(r *http.Request, c store.ReferralCard) (web.
 	if err != nil {
 		return web.StaffReferralProps{}, err
 	}
+	return s.staffReferralPageProps(r, c, pg), nil
+}
+
+// staffReferralPageProps lays out the referral page read for c.
+func (s *Server) staffReferralPageProps(r *http.Request, c store.ReferralCard, pg store.ReferralPage) web.StaffReferralProps {
 	p := s.referralPageProps(r, pg)
 	p.Ratings = clientRatings(audienceFor(r, c.Owners), pg.Ratings)
-	return p, nil
+	return p
 }
 
 // referralPageProps lays out the staff referral page; it reads nothing.

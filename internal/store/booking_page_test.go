@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"careers/internal/store"
 	"careers/internal/testdb"
 )
@@ -92,31 +90,11 @@ func TestBookingPageReadsWithTheViewsAuditRow(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE referrals SET coach_id = $2, status = 'allocated' WHERE id = $1`, ref, coach); err != nil {
 		t.Fatal(err)
 	}
-	lock, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = lock.Rollback(ctx) }()
-	if _, err := lock.Exec(ctx, `LOCK TABLE availability_slots IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
-	cfg := pool.Config()
-	params := map[string]string{"lock_timeout": "200ms"}
-	for k, v := range cfg.ConnConfig.RuntimeParams {
-		params[k] = v
-	}
-	cfg.ConnConfig.RuntimeParams = params
-	impatient, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer impatient.Close()
-	if _, _, err := store.New(impatient).BookingPage(ctx, e, ref, from, to); err == nil {
+	impatient, unlock := lockedFor(t, pool, "availability_slots")
+	if _, _, err := impatient.BookingPage(ctx, e, ref, from, to); err == nil {
 		t.Error("a booking page whose free times could not be read was read")
 	}
-	if err := lock.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	unlock()
 	if n := audits(); n != 2 {
 		t.Errorf("%d audit rows after a page whose last read failed, want 2 (its row taken back)", n)
 	}

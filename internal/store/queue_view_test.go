@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"careers/internal/store"
 	"careers/internal/testdb"
 )
@@ -113,29 +111,11 @@ func TestQueueViewReadsWithTheViewsAuditRow(t *testing.T) {
 
 	// A read after the row that fails (the rows locked past the
 	// connection's lock timeout) takes the row back with it.
-	lock, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = lock.Rollback(ctx) }()
-	if _, err := lock.Exec(ctx, `LOCK TABLE referrals IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
-	cfg := pool.Config()
-	params := map[string]string{"lock_timeout": "200ms"}
-	maps.Copy(params, cfg.ConnConfig.RuntimeParams)
-	cfg.ConnConfig.RuntimeParams = params
-	impatient, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer impatient.Close()
-	if _, err := store.New(impatient).QueueView(ctx, e, q); err == nil {
+	impatient, unlock := lockedFor(t, pool, "referrals")
+	if _, err := impatient.QueueView(ctx, e, q); err == nil {
 		t.Error("a queue whose rows could not be read was read")
 	}
-	if err := lock.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	unlock()
 	if n := audits(); n != 3 {
 		t.Errorf("%d audit rows after a page whose last read failed, want 3 (its row taken back)", n)
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // ReferralPage is everything the staff referral page shows, read in one
@@ -87,13 +89,43 @@ WHERE r.reference = $1`
 // ReferralPageByReference reads the staff referral page's data in one
 // statement (ErrNotFound if there is no such referral).
 func (s *Store) ReferralPageByReference(ctx context.Context, ref string, withCoaches bool) (ReferralPage, error) {
+	return scanReferralPage(s.db.QueryRow(ctx, referralPageSQL, ref, withCoaches))
+}
+
+// ReferralPageAudited reads the staff referral page once the view is
+// allowed, in one round trip: it writes e (the view's audit row), then
+// reads the page as ReferralPageByReference does. The two statements are
+// one pipeline with one Sync, so PostgreSQL runs them as one implicit
+// transaction: nothing is read unless the view's row is written, and a
+// read that fails takes the row back with it.
+func (s *Store) ReferralPageAudited(ctx context.Context, e AuditEntry, ref string, withCoaches bool) (ReferralPage, error) {
+	b := &pgx.Batch{}
+	b.Queue(auditInsertSQL, e.insertArgs()...)
+	b.Queue(referralPageSQL, ref, withCoaches)
+	res := sendBatch(ctx, s.db, b)
+	defer res.Close()
+	if _, err := res.Exec(); err != nil {
+		return ReferralPage{}, fmt.Errorf("audit: %w", mapErr(err))
+	}
+	p, err := scanReferralPage(res.QueryRow())
+	if err != nil {
+		return p, err
+	}
+	if err := res.Close(); err != nil {
+		return p, fmt.Errorf("referral page: %w", mapErr(err))
+	}
+	return p, nil
+}
+
+// scanReferralPage reads referralPageSQL's row.
+func scanReferralPage(row pgx.Row) (ReferralPage, error) {
 	var (
 		p                                                         ReferralPage
 		answers, reasons, formC, events, notes, appts, ledger, qs []byte
 		msgs, xs, coaches, ratings                                []byte
 	)
 	st := &p.State
-	err := s.db.QueryRow(ctx, referralPageSQL, ref, withCoaches).Scan(
+	err := row.Scan(
 		&st.ID, &st.Reference, &st.Route, &st.Status, &st.Version, &st.TraineeName, &st.TraineeEmail, &st.ReferrerName,
 		&st.ReferrerEmail, &st.CaseManagerID, &st.CoachID, &st.FirstResponseAt, &st.FormDStatus, &st.SessionsGranted, &st.SessionsUsed,
 		&st.UpdatedAt, &st.UpdatedByName,

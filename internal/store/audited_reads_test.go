@@ -1,0 +1,110 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"careers/internal/store"
+	"careers/internal/testdb"
+)
+
+// lockedFor locks table until the test ends (or unlock is called) and
+// returns a store on pool's database that gives up on a lock after 200 ms:
+// its reads of table fail, as a read after a page's audit row can.
+func lockedFor(t *testing.T, pool *pgxpool.Pool, table string) (impatient *store.Store, unlock func()) {
+	t.Helper()
+	ctx := context.Background()
+	lock, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock = func() { _ = lock.Rollback(ctx) } // a second call finds it closed
+	t.Cleanup(unlock)
+	if _, err := lock.Exec(ctx, `LOCK TABLE `+table+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	cfg := pool.Config()
+	params := map[string]string{"lock_timeout": "200ms"}
+	maps.Copy(params, cfg.ConnConfig.RuntimeParams)
+	cfg.ConnConfig.RuntimeParams = params
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return store.New(p), unlock
+}
+
+// The staff referral page's read comes with the view's audit row, in one
+// round trip: the same page as read alone, the row written, and nothing
+// read when the row cannot be written or the read after it fails.
+func TestReferralPageAuditedReadsWithTheViewsAuditRow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.NewPool(t)
+	st := store.New(pool)
+	coach := mustQueueCoach(t, pool, "Rita Coach", true)
+	ref := mustReferralID(t, st, "CR-RP-AUDIT")
+	if _, err := pool.Exec(ctx, `UPDATE referrals SET coach_id = $2, status = 'allocated' WHERE id = $1`, ref, coach); err != nil {
+		t.Fatal(err)
+	}
+	audits := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE record_id = 'CR-RP-AUDIT' AND request_id = 'rp-req'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	e := store.AuditEntry{At: time.Now(), ActorKind: "staff", ActorEmail: "cora@example.nhs.uk", Action: "view_referral",
+		RecordType: "referral", RecordID: "CR-RP-AUDIT", RequestID: "rp-req", Outcome: store.OutcomeSuccess}
+	for _, withCoaches := range []bool{true, false} {
+		got, err := st.ReferralPageAudited(ctx, e, "CR-RP-AUDIT", withCoaches)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := st.ReferralPageByReference(ctx, "CR-RP-AUDIT", withCoaches)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State.ID != ref || got.State.CoachID != coach || got.CoachName != want.CoachName || got.State.Status != "allocated" ||
+			len(got.Coaches) != len(want.Coaches) || (len(got.Coaches) == 0) == withCoaches || got.Detail.Reference != "CR-RP-AUDIT" {
+			t.Errorf("with coaches %v: page %+v (%d coaches), read alone %+v (%d)", withCoaches, got.State, len(got.Coaches), want.State, len(want.Coaches))
+		}
+	}
+	if n := audits(); n != 2 {
+		t.Errorf("%d audit rows for two views, want 2", n)
+	}
+	// A referral gone since its card was read: not found (the attempt
+	// stays audited).
+	if _, err := st.ReferralPageAudited(ctx, e, "CR-NO-SUCH", false); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a referral that does not exist: %v", err)
+	}
+	if n := audits(); n != 3 {
+		t.Errorf("%d audit rows after three views, want 3", n)
+	}
+
+	// An audit row the table refuses: an error, and nothing else runs.
+	bad := e
+	bad.Outcome = "maybe"
+	if _, err := st.ReferralPageAudited(ctx, bad, "CR-RP-AUDIT", false); err == nil {
+		t.Error("a page whose audit row was refused was read")
+	}
+	if n := audits(); n != 3 {
+		t.Errorf("%d audit rows after a refused one, want 3", n)
+	}
+
+	// A read after the row that fails takes the row back with it.
+	impatient, unlock := lockedFor(t, pool, "referrals")
+	if _, err := impatient.ReferralPageAudited(ctx, e, "CR-RP-AUDIT", false); err == nil {
+		t.Error("a referral page that could not be read was read")
+	}
+	unlock()
+	if n := audits(); n != 3 {
+		t.Errorf("%d audit rows after a page whose read failed, want 3 (its row taken back)", n)
+	}
+}
