@@ -3,31 +3,54 @@ package web
 import (
 	"io"
 	"strconv"
+	"sync"
 	"time"
 )
 
-// markup writes a page's pieces straight into it, keeping the first error.
+// markup gathers a part of a page and writes it into the page at once.
 // Hot parts of pages that repeat per row (the coach's week, the queue)
 // are written with it rather than in a template: templ formats every
-// value with fmt.Sprint, an allocation and a reflection each, which made
-// those rows the costliest part of the pages opened all day. Everything
-// from outside goes through esc.
+// value with fmt.Sprint, an allocation and a reflection each, and writes
+// every piece through the page's writer, which made those rows the
+// costliest part of the pages opened all day. Everything from outside
+// goes through esc. Make one with newMarkup and end it with done.
 type markup struct {
 	w   io.Writer
-	err error
-	// scratch holds a number or a date while it is written.
-	scratch [32]byte
+	buf *[]byte
+	b   []byte
 }
 
-// s writes v as it is: markup the code wrote, never a value from outside.
-func (o *markup) s(v string) {
-	if o.err == nil {
-		_, o.err = io.WriteString(o.w, v)
+// markupBuffers keeps the buffers parts are gathered in.
+var markupBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+func newMarkup(w io.Writer) *markup {
+	buf := markupBuffers.Get().(*[]byte)
+	return &markup{w: w, buf: buf, b: (*buf)[:0]}
+}
+
+// flush writes what has gathered into the page.
+func (o *markup) flush() error {
+	_, err := o.w.Write(o.b)
+	o.b = o.b[:0]
+	return err
+}
+
+// done writes what has gathered and lets the buffer go.
+func (o *markup) done() error {
+	err := o.flush()
+	if cap(o.b) <= 64<<10 {
+		*o.buf = o.b
+		markupBuffers.Put(o.buf)
 	}
+	o.buf, o.b = nil, nil
+	return err
 }
 
-// esc writes v escaped for HTML text or a quoted attribute value, as
-// html.EscapeString does, without making a new string.
+// s adds v as it is: markup the code wrote, never a value from outside.
+func (o *markup) s(v string) { o.b = append(o.b, v...) }
+
+// esc adds v escaped for HTML text or a quoted attribute value, as
+// html.EscapeString does.
 func (o *markup) esc(v string) {
 	last := 0
 	for i := 0; i < len(v); i++ {
@@ -46,26 +69,19 @@ func (o *markup) esc(v string) {
 		default:
 			continue
 		}
-		o.s(v[last:i])
-		o.s(entity)
+		o.b = append(o.b, v[last:i]...)
+		o.b = append(o.b, entity...)
 		last = i + 1
 	}
-	o.s(v[last:])
+	o.b = append(o.b, v[last:]...)
 }
 
-// int writes n in decimal.
-func (o *markup) int(n int64) {
-	o.bytes(strconv.AppendInt(o.scratch[:0], n, 10))
-}
+// int adds n in decimal.
+func (o *markup) int(n int64) { o.b = strconv.AppendInt(o.b, n, 10) }
 
-// time writes t formatted by layout (a layout of the code's, never a value
+// time adds t formatted by layout (a layout of the code's, never a value
 // from outside: its output is not escaped).
-func (o *markup) time(t time.Time, layout string) {
-	o.bytes(t.AppendFormat(o.scratch[:0], layout))
-}
+func (o *markup) time(t time.Time, layout string) { o.b = t.AppendFormat(o.b, layout) }
 
-func (o *markup) bytes(b []byte) {
-	if o.err == nil {
-		_, o.err = o.w.Write(b)
-	}
-}
+// clock adds t's time of day as clock shows it (9am, 2:30pm).
+func (o *markup) clock(t time.Time) { o.b = appendClock(o.b, t) }

@@ -13,11 +13,11 @@ import (
 // two thirds of the queue page's rendering.
 func queueRows(rows []QueueRow) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		o := &markup{w: w}
+		o := newMarkup(w)
 		for i := range rows {
 			writeQueueRow(o, &rows[i])
 		}
-		return o.err
+		return o.done()
 	})
 }
 

@@ -55,10 +55,11 @@ func TestQueueRowMarkup(t *testing.T) {
 func TestMarkupEscapes(t *testing.T) {
 	for _, s := range []string{"", "plain", `<>&'"`, `a<b>c&d'e"f`, "&&", "trailing<", ">leading", "é – ü <é>"} {
 		var b strings.Builder
-		o := &markup{w: &b}
+		o := newMarkup(&b)
 		o.esc(s)
-		if want := html.EscapeString(s); b.String() != want || o.err != nil {
-			t.Errorf("esc(%q) = %q, %v; want %q", s, b.String(), o.err, want)
+		err := o.done()
+		if want := html.EscapeString(s); b.String() != want || err != nil {
+			t.Errorf("esc(%q) = %q, %v; want %q", s, b.String(), err, want)
 		}
 	}
 }
