@@ -100,11 +100,11 @@ func weekRows(p *CalendarProps) templ.Component {
 					o.s(`<div class="app-week__entry">`)
 					// Rare: a template will do, after what has gathered.
 					if err := o.flush(); err != nil {
-						_ = o.done()
+						o.release()
 						return err
 					}
 					if err := calOff(off, d.Date).Render(ctx, w); err != nil {
-						_ = o.done()
+						o.release()
 						return err
 					}
 					o.s(`</div>`)

@@ -38,12 +38,18 @@ func (o *markup) flush() error {
 // done writes what has gathered and lets the buffer go.
 func (o *markup) done() error {
 	err := o.flush()
+	o.release()
+	return err
+}
+
+// release lets the buffer go without writing what has gathered (after
+// the page's writer failed).
+func (o *markup) release() {
 	if cap(o.b) <= 64<<10 {
-		*o.buf = o.b
+		*o.buf = o.b[:0]
 		markupBuffers.Put(o.buf)
 	}
 	o.buf, o.b = nil, nil
-	return err
 }
 
 // s adds v as it is: markup the code wrote, never a value from outside.

@@ -18,6 +18,7 @@ func TestQueueRowMarkup(t *testing.T) {
 		{Href: "/staff/referrals/CR-1?status=new&coach=3", Reference: "CR-1", TraineeName: "Priya Patel", Route: "case_manager",
 			Status: "closed", Eligibility: "not_eligible", EligibilityLabel: "Not eligible", Coach: "Kofi <Coach>",
 			SubmittedAt: day.AddDate(0, 0, -1), Deadline: QueueDeadline{Text: "3 days left", Tag: "nhsuk-tag--orange", Due: day.AddDate(0, 0, 14)}},
+		{Reference: "CR-2", Status: `odd"><b>`, Eligibility: "needs_review", Deadline: QueueDeadline{Text: "Due today", Tag: `x" onclick="y`}},
 	}
 	var b strings.Builder
 	if err := queueRows(rows).Render(context.Background(), &b); err != nil {
@@ -38,15 +39,18 @@ func TestQueueRowMarkup(t *testing.T) {
 		`<td class="nhsuk-table__cell">Kofi &lt;Coach&gt;</td>`,
 		`<td class="nhsuk-table__cell">1 Mar 2026</td>`,
 		`<strong class="nhsuk-tag nhsuk-tag--orange">3 days left</strong><br><span class="nhsuk-body-s">Due 16 Mar 2026</span></td></tr>`,
+		`<strong class="nhsuk-tag ">odd&#34;&gt;&lt;b&gt;</strong>`,
+		`<strong class="nhsuk-tag nhsuk-tag--yellow"></strong>`,
+		`<strong class="nhsuk-tag x&#34; onclick=&#34;y">Due today</strong></td></tr>`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("rows lack %q:\n%s", want, got)
 		}
 	}
-	if n := strings.Count(got, `<tr class="nhsuk-table__row">`); n != 2 || strings.Count(got, "</tr>") != 2 || strings.Count(got, "<td") != 14 {
-		t.Errorf("%d rows, want 2 of 7 cells:\n%s", n, got)
+	if n := strings.Count(got, `<tr class="nhsuk-table__row">`); n != 3 || strings.Count(got, "</tr>") != 3 || strings.Count(got, "<td") != 21 {
+		t.Errorf("%d rows, want 3 of 7 cells:\n%s", n, got)
 	}
-	if strings.Contains(got, "<b>") || strings.Contains(got, "<Coach>") {
+	if strings.Contains(got, "<b>") || strings.Contains(got, "<Coach>") || strings.Contains(got, `" onclick`) {
 		t.Errorf("a value is not escaped:\n%s", got)
 	}
 }
