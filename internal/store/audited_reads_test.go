@@ -57,6 +57,39 @@ func isLockTimeout(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "55P03"
 }
 
+// checkAuditedRead pins what every audited read owes its audit row, for a
+// read whose rows come from table: an audit row the table refuses is an
+// error and nothing else runs, and a read after the row that fails (table
+// locked past the connection's lock timeout) takes the row back with it.
+// audits counts the rows e writes; it holds want before and after.
+func checkAuditedRead(t *testing.T, pool *pgxpool.Pool, e store.AuditEntry, table string,
+	read func(*store.Store, store.AuditEntry) error, audits func() int, want int) {
+	t.Helper()
+	bad := e
+	bad.Outcome = "maybe"
+	if err := read(store.New(pool), bad); err == nil {
+		t.Error("a view whose audit row was refused was read")
+	}
+	if n := audits(); n != want {
+		t.Errorf("%d audit rows after a refused one, want %d", n, want)
+	}
+
+	impatient := impatientStore(t, pool)
+	warm := e
+	warm.RequestID = e.RequestID + "-warm"
+	if err := read(impatient, warm); err != nil {
+		t.Fatal(err)
+	}
+	unlock := lockTable(t, pool, table)
+	if err := read(impatient, e); !isLockTimeout(err) {
+		t.Errorf("a view whose read of %s timed out on its lock: %v", table, err)
+	}
+	unlock()
+	if n := audits(); n != want {
+		t.Errorf("%d audit rows after a view whose read failed, want %d (its row taken back)", n, want)
+	}
+}
+
 // The staff referral page's read comes with the view's audit row, in one
 // round trip: the same page as read alone, the row written, and nothing
 // read when the row cannot be written or the read after it fails.
@@ -105,29 +138,8 @@ func TestReferralPageAuditedReadsWithTheViewsAuditRow(t *testing.T) {
 		t.Errorf("%d audit rows after three views, want 3", n)
 	}
 
-	// An audit row the table refuses: an error, and nothing else runs.
-	bad := e
-	bad.Outcome = "maybe"
-	if _, err := st.ReferralPageAudited(ctx, bad, "CR-RP-AUDIT", false); err == nil {
-		t.Error("a page whose audit row was refused was read")
-	}
-	if n := audits(); n != 3 {
-		t.Errorf("%d audit rows after a refused one, want 3", n)
-	}
-
-	// A read after the row that fails takes the row back with it.
-	impatient := impatientStore(t, pool)
-	warm := e
-	warm.RequestID = "rp-warm"
-	if _, err := impatient.ReferralPageAudited(ctx, warm, "CR-RP-AUDIT", false); err != nil {
-		t.Fatal(err)
-	}
-	unlock := lockTable(t, pool, "referrals")
-	if _, err := impatient.ReferralPageAudited(ctx, e, "CR-RP-AUDIT", false); !isLockTimeout(err) {
-		t.Errorf("a referral page whose read timed out on its lock: %v", err)
-	}
-	unlock()
-	if n := audits(); n != 3 {
-		t.Errorf("%d audit rows after a page whose read failed, want 3 (its row taken back)", n)
-	}
+	checkAuditedRead(t, pool, e, "referrals", func(st *store.Store, e store.AuditEntry) error {
+		_, err := st.ReferralPageAudited(ctx, e, "CR-RP-AUDIT", false)
+		return err
+	}, audits, 3)
 }

@@ -99,30 +99,8 @@ func TestQueueViewReadsWithTheViewsAuditRow(t *testing.T) {
 	}
 	q.Before = nil
 
-	// An audit row the table refuses: an error, and nothing else runs.
-	bad := e
-	bad.Outcome = "maybe"
-	if _, err := st.QueueView(ctx, bad, q); err == nil {
-		t.Error("a queue whose audit row was refused was read")
-	}
-	if n := audits(); n != 3 {
-		t.Errorf("%d audit rows after a refused one, want 3", n)
-	}
-
-	// A read after the row that fails (the rows locked past the
-	// connection's lock timeout) takes the row back with it.
-	impatient := impatientStore(t, pool)
-	warm := e
-	warm.RequestID = "qv-warm"
-	if _, err := impatient.QueueView(ctx, warm, q); err != nil {
-		t.Fatal(err)
-	}
-	unlock := lockTable(t, pool, "referrals")
-	if _, err := impatient.QueueView(ctx, e, q); !isLockTimeout(err) {
-		t.Errorf("a queue whose rows timed out on their lock: %v", err)
-	}
-	unlock()
-	if n := audits(); n != 3 {
-		t.Errorf("%d audit rows after a page whose last read failed, want 3 (its row taken back)", n)
-	}
+	checkAuditedRead(t, pool, e, "referrals", func(st *store.Store, e store.AuditEntry) error {
+		_, err := st.QueueView(ctx, e, q)
+		return err
+	}, audits, 3)
 }
