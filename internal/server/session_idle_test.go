@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"careers/internal/policy"
 )
 
@@ -119,5 +121,33 @@ func forceDeadline(t *testing.T, ts *testServer, key []byte, deadline time.Time)
 	}
 	if _, err := ts.pool.Exec(ctx, `UPDATE sessions SET data = $2 WHERE token_hash = $1`, key, b); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An answer the handler leaves empty (no body, no status written) still
+// moves the session's idle expiry on: the touch runs as the empty answer
+// goes out, not only when a page is written.
+func TestSessionTouchedByAnEmptyAnswer(t *testing.T) {
+	t.Parallel()
+	ts := MustServer(t, nil, func(r chi.Router) {
+		r.Get("/test/empty", func(http.ResponseWriter, *http.Request) {})
+	}, nil)
+	ts.MustStaff(t, "empty@example.nhs.uk", policy.Coordinator)
+	b := ts.NewBrowser(t)
+	b.SignInStaff(t, "empty@example.nhs.uk", "")
+	ctx := context.Background()
+	sum := sha256.Sum256([]byte(cookieValue(b, ts, "careers_session")))
+	if _, err := ts.pool.Exec(ctx, `UPDATE sessions SET expiry = now() + interval '20 minutes' WHERE token_hash = $1`, sum[:]); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.Get(t, "/test/empty"); p.Status != http.StatusOK || p.Body != "" {
+		t.Fatalf("the empty answer: %d %q", p.Status, p.Body)
+	}
+	var e time.Time
+	if err := ts.pool.QueryRow(ctx, `SELECT expiry FROM sessions WHERE token_hash = $1`, sum[:]).Scan(&e); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(e); d < 29*time.Minute || d > 30*time.Minute {
+		t.Errorf("after an empty answer the session expires in %v, want 30 minutes", d)
 	}
 }

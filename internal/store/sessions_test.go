@@ -287,6 +287,21 @@ func TestSessionTouch(t *testing.T) {
 	if e, _ := stored(); !near(e, 5*time.Minute) {
 		t.Errorf("a request that deleted its session moved the expiry of the one saved after: %v", time.Until(e))
 	}
+	// Lapsed after this request read it (idle past its expiry, as another
+	// request found): the touch does not bring it back to life.
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() + interval '5 minutes' WHERE token_hash = $1`, key[:]); err != nil {
+		t.Fatal(err)
+	}
+	req = read()
+	if _, err := pool.Exec(ctx, `UPDATE sessions SET expiry = now() - interval '1 second' WHERE token_hash = $1`, key[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.TouchCtx(req); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(); e.After(time.Now()) {
+		t.Errorf("a touch brought a lapsed session back: expires in %v", time.Until(e))
+	}
 }
 
 // A page's statement sent with the session's read (the coach's week): it
