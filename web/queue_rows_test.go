@@ -67,3 +67,24 @@ func TestMarkupEscapes(t *testing.T) {
 		}
 	}
 }
+
+// The filters' options: each value and label escaped, the chosen one
+// selected (a boolean attribute, as templ writes selected?={ true }).
+func TestSelectOptionsMarkup(t *testing.T) {
+	var b strings.Builder
+	err := selectOptions([]Option{
+		{Value: "", Label: "Any coach"},
+		{Value: `7"><script>`, Label: `Rita <b>O'Brien</b> & co`, Checked: true},
+		{Value: "unallocated", Label: "Not allocated"},
+	}).Render(context.Background(), &b)
+	want := `<option value="">Any coach</option>` +
+		`<option value="7&#34;&gt;&lt;script&gt;" selected>Rita &lt;b&gt;O&#39;Brien&lt;/b&gt; &amp; co</option>` +
+		`<option value="unallocated">Not allocated</option>`
+	if err != nil || b.String() != want {
+		t.Errorf("options:\n%s\nwant\n%s (%v)", b.String(), want, err)
+	}
+	b.Reset()
+	if err := selectOptions(nil).Render(context.Background(), &b); err != nil || b.Len() != 0 {
+		t.Errorf("no options: %q %v", b.String(), err)
+	}
+}
