@@ -355,6 +355,16 @@ func TestQueueDeadlineFlags(t *testing.T) {
 	if got := strings.Join(queueRefsOn(body), ","); got != "Q-LEFT-3,Q-LEFT-4" {
 		t.Errorf("due-soon filter: %s", got)
 	}
+	// The filters in force come back chosen in the filter form.
+	body = b.Get(t, "/staff/referrals?deadline=soon&coach=unallocated&sort=received").Body
+	for _, want := range []string{`<option value="soon" selected>`, `<option value="unallocated" selected>`, `<option value="received" selected>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the filter form lost a choice: no %s", want)
+		}
+	}
+	if n := strings.Count(body, " selected>"); n != 7 {
+		t.Errorf("%d options selected, want one in each of the 7 filters", n)
+	}
 }
 
 // Counts per status head the page, whatever the filters.
