@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"runtime"
-	"runtime/debug"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,11 +18,6 @@ import (
 	"careers/internal/store"
 	"careers/web"
 )
-
-// defaultMemoryLimit is the Go heap's soft limit when GOMEMLIMIT is unset,
-// raised on machines with many CPUs, where as many argon2id hashes (19 MiB
-// each) may run at once during a burst of sign-ins.
-const defaultMemoryLimit int64 = 100 << 20
 
 func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
@@ -49,13 +42,8 @@ func cmdServe(ctx context.Context, getenv func(string) string, stdout io.Writer)
 	// jobs are flushed after both have stopped.
 	defer tel.stop(context.WithoutCancel(ctx))
 	log = tel.log
-	if getenv("GOMEMLIMIT") == "" {
-		// A soft limit on the Go heap: as it nears, the collector works
-		// harder rather than letting garbage from a burst of requests push
-		// the process's memory up (the live heap is a few tens of MiB).
-		// GOMEMLIMIT, when set, wins.
-		debug.SetMemoryLimit(max(defaultMemoryLimit, 64<<20+int64(runtime.NumCPU())*20<<20))
-	}
+	// The collector's memory limit and GOGC (collector.go).
+	tuneCollector(getenv)
 
 	// Fail before touching the database if the binary was built without its
 	// front-end assets.
