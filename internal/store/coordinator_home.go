@@ -25,10 +25,7 @@ type CoordinatorToDo struct {
 // age is measured by the database's clock, which stamped its created_at,
 // not by the instance's (a clock apart from the database's, a test's
 // moved one included, would count a message queued a moment ago).
-const undeliveredAfter = 10 * time.Minute
-
-// undeliveredAge is undeliveredAfter as an SQL interval.
-var undeliveredAge = fmt.Sprintf("interval '%d seconds'", int(undeliveredAfter/time.Second))
+const undeliveredAfter = `interval '10 minutes'`
 
 // CoordinatorToDo counts the coordinator's to-do list at now in one
 // statement: each count reads a partial index of migrations 00006-00018,
@@ -52,7 +49,7 @@ func (s *Store) CoordinatorToDo(ctx context.Context, now time.Time) (Coordinator
 		(SELECT count(DISTINCT a.referral_id) FROM appointments a
 			WHERE a.status = 'attended' AND a.meeting_confirmed_at IS NULL AND a.ends_at < ` + arg(b.confirmBefore) + `),
 		(SELECT count(*) FROM referrals r WHERE ` + queueListWhere(QueueChase, arg, now) + `),
-		(SELECT count(*) FROM notifications n WHERE n.status <> 'sent' AND (n.status = 'failed' OR n.created_at < current_timestamp - ` + undeliveredAge + `))`
+		(SELECT count(*) FROM notifications n WHERE n.status <> 'sent' AND (n.status = 'failed' OR n.created_at < current_timestamp - ` + undeliveredAfter + `))`
 	var t CoordinatorToDo
 	err := s.db.QueryRow(ctx, sql, args...).Scan(&t.Overdue, &t.DueSoon, &t.New, &t.Answered, &t.Forfeits, &t.Unconfirmed, &t.Chase, &t.Undelivered)
 	if err != nil {
